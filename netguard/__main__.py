@@ -1,0 +1,3 @@
+from netguard.cli import main
+
+raise SystemExit(main())

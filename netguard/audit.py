@@ -1,0 +1,214 @@
+"""Run an audit: collect each host once, evaluate the policy, and hand back results as they come.
+
+Facts are dropped as soon as a host is evaluated, so memory stays flat over thousands of hosts.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from netguard import __version__
+from netguard.collect import Collection
+from netguard.collect.local import collect_local
+from netguard.collect.parse_linux import parse_linux
+from netguard.collect.ssh import SshCollector
+from netguard.engine import evaluate
+from netguard.errors import CollectionError, InputError
+from netguard.model import (
+    Finding,
+    FindingStatus,
+    Host,
+    HostResult,
+    HostStatus,
+    Inventory,
+    Severity,
+)
+from netguard.policy import Policy
+
+
+@dataclass
+class AuditOptions:
+    workers: int = 32
+    accept_new_hostkeys: bool = False
+
+
+@dataclass
+class Run:
+    """One audit: what was audited with what, and every host's result."""
+
+    inventory: Inventory
+    policy: Policy
+    id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    started: datetime = field(default_factory=lambda: datetime.now(UTC))
+    finished: datetime | None = None
+    results: list[HostResult] = field(default_factory=list)
+
+
+def preflight(inventory: Inventory, options: AuditOptions) -> None:
+    """Refuse inputs that would make every host fail the same way, before contacting any."""
+    for host in inventory.hosts:
+        if host.transport != "ssh":
+            continue
+        ident = host.ssh.identity_file
+        if ident is not None and not os.path.isfile(os.path.expanduser(ident)):
+            raise InputError(
+                f"identity file {ident} does not exist",
+                file=inventory.path,
+                field=f"host {host.name}: ssh.identity_file",
+            )
+        kh = os.path.expanduser(host.ssh.known_hosts)
+        if not options.accept_new_hostkeys and not os.path.isfile(kh):
+            raise InputError(
+                f"known_hosts file {host.ssh.known_hosts} does not exist; create it (ssh-keyscan, "
+                "checking the fingerprints) or pass --accept-new-hostkeys",
+                file=inventory.path,
+                field=f"host {host.name}: ssh.known_hosts",
+            )
+
+
+def audit_host(host: Host, inventory: Inventory, policy: Policy, ssh: SshCollector) -> HostResult:
+    start = time.monotonic()
+    segment = inventory.segment_of(host)
+    if host.os != "linux":
+        return HostResult(
+            host,
+            segment,
+            HostStatus.ERROR,
+            f"no collector for os {host.os!r} yet: host not audited",
+        )
+    coll: Collection = collect_local(host) if host.transport == "local" else ssh.collect(host)
+    findings: tuple[Finding, ...] = ()
+    status, detail = coll.status, coll.detail
+    if status is HostStatus.HOSTKEY_MISMATCH:
+        findings = (hostkey_finding(host, coll),)
+    elif status is HostStatus.AUDITED:
+        try:
+            facts = parse_linux(coll.stdout)
+        except CollectionError as exc:
+            status, detail = HostStatus.ERROR, f"unusable collection output: {exc}"
+        else:
+            findings = evaluate(facts, host, inventory.segments, policy)
+    return HostResult(host, segment, status, detail, findings, time.monotonic() - start)
+
+
+def hostkey_finding(host: Host, coll: Collection) -> Finding:
+    return Finding(
+        check="ssh.hostkey",
+        category="transport",
+        status=FindingStatus.FAIL,
+        severity=Severity.CRITICAL,
+        title="The host presents the SSH host key recorded for it",
+        message=f"{host.name}: {coll.detail} — the machine may have been replaced, reinstalled "
+        "or impersonated",
+        remediation="Find out why the key changed (reinstall? replaced machine? interception?) "
+        "before trusting this host; only then update known_hosts.",
+        evidence=coll.evidence,
+    )
+
+
+def run_audit(
+    inventory: Inventory,
+    policy: Policy,
+    options: AuditOptions,
+    on_result: Callable[[HostResult], Any] | None = None,
+) -> Run:
+    run = Run(inventory, policy)
+    for result in iter_results(inventory, policy, options):
+        run.results.append(result)
+        if on_result:
+            on_result(result)
+    order = {h.name: i for i, h in enumerate(inventory.hosts)}
+    run.results.sort(key=lambda r: order[r.host.name])
+    run.finished = datetime.now(UTC)
+    return run
+
+
+def iter_results(
+    inventory: Inventory, policy: Policy, options: AuditOptions
+) -> Iterator[HostResult]:
+    ssh = SshCollector(accept_new=options.accept_new_hostkeys)
+    hosts = iter(inventory.hosts)
+    # Submit lazily, a bounded number in flight: 12,000 futures up front would be wasted memory.
+    with ThreadPoolExecutor(max_workers=max(1, options.workers)) as pool:
+        pending: set[Future[HostResult]] = set()
+        while True:
+            while len(pending) < options.workers * 2:
+                host = next(hosts, None)
+                if host is None:
+                    break
+                pending.add(pool.submit(_safe_audit, host, inventory, policy, ssh))
+            if not pending:
+                return
+            done, pending = wait(pending, return_when=FIRST_COMPLETED)
+            for fut in done:
+                yield fut.result()
+
+
+def _safe_audit(host: Host, inventory: Inventory, policy: Policy, ssh: SshCollector) -> HostResult:
+    try:
+        return audit_host(host, inventory, policy, ssh)
+    except Exception as exc:  # one host's surprise must not end the audit, nor read as compliant
+        return HostResult(
+            host,
+            inventory.segment_of(host),
+            HostStatus.ERROR,
+            f"internal error: {type(exc).__name__}: {exc}",
+        )
+
+
+def summarize(results: list[HostResult]) -> dict[str, Any]:
+    by_status: dict[str, int] = {str(s): 0 for s in HostStatus}
+    checks: dict[str, int] = {str(s): 0 for s in FindingStatus}
+    for r in results:
+        by_status[str(r.status)] += 1
+        for f in r.findings:
+            checks[str(f.status)] += 1
+    audited = by_status[str(HostStatus.AUDITED)]
+    return {
+        "hosts": len(results),
+        "audited": audited,
+        "unknown": sum(1 for r in results if r.unknown),
+        "failing": sum(1 for r in results if r.failed),
+        "compliant": sum(1 for r in results if not r.failed and not r.unknown),
+        "coverage": round(audited / len(results), 4) if results else 1.0,
+        "host_status": by_status,
+        "finding_status": checks,
+    }
+
+
+def run_document(run: Run) -> dict[str, Any]:
+    """The JSON results document (schema: docs/results-schema.md)."""
+    return {
+        "schema": "netguard.results/1",
+        "netguard_version": __version__,
+        "run": {
+            "id": run.id,
+            "started": run.started.isoformat(),
+            "finished": run.finished.isoformat() if run.finished else None,
+            "inventory": {"path": run.inventory.path, "sha256": run.inventory.sha256},
+            "policy": {
+                "name": run.policy.name,
+                "path": run.policy.path,
+                "sha256": run.policy.sha256,
+            },
+        },
+        "summary": summarize(run.results),
+        "hosts": [r.to_dict() for r in run.results],
+    }
+
+
+def exit_status_of(results: list[HostResult]) -> int:
+    from netguard.errors import ExitStatus
+
+    if any(r.failed for r in results):
+        return ExitStatus.FINDINGS
+    if any(r.unknown for r in results):
+        return ExitStatus.UNKNOWN
+    return ExitStatus.OK

@@ -1,0 +1,32 @@
+"""Collection: transports run the fixed read-only script; parsers turn its output into Facts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from importlib import resources
+from typing import Any
+
+from netguard.model import HostStatus
+
+#: Output above this size is not read further: hostile or broken hosts must not exhaust memory.
+OUTPUT_CAP = 32 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Collection:
+    """What a transport brought back from one host, before parsing."""
+
+    status: HostStatus
+    detail: str = ""
+    stdout: bytes = b""
+    exit_status: int | None = None
+    evidence: dict[str, Any] = field(default_factory=dict)
+
+
+def linux_script() -> bytes:
+    """The fixed collection script. It is data of the package, never built from inventory text."""
+    return resources.files("netguard.collect").joinpath("scripts/linux.sh").read_bytes()
+
+
+#: The one remote command ever executed: a shell reading the fixed script on its stdin.
+REMOTE_COMMAND = "env LC_ALL=C LANG=C /bin/sh -s"

@@ -1,0 +1,135 @@
+"""Facts: what one host told us, parsed and typed, collected once and read by every check.
+
+A fact group that could not be collected or parsed is absent, with the reason kept in
+``Facts.problems``; ``Facts.need`` raises ``FactMissing`` for it, which the engine turns into an
+ERROR finding. So a check can never pass on missing data.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass, field
+from typing import Any
+
+from netguard.model import IPAddress, IPNetwork
+
+
+class FactMissing(Exception):
+    """A fact group the check needs was not collected; the message says why."""
+
+
+@dataclass(frozen=True)
+class Account:
+    name: str
+    uid: int
+    shell: str
+    password: str  # usable | locked | empty | unknown (no shadow entry)
+    last_change: int | None  # days since 1970-01-01; None = aging disabled (empty field)
+    max_days: int | None  # None = no maximum (empty field)
+    login_capable: bool
+
+    def evidence(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "uid": self.uid,
+            "shell": self.shell,
+            "password": self.password,
+            "last_change_day": self.last_change,
+            "max_days": self.max_days,
+        }
+
+
+@dataclass(frozen=True)
+class Address:
+    interface: str
+    ip: IPAddress
+    prefixlen: int
+
+    @property
+    def network(self) -> IPNetwork:
+        return ipaddress.ip_interface(f"{self.ip}/{self.prefixlen}").network
+
+    def __str__(self) -> str:
+        return f"{self.ip}/{self.prefixlen} on {self.interface}"
+
+
+@dataclass(frozen=True)
+class Interface:
+    name: str
+    arp_type: int | None  # /sys/class/net/X/type (ARPHRD_*): 1 ether, 512 ppp, 801 802.11 …
+    wireless: bool  # /sys/class/net/X/wireless exists
+    phy80211: bool  # /sys/class/net/X/phy80211 exists
+    driver: str  # basename of /sys/class/net/X/device/driver, "" when virtual
+    devtype: str  # DEVTYPE from uevent: wlan, wwan, bridge, vlan …
+    operstate: str
+
+
+@dataclass(frozen=True)
+class Route:
+    family: int  # 4 or 6
+    gateway: IPAddress | None
+    dev: str
+    metric: int | None
+
+    def __str__(self) -> str:
+        via = f"via {self.gateway} " if self.gateway else ""
+        return f"default {via}dev {self.dev}"
+
+
+@dataclass(frozen=True)
+class RfkillDevice:
+    type: str  # wlan | bluetooth | wwan | …
+    name: str
+    soft_blocked: bool
+    hard_blocked: bool
+
+
+@dataclass(frozen=True)
+class ClamDatabase:
+    path: str
+    build_time: float | None  # epoch seconds, from the database header
+    version: int | None
+    mtime: float | None  # file time, a last resort
+    header_ok: bool
+
+
+@dataclass(frozen=True)
+class Facts:
+    """Everything collected from one host. Optional groups are None when not collected."""
+
+    now: float  # auditor's clock at collection (epoch s); ages are measured against it
+    target_time: float | None = None  # the host's own clock, for the skew in evidence
+    hostname: str = ""
+    kernel: str = ""
+    os_name: str = ""
+    uid: int | None = None
+    accounts: tuple[Account, ...] | None = None
+    pass_max_days_default: int | None = None  # login.defs: only applies to NEW accounts
+    addresses: tuple[Address, ...] | None = None
+    interfaces: tuple[Interface, ...] | None = None
+    default_routes: tuple[Route, ...] | None = None
+    ip_forward: bool | None = None
+    ip6_forward: bool | None = None
+    rfkill: tuple[RfkillDevice, ...] | None = None
+    bluetooth: tuple[str, ...] | None = None
+    processes: frozenset[str] | None = None
+    services: dict[str, str] | None = None  # unit name (no .service) → active state
+    packages: frozenset[str] | None = None
+    executables: frozenset[str] | None = None
+    opt_dirs: frozenset[str] | None = None
+    clamav_databases: tuple[ClamDatabase, ...] | None = None
+    clamscan_version: str | None = None
+    freshclam_log: tuple[str, ...] | None = None
+    problems: dict[str, str] = field(default_factory=dict)  # fact group → why it is missing
+
+    @property
+    def today(self) -> int:
+        """Days since 1970-01-01 on the auditor's clock (the unit of /etc/shadow)."""
+        return int(self.now // 86400)
+
+    def need(self, name: str) -> Any:
+        value = getattr(self, name)
+        if value is None:
+            why = self.problems.get(name, "not collected")
+            raise FactMissing(f"{name}: {why}")
+        return value

@@ -1,0 +1,242 @@
+"""SSH transport (paramiko): one connection per host, host key verified, one fixed command.
+
+Why paramiko's Transport directly rather than SSHClient: we need to tell apart "TCP failed",
+"SSH never spoke", "unknown key", "changed key" and "auth failed", and to verify the host key
+ourselves before authenticating — SSHClient folds these together and its missing-key policies are
+exactly what a security tool must not use.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import os
+import socket
+import threading
+import time
+from pathlib import Path
+
+import paramiko
+
+from netguard.collect import OUTPUT_CAP, REMOTE_COMMAND, Collection, linux_script
+from netguard.model import Host, HostStatus
+
+# known_hosts key type → host key algorithms that may prove it (RSA keys sign with SHA-2).
+_ALGORITHMS = {
+    "ssh-rsa": ("rsa-sha2-512", "rsa-sha2-256", "ssh-rsa"),
+}
+
+
+def fingerprint(key: paramiko.PKey) -> str:
+    """OpenSSH-style SHA256 fingerprint, as `ssh-keygen -l` prints it."""
+    digest = hashlib.sha256(key.asbytes()).digest()
+    return "SHA256:" + base64.b64encode(digest).decode().rstrip("=")
+
+
+def known_hosts_name(host: Host) -> str:
+    addr = str(host.address)
+    return addr if host.ssh.port == 22 else f"[{addr}]:{host.ssh.port}"
+
+
+class KnownHosts:
+    """One known_hosts file, loaded once and shared by all workers."""
+
+    def __init__(self, path: str) -> None:
+        self.path = os.path.expanduser(path)
+        self._lock = threading.Lock()
+        self._keys = paramiko.HostKeys()
+        if os.path.exists(self.path):
+            self._keys.load(self.path)
+
+    def lookup(self, host: Host) -> dict[str, paramiko.PKey]:
+        """Known keys by type, for the address (the name we connect by) or the inventory name."""
+        with self._lock:
+            for name in (known_hosts_name(host), host.name):
+                entry = self._keys.lookup(name)
+                if entry:
+                    return {t: entry[t] for t in entry}
+        return {}
+
+    def add(self, host: Host, key: paramiko.PKey) -> None:
+        """Record a first-seen key (accept-new). Never called for a changed key."""
+        name = known_hosts_name(host)
+        with self._lock:
+            self._keys.add(name, key.get_name(), key)
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+            with open(self.path, "a", encoding="ascii") as fh:
+                fh.write(f"{name} {key.get_name()} {key.get_base64()}\n")
+
+
+class Identities:
+    """Private keys loaded once per file; the ssh-agent's keys when no file is given."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._cache: dict[str | None, list[paramiko.PKey]] = {}
+
+    def keys(self, identity_file: str | None) -> list[paramiko.PKey]:
+        with self._lock:
+            if identity_file not in self._cache:
+                self._cache[identity_file] = self._load(identity_file)
+            return self._cache[identity_file]
+
+    @staticmethod
+    def _load(identity_file: str | None) -> list[paramiko.PKey]:
+        if identity_file is None:
+            return list(paramiko.Agent().get_keys())
+        return [paramiko.PKey.from_path(os.path.expanduser(identity_file))]
+
+
+class SshCollector:
+    def __init__(self, *, accept_new: bool = False) -> None:
+        self.accept_new = accept_new
+        self.identities = Identities()
+        self._known: dict[str, KnownHosts] = {}
+        self._known_lock = threading.Lock()
+
+    def known_hosts(self, path: str) -> KnownHosts:
+        with self._known_lock:
+            if path not in self._known:
+                self._known[path] = KnownHosts(path)
+            return self._known[path]
+
+    def collect(self, host: Host) -> Collection:
+        s = host.ssh
+        try:
+            sock = socket.create_connection((str(host.address), s.port), timeout=s.connect_timeout)
+        except TimeoutError:
+            return Collection(
+                HostStatus.UNREACHABLE,
+                f"TCP connect to port {s.port} timed out after {s.connect_timeout:g} s",
+            )
+        except OSError as exc:
+            return Collection(
+                HostStatus.UNREACHABLE, f"TCP connect to port {s.port}: {exc.strerror or exc}"
+            )
+        transport = paramiko.Transport(sock)
+        try:
+            return self._session(host, transport)
+        finally:
+            transport.close()
+            sock.close()
+
+    def _session(self, host: Host, transport: paramiko.Transport) -> Collection:
+        s = host.ssh
+        known = self.known_hosts(s.known_hosts).lookup(host)
+        transport.banner_timeout = s.connect_timeout
+        transport.handshake_timeout = s.connect_timeout
+        transport.auth_timeout = s.connect_timeout
+        if known:
+            # Ask only for key types we know, as OpenSSH does: otherwise a server offering another
+            # type would look like a changed key.
+            offered = transport.get_security_options().key_types
+            wanted = [a for t in known for a in _ALGORITHMS.get(t, (t,)) if a in offered]
+            if wanted:
+                transport.get_security_options().key_types = tuple(wanted)
+        try:
+            transport.start_client(timeout=s.connect_timeout)
+        except paramiko.SSHException as exc:
+            return _handshake_failure(exc, s.connect_timeout, known)
+        except (EOFError, OSError) as exc:
+            return Collection(
+                HostStatus.ERROR, f"SSH handshake failed: {exc or type(exc).__name__}"
+            )
+
+        key = transport.get_remote_server_key()
+        verdict = self._verify(host, key, known)
+        if verdict is not None:
+            return verdict
+        try:
+            keys = self.identities.keys(s.identity_file)
+        except (OSError, paramiko.SSHException) as exc:
+            return Collection(HostStatus.AUTH_FAILED, f"cannot use identity: {exc}")
+        if not keys:
+            return Collection(HostStatus.AUTH_FAILED, "no identity file and no ssh-agent keys")
+        for pkey in keys:
+            try:
+                transport.auth_publickey(s.user, pkey)
+                break
+            except paramiko.AuthenticationException:
+                continue
+            except paramiko.SSHException as exc:
+                if "timeout" in str(exc).lower():
+                    return Collection(HostStatus.TIMEOUT, "authentication timed out")
+                return Collection(HostStatus.ERROR, f"authentication failed: {exc}")
+        if not transport.is_authenticated():
+            return Collection(
+                HostStatus.AUTH_FAILED, f"public key authentication as {s.user!r} was refused"
+            )
+        return self._run(host, transport)
+
+    def _verify(
+        self, host: Host, key: paramiko.PKey, known: dict[str, paramiko.PKey]
+    ) -> Collection | None:
+        offered = {"offered_type": key.get_name(), "offered_fingerprint": fingerprint(key)}
+        if not known:
+            if self.accept_new:
+                self.known_hosts(host.ssh.known_hosts).add(host, key)
+                return None
+            return Collection(
+                HostStatus.HOSTKEY_UNKNOWN,
+                f"host key {fingerprint(key)} is not in {host.ssh.known_hosts}",
+                evidence=offered,
+            )
+        expected = known.get(key.get_name())
+        if expected is not None and expected.asbytes() == key.asbytes():
+            return None
+        return Collection(
+            HostStatus.HOSTKEY_MISMATCH,
+            f"host key changed: offered {key.get_name()} {fingerprint(key)}",
+            evidence={
+                **offered,
+                "known_keys": {t: fingerprint(k) for t, k in known.items()},
+                "known_hosts": host.ssh.known_hosts,
+            },
+        )
+
+    def _run(self, host: Host, transport: paramiko.Transport) -> Collection:
+        timeout = host.ssh.command_timeout
+        deadline = time.monotonic() + timeout
+        try:
+            chan = transport.open_session(timeout=host.ssh.connect_timeout)
+            chan.settimeout(timeout)
+            chan.exec_command(REMOTE_COMMAND)
+            chan.sendall(linux_script())
+            chan.shutdown_write()
+            chunks: list[bytes] = []
+            size = 0
+            while True:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise TimeoutError
+                chan.settimeout(remaining)
+                data = chan.recv(65536)
+                if not data:
+                    break
+                size += len(data)
+                if size > OUTPUT_CAP:
+                    return Collection(
+                        HostStatus.ERROR, f"collection output exceeded {OUTPUT_CAP} bytes"
+                    )
+                chunks.append(data)
+            status = chan.recv_exit_status() if chan.exit_status_ready() else None
+        except TimeoutError:
+            return Collection(HostStatus.TIMEOUT, f"collection did not finish in {timeout:g} s")
+        except paramiko.SSHException as exc:
+            return Collection(HostStatus.ERROR, f"SSH channel failed: {exc}")
+        return Collection(HostStatus.AUDITED, "", b"".join(chunks), status)
+
+
+def _handshake_failure(
+    exc: paramiko.SSHException, timeout: float, known: dict[str, paramiko.PKey]
+) -> Collection:
+    text = str(exc)
+    if "banner" in text.lower() or "timed out" in text.lower():
+        return Collection(HostStatus.TIMEOUT, f"no SSH handshake within {timeout:g} s ({text})")
+    if "host key" in text.lower() and known:
+        return Collection(
+            HostStatus.HOSTKEY_MISMATCH,
+            f"server offers none of the known host key types {sorted(known)}",
+            evidence={"known_keys": {t: fingerprint(k) for t, k in known.items()}},
+        )
+    return Collection(HostStatus.ERROR, f"SSH handshake failed: {text}")

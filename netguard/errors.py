@@ -1,0 +1,58 @@
+"""Errors and exit codes.
+
+Every failure the user can cause is a NetguardError; ``cli.main`` is the only place that turns
+one into an exit code, so library code never calls ``sys.exit``.
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+from pathlib import Path
+
+
+class ExitStatus(IntEnum):
+    """Documented process exit codes (README, "Exit codes")."""
+
+    OK = 0  # every host audited, every applicable check passed
+    FINDINGS = 1  # at least one failing finding
+    BAD_INPUT = 2  # inventory, policy or command line could not be used; nothing was written
+    UNKNOWN = 3  # no failures, but some hosts or checks could not be decided
+    INTERRUPTED = 130
+
+
+class NetguardError(Exception):
+    """Base class: a problem we can explain to the user in one message."""
+
+    exit_status = ExitStatus.BAD_INPUT
+
+
+class InputError(NetguardError):
+    """Bad input (inventory, policy, options), located as precisely as we can."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        file: str | Path | None = None,
+        line: int | None = None,
+        field: str | None = None,
+    ) -> None:
+        self.message = message
+        self.file = str(file) if file is not None else None
+        self.line = line
+        self.field = field
+        super().__init__(self.__str__())
+
+    def __str__(self) -> str:
+        where = ""
+        if self.file:
+            where = self.file
+            if self.line is not None:
+                where += f":{self.line}"
+            where += ": "
+        field = f"{self.field}: " if self.field else ""
+        return f"{where}{field}{self.message}"
+
+
+class CollectionError(Exception):
+    """Collection output we could not use. Never shown as compliant: checks become ERROR."""

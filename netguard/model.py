@@ -1,0 +1,161 @@
+"""The nouns of netguard: frozen dataclasses and the enums that replace loose strings."""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+
+class Zone(StrEnum):
+    INTRANET = "intranet"
+    EXTRANET = "extranet"
+    DEDICATED = "dedicated"
+    INTERNET = "internet"
+    CLASSIFIED = "classified"
+
+
+#: Zones that must be physically isolated from the internet (物理隔离).
+ISOLATED_ZONES = frozenset({Zone.INTRANET, Zone.CLASSIFIED})
+
+
+class Severity(StrEnum):
+    INFO = "info"
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+    CRITICAL = "critical"
+
+    @property
+    def rank(self) -> int:
+        return _SEVERITY_RANK[self]
+
+
+_SEVERITY_RANK = {s: i for i, s in enumerate(Severity)}
+
+
+class HostStatus(StrEnum):
+    AUDITED = "audited"
+    UNREACHABLE = "unreachable"
+    TIMEOUT = "timeout"
+    AUTH_FAILED = "auth_failed"
+    HOSTKEY_UNKNOWN = "hostkey_unknown"
+    HOSTKEY_MISMATCH = "hostkey_mismatch"
+    ERROR = "error"
+
+
+class FindingStatus(StrEnum):
+    PASS = "pass"
+    FAIL = "fail"
+    ERROR = "error"
+    NOT_APPLICABLE = "not_applicable"
+
+
+@dataclass(frozen=True)
+class Segment:
+    name: str
+    zone: Zone
+    cidr: IPNetwork
+    gateway: IPAddress | None = None
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class SshSettings:
+    user: str = "root"
+    port: int = 22
+    identity_file: str | None = None  # None: use the ssh-agent
+    known_hosts: str = "~/.ssh/known_hosts"
+    connect_timeout: float = 10.0
+    command_timeout: float = 60.0
+
+
+@dataclass(frozen=True)
+class Host:
+    name: str
+    address: IPAddress
+    segment: str
+    os: str = "linux"  # linux | windows
+    ssh: SshSettings = field(default_factory=SshSettings)
+    department: str = ""
+    owner: str = ""
+    location: str = ""
+    tags: tuple[str, ...] = ()
+    transport: str = "ssh"  # ssh | local
+
+
+@dataclass(frozen=True)
+class Inventory:
+    path: str
+    sha256: str
+    segments: dict[str, Segment]
+    hosts: tuple[Host, ...]
+
+    def segment_of(self, host: Host) -> Segment:
+        return self.segments[host.segment]
+
+
+@dataclass(frozen=True)
+class Finding:
+    check: str
+    category: str
+    status: FindingStatus
+    severity: Severity
+    message: str
+    evidence: dict[str, Any] = field(default_factory=dict)
+    title: str = ""
+    remediation: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "check": self.check,
+            "category": self.category,
+            "status": str(self.status),
+            "severity": str(self.severity),
+            "title": self.title,
+            "message": self.message,
+            "remediation": self.remediation,
+            "evidence": self.evidence,
+        }
+
+
+@dataclass(frozen=True)
+class HostResult:
+    host: Host
+    segment: Segment
+    status: HostStatus
+    detail: str = ""  # why the host is not audited, in one line
+    findings: tuple[Finding, ...] = ()
+    duration: float = 0.0
+
+    @property
+    def failed(self) -> bool:
+        return any(f.status is FindingStatus.FAIL for f in self.findings)
+
+    @property
+    def unknown(self) -> bool:
+        """Could not be decided: a host we did not audit, or a check that errored."""
+        if self.status is not HostStatus.AUDITED:
+            return True
+        return any(f.status is FindingStatus.ERROR for f in self.findings)
+
+    def to_dict(self) -> dict[str, Any]:
+        h = self.host
+        return {
+            "name": h.name,
+            "address": str(h.address),
+            "segment": h.segment,
+            "zone": str(self.segment.zone),
+            "os": h.os,
+            "department": h.department,
+            "owner": h.owner,
+            "location": h.location,
+            "status": str(self.status),
+            "detail": self.detail,
+            "duration_s": round(self.duration, 3),
+            "findings": [f.to_dict() for f in self.findings],
+        }

@@ -1,0 +1,1 @@
+"""Renderers: results in, text out. They never collect, evaluate or decide anything."""

@@ -1,0 +1,47 @@
+"""The summary table printed at the end of an audit (rich)."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from netguard.audit import Run, summarize
+from netguard.model import FindingStatus, HostStatus
+from netguard.render.text import clean
+
+_STATUS_STYLE = {"compliant": "green", "failing": "bold red", "unknown": "yellow"}
+
+
+def host_verdict(result) -> str:  # type: ignore[no-untyped-def]
+    if result.failed:
+        return "failing"
+    if result.unknown:
+        return "unknown"
+    return "compliant"
+
+
+def print_summary(run: Run, console: Console) -> None:
+    table = Table(title=f"netguard audit — {len(run.results)} hosts", title_justify="left")
+    for col in ("host", "address", "segment", "status", "verdict", "failing / unknown checks"):
+        table.add_column(col, overflow="fold")
+    for r in run.results:
+        verdict = host_verdict(r)
+        issues = [f.check for f in r.findings if f.status is FindingStatus.FAIL]
+        issues += [f"{f.check}?" for f in r.findings if f.status is FindingStatus.ERROR]
+        if r.status is not HostStatus.AUDITED:
+            issues.append(clean(r.detail, 120))
+        table.add_row(
+            Text(clean(r.host.name)),
+            str(r.host.address),
+            Text(clean(r.host.segment)),
+            str(r.status),
+            Text(verdict, style=_STATUS_STYLE[verdict]),
+            Text(", ".join(issues)),
+        )
+    console.print(table)
+    s = summarize(run.results)
+    console.print(
+        f"audited {s['audited']}/{s['hosts']} hosts (coverage {s['coverage']:.0%}); "
+        f"compliant {s['compliant']}, failing {s['failing']}, unknown {s['unknown']}"
+    )

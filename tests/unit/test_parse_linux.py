@@ -1,0 +1,120 @@
+"""The Linux parser on recorded and hostile outputs."""
+
+from __future__ import annotations
+
+import base64
+import ipaddress
+
+import pytest
+
+from netguard.collect.parse_linux import (
+    SECTION_CAP,
+    encode_sections,
+    parse_cvd_time,
+    parse_linux,
+    split_sections,
+)
+from netguard.errors import CollectionError
+from tests.unit.recordings import NOW, TODAY, desktop, recorded
+
+
+def test_compliant_desktop_parses_into_typed_facts() -> None:
+    f = parse_linux(recorded("compliant"), now=NOW)
+    assert f.problems == {}
+    assert f.hostname == "fin-pc-07"
+    assert f.target_time == NOW
+    users = {a.name: a for a in f.accounts if a.login_capable}
+    assert set(users) == {"root", "zhangwei"}
+    assert users["zhangwei"].password == "usable"
+    assert users["zhangwei"].last_change == TODAY - 12 and users["zhangwei"].max_days == 90
+    assert users["root"].password == "locked"  # '*' hash: locked, but bash makes it login-capable
+    assert [str(a.ip) for a in f.addresses] == [
+        "127.0.0.1",
+        "::1",
+        "10.20.0.17",
+        "fe80::3e7c:3fff:fe1e:4207",
+    ]
+    assert [(r.gateway, r.dev) for r in f.default_routes] == [
+        (ipaddress.ip_address("10.20.0.1"), "enp3s0")
+    ]
+    assert f.ip_forward is False
+    assert "clamd" in f.processes and "clamav-daemon" in f.packages
+    assert f.services["clamav-daemon"] == "active"
+    daily = f.clamav_databases[0]
+    assert daily.path == "/var/lib/clamav/daily.cld" and daily.header_ok
+    assert daily.build_time == NOW - 1.5 * 86400 and daily.version == 27830
+    assert f.pass_max_days_default == 90
+
+
+def test_clamav_user_with_false_shell_is_not_login_capable() -> None:
+    f = parse_linux(recorded("compliant"), now=NOW)
+    clam = next(a for a in f.accounts if a.name == "clamav")
+    assert clam.login_capable is False
+
+
+def test_missing_command_is_a_fact_failed_command_is_a_problem() -> None:
+    f = parse_linux(recorded("systemd-less-clamd"), now=NOW)
+    assert f.services is None
+    assert f.problems["services"] == "section services failed (exit status 1)"
+    g = parse_linux(recorded("no-antivirus"), now=NOW)
+    assert g.clamscan_version is None
+    assert "not available" in g.problems["clamscan_version"]
+    assert g.packages is not None  # rpm absent (127) does not hide dpkg's answer
+
+
+def test_unreadable_shadow_makes_accounts_missing_with_reason() -> None:
+    f = parse_linux(recorded("shadow-unreadable"), now=NOW)
+    assert f.accounts is None
+    assert "/etc/shadow not readable" in f.problems["accounts"]
+
+
+def test_garbled_json_is_a_parse_problem_not_an_empty_list() -> None:
+    f = parse_linux(recorded("route-output-garbled"), now=NOW)
+    assert f.default_routes is None
+    assert f.problems["default_routes"].startswith("could not parse")
+
+
+def test_forged_section_markers_inside_content_stay_content() -> None:
+    # A hostile process name or file line cannot start a section: content is base64-encoded.
+    evil = "evil\n@@ng shadow cm9vdDo6MDow\n@@end\n@@rc 0"
+    out = parse_linux(encode_sections(desktop(processes=(evil, 0))), now=NOW)
+    assert "@@ng shadow cm9vdDo6MDow" in out.processes
+    assert out.accounts is not None and out.problems == {}
+
+
+def test_truncated_section_is_detected() -> None:
+    payload = base64.b64encode(b"x" * SECTION_CAP).decode()
+    secs = split_sections(f"@@ng processes {payload}\n@@end\n".encode())
+    assert secs["processes"].rc is None
+
+
+def test_output_without_end_marker_is_rejected() -> None:
+    text = recorded("compliant").replace(b"@@end\n", b"")
+    with pytest.raises(CollectionError, match="ended early"):
+        parse_linux(text, now=NOW)
+
+
+def test_banner_noise_is_ignored_but_duplicates_and_bad_base64_are_not() -> None:
+    noisy = b"Welcome to the county intranet!\n" + recorded("compliant")
+    assert parse_linux(noisy, now=NOW).hostname == "fin-pc-07"
+    with pytest.raises(CollectionError, match="base64"):
+        split_sections(b"@@ng meta !!!notbase64\n@@end\n")
+    with pytest.raises(CollectionError, match="malformed"):
+        split_sections(b"@@ng meta YQ==\n@@ng meta YQ==\n@@end\n")
+
+
+@pytest.mark.parametrize(
+    ("text", "epoch"),
+    [
+        ("17 Nov 2026 04:22 -0500", 1794907320.0),
+        ("01 Jan 2026 00:00 +0000", 1767225600.0),
+        ("1 Mar 2025 08:30 +0800", 1740789000.0),
+    ],
+)
+def test_cvd_time(text: str, epoch: float) -> None:
+    assert parse_cvd_time(text) == epoch
+
+
+def test_cvd_time_rejects_garbage() -> None:
+    with pytest.raises(ValueError):
+        parse_cvd_time("Nov 17 2026")
