@@ -133,13 +133,23 @@ class SshCollector:
             wanted = [a for t in known for a in _ALGORITHMS.get(t, (t,)) if a in offered]
             if wanted:
                 transport.get_security_options().key_types = tuple(wanted)
+        # paramiko's start_client(timeout=) returns silently when the time is up, so we wait on
+        # our own event: a host that accepts TCP and never speaks SSH ends here, on time.
+        negotiated = threading.Event()
         try:
-            transport.start_client(timeout=s.connect_timeout)
-        except paramiko.SSHException as exc:
-            return _handshake_failure(exc, s.connect_timeout, known)
-        except (EOFError, OSError) as exc:
+            transport.start_client(event=negotiated)
+        except (paramiko.SSHException, EOFError, OSError) as exc:
+            return Collection(HostStatus.ERROR, f"SSH handshake failed: {exc}")
+        if not negotiated.wait(s.connect_timeout):
             return Collection(
-                HostStatus.ERROR, f"SSH handshake failed: {exc or type(exc).__name__}"
+                HostStatus.TIMEOUT, f"no SSH handshake within {s.connect_timeout:g} s"
+            )
+        if not transport.is_active():
+            exc = transport.get_exception()
+            if isinstance(exc, paramiko.SSHException):
+                return _handshake_failure(exc, s.connect_timeout, known)
+            return Collection(
+                HostStatus.ERROR, f"SSH handshake failed: {exc or 'connection closed'}"
             )
 
         key = transport.get_remote_server_key()
