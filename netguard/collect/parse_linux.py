@@ -229,7 +229,13 @@ def parse_dpkg(text: str) -> frozenset[str]:
     return frozenset(pkgs)
 
 
-_CVD_TIME = re.compile(r"^(\d{1,2}) (\w{3}) (\d{4}) (\d{1,2}):(\d{2}) ([+-])(\d{2})(\d{2})$")
+# ClamAV writes the build time as strftime("%d %b %Y %H-%M %z"): a dash, so that the colon stays
+# the field separator. We also accept a colon, which older hand-made headers use.
+_CVD_TIME = re.compile(r"^(\d{1,2}) (\w{3}) (\d{4}) (\d{1,2})[-:](\d{2}) ([+-])(\d{2})(\d{2})$")
+_CVD_HEADER = re.compile(
+    r"^ClamAV-VDB:(?P<time>\d{1,2} \w{3} \d{4} \d{1,2}[-:]\d{2} [+-]\d{4}):(?P<version>\d+):"
+    r"(?P<sigs>\d+):(?P<flevel>\d+):"
+)
 _MONTHS = {
     m: i
     for i, m in enumerate(
@@ -239,7 +245,7 @@ _MONTHS = {
 
 
 def parse_cvd_time(text: str) -> float:
-    """'17 Nov 2026 04:22 -0500' (the CVD header's build time) → epoch seconds."""
+    """'17 Nov 2026 04-22 -0500' (the CVD header's build time) → epoch seconds."""
     m = _CVD_TIME.match(text.strip())
     if not m or m.group(2) not in _MONTHS:
         raise ValueError(f"unrecognised CVD build time {text[:40]!r}")
@@ -264,16 +270,13 @@ def parse_clamav_db(text: str) -> tuple[ClamDatabase, ...]:
         mtime = float(mtime_s) if mtime_s.isdigit() else None
         header = lines[i + 1] if i + 1 < len(lines) else ""
         build, version, ok = None, None, False
-        fields = header.strip().split(":")
-        if len(fields) >= 9 and fields[0] == "ClamAV-VDB":
-            # The date field itself contains a colon (04:22), so fields[1]+":"+fields[2].
+        m = _CVD_HEADER.match(header.strip())
+        if m:
+            stime = header.strip().rsplit(":", 1)[-1].strip()
             try:
-                stime = fields[-1].strip()
-                if stime.isdigit():
-                    build = float(stime)
-                else:
-                    build = parse_cvd_time(f"{fields[1]}:{fields[2]}")
-                version = int(fields[3])
+                # The trailing epoch field is exact; the human-readable time is the fallback.
+                build = float(stime) if stime.isdigit() else parse_cvd_time(m.group("time"))
+                version = int(m.group("version"))
                 ok = True
             except ValueError:
                 ok = False

@@ -204,7 +204,7 @@ def cvd_header(age_days: float, version: int = 27830) -> str:
     import time as _t
 
     stime = int(NOW - age_days * 86400)
-    when = _t.strftime("%d %b %Y %H:%M +0000", _t.gmtime(stime))
+    when = _t.strftime("%d %b %Y %H-%M +0000", _t.gmtime(stime))
     return (
         f"ClamAV-VDB:{when}:{version}:2071534:90:9d4b07f4b54b5b9d4a9f1c1e9c0a5b11:"
         f"{'A' * 64}:raynman:{stime}"

@@ -126,7 +126,7 @@ def test_wireless_evidence_names_every_signal(results) -> None:
     assert radios["rfkill phy0"] == ["rfkill type wlan"]
     assert radios["hci0"] == ["/sys/class/bluetooth"]
     modem = results["usb-modem"]["isolation.wireless"].evidence["radios"][0]
-    assert modem["signals"] == ["modem/tethering driver qmi_wwan", "DEVTYPE=wwan", "name ww*"]
+    assert modem["signals"] == ["modem/tethering driver qmi_wwan", "DEVTYPE=wwan", "name wwan*"]
     tether = results["phone-tethering"]["isolation.wireless"].evidence["radios"][0]
     assert tether["signals"] == ["modem/tethering driver rndis_host"]
 

@@ -106,8 +106,9 @@ def test_banner_noise_is_ignored_but_duplicates_and_bad_base64_are_not() -> None
 @pytest.mark.parametrize(
     ("text", "epoch"),
     [
+        ("17 Nov 2026 04-22 -0500", 1794907320.0),
         ("17 Nov 2026 04:22 -0500", 1794907320.0),
-        ("01 Jan 2026 00:00 +0000", 1767225600.0),
+        ("01 Jan 2026 00-00 +0000", 1767225600.0),
         ("1 Mar 2025 08:30 +0800", 1740789000.0),
     ],
 )

@@ -1,0 +1,288 @@
+"""The native inventory format (YAML): segments, SSH defaults and hosts, validated precisely.
+
+Every rule lives here and every violation is an InputError at ``FILE:LINE: field.path``; the
+format is documented in docs/formats.md (keep both in step).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import re
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any
+
+from netguard.model import Host, Inventory, IPAddress, IPNetwork, Segment, SshSettings, Zone
+from netguard.yamlsrc import Node, did_you_mean, load_file
+
+TOP_KEYS = ("segments", "defaults", "hosts")
+SEGMENT_KEYS = ("name", "zone", "cidr", "gateway", "description")
+DEFAULTS_KEYS = ("ssh", "os")
+HOST_KEYS = (
+    "name",
+    "address",
+    "segment",
+    "os",
+    "transport",
+    "department",
+    "owner",
+    "location",
+    "tags",
+    "ssh",
+)
+SSH_KEYS = tuple(f.name for f in fields(SshSettings))
+OS_NAMES = ("linux", "windows")
+TRANSPORTS = ("ssh", "local")
+
+# Host names reach file names, report paths and terminals: keep them to a portable alphabet.
+HOST_NAME = re.compile(r"[A-Za-z0-9_.][A-Za-z0-9_.-]{0,62}")
+
+
+@dataclass
+class _Seen:
+    """Where something was first defined, for 'duplicate ... (first on line N)' messages."""
+
+    what: str
+    line: int | None
+
+
+def load_inventory(path: str | Path) -> Inventory:
+    """Load and validate an inventory file. Raises InputError (file, line, field) on any problem."""
+    doc = load_file(path, "inventory")
+    root = doc.root()
+    if root.is_null:
+        root.fail("the inventory is empty; expected a mapping with keys " + ", ".join(TOP_KEYS))
+    top = root.mapping(TOP_KEYS, ("segments", "hosts"), what="a mapping (segments, hosts)")
+
+    segments = _segments(top["segments"])
+    ssh_base: dict[str, Any] = {}
+    default_os = "linux"
+    if "defaults" in top and not top["defaults"].is_null:
+        d = top["defaults"].mapping(DEFAULTS_KEYS)
+        if "ssh" in d:
+            ssh_base = _ssh_overrides(d["ssh"])
+        if "os" in d:
+            default_os = _choice(d["os"], OS_NAMES)
+
+    hosts = _hosts(top["hosts"], segments, ssh_base, default_os, doc.folder)
+    return Inventory(
+        path=doc.path,
+        sha256=doc.sha256,
+        segments={name: seg for name, (seg, _) in segments.items()},
+        hosts=hosts,
+    )
+
+
+# -- segments ------------------------------------------------------------------------------------
+
+
+def _segments(node: Node) -> dict[str, tuple[Segment, Node]]:
+    out: dict[str, tuple[Segment, Node]] = {}
+    if node.is_null:  # `segments:` with nothing under it reads as an empty list
+        return out
+    for item in node.items(what="a list of segments"):
+        m = item.mapping(SEGMENT_KEYS, ("name", "zone", "cidr"), what="a segment (a mapping)")
+        name = m["name"].text()
+        if name in out:
+            first = out[name][1]
+            m["name"].fail(f"duplicate segment name {name!r} (first defined on line {first.line})")
+        zone = m["zone"].choice(Zone)
+        cidr = _network(m["cidr"])
+        gateway = None
+        if "gateway" in m and not m["gateway"].is_null:
+            gateway = _address(m["gateway"])
+            _check_inside(m["gateway"], gateway, cidr, f"segment {name!r}")
+        description = ""
+        if "description" in m and not m["description"].is_null:
+            description = m["description"].text(allow_empty=True)
+        seg = Segment(name, zone, cidr, gateway, description)
+        _check_overlaps(seg, m["cidr"], out)
+        out[name] = (seg, item)
+    return out
+
+
+def _check_overlaps(seg: Segment, at: Node, earlier: dict[str, tuple[Segment, Node]]) -> None:
+    # Overlapping segments of different zones would make "which zone is this address in?"
+    # ambiguous, and that question is the heart of the isolation checks.
+    for other, other_node in earlier.values():
+        if other.zone == seg.zone or other.cidr.version != seg.cidr.version:
+            continue
+        if seg.cidr.overlaps(other.cidr):  # type: ignore[arg-type]  # same version checked
+            at.fail(
+                f"{seg.cidr} ({seg.zone}) overlaps segment {other.name!r} ({other.cidr}, "
+                f"{other.zone}, line {other_node.line}); segments of different zones must not "
+                "overlap"
+            )
+
+
+def _network(node: Node) -> IPNetwork:
+    text = node.text()
+    try:
+        return ipaddress.ip_network(text, strict=True)
+    except ValueError as exc:
+        try:  # host bits set: say which network was probably meant
+            loose = ipaddress.ip_network(text, strict=False)
+        except ValueError:
+            node.fail(f"invalid CIDR {text!r}: {exc}; expected e.g. 10.20.0.0/24")
+        node.fail(f"invalid CIDR {text!r}: host bits are set (did you mean {loose}?)")
+
+
+def _address(node: Node) -> IPAddress:
+    text = node.text()
+    try:
+        return ipaddress.ip_address(text)
+    except ValueError:
+        hint = " (write the address without a prefix length)" if "/" in text else ""
+        node.fail(f"invalid IP address {text!r}{hint}")
+
+
+def _check_inside(node: Node, addr: IPAddress, cidr: IPNetwork, owner: str) -> None:
+    if addr.version != cidr.version or addr not in cidr:
+        node.fail(f"{addr} is outside {owner} ({cidr})")
+    # The network and broadcast addresses of an IPv4 subnet cannot belong to a machine.
+    if cidr.version == 4 and cidr.prefixlen <= 30:
+        if addr == cidr.network_address:
+            node.fail(f"{addr} is the network address of {owner} ({cidr})")
+        if addr == cidr.broadcast_address:
+            node.fail(f"{addr} is the broadcast address of {owner} ({cidr})")
+
+
+def _choice(node: Node, allowed: tuple[str, ...]) -> str:
+    v = node.value
+    if not isinstance(v, str) or v not in allowed:
+        shown = repr(v) if isinstance(v, str) else f"{v!r}"
+        hint = did_you_mean(v, allowed) if isinstance(v, str) else ""
+        node.fail(f"invalid value {shown}{hint}; expected one of {', '.join(allowed)}")
+    return v
+
+
+# -- SSH settings ----------------------------------------------------------------------------------
+
+
+def _ssh_overrides(node: Node) -> dict[str, Any]:
+    """The SSH fields written in one `ssh:` mapping (absent fields are not in the result)."""
+    if node.is_null:
+        return {}
+    out: dict[str, Any] = {}
+    for key, v in node.mapping(SSH_KEYS, what="a mapping of SSH settings").items():
+        if key == "user":
+            out[key] = v.text()
+        elif key == "port":
+            out[key] = v.integer(minimum=1, maximum=65535)
+        elif key in ("connect_timeout", "command_timeout"):
+            out[key] = v.number(positive=True)
+        elif key == "identity_file":
+            out[key] = None if v.is_null else v.text()  # null: use the ssh-agent
+        elif key == "known_hosts":
+            out[key] = v.text()
+    return out
+
+
+def _resolve(path: str, folder: Path) -> str:
+    # `~` first, then relative paths are taken from the inventory's folder, not from wherever
+    # netguard happens to be started: the inventory and its key usually travel together.
+    p = Path(os.path.expanduser(path))
+    if not p.is_absolute():
+        p = folder / p
+    return os.path.normpath(p)
+
+
+def _ssh_settings(merged: dict[str, Any], folder: Path) -> SshSettings:
+    s = SshSettings(**merged)
+    identity = _resolve(s.identity_file, folder) if s.identity_file is not None else None
+    return SshSettings(
+        user=s.user,
+        port=s.port,
+        identity_file=identity,
+        known_hosts=_resolve(s.known_hosts, folder),
+        connect_timeout=float(s.connect_timeout),
+        command_timeout=float(s.command_timeout),
+    )
+
+
+# -- hosts -----------------------------------------------------------------------------------------
+
+
+def _hosts(
+    node: Node,
+    segments: dict[str, tuple[Segment, Node]],
+    ssh_base: dict[str, Any],
+    default_os: str,
+    folder: Path,
+) -> tuple[Host, ...]:
+    if node.is_null:
+        return ()
+    hosts: list[Host] = []
+    names: dict[str, _Seen] = {}
+    addresses: dict[IPAddress, _Seen] = {}
+    for item in node.items(what="a list of hosts"):
+        m = item.mapping(HOST_KEYS, ("name", "address", "segment"), what="a host (a mapping)")
+        name = _host_name(m["name"])
+        # Case-insensitive: names become file names, and Windows/macOS file systems fold case.
+        folded = name.casefold()
+        if folded in names:
+            first = names[folded]
+            m["name"].fail(
+                f"duplicate host name {name!r} (first: {first.what!r} on line {first.line})"
+            )
+        names[folded] = _Seen(name, m["name"].line)
+
+        seg_name = m["segment"].text()
+        if seg_name not in segments:
+            defined = ", ".join(segments) or "none"
+            m["segment"].fail(
+                f"unknown segment {seg_name!r}{did_you_mean(seg_name, segments)}; "
+                f"defined segments: {defined}"
+            )
+        segment = segments[seg_name][0]
+
+        address = _address(m["address"])
+        _check_inside(m["address"], address, segment.cidr, f"segment {seg_name!r}")
+        if address in addresses:
+            first = addresses[address]
+            m["address"].fail(
+                f"duplicate address {address} (already host {first.what!r} on line {first.line})"
+            )
+        addresses[address] = _Seen(name, m["address"].line)
+
+        host_ssh = _ssh_overrides(m["ssh"]) if "ssh" in m else {}
+        hosts.append(
+            Host(
+                name=name,
+                address=address,
+                segment=seg_name,
+                os=_choice(m["os"], OS_NAMES) if "os" in m else default_os,
+                ssh=_ssh_settings({**ssh_base, **host_ssh}, folder),
+                department=_optional_text(m, "department"),
+                owner=_optional_text(m, "owner"),
+                location=_optional_text(m, "location"),
+                tags=_tags(m["tags"]) if "tags" in m else (),
+                transport=_choice(m["transport"], TRANSPORTS) if "transport" in m else "ssh",
+            )
+        )
+    return tuple(hosts)
+
+
+def _host_name(node: Node) -> str:
+    name = node.text()
+    if not HOST_NAME.fullmatch(name) or set(name) == {"."}:
+        node.fail(
+            f"invalid host name {name!r}: use letters, digits, '.', '-' and '_' only, at most "
+            "63 characters, not starting with '-' and not only dots (names become file names)"
+        )
+    return name
+
+
+def _optional_text(m: dict[str, Node], key: str) -> str:
+    if key not in m or m[key].is_null:
+        return ""
+    return m[key].text(allow_empty=True)
+
+
+def _tags(node: Node) -> tuple[str, ...]:
+    if node.is_null:
+        return ()
+    tags = node.texts(what="a list of tags, e.g. [finance]")
+    # Order kept for reports; repeats dropped because a tag is a set membership.
+    return tuple(dict.fromkeys(tags))

@@ -1,0 +1,175 @@
+"""Policy packs (YAML): which checks run, at which severity, in which zones, with which limits.
+
+Parameters are validated against each check's ParamSpec, so a typo or a wrong type in a pack
+stops the audit before any host is contacted (docs/formats.md documents the format).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+from netguard.checks.base import CheckSpec, ParamSpec
+from netguard.model import Severity, Zone
+from netguard.policy.model import AvProduct, CheckConfig, Policy
+from netguard.yamlsrc import Node, describe, did_you_mean, load_file
+
+TOP_KEYS = ("name", "description", "antivirus_products", "checks")
+CHECK_KEYS = ("severity", "zones", "params")
+PRODUCT_KEYS = ("name", "packages", "binaries", "services", "processes")
+SIGNAL_KEYS = PRODUCT_KEYS[1:]
+# The kernel keeps a process name (comm) in 16 bytes including the terminating NUL.
+COMM_MAX = 15
+# Names reach the fixed collection's results as plain tokens: no blanks, quotes or slashes.
+_SIGNAL_NAME = re.compile(r"[A-Za-z0-9_.+@:-]+")
+
+
+def default_policy_path() -> Path:
+    """The packaged baseline pack (netguard/policies/baseline.yaml)."""
+    return Path(__file__).resolve().parent.parent / "policies" / "baseline.yaml"
+
+
+def load_policy(path: str | Path, catalog: Mapping[str, CheckSpec]) -> Policy:
+    """Load and validate a policy pack against the check catalog. Raises InputError."""
+    doc = load_file(path, "policy pack")
+    root = doc.root()
+    if root.is_null:
+        root.fail("the policy pack is empty; expected a mapping with keys " + ", ".join(TOP_KEYS))
+    top = root.mapping(TOP_KEYS, ("name", "checks"), what="a mapping (name, checks, ...)")
+    name = top["name"].text()
+    description = ""
+    if "description" in top and not top["description"].is_null:
+        description = top["description"].text(allow_empty=True)
+    products: tuple[AvProduct, ...] = ()
+    if "antivirus_products" in top and not top["antivirus_products"].is_null:
+        products = _products(top["antivirus_products"])
+    checks = _checks(top["checks"], catalog)
+    return Policy(
+        name=name,
+        path=doc.path,
+        sha256=doc.sha256,
+        description=description,
+        checks=checks,
+        products=products,
+    )
+
+
+# -- checks ----------------------------------------------------------------------------------------
+
+
+def _checks(node: Node, catalog: Mapping[str, CheckSpec]) -> tuple[CheckConfig, ...]:
+    entries = node.mapping(None, what="a mapping of check id → settings")
+    if not entries:
+        node.fail("select at least one check (an empty pack would pass every host)")
+    out = []
+    for check_id, cfg in entries.items():
+        spec = catalog.get(check_id)
+        if spec is None:
+            close = did_you_mean(check_id, catalog)
+            listing = "" if close else f"; known checks: {', '.join(sorted(catalog))}"
+            cfg.fail(f"unknown check {check_id!r}{close}{listing}", line=node.key_line(check_id))
+        out.append(_check_config(cfg, spec))
+    return tuple(out)
+
+
+def _check_config(node: Node, spec: CheckSpec) -> CheckConfig:
+    # `password.max_age:` with nothing after it selects the check with its defaults, like `{}`.
+    m = {} if node.is_null else node.mapping(CHECK_KEYS, what="a mapping of check settings")
+    severity = m["severity"].choice(Severity) if "severity" in m else spec.severity
+    zones = spec.zones
+    if "zones" in m:
+        items = m["zones"].items(what="a list of zones, e.g. [intranet, classified]")
+        if not items:
+            m["zones"].fail("select at least one zone (remove the check to deselect it)")
+        zones = frozenset(z.choice(Zone) for z in items)
+    params = _params(m["params"], spec) if "params" in m else {}
+    filled = {p.name: params.get(p.name, p.default) for p in spec.params}
+    return CheckConfig(spec, severity, zones, MappingProxyType(filled))
+
+
+def _params(node: Node, spec: CheckSpec) -> dict[str, Any]:
+    if node.is_null:
+        return {}
+    names = [p.name for p in spec.params]
+    entries = node.mapping(None, what="a mapping of parameters")
+    out: dict[str, Any] = {}
+    for key, value in entries.items():
+        pspec = spec.param(key)
+        if pspec is None:
+            known = (
+                f"parameters of {spec.id}: {', '.join(names)}"
+                if names
+                else f"{spec.id} takes no parameters"
+            )
+            value.fail(
+                f"unknown parameter {key!r}{did_you_mean(key, names)}; {known}",
+                line=node.key_line(key),
+            )
+        out[key] = _param_value(value, pspec)
+    return out
+
+
+def _param_value(node: Node, p: ParamSpec) -> Any:
+    v = node.value
+    if p.type is bool:
+        return node.boolean()
+    if p.type is int:
+        # 7.0 is refused too: a fractional-looking value for a whole-number limit is a mistake.
+        if isinstance(v, bool) or not isinstance(v, int):
+            node.fail(f"expected a whole number, got {describe(v)}")
+        value: Any = v
+    elif p.type is float:
+        value = node.number()
+    elif p.type is str:
+        return node.text()
+    else:  # a ParamSpec type we do not know how to read from YAML: a catalog bug, say so
+        node.fail(f"parameter type {p.type.__name__} is not supported in policy packs")
+    if p.minimum is not None and value < p.minimum:
+        node.fail(f"must be at least {p.minimum:g}, got {value:g}")
+    return value
+
+
+# -- antivirus products ----------------------------------------------------------------------------
+
+
+def _products(node: Node) -> tuple[AvProduct, ...]:
+    out: list[AvProduct] = []
+    seen: dict[str, int | None] = {}
+    for item in node.items(what="a list of antivirus products"):
+        m = item.mapping(PRODUCT_KEYS, ("name",), what="a product (a mapping)")
+        name = m["name"].text()
+        if name.casefold() in seen:
+            m["name"].fail(
+                f"duplicate product name {name!r} (first on line {seen[name.casefold()]})"
+            )
+        seen[name.casefold()] = m["name"].line
+        signals = {key: _signal_names(m[key], key) for key in SIGNAL_KEYS if key in m}
+        if not any(signals.values()):
+            item.fail(
+                f"product {name!r} has no names to recognise it by; give at least one of "
+                + ", ".join(SIGNAL_KEYS)
+            )
+        out.append(AvProduct(name, **signals))
+    return tuple(out)
+
+
+def _signal_names(node: Node, key: str) -> tuple[str, ...]:
+    if node.is_null:
+        return ()
+    names = []
+    for item in node.items(what=f"a list of {key}"):
+        n = item.text()
+        if not _SIGNAL_NAME.fullmatch(n):
+            item.fail(f"invalid name {n!r}: no spaces, quotes or slashes")
+        if key == "services" and n.endswith(".service"):
+            item.fail(f"write the unit name without .service: {n.removesuffix('.service')!r}")
+        if key == "processes" and len(n) > COMM_MAX:
+            item.fail(
+                f"process name {n!r} is longer than {COMM_MAX} characters; the kernel shows only "
+                f"{n[:COMM_MAX]!r}, so write that"
+            )
+        names.append(n)
+    return tuple(dict.fromkeys(names))

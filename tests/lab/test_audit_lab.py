@@ -1,0 +1,156 @@
+"""The real audit against the lab of real machines: each scenario classified exactly."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+PASSING_CHECKS = {
+    "antivirus.installed",
+    "antivirus.running",
+    "antivirus.signatures",
+    "password.max_age",
+    "password.age",
+    "isolation.addresses",
+    "isolation.multi_homed",
+    "isolation.default_route",
+    "isolation.forwarding",
+    "isolation.wireless",
+}
+
+# host → (status, failing checks). Every other check of an audited host must pass.
+EXPECTED: dict[str, tuple[str, set[str]]] = {
+    "ok-pc": ("audited", set()),
+    "dual-pc": ("audited", {"isolation.addresses", "isolation.multi_homed"}),
+    "route-pc": ("audited", {"isolation.default_route"}),
+    "radio-pc": ("audited", {"isolation.wireless"}),
+    "fwd-pc": ("audited", {"isolation.forwarding"}),
+    "stale-av": ("audited", {"antivirus.signatures"}),
+    "no-av": ("audited", {"antivirus.installed", "antivirus.running", "antivirus.signatures"}),
+    "pw-expired": ("audited", {"password.age"}),
+    "pw-norotate": ("audited", {"password.max_age"}),
+    "hang-pc": ("timeout", set()),
+    "down-pc": ("unreachable", set()),
+    "rekeyed-pc": ("hostkey_mismatch", {"ssh.hostkey"}),
+    "newkey-pc": ("hostkey_unknown", set()),
+    "inet-pc": ("audited", set()),
+}
+INTERNET_NOT_APPLICABLE = {
+    "isolation.addresses",
+    "isolation.default_route",
+    "isolation.forwarding",
+    "isolation.wireless",
+}
+
+
+def audit(lab: Any, inventory: Path, out: Path, *extra: str) -> tuple[int, dict[str, Any], float]:
+    start = time.monotonic()
+    proc = lab.run_in_auditor(
+        [
+            "python3",
+            "-m",
+            "netguard",
+            "audit",
+            str(inventory),
+            "--format",
+            "json",
+            "-o",
+            str(out),
+            "-q",
+            "--workers",
+            "16",
+            *extra,
+        ],
+        timeout=180,
+    )
+    elapsed = time.monotonic() - start
+    assert out.exists(), proc.stderr
+    return proc.returncode, json.loads(out.read_text(encoding="utf-8")), elapsed
+
+
+@pytest.fixture(scope="module")
+def first_audit(
+    office_lab: Any, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[int, dict[str, dict[str, Any]], float]:
+    out = tmp_path_factory.mktemp("audit") / "results.json"
+    code, doc, elapsed = audit(office_lab.lab, office_lab.inventory_path, out)
+    print(f"\nlab audit of {len(doc['hosts'])} hosts took {elapsed:.2f} s")
+    return code, {h["name"]: h for h in doc["hosts"]}, elapsed
+
+
+def test_every_scenario_is_in_the_lab(first_audit) -> None:
+    _, hosts, _ = first_audit
+    assert set(hosts) == set(EXPECTED)
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_scenario_classified(first_audit, name: str) -> None:
+    _, hosts, _ = first_audit
+    status, failing = EXPECTED[name]
+    h = hosts[name]
+    assert h["status"] == status, h["detail"]
+    got_fail = {f["check"] for f in h["findings"] if f["status"] == "fail"}
+    assert got_fail == failing, [f["message"] for f in h["findings"]]
+    assert not [f for f in h["findings"] if f["status"] == "error"], h["findings"]
+    if status == "audited":
+        n_a = {f["check"] for f in h["findings"] if f["status"] == "not_applicable"}
+        assert n_a == (INTERNET_NOT_APPLICABLE if name == "inet-pc" else set())
+        passed = {f["check"] for f in h["findings"] if f["status"] == "pass"}
+        assert passed == PASSING_CHECKS - failing - n_a
+    elif status != "hostkey_mismatch":
+        assert h["findings"] == []  # unknown, never compliant
+
+
+def test_exit_code_says_failures(first_audit) -> None:
+    assert first_audit[0] == 1
+
+
+def test_evidence_names_what_was_seen(first_audit) -> None:
+    _, hosts, _ = first_audit
+    (wireless,) = [f for f in hosts["radio-pc"]["findings"] if f["check"] == "isolation.wireless"]
+    radios = {r["device"]: r["signals"] for r in wireless["evidence"]["radios"]}
+    assert "name wlan*" in radios["wlan0"] and "name wwan*" in radios["wwan0"]
+    (dual,) = [f for f in hosts["dual-pc"]["findings"] if f["check"] == "isolation.multi_homed"]
+    assert dual["evidence"]["crosses_isolation"] is True
+    assert "198.51.100.12/24" in dual["message"]
+    (route,) = [f for f in hosts["route-pc"]["findings"] if f["check"] == "isolation.default_route"]
+    assert "10.20.0.254" in route["message"]
+    (sig,) = [f for f in hosts["stale-av"]["findings"] if f["check"] == "antivirus.signatures"]
+    assert 39 <= sig["evidence"]["age_days"] <= 41
+    assert sig["evidence"]["date_source"] == "header"
+    (run,) = [f for f in hosts["ok-pc"]["findings"] if f["check"] == "antivirus.running"]
+    assert "process table" in run["evidence"]["signal"]  # no systemd in a namespace: says so
+    (pw,) = [f for f in hosts["pw-expired"]["findings"] if f["check"] == "password.age"]
+    assert "zhangwei (200 days ago)" in pw["message"]
+    (key,) = hosts["rekeyed-pc"]["findings"]
+    assert key["severity"] == "critical"
+    assert key["evidence"]["offered_fingerprint"].startswith("SHA256:")
+    assert key["evidence"]["offered_fingerprint"] not in key["evidence"]["known_keys"].values()
+
+
+def test_hung_host_does_not_hold_up_the_audit(first_audit) -> None:
+    # Classified as a handshake time-out (its own 3 s limit fired), while the others completed.
+    _, hosts, _ = first_audit
+    assert "no SSH handshake within 3 s" in hosts["hang-pc"]["detail"]
+
+
+def test_accept_new_records_unknown_keys_but_never_changed_ones(
+    office_lab: Any, tmp_path: Path
+) -> None:
+    kh = tmp_path / "known_hosts"
+    shutil.copy(office_lab.lab.known_hosts_path, kh)
+    inv = tmp_path / "inventory.yaml"
+    text = Path(office_lab.inventory_path).read_text(encoding="utf-8")
+    inv.write_text(text.replace(str(office_lab.lab.known_hosts_path), str(kh)), encoding="utf-8")
+    before = kh.read_text()
+    _, doc, _ = audit(office_lab.lab, inv, tmp_path / "r.json", "--accept-new-hostkeys")
+    hosts = {h["name"]: h for h in doc["hosts"]}
+    assert hosts["newkey-pc"]["status"] == "audited"
+    assert hosts["rekeyed-pc"]["status"] == "hostkey_mismatch"
+    added = kh.read_text()[len(before) :].splitlines()
+    assert [line.split()[0] for line in added] == ["10.20.0.23"]
