@@ -20,7 +20,7 @@ from netguard.collect.local import collect_local
 from netguard.collect.parse_linux import parse_linux
 from netguard.collect.ssh import SshCollector
 from netguard.engine import evaluate
-from netguard.errors import CollectionError, InputError
+from netguard.errors import CollectionError, ExitStatus, InputError
 from netguard.model import (
     Finding,
     FindingStatus,
@@ -205,8 +205,6 @@ def run_document(run: Run) -> dict[str, Any]:
 
 
 def exit_status_of(results: list[HostResult]) -> int:
-    from netguard.errors import ExitStatus
-
     if any(r.failed for r in results):
         return ExitStatus.FINDINGS
     if any(r.unknown for r in results):

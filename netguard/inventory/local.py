@@ -17,6 +17,7 @@ everyday rules (an office PC), not to guess whether it is allowed on the interne
 
 from __future__ import annotations
 
+import hashlib
 import socket
 import struct
 from dataclasses import dataclass
@@ -67,7 +68,11 @@ def local_inventory() -> Inventory:
         ssh=SshSettings(),  # unused by the local transport, but command_timeout still applies
         transport="local",
     )
-    return Inventory(path=LOCAL_PATH, sha256="", segments={SEGMENT_NAME: segment}, hosts=(host,))
+    # No file to hash: hash what was derived, so two runs can still tell "same inventory".
+    digest = hashlib.sha256(repr((segment, host)).encode()).hexdigest()
+    return Inventory(
+        path=LOCAL_PATH, sha256=digest, segments={SEGMENT_NAME: segment}, hosts=(host,)
+    )
 
 
 def _safe_hostname(name: str) -> str:

@@ -7,13 +7,13 @@ from rich.table import Table
 from rich.text import Text
 
 from netguard.audit import Run, summarize
-from netguard.model import FindingStatus, HostStatus
+from netguard.model import FindingStatus, HostResult, HostStatus
 from netguard.render.text import clean
 
 _STATUS_STYLE = {"compliant": "green", "failing": "bold red", "unknown": "yellow"}
 
 
-def host_verdict(result) -> str:  # type: ignore[no-untyped-def]
+def host_verdict(result: HostResult) -> str:
     if result.failed:
         return "failing"
     if result.unknown:
@@ -40,8 +40,31 @@ def print_summary(run: Run, console: Console) -> None:
             Text(", ".join(issues)),
         )
     console.print(table)
+    _print_failures(run, console)
     s = summarize(run.results)
     console.print(
         f"audited {s['audited']}/{s['hosts']} hosts (coverage {s['coverage']:.0%}); "
         f"compliant {s['compliant']}, failing {s['failing']}, unknown {s['unknown']}"
     )
+
+
+MAX_LISTED = 40  # the JSON document has them all; a terminal shows the worst first
+
+
+def _print_failures(run: Run, console: Console) -> None:
+    failing = [
+        (f.severity.rank, r.host.name, f)
+        for r in run.results
+        for f in r.findings
+        if f.status is FindingStatus.FAIL
+    ]
+    if not failing:
+        return
+    failing.sort(key=lambda t: (-t[0], t[1], t[2].check))
+    console.print(f"failing findings ({len(failing)}), most severe first:")
+    for _, name, f in failing[:MAX_LISTED]:
+        line = Text(f"  [{f.severity}] {clean(name)} {f.check}: ")
+        line.append(clean(f.message, 200))
+        console.print(line)
+    if len(failing) > MAX_LISTED:
+        console.print(f"  … and {len(failing) - MAX_LISTED} more (see --format json)")
