@@ -56,6 +56,17 @@ class FindingStatus(StrEnum):
 
 
 @dataclass(frozen=True)
+class AvProduct:
+    """An approved antivirus product, recognised by any of these names."""
+
+    name: str
+    packages: tuple[str, ...] = ()
+    binaries: tuple[str, ...] = ()
+    services: tuple[str, ...] = ()  # systemd unit names without .service
+    processes: tuple[str, ...] = ()  # process names (comm, at most 15 characters)
+
+
+@dataclass(frozen=True)
 class Segment:
     name: str
     zone: Zone

@@ -6,8 +6,6 @@ executable, systemd unit, process. The evidence names the signal, so an administ
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from netguard.checks.base import (
     CheckContext,
     ParamSpec,
@@ -17,12 +15,7 @@ from netguard.checks.base import (
     verdict,
 )
 from netguard.collect.facts import Facts
-from netguard.model import Severity
-
-if TYPE_CHECKING:
-    from netguard.policy import AvProduct
-
-CLAMAV_NAMES = ("clamav", "clamav-daemon", "clamd", "clamscan")
+from netguard.model import AvProduct, Severity
 
 
 def _signals(facts: Facts, product: AvProduct) -> tuple[list[str], list[str]]:

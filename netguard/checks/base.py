@@ -11,11 +11,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from netguard.model import FindingStatus, Host, Segment, Severity, Zone
+from netguard.model import AvProduct, FindingStatus, Host, Segment, Severity, Zone
 
 if TYPE_CHECKING:
     from netguard.collect.facts import Facts
-    from netguard.policy import AvProduct
 
 
 @dataclass(frozen=True)

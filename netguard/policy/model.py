@@ -1,4 +1,6 @@
-"""What a loaded policy pack is: the selected checks with their settings, and the AV catalog."""
+"""What a loaded policy pack is: the selected checks with their settings, and the AV catalog.
+
+AvProduct lives in netguard.model (checks read it too); it is re-exported here."""
 
 from __future__ import annotations
 
@@ -7,18 +9,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from netguard.checks.base import CheckSpec
-from netguard.model import Severity, Zone
+from netguard.model import AvProduct, Severity, Zone
 
-
-@dataclass(frozen=True)
-class AvProduct:
-    """An approved antivirus product, recognised by any of these names."""
-
-    name: str
-    packages: tuple[str, ...] = ()
-    binaries: tuple[str, ...] = ()
-    services: tuple[str, ...] = ()  # systemd unit names without .service
-    processes: tuple[str, ...] = ()  # process names (comm, at most 15 characters)
+__all__ = ["AvProduct", "CheckConfig", "Policy"]
 
 
 @dataclass(frozen=True)
