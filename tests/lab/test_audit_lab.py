@@ -154,3 +154,22 @@ def test_accept_new_records_unknown_keys_but_never_changed_ones(
     assert hosts["rekeyed-pc"]["status"] == "hostkey_mismatch"
     added = kh.read_text()[len(before) :].splitlines()
     assert [line.split()[0] for line in added] == ["10.20.0.23"]
+
+
+def test_a_key_the_machines_do_not_accept_is_auth_failed(office_lab: Any, tmp_path: Path) -> None:
+    import subprocess
+
+    stranger = tmp_path / "stranger_ed25519"
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(stranger)], check=True)
+    text = Path(office_lab.inventory_path).read_text(encoding="utf-8")
+    ident = str(office_lab.lab.identity_path)
+    assert ident in text
+    inv = tmp_path / "inventory.yaml"
+    inv.write_text(text.replace(ident, str(stranger)), encoding="utf-8")
+    code, doc, _ = audit(office_lab.lab, inv, tmp_path / "r.json")
+    hosts = {h["name"]: h for h in doc["hosts"]}
+    assert hosts["ok-pc"]["status"] == "auth_failed"
+    assert hosts["ok-pc"]["findings"] == []
+    assert "refused" in hosts["ok-pc"]["detail"]
+    assert hosts["rekeyed-pc"]["status"] == "hostkey_mismatch"  # key checked before auth
+    assert code == 1  # the changed key is still a failing finding
