@@ -53,7 +53,7 @@ class Run:
 
 def preflight(inventory: Inventory, options: AuditOptions) -> None:
     """Refuse inputs that would make every host fail the same way, before contacting any."""
-    for host in inventory.hosts:
+    for i, host in enumerate(inventory.hosts):
         if host.transport != "ssh":
             continue
         ident = host.ssh.identity_file
@@ -61,7 +61,7 @@ def preflight(inventory: Inventory, options: AuditOptions) -> None:
             raise InputError(
                 f"identity file {ident} does not exist",
                 file=inventory.path,
-                field=f"host {host.name}: ssh.identity_file",
+                field=f"hosts[{i}].ssh.identity_file ({host.name})",
             )
         kh = os.path.expanduser(host.ssh.known_hosts)
         if not options.accept_new_hostkeys and not os.path.isfile(kh):
@@ -69,7 +69,7 @@ def preflight(inventory: Inventory, options: AuditOptions) -> None:
                 f"known_hosts file {host.ssh.known_hosts} does not exist; create it (ssh-keyscan, "
                 "checking the fingerprints) or pass --accept-new-hostkeys",
                 file=inventory.path,
-                field=f"host {host.name}: ssh.known_hosts",
+                field=f"hosts[{i}].ssh.known_hosts ({host.name})",
             )
 
 
