@@ -39,11 +39,12 @@ def _routable(addr: Address) -> bool:
     return not (addr.ip.is_loopback or addr.ip.is_link_local)
 
 
+def _in_segment(addr: Address, seg: Segment) -> bool:
+    return addr.ip.version == seg.cidr.version and addr.ip in seg.cidr
+
+
 def _segment_of(addr: Address, segments: Mapping[str, Segment]) -> Segment | None:
-    for seg in segments.values():
-        if addr.ip.version == seg.cidr.version and addr.ip in seg.cidr:
-            return seg
-    return None
+    return next((seg for seg in segments.values() if _in_segment(addr, seg)), None)
 
 
 @check(
@@ -59,7 +60,7 @@ def addresses(facts: Facts, ctx: CheckContext) -> Verdict:
     addrs = [a for a in facts.need("addresses") if _routable(a)]
     outside = []
     for a in addrs:
-        if a.ip.version == ctx.segment.cidr.version and a.ip in ctx.segment.cidr:
+        if _in_segment(a, ctx.segment):
             continue
         seg = _segment_of(a, ctx.segments)
         where = f"segment {seg.name} ({seg.zone})" if seg else "no registered segment"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cache
 from importlib import resources
 from typing import Any
 
@@ -23,6 +24,7 @@ class Collection:
     evidence: dict[str, Any] = field(default_factory=dict)
 
 
+@cache  # read once per process, not once per host
 def linux_script() -> bytes:
     """The fixed collection script. It is data of the package, never built from inventory text."""
     return resources.files("netguard.collect").joinpath("scripts/linux.sh").read_bytes()

@@ -309,11 +309,7 @@ def parse_linux(stdout: bytes, now: float | None = None) -> Facts:
     def group(names: tuple[str, ...], fn: Callable[[], Any]) -> None:
         try:
             result = fn()
-        except _NotThere as exc:
-            for n in names:
-                problems[n] = str(exc)
-            return
-        except _Missing as exc:
+        except _Missing as exc:  # _NotThere included: the command is absent on the host
             for n in names:
                 problems[n] = str(exc)
             return
@@ -415,11 +411,11 @@ def _flag(text: str) -> bool:
 
 
 class _Missing(Exception):
-    pass
+    """A section the fact group needs failed, was truncated or is absent."""
 
 
-class _NotThere(Exception):
-    pass
+class _NotThere(_Missing):
+    """The command behind a section is not installed (exit 127): a fact, reported the same way."""
 
 
 def encode_sections(sections: dict[str, tuple[str, int]]) -> bytes:
