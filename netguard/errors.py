@@ -17,6 +17,7 @@ class ExitStatus(IntEnum):
     FINDINGS = 1  # at least one failing finding
     BAD_INPUT = 2  # inventory, policy or command line could not be used; nothing was written
     UNKNOWN = 3  # no failures, but some hosts or checks could not be decided
+    CANNOT_RENDER = 4  # a report or checklist could not be produced (e.g. no PDF renderer)
     INTERRUPTED = 130
 
 
@@ -56,3 +57,9 @@ class InputError(NetguardError):
 
 class CollectionError(Exception):
     """Collection output we could not use. Never shown as compliant: checks become ERROR."""
+
+
+class RenderError(NetguardError):
+    """A document could not be produced; earlier outputs are left as they were."""
+
+    exit_status = ExitStatus.CANNOT_RENDER

@@ -1,0 +1,97 @@
+"""Message catalogs: every word a report or checklist shows, in Chinese and in English.
+
+Catalogs are YAML files under ``netguard/i18n/<lang>/`` (one file per area: common, checks,
+report, checklist), nested mappings flattened to dotted keys. Templates use ``{name}``
+placeholders; list arguments are joined the way the language joins them (", " or "、").
+A key missing from a catalog is a bug caught by the completeness tests, not a silent English
+fallback in a Chinese report.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from datetime import datetime
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+LANGS = ("zh", "en")
+_DIR = Path(__file__).parent
+
+
+class Catalog:
+    def __init__(self, lang: str, messages: Mapping[str, str]) -> None:
+        self.lang = lang
+        self.messages = dict(messages)
+        self._sep = self.messages.get("common.list_separator", ", ")
+
+    def __call__(self, key: str, **args: Any) -> str:
+        """The message for key, formatted with args. Unknown keys raise KeyError."""
+        template = self.messages[key]
+        return self._format(template, args) if args else template
+
+    def get(self, key: str, default: str = "", **args: Any) -> str:
+        template = self.messages.get(key)
+        if template is None:
+            return default
+        return self._format(template, args) if args else template
+
+    def has(self, key: str) -> bool:
+        return key in self.messages
+
+    def reason(self, reason: str, args: Mapping[str, Any], message: str) -> str:
+        """A finding's message in this language: its reason template when the catalog has one,
+        else the message the check wrote (results from older versions carry no reason)."""
+        template = self.messages.get(f"reasons.{reason}") if reason else None
+        if template is not None:
+            try:
+                return self._format(template, args)
+            except (KeyError, IndexError, ValueError):
+                pass  # a results file from another version: show the check's own words
+        return message
+
+    def join(self, items: Any) -> str:
+        return self._sep.join(str(i) for i in items)
+
+    def datetime(self, dt: datetime) -> str:
+        return dt.strftime(self.messages.get("common.datetime_format", "%Y-%m-%d %H:%M %Z"))
+
+    def _format(self, template: str, args: Mapping[str, Any]) -> str:
+        shown = {
+            k: self.join(v) if isinstance(v, list | tuple | set | frozenset) else v
+            for k, v in args.items()
+        }
+        return template.format_map(shown)
+
+
+def _flatten(prefix: str, node: Any, out: dict[str, str], source: Path) -> None:
+    if isinstance(node, Mapping):
+        for k, v in node.items():
+            _flatten(f"{prefix}.{k}" if prefix else str(k), v, out, source)
+        return
+    if prefix in out:
+        raise ValueError(f"{source}: message {prefix!r} is defined twice")
+    out[prefix] = str(node)
+
+
+@cache
+def catalog(lang: str) -> Catalog:
+    if lang not in LANGS:
+        raise ValueError(f"unknown language {lang!r} (known: {', '.join(LANGS)})")
+    messages: dict[str, str] = {}
+    for path in sorted((_DIR / lang).glob("*.yaml")):
+        with path.open(encoding="utf-8") as fh:
+            _flatten("", yaml.safe_load(fh) or {}, messages, path)
+    return Catalog(lang, messages)
+
+
+def default_lang(environ: Mapping[str, str] = os.environ) -> str:
+    """The language of the user's locale: Chinese for zh_*, English otherwise."""
+    for var in ("LC_ALL", "LC_MESSAGES", "LANG", "LANGUAGE"):
+        value = environ.get(var, "")
+        if value:
+            return "zh" if value.lower().startswith("zh") else "en"
+    return "en"
