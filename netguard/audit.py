@@ -15,12 +15,14 @@ from datetime import UTC, datetime
 from typing import Any
 
 from netguard import __version__
+from netguard.checks.base import say
 from netguard.collect import Collection
 from netguard.collect.local import collect_local
 from netguard.collect.parse_linux import parse_linux
 from netguard.collect.ssh import SshCollector
 from netguard.engine import evaluate
 from netguard.errors import CollectionError, ExitStatus, InputError
+from netguard.i18n import catalog
 from netguard.model import (
     Finding,
     FindingStatus,
@@ -99,16 +101,29 @@ def audit_host(host: Host, inventory: Inventory, policy: Policy, ssh: SshCollect
 
 
 def hostkey_finding(host: Host, coll: Collection) -> Finding:
+    en = catalog("en")
+    offered = coll.evidence.get("offered_fingerprint")
+    known_types = sorted(coll.evidence.get("known_keys", {}))
+    said = (
+        say(
+            "ssh.hostkey.changed",
+            host=host.name,
+            offered_type=coll.evidence.get("offered_type", ""),
+            offered_fingerprint=offered,
+        )
+        if offered
+        else say("ssh.hostkey.no_known_type", host=host.name, known_types=known_types)
+    )
     return Finding(
         check="ssh.hostkey",
         category="transport",
         status=FindingStatus.FAIL,
         severity=Severity.CRITICAL,
-        title="The host presents the SSH host key recorded for it",
-        message=f"{host.name}: {coll.detail} — the machine may have been replaced, reinstalled "
-        "or impersonated",
-        remediation="Find out why the key changed (reinstall? replaced machine? interception?) "
-        "before trusting this host; only then update known_hosts.",
+        title=en("checks.ssh.hostkey.title"),
+        message=said.english,
+        reason=said.reason,
+        args=said.args,
+        remediation=en("checks.ssh.hostkey.remediation"),
         evidence=coll.evidence,
     )
 

@@ -1,14 +1,15 @@
 """Evaluate a policy over one host's Facts: pure, no I/O.
 
 A check that raises yields ERROR with the reason, never PASS; a check outside its zones yields
-NOT_APPLICABLE with the reason, so every verdict in a report can be explained.
+NOT_APPLICABLE with the reason, so every verdict in a report can be explained. The engine's own
+reasons are message ids like the checks' (``engine.*`` in ``netguard/i18n/<lang>/checks.yaml``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
-from netguard.checks.base import CheckContext, Verdict
+from netguard.checks.base import CheckContext, Verdict, cannot_decide, not_applicable, say
 from netguard.collect.facts import FactMissing, Facts
 from netguard.model import Finding, FindingStatus, Host, Segment
 from netguard.policy import CheckConfig, Policy
@@ -32,18 +33,19 @@ def _run(
     policy: Policy,
 ) -> Verdict:
     if segment.zone not in cfg.zones:
-        zones = ", ".join(sorted(str(z) for z in cfg.zones))
-        return Verdict(
-            FindingStatus.NOT_APPLICABLE,
-            f"applies to {zones} hosts; {host.name} is in the {segment.zone} zone",
+        zones = sorted(str(z) for z in cfg.zones)
+        return not_applicable(
+            say("engine.outside_zone", zones=zones, host=host.name, zone=str(segment.zone))
         )
     ctx = CheckContext(host, segment, segments, cfg.params, policy.products)
     try:
         return cfg.spec.func(facts, ctx)
     except FactMissing as exc:
-        return Verdict(FindingStatus.ERROR, f"could not decide: {exc}")
+        # Facts.need says "<fact group>: <why>"; the group is an identifier the catalogs name.
+        fact, _, detail = str(exc).partition(": ")
+        return cannot_decide(say("engine.fact_missing", fact=fact, detail=detail))
     except Exception as exc:  # a check bug must surface as ERROR, never as a pass
-        return Verdict(FindingStatus.ERROR, f"check failed: {type(exc).__name__}: {exc}")
+        return cannot_decide(say("engine.check_raised", error=type(exc).__name__, detail=str(exc)))
 
 
 def _finding(cfg: CheckConfig, v: Verdict) -> Finding:
@@ -54,6 +56,8 @@ def _finding(cfg: CheckConfig, v: Verdict) -> Finding:
         status=v.status,
         severity=cfg.severity,
         message=v.message,
+        reason=v.reason,
+        args=v.args,
         evidence=v.evidence,
         title=spec.title,
         remediation=spec.remediation if v.status is FindingStatus.FAIL else "",

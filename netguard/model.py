@@ -120,6 +120,10 @@ class Finding:
     evidence: dict[str, Any] = field(default_factory=dict)
     title: str = ""
     remediation: str = ""
+    #: message id (``reasons.<reason>`` in the catalogs) and its language-neutral arguments;
+    #: ``message`` is their English rendering
+    reason: str = ""
+    args: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -129,6 +133,8 @@ class Finding:
             "severity": str(self.severity),
             "title": self.title,
             "message": self.message,
+            "reason": self.reason,
+            "args": self.args,
             "remediation": self.remediation,
             "evidence": self.evidence,
         }

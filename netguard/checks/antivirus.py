@@ -6,39 +6,67 @@ executable, systemd unit, process. The evidence names the signal, so an administ
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from netguard.checks.base import (
     CheckContext,
     ParamSpec,
     Verdict,
     cannot_decide,
     check,
+    part,
+    say,
     verdict,
 )
 from netguard.collect.facts import Facts
 from netguard.model import AvProduct, Severity
 
+#: A signal: its label in the evidence ("package clamav") and its message part.
+Signal = tuple[str, dict[str, Any]]
 
-def _signals(facts: Facts, product: AvProduct) -> tuple[list[str], list[str]]:
+
+def _signals(facts: Facts, product: AvProduct) -> tuple[list[Signal], list[str]]:
     """(signals found, fact groups we could not look at)."""
-    found: list[str] = []
+    found: list[Signal] = []
     blind: list[str] = []
-    for group, names, label in (
-        ("packages", product.packages, "package"),
-        ("executables", product.binaries, "executable"),
-        ("processes", product.processes, "process"),
-    ):
+    kinds: tuple[tuple[str, tuple[str, ...], str, Callable[[str], dict[str, Any]]], ...] = (
+        ("packages", product.packages, "package", lambda n: part("signal.package", name=n)),
+        (
+            "executables",
+            product.binaries,
+            "executable",
+            lambda n: part("signal.executable", name=n),
+        ),
+        ("processes", product.processes, "process", lambda n: part("signal.process", name=n)),
+    )
+    for group, names, label, make in kinds:
         have = getattr(facts, group)
         if have is None:
             blind.append(group)
             continue
-        found += [f"{label} {n}" for n in names if n in have]
+        found += [(f"{label} {n}", make(n)) for n in names if n in have]
     if facts.services is not None:
-        found += [f"service {n}" for n in product.services if n in facts.services]
+        found += [
+            (f"service {n}", part("signal.service", name=n))
+            for n in product.services
+            if n in facts.services
+        ]
     return found, blind
 
 
-def _installed(facts: Facts, ctx: CheckContext) -> tuple[dict[str, list[str]], list[str]]:
-    products: dict[str, list[str]] = {}
+def _listed(products: dict[str, list[Signal]]) -> tuple[dict[str, list[str]], list[dict[str, Any]]]:
+    """Products with their signals: (evidence labels, message parts)."""
+    labels = {name: [label for label, _ in signals] for name, signals in products.items()}
+    parts = [
+        part("av.product", product=name, signals=[p for _, p in signals])
+        for name, signals in products.items()
+    ]
+    return labels, parts
+
+
+def _installed(facts: Facts, ctx: CheckContext) -> tuple[dict[str, list[Signal]], list[str]]:
+    products: dict[str, list[Signal]] = {}
     blind: set[str] = set()
     for product in ctx.products:
         found, missing = _signals(facts, product)
@@ -52,24 +80,25 @@ def _installed(facts: Facts, ctx: CheckContext) -> tuple[dict[str, list[str]], l
     "antivirus.installed",
     category="antivirus",
     severity=Severity.HIGH,
-    title="An approved antivirus product is installed",
-    remediation="Install the office's approved antivirus product (e.g. `apt install clamav "
-    "clamav-daemon`) and register it with the unified management console.",
 )
 def installed(facts: Facts, ctx: CheckContext) -> Verdict:
     products, blind = _installed(facts, ctx)
     catalog = [p.name for p in ctx.products]
     if products:
-        names = ", ".join(f"{n} ({'; '.join(s)})" for n, s in products.items())
-        return verdict(True, f"installed: {names}", products=products, catalog=catalog)
+        labels, parts = _listed(products)
+        return verdict(
+            True, say("antivirus.installed.found", products=parts), products=labels, catalog=catalog
+        )
     if len(blind) == 3:  # packages, executables and processes all unknown: cannot tell
         return cannot_decide(
-            "could not look at packages, executables or processes",
+            say("antivirus.installed.blind"),
             problems={b: facts.problems.get(b, "") for b in blind},
         )
     return verdict(
         False,
-        f"no approved antivirus product found (looked for {', '.join(catalog) or 'nothing'})",
+        say("antivirus.installed.none", catalog=catalog)
+        if catalog
+        else say("antivirus.installed.no_catalog"),
         catalog=catalog,
         not_examined=blind,
     )
@@ -79,25 +108,28 @@ def installed(facts: Facts, ctx: CheckContext) -> Verdict:
     "antivirus.running",
     category="antivirus",
     severity=Severity.HIGH,
-    title="The antivirus real-time engine is running",
-    remediation="Start the antivirus service and enable it at boot (`systemctl enable --now "
-    "clamav-daemon`); find out why it stopped (journal, product log).",
 )
 def running(facts: Facts, ctx: CheckContext) -> Verdict:
-    active: dict[str, list[str]] = {}
+    active: dict[str, list[Signal]] = {}
     if facts.processes is None and facts.services is None:
         return cannot_decide(
-            "neither the process table nor systemd could be read",
+            say("antivirus.running.blind"),
             problems={k: facts.problems.get(k, "") for k in ("processes", "services")},
         )
     for product in ctx.products:
-        signals = []
+        signals: list[Signal] = []
         if facts.services is not None:
             signals += [
-                f"service {n} active" for n in product.services if facts.services.get(n) == "active"
+                (f"service {n} active", part("signal.service_active", name=n))
+                for n in product.services
+                if facts.services.get(n) == "active"
             ]
         if facts.processes is not None:
-            signals += [f"process {n}" for n in product.processes if n in facts.processes]
+            signals += [
+                (f"process {n}", part("signal.process", name=n))
+                for n in product.processes
+                if n in facts.processes
+            ]
         if signals:
             active[product.name] = signals
     used = (
@@ -106,11 +138,13 @@ def running(facts: Facts, ctx: CheckContext) -> Verdict:
         else ("process table (systemd not available: " + facts.problems.get("services", "") + ")")
     )
     if active:
-        names = ", ".join(f"{n} ({'; '.join(s)})" for n, s in active.items())
-        return verdict(True, f"running: {names}", running=active, signal=used)
+        labels, parts = _listed(active)
+        return verdict(
+            True, say("antivirus.running.found", products=parts), running=labels, signal=used
+        )
     return verdict(
         False,
-        "no antivirus engine or service is running",
+        say("antivirus.running.none"),
         signal=used,
         looked_for={p.name: list(p.services) + list(p.processes) for p in ctx.products},
     )
@@ -120,9 +154,6 @@ def running(facts: Facts, ctx: CheckContext) -> Verdict:
     "antivirus.signatures",
     category="antivirus",
     severity=Severity.HIGH,
-    title="Antivirus signatures are current",
-    remediation="Update the signatures (`freshclam`, or the product's offline update package on "
-    "an isolated network) and fix the update path; check freshclam.log.",
     params=(ParamSpec("max_age_days", int, 7, "oldest acceptable signature database", minimum=1),),
 )
 def signatures(facts: Facts, ctx: CheckContext) -> Verdict:
@@ -134,10 +165,10 @@ def signatures(facts: Facts, ctx: CheckContext) -> Verdict:
         if products and not any(n.lower().startswith("clamav") for n in products):
             # An installed product we cannot read the signature date of: unknown, not pass.
             return cannot_decide(
-                f"cannot read the signature date of {', '.join(products)} on Linux",
+                say("antivirus.signatures.unsupported", products=list(products)),
                 products=list(products),
             )
-        return verdict(False, "no antivirus signature database found", searched="/var/lib/clamav")
+        return verdict(False, say("antivirus.signatures.missing"), searched="/var/lib/clamav")
     evidence: dict[str, object] = {"limit_days": limit, "databases": []}
     newest: float | None = None
     source = "header"
@@ -151,7 +182,7 @@ def signatures(facts: Facts, ctx: CheckContext) -> Verdict:
         if when is not None and (newest is None or when > newest):
             newest = when
     if newest is None:
-        return cannot_decide("signature database date unreadable", **evidence)
+        return cannot_decide(say("antivirus.signatures.undated"), **evidence)
     age_days = (facts.now - newest) / 86400
     evidence["age_days"] = round(age_days, 1)
     evidence["date_source"] = source
@@ -159,8 +190,10 @@ def signatures(facts: Facts, ctx: CheckContext) -> Verdict:
         evidence["clamscan_version"] = facts.clamscan_version
     if facts.freshclam_log:
         evidence["freshclam_log_tail"] = list(facts.freshclam_log[-5:])
-    return verdict(
-        age_days <= limit,
-        f"signatures are {age_days:.0f} days old (limit {limit}, from {source})",
-        **evidence,
+    days = round(age_days)
+    said = (
+        say("antivirus.signatures.age", age_days=days, limit_days=limit)
+        if source == "header"
+        else say("antivirus.signatures.age_file_time", age_days=days, limit_days=limit)
     )
+    return verdict(age_days <= limit, said, **evidence)

@@ -3,6 +3,13 @@
 A check function receives the host's Facts and a CheckContext and returns a Verdict. It keeps no
 state, performs no I/O, and may raise: the engine turns any exception into an ERROR finding, so
 missing data can never read as compliant.
+
+Checks write no sentences. A verdict says *why* with ``say("password.age.stale", limit_days=90,
+accounts=[part("account.days_ago", account="zhangwei", days=200)])``: a message id (the template
+``reasons.<id>`` in ``netguard/i18n/<lang>/checks.yaml``) and language-neutral arguments —
+numbers, names, addresses, identifiers, lists, parts (``parts.<name>``), never English words.
+The English rendering becomes the finding's ``message``; reports render the same id in Chinese.
+Titles and remediation come from the same catalogs (``checks.<id>.title`` / ``.remediation``).
 """
 
 from __future__ import annotations
@@ -11,6 +18,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from netguard.i18n import PART, catalog
 from netguard.model import AvProduct, FindingStatus, Host, Segment, Severity, Zone
 
 if TYPE_CHECKING:
@@ -29,22 +37,54 @@ class ParamSpec:
 
 
 @dataclass(frozen=True)
+class Said:
+    """Why a verdict is what it is: a message id and its language-neutral arguments."""
+
+    reason: str
+    args: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def english(self) -> str:
+        """The English sentence (the finding's ``message``); the id itself if it has no template,
+        which the completeness tests forbid — a wording bug must never change a verdict."""
+        return catalog("en").reason(self.reason, self.args, f"[{self.reason}]")
+
+
+def say(reason: str, /, **args: Any) -> Said:
+    """The reason ``reasons.<reason>`` with its arguments (see the module doc)."""
+    return Said(reason, args)
+
+
+def part(name: str, /, **args: Any) -> dict[str, Any]:
+    """One item of a listed argument, rendered through ``parts.<name>`` in each language."""
+    return {PART: name, **args}
+
+
+@dataclass(frozen=True)
 class Verdict:
     status: FindingStatus
-    message: str
+    message: str  # English, rendered from reason/args
     evidence: dict[str, Any] = field(default_factory=dict)
+    reason: str = ""  # message id: reasons.<reason> in the catalogs
+    args: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, status: FindingStatus, said: Said | str, evidence: dict[str, Any]) -> Verdict:
+        if isinstance(said, str):  # a bare message (test doubles): no id, nothing to translate
+            return cls(status, said, evidence)
+        return cls(status, said.english, evidence, said.reason, said.args)
 
 
-def verdict(ok: bool, message: str, **evidence: Any) -> Verdict:
-    return Verdict(FindingStatus.PASS if ok else FindingStatus.FAIL, message, evidence)
+def verdict(ok: bool, said: Said | str, **evidence: Any) -> Verdict:
+    return Verdict.of(FindingStatus.PASS if ok else FindingStatus.FAIL, said, evidence)
 
 
-def not_applicable(message: str, **evidence: Any) -> Verdict:
-    return Verdict(FindingStatus.NOT_APPLICABLE, message, evidence)
+def not_applicable(said: Said | str, **evidence: Any) -> Verdict:
+    return Verdict.of(FindingStatus.NOT_APPLICABLE, said, evidence)
 
 
-def cannot_decide(message: str, **evidence: Any) -> Verdict:
-    return Verdict(FindingStatus.ERROR, message, evidence)
+def cannot_decide(said: Said | str, **evidence: Any) -> Verdict:
+    return Verdict.of(FindingStatus.ERROR, said, evidence)
 
 
 @dataclass(frozen=True)
@@ -66,8 +106,8 @@ class CheckSpec:
     id: str
     category: str
     severity: Severity
-    title: str
-    remediation: str
+    title: str  # English, from checks.<id>.title (check() fills it from the catalog)
+    remediation: str  # English, from checks.<id>.remediation
     func: CheckFunc
     params: tuple[ParamSpec, ...] = ()
     #: zones the check applies to unless a policy pack says otherwise
@@ -82,12 +122,15 @@ def check(
     *,
     category: str,
     severity: Severity,
-    title: str,
-    remediation: str,
     params: tuple[ParamSpec, ...] = (),
     zones: frozenset[Zone] = frozenset(Zone),
 ) -> Callable[[CheckFunc], CheckSpec]:
-    """Wrap a function into a CheckSpec. Nothing is registered: checks/__init__ lists them."""
+    """Wrap a function into a CheckSpec. Nothing is registered: checks/__init__ lists them.
+
+    Title and remediation are the English catalog's ``checks.<id>.title`` / ``.remediation``:
+    a check without them fails at import, not in a report."""
+    en = catalog("en")
+    title, remediation = en(f"checks.{id}.title"), en(f"checks.{id}.remediation")
 
     def wrap(func: CheckFunc) -> CheckSpec:
         return CheckSpec(id, category, severity, title, remediation, func, params, zones)

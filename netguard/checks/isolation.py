@@ -7,8 +7,18 @@ inventory registered for its segment; every verdict names the address, route or 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
-from netguard.checks.base import CheckContext, ParamSpec, Verdict, cannot_decide, check, verdict
+from netguard.checks.base import (
+    CheckContext,
+    ParamSpec,
+    Verdict,
+    cannot_decide,
+    check,
+    part,
+    say,
+    verdict,
+)
 from netguard.collect.facts import Address, Facts, Interface
 from netguard.model import ISOLATED_ZONES, Segment, Severity, Zone
 
@@ -43,6 +53,11 @@ def _in_segment(addr: Address, seg: Segment) -> bool:
     return addr.ip.version == seg.cidr.version and addr.ip in seg.cidr
 
 
+def _where(addr: Address) -> dict[str, str]:
+    """An address as message arguments: the address with its prefix, and its interface."""
+    return {"address": f"{addr.ip}/{addr.prefixlen}", "interface": addr.interface}
+
+
 def _segment_of(addr: Address, segments: Mapping[str, Segment]) -> Segment | None:
     return next((seg for seg in segments.values() if _in_segment(addr, seg)), None)
 
@@ -51,68 +66,71 @@ def _segment_of(addr: Address, segments: Mapping[str, Segment]) -> Segment | Non
     "isolation.addresses",
     category="isolation",
     severity=Severity.CRITICAL,
-    title="Every address lies in the host's registered segment",
-    remediation="Restore the registered network settings (入网登记); find out who changed them "
-    "and why. An address in another zone is a possible 违规外联: follow the isolation playbook.",
     zones=NON_INTERNET,
 )
 def addresses(facts: Facts, ctx: CheckContext) -> Verdict:
     addrs = [a for a in facts.need("addresses") if _routable(a)]
     outside = []
+    listed: list[dict[str, Any]] = []
     for a in addrs:
         if _in_segment(a, ctx.segment):
             continue
         seg = _segment_of(a, ctx.segments)
         where = f"segment {seg.name} ({seg.zone})" if seg else "no registered segment"
         outside.append({"address": str(a), "in": where})
+        listed.append(
+            part("address.in_segment", **_where(a), segment=seg.name, zone=str(seg.zone))
+            if seg
+            else part("address.unregistered", **_where(a))
+        )
     evidence = {
         "segment": ctx.segment.name,
         "cidr": str(ctx.segment.cidr),
         "addresses": [str(a) for a in addrs],
         "outside": outside,
     }
+    cidr = str(ctx.segment.cidr)
     if outside:
-        listed = "; ".join(f"{o['address']} ({o['in']})" for o in outside)
-        return verdict(False, f"addresses outside {ctx.segment.cidr}: {listed}", **evidence)
-    return verdict(True, f"all {len(addrs)} addresses inside {ctx.segment.cidr}", **evidence)
+        return verdict(
+            False, say("isolation.addresses.outside", cidr=cidr, addresses=listed), **evidence
+        )
+    return verdict(True, say("isolation.addresses.inside", count=len(addrs), cidr=cidr), **evidence)
 
 
 @check(
     "isolation.multi_homed",
     category="isolation",
     severity=Severity.CRITICAL,
-    title="The host is not connected to networks of two zones",
-    remediation="Disconnect the second network at once (unplug, disable the NIC); one computer "
-    "per network. Preserve evidence before anything else: follow the 违规外联 playbook.",
 )
 def multi_homed(facts: Facts, ctx: CheckContext) -> Verdict:
     zones: dict[str, list[str]] = {}
+    where: dict[str, list[dict[str, Any]]] = {}
     for a in facts.need("addresses"):
         if not _routable(a):
             continue
         seg = _segment_of(a, ctx.segments)
         if seg is not None:
             zones.setdefault(str(seg.zone), []).append(str(a))
+            where.setdefault(str(seg.zone), []).append(part("address.on_interface", **_where(a)))
     evidence = {"zones": zones}
     if len(zones) > 1:
-        bridging = " and ".join(f"{z} ({', '.join(v)})" for z, v in sorted(zones.items()))
+        bridging = [part("zone_addresses", zone=z, addresses=where[z]) for z in sorted(where)]
         crosses = Zone.INTERNET in zones and any(z in zones for z in ISOLATED_ZONES)
-        lead = (
-            "connected to the internet and an isolated network"
+        said = (
+            say("isolation.multi_homed.crosses", zones=bridging)
             if crosses
-            else ("connected to networks of several zones")
+            else say("isolation.multi_homed.several", zones=bridging)
         )
-        return verdict(False, f"{lead}: {bridging}", crosses_isolation=crosses, **evidence)
-    return verdict(True, f"addresses in one zone only ({', '.join(zones) or 'none'})", **evidence)
+        return verdict(False, said, crosses_isolation=crosses, **evidence)
+    if not zones:
+        return verdict(True, say("isolation.multi_homed.no_zone"), **evidence)
+    return verdict(True, say("isolation.multi_homed.one_zone", zone=next(iter(zones))), **evidence)
 
 
 @check(
     "isolation.default_route",
     category="isolation",
     severity=Severity.CRITICAL,
-    title="The default route goes only through the registered gateway",
-    remediation="Remove default routes that do not go via the segment's registered gateway; a "
-    "route via a phone, modem or second NIC is a path to the internet.",
     params=(
         ParamSpec("max_default_routes", int, 1, "how many default routes are allowed", minimum=0),
     ),
@@ -122,32 +140,29 @@ def default_route(facts: Facts, ctx: CheckContext) -> Verdict:
     routes = facts.need("default_routes")
     limit = ctx.params["max_default_routes"]
     gw = ctx.segment.gateway
-    problems = []
+    problems: list[dict[str, Any]] = []
     if len(routes) > limit:
-        problems.append(f"{len(routes)} default routes (at most {limit})")
+        problems.append(part("route.too_many", count=len(routes), limit=limit))
     for r in routes:
         if gw is None:
-            problems.append(f"{r} but segment {ctx.segment.name} registers no gateway")
+            problems.append(part("route.no_gateway", route=str(r), segment=ctx.segment.name))
         elif r.gateway != gw:
-            problems.append(f"{r} is not via the registered gateway {gw}")
+            problems.append(part("route.not_via_gateway", route=str(r), gateway=str(gw)))
     evidence = {
         "registered_gateway": str(gw) if gw else None,
         "default_routes": [str(r) for r in routes],
     }
     if problems:
-        return verdict(False, "; ".join(problems), **evidence)
+        return verdict(False, say("isolation.default_route.wrong", problems=problems), **evidence)
     if not routes:
-        return verdict(True, "no default route", **evidence)
-    return verdict(True, f"default route via the registered gateway {gw}", **evidence)
+        return verdict(True, say("isolation.default_route.none"), **evidence)
+    return verdict(True, say("isolation.default_route.ok", gateway=str(gw)), **evidence)
 
 
 @check(
     "isolation.forwarding",
     category="isolation",
     severity=Severity.HIGH,
-    title="The host does not route between networks",
-    remediation="Turn IP forwarding off (`sysctl -w net.ipv4.ip_forward=0` and in "
-    "/etc/sysctl.d) unless the host is a registered router.",
     zones=NON_INTERNET,
 )
 def forwarding(facts: Facts, ctx: CheckContext) -> Verdict:
@@ -159,27 +174,33 @@ def forwarding(facts: Facts, ctx: CheckContext) -> Verdict:
     }
     on = [name for name, value in evidence.items() if value]
     if on:
-        return verdict(False, f"IP forwarding is on ({', '.join(on)})", **evidence)
-    return verdict(True, "IP forwarding is off", **evidence)
+        return verdict(False, say("isolation.forwarding.on", sysctls=on), **evidence)
+    return verdict(True, say("isolation.forwarding.off"), **evidence)
 
 
-def _radio_signals(iface: Interface) -> list[str]:
+def _radio_signals(iface: Interface) -> list[tuple[str, dict[str, Any]]]:
+    """What marks an interface as a radio: (label in the evidence, message part)."""
     signals = []
     if iface.wireless:
-        signals.append("sysfs wireless directory")
+        signals.append(("sysfs wireless directory", part("signal.sysfs_wireless")))
     if iface.phy80211:
-        signals.append("sysfs phy80211 link")
+        signals.append(("sysfs phy80211 link", part("signal.phy80211")))
     if iface.driver in WWAN_DRIVERS:
-        signals.append(f"modem/tethering driver {iface.driver}")
+        signals.append(
+            (
+                f"modem/tethering driver {iface.driver}",
+                part("signal.modem_driver", driver=iface.driver),
+            )
+        )
     if iface.devtype in ("wlan", "wwan"):
-        signals.append(f"DEVTYPE={iface.devtype}")
+        signals.append((f"DEVTYPE={iface.devtype}", part("signal.devtype", devtype=iface.devtype)))
     if iface.arp_type == ARPHRD_PPP:
-        signals.append("link type PPP")
+        signals.append(("link type PPP", part("signal.link_ppp")))
     elif iface.arp_type in ARPHRD_IEEE80211:
-        signals.append("link type IEEE 802.11")
+        signals.append(("link type IEEE 802.11", part("signal.link_80211")))
     prefix = next((p for p in RADIO_PREFIXES if iface.name.startswith(p)), None)
     if prefix:
-        signals.append(f"name {prefix}*")
+        signals.append((f"name {prefix}*", part("signal.name_prefix", prefix=prefix)))
     return signals
 
 
@@ -187,18 +208,20 @@ def _radio_signals(iface: Interface) -> list[str]:
     "isolation.wireless",
     category="isolation",
     severity=Severity.CRITICAL,
-    title="No Wi-Fi, 4G/5G modem, tethering or Bluetooth",
-    remediation="Remove the radio hardware (Wi-Fi card, USB modem, Bluetooth adapter) or disable "
-    "it in firmware; a phone used for tethering must be taken away. Record the device.",
     zones=ISOLATED_ZONES,
 )
 def wireless(facts: Facts, ctx: CheckContext) -> Verdict:
     interfaces = facts.need("interfaces")
     found: list[dict[str, object]] = []
+    listed: list[dict[str, Any]] = []
     for iface in interfaces:
         signals = _radio_signals(iface)
         if signals:
-            found.append({"device": iface.name, "signals": signals, "state": iface.operstate})
+            labels = [label for label, _ in signals]
+            found.append({"device": iface.name, "signals": labels, "state": iface.operstate})
+            listed.append(
+                part("radio.interface", device=iface.name, signals=[p for _, p in signals])
+            )
     for dev in facts.rfkill or ():
         found.append(
             {
@@ -207,19 +230,21 @@ def wireless(facts: Facts, ctx: CheckContext) -> Verdict:
                 "state": "blocked" if dev.soft_blocked or dev.hard_blocked else "unblocked",
             }
         )
+        listed.append(
+            part(
+                "radio.rfkill",
+                device=dev.name,
+                signals=[part("signal.rfkill_type", type=dev.type)],
+            )
+        )
     for hci in facts.bluetooth or ():
         found.append({"device": hci, "signals": ["/sys/class/bluetooth"], "state": ""})
+        listed.append(part("radio.bluetooth", device=hci))
     blind = [g for g in ("rfkill", "bluetooth") if getattr(facts, g) is None]
     evidence = {"radios": found, "interfaces": [i.name for i in interfaces], "not_examined": blind}
     if found:
-        listed = "; ".join(
-            f"{f['device']} ({', '.join(f['signals'])})"  # type: ignore[arg-type]
-            for f in found
-        )
-        return verdict(False, f"radio devices present: {listed}", **evidence)
+        return verdict(False, say("isolation.wireless.found", radios=listed), **evidence)
     if blind:
         # Interfaces looked clean but rfkill/bluetooth could not be read: we cannot say "none".
-        return cannot_decide(
-            f"interfaces clean, but could not examine {', '.join(blind)}", **evidence
-        )
-    return verdict(True, f"no radio devices among {len(interfaces)} interfaces", **evidence)
+        return cannot_decide(say("isolation.wireless.unexamined", facts=blind), **evidence)
+    return verdict(True, say("isolation.wireless.none", count=len(interfaces)), **evidence)

@@ -6,7 +6,18 @@ so it is evidence, never the verdict.
 
 from __future__ import annotations
 
-from netguard.checks.base import CheckContext, ParamSpec, Verdict, check, not_applicable, verdict
+from typing import Any
+
+from netguard.checks.base import (
+    CheckContext,
+    ParamSpec,
+    Verdict,
+    check,
+    not_applicable,
+    part,
+    say,
+    verdict,
+)
 from netguard.collect.facts import Account, Facts
 from netguard.model import Severity
 
@@ -24,22 +35,19 @@ def _login_capable(facts: Facts) -> tuple[Account, ...]:
     "password.max_age",
     category="password",
     severity=Severity.HIGH,
-    title="Every login-capable account has a password maximum age",
-    remediation="Set a maximum age on each account: `chage -M 90 NAME` (and PASS_MAX_DAYS in "
-    "/etc/login.defs for new accounts).",
     params=(MAX_DAYS,),
 )
 def max_age(facts: Facts, ctx: CheckContext) -> Verdict:
     limit = ctx.params["max_days"]
     considered = _login_capable(facts)
     if not considered:
-        return not_applicable("no login-capable accounts", considered=[])
-    bad = []
+        return not_applicable(say("password.no_login_accounts"), considered=[])
+    bad: list[dict[str, Any]] = []
     for acct in considered:
         if acct.max_days is None or acct.max_days >= NEVER_EXPIRES:
-            bad.append(f"{acct.name} (never expires)")
+            bad.append(part("account.never_expires", account=acct.name))
         elif acct.max_days > limit:
-            bad.append(f"{acct.name} ({acct.max_days} days)")
+            bad.append(part("account.max_days", account=acct.name, days=acct.max_days))
     names = [a.name for a in considered]
     evidence = {
         "limit_days": limit,
@@ -49,52 +57,41 @@ def max_age(facts: Facts, ctx: CheckContext) -> Verdict:
     }
     if bad:
         return verdict(
-            False, f"password maximum age above {limit} days: {', '.join(bad)}", **evidence
+            False, say("password.max_age.too_long", limit_days=limit, accounts=bad), **evidence
         )
-    return verdict(
-        True, f"all {len(names)} login-capable accounts expire within {limit} days", **evidence
-    )
+    return verdict(True, say("password.max_age.ok", count=len(names), limit_days=limit), **evidence)
 
 
 @check(
     "password.age",
     category="password",
     severity=Severity.HIGH,
-    title="Every login-capable account changed its password recently",
-    remediation="Have the named users change their passwords now (`passwd NAME`), then keep "
-    "rotation enforced with a maximum age.",
     params=(MAX_DAYS,),
 )
 def age(facts: Facts, ctx: CheckContext) -> Verdict:
     limit = ctx.params["max_days"]
     considered = _login_capable(facts)
     if not considered:
-        return not_applicable("no login-capable accounts", considered=[])
+        return not_applicable(say("password.no_login_accounts"), considered=[])
     today = facts.today
-    bad = []
+    bad: list[dict[str, Any]] = []
     ages: dict[str, int | None] = {}
     for acct in considered:
         if acct.last_change is None:
             ages[acct.name] = None
-            bad.append(f"{acct.name} (password aging disabled)")
+            bad.append(part("account.aging_disabled", account=acct.name))
             continue
         if acct.last_change == 0:
             ages[acct.name] = None
-            bad.append(f"{acct.name} (must change at next login: not yet rotated)")
+            bad.append(part("account.must_change", account=acct.name))
             continue
         days = today - acct.last_change
         ages[acct.name] = days
         if days > limit:
-            bad.append(f"{acct.name} ({days} days ago)")
+            bad.append(part("account.days_ago", account=acct.name, days=days))
     evidence = {"limit_days": limit, "today_day": today, "considered": list(ages), "age_days": ages}
     if bad:
-        return verdict(
-            False, f"password not changed within {limit} days: {', '.join(bad)}", **evidence
-        )
+        return verdict(False, say("password.age.stale", limit_days=limit, accounts=bad), **evidence)
     oldest = max((d for d in ages.values() if d is not None), default=0)
-    return verdict(
-        True,
-        f"all {len(ages)} login-capable accounts changed their password within {limit} days "
-        f"(oldest {oldest} days)",
-        **evidence,
-    )
+    said = say("password.age.ok", count=len(ages), limit_days=limit, oldest_days=oldest)
+    return verdict(True, said, **evidence)

@@ -5,11 +5,25 @@ report, checklist), nested mappings flattened to dotted keys. Templates use ``{n
 placeholders; list arguments are joined the way the language joins them (", " or "、").
 A key missing from a catalog is a bug caught by the completeness tests, not a silent English
 fallback in a Chinese report.
+
+Arguments are language-neutral (numbers, names, addresses, lists); the template decides the words:
+
+- ``{x}``: the value; a list is joined with ``common.list_separator``.
+- ``{x:items}``: a list joined with ``common.item_separator`` ("; " / ";"), for items that
+  carry their own commas or parentheses.
+- ``{x:@zone}``: the value (or each value of a list) looked up as ``zone.<value>``, so an
+  identifier such as ``intranet`` reads as 政务内网 — any key prefix works (``@facts`` …).
+- A *part* — a mapping ``{"part": "account.days_ago", "account": "zhangwei", "days": 200}`` —
+  renders through the template ``parts.<part>`` with the mapping's other entries, so a list of
+  items with numbers reads naturally in each language. Parts nest (a part's argument may be a
+  list of parts).
+- Any other format spec (``{age:.1f}``) is Python's.
 """
 
 from __future__ import annotations
 
 import os
+import string
 from collections.abc import Mapping
 from datetime import datetime
 from functools import cache
@@ -20,6 +34,19 @@ import yaml
 
 LANGS = ("zh", "en")
 _DIR = Path(__file__).parent
+#: The key of a part mapping that names its template (``parts.<name>``); see the module doc.
+PART = "part"
+_LISTS = (list, tuple, set, frozenset)
+
+
+class _Formatter(string.Formatter):
+    """str.format with the catalog's conventions: list joining, ``@prefix`` look-ups, parts."""
+
+    def __init__(self, cat: Catalog) -> None:
+        self.cat = cat
+
+    def format_field(self, value: Any, format_spec: str) -> str:
+        return self.cat._render(value, format_spec)
 
 
 class Catalog:
@@ -27,6 +54,8 @@ class Catalog:
         self.lang = lang
         self.messages = dict(messages)
         self._sep = self.messages.get("common.list_separator", ", ")
+        self._item_sep = self.messages.get("common.item_separator", "; ")
+        self._formatter = _Formatter(self)
 
     def __call__(self, key: str, **args: Any) -> str:
         """The message for key, formatted with args. Unknown keys raise KeyError."""
@@ -49,22 +78,36 @@ class Catalog:
         if template is not None:
             try:
                 return self._format(template, args)
-            except (KeyError, IndexError, ValueError):
+            except (KeyError, IndexError, ValueError, TypeError, AttributeError):
                 pass  # a results file from another version: show the check's own words
         return message
 
     def join(self, items: Any) -> str:
-        return self._sep.join(str(i) for i in items)
+        return self._sep.join(self._render(i) for i in items)
 
     def datetime(self, dt: datetime) -> str:
         return dt.strftime(self.messages.get("common.datetime_format", "%Y-%m-%d %H:%M %Z"))
 
     def _format(self, template: str, args: Mapping[str, Any]) -> str:
-        shown = {
-            k: self.join(v) if isinstance(v, list | tuple | set | frozenset) else v
-            for k, v in args.items()
-        }
-        return template.format_map(shown)
+        return self._formatter.vformat(template, (), args)
+
+    def _render(self, value: Any, spec: str = "") -> str:
+        """One argument as text: parts through their templates, lists joined, look-ups done."""
+        if spec.startswith("@"):
+            prefix = spec[1:]
+            if isinstance(value, _LISTS):
+                return self._sep.join(self.messages[f"{prefix}.{v}"] for v in value)
+            return self.messages[f"{prefix}.{value}"]
+        if isinstance(value, _LISTS):
+            if spec not in ("", "items"):
+                raise ValueError(f"format spec {spec!r} on a list")
+            sep = self._item_sep if spec == "items" else self._sep
+            return sep.join(self._render(v) for v in value)
+        if isinstance(value, Mapping) and PART in value:
+            template = self.messages[f"parts.{value[PART]}"]
+            args = {k: v for k, v in value.items() if k != PART}
+            return format(self._format(template, args), spec)
+        return format(value, spec)
 
 
 def _flatten(prefix: str, node: Any, out: dict[str, str], source: Path) -> None:
