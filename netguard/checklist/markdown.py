@@ -1,0 +1,137 @@
+"""A checklist as Markdown (GitHub-flavoured tables), safe to open, print or render.
+
+Every dynamic string goes through md(): host names, accounts and evidence come from audited
+machines and must not become headings, links, HTML or table structure. Evidence goes into a
+fenced block whose fence is longer than any backtick run inside it.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from netguard.checklist.build import Incident
+from netguard.checklist.view import checklist_view
+from netguard.i18n import Catalog, catalog
+from netguard.render.text import clean
+
+# ASCII punctuation that Markdown (CommonMark/GFM) or embedded HTML could interpret anywhere in a
+# line: code, emphasis, links and images (`[` is enough to stop both), HTML tags and entities,
+# headings, table cells, strikethrough, math. Parentheses and list markers stay: they only act
+# after `]` or at the start of a line, and host text never starts a line here.
+_SPECIAL = re.compile(r"([\\`*_\[\]<>#|~&$])")
+_BACKTICKS = re.compile(r"`+")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+MD_CAP = 500
+
+
+def md(text: str, limit: int = MD_CAP) -> str:
+    """Text for a Markdown paragraph or table cell: one line, capped, every special escaped."""
+    return _SPECIAL.sub(r"\\\1", clean(str(text), limit))
+
+
+def fenced(text: str, info: str = "") -> list[str]:
+    """A fenced code block that its content cannot close (the content is shown literally)."""
+    longest = max((len(m) for m in _BACKTICKS.findall(text)), default=0)
+    fence = "`" * max(3, longest + 1)
+    body = _CONTROL.sub("\ufffd", text)
+    return [f"{fence}{info}", *body.splitlines(), fence]
+
+
+def _row(cells: list[str]) -> str:
+    return "| " + " | ".join(c if c else " " for c in cells) + " |"
+
+
+def _table(header: list[str], rows: list[list[str]]) -> list[str]:
+    return [_row(header), _row(["---"] * len(header)), *(_row(r) for r in rows)]
+
+
+def render_checklist_md(incident: Incident, lang: str) -> str:
+    t = catalog(lang)
+    v = checklist_view(incident, lang)
+    out: list[str] = [f"# {md(v['title'])}", ""]
+    out += _header(t, v)
+    if v["summary"]:
+        out += [f"**{md(t('checklist.summary'))}**: {md(v['summary'])}", ""]
+    if v["warnings"]:
+        out += [f"> **{md(t('checklist.warnings'))}**", ">"]
+        out += [f"> - {md(w)}" for w in v["warnings"]]
+        out.append("")
+    out += _hosts(t, v)
+    out += _steps(t, v)
+    out += _findings(t, v)
+    out += [f"## {md(t('checklist.evidence'))}", ""]
+    out += [f"- [ ] {md(e)}" for e in v["evidence"]]
+    out += ["", f"## {md(t('checklist.signoff'))}", ""]
+    out += _table(
+        [md(t(f"checklist.col.{k}")) for k in ("role", "person", "signature", "date")],
+        [[md(s["name"]), md(s["person"]), "", ""] for s in v["signoff"]],
+    )
+    out += ["", f"*{md(v['footer'])}*", ""]
+    return "\n".join(out)
+
+
+def _header(t: Catalog, v: dict[str, Any]) -> list[str]:
+    lines = [
+        (t("checklist.organisation"), v["organisation"]),
+        (t("checklist.grade"), v["grade"]["text"]),
+    ]
+    if v["base_grade"]:
+        reasons = t.join(v["escalations"])
+        lines.append((t("checklist.escalated_by"), f"{v['base_grade']} → {reasons}"))
+    lines += [
+        (t("checklist.category"), v["category"]),
+        (t("checklist.detected"), f"{v['detected']} ({v['timezone']})"),
+        (t("checklist.duty_phone"), v["duty_phone"]),
+        (t("checklist.source"), v["results_path"]),
+        (t("checklist.run_id"), v["run_id"]),
+    ]
+    # Two trailing spaces: a Markdown line break, so each field prints on its own line.
+    blank = "____________"  # a line to write on; ours, so not escaped
+    return [f"**{md(k)}**: {md(val) if val else blank}  " for k, val in lines] + [""]
+
+
+def _hosts(t: Catalog, v: dict[str, Any]) -> list[str]:
+    cols = ("host", "address", "segment", "zone", "department", "owner", "location", "status")
+    header = [md(t(f"checklist.col.{k}")) for k in ("number", *cols)]
+    keys = ("name", *cols[1:])  # the view calls the host's name "name"
+    rows = [[str(i), *(md(h[k]) for k in keys)] for i, h in enumerate(v["hosts"], start=1)]
+    return [f"## {md(t('checklist.hosts', count=len(v['hosts'])))}", "", *_table(header, rows), ""]
+
+
+def _steps(t: Catalog, v: dict[str, Any]) -> list[str]:
+    out = [f"## {md(t('checklist.steps'))}", "", f"*{md(v['deadline_note'])}*", ""]
+    cols = ("done", "number", "step", "role", "notify", "within", "deadline", "done_at")
+    header = [md(t(f"checklist.col.{k}")) for k in (*cols, "signature")]
+    for phase in v["phases"]:
+        rows = []
+        for s in phase["steps"]:
+            who = " ".join(md(x) for x in (s["role"], s["person"], s["phone"]) if x)
+            notify = "; ".join(md(n) for n in s["notify"])
+            rows.append(
+                ["☐", str(s["number"]), md(s["text"]), who, notify, md(s["within"]),
+                 md(s["deadline"]), "", ""]
+            )  # fmt: skip
+        out += [f"### {md(phase['name'])}", "", *_table(header, rows), ""]
+    return out
+
+
+def _findings(t: Catalog, v: dict[str, Any]) -> list[str]:
+    out = [f"## {md(t('checklist.findings'))}", ""]
+    for h in v["findings"]:
+        out += [f"### {md(h['name'])} ({md(h['address'])})", ""]
+        if h["not_audited"]:
+            out += [md(h["not_audited"]), ""]
+        for f in h["items"]:
+            out += [
+                f"**{md(f['check'])}** — {md(f['title'])} ({md(f['severity'])}, {md(f['status'])})",
+                "",
+                md(f["message"]),
+                "",
+            ]
+            if f["evidence"]:
+                out += [*fenced(f["evidence"], "json"), ""]
+    return out
+
+
+__all__ = ["fenced", "md", "render_checklist_md"]
