@@ -1,0 +1,92 @@
+"""Compliance reports for the security coordination group: which machines are in trouble, why,
+and who must act — from a results document, in Chinese or English, as HTML, Markdown, CSV or PDF.
+
+``build_report`` computes the numbers once (model.py); each renderer lays them out in one format;
+``write_report`` picks a file name and writes atomically.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import tzinfo
+from pathlib import Path
+
+from netguard.render.json_doc import write_atomic
+from netguard.report.model import Report, build_report
+from netguard.results import Results
+
+__all__ = ["FORMATS", "Report", "build_report", "default_name", "render_report", "write_report"]
+
+FORMATS = ("html", "md", "csv", "pdf")
+DEFAULT_DIR = Path("reports")
+_RUN_ID = re.compile(r"[^0-9A-Za-z]")
+
+
+def render_report(
+    results: Results | Report, fmt: str, lang: str, *, tz: tzinfo | None = None
+) -> str:
+    """The report as text: html, md or csv (csv starts with a UTF-8 byte-order mark).
+    tz: show times in this zone (default: as recorded in the results, UTC)."""
+    report = results if isinstance(results, Report) else build_report(results)
+    if fmt == "html":
+        from netguard.report.html import render_html
+
+        return render_html(report, lang, tz=tz)
+    if fmt == "md":
+        from netguard.report.markdown import render_markdown
+
+        return render_markdown(report, lang, tz=tz)
+    if fmt == "csv":
+        from netguard.report.csv import render_csv
+
+        return render_csv(report, lang, tz=tz)
+    if fmt == "pdf":
+        raise ValueError("a PDF is a file: use write_report(results, 'pdf', …)")
+    raise ValueError(f"unknown report format {fmt!r} (one of {', '.join(FORMATS)})")
+
+
+def write_report(
+    results: Results,
+    fmt: str,
+    lang: str,
+    output: Path | str | None = None,
+    *,
+    tz: tzinfo | None = None,
+) -> Path:
+    """Write the report and return its path.
+
+    output: a file path; or a folder — an existing directory, or a path without an extension
+    that does not exist yet — to get a fresh name inside it (default_name); None: reports/.
+    The file appears whole or not at all (temp file + rename); a PDF is the HTML printed by
+    headless Chromium, its print stylesheet included.
+    """
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown report format {fmt!r} (one of {', '.join(FORMATS)})")
+    path = _target(results, fmt, lang, output, tz)
+    if fmt == "pdf":
+        from netguard.render.pdf import html_to_pdf
+
+        html_to_pdf(render_report(results, "html", lang, tz=tz), path)
+    else:
+        write_atomic(path, render_report(results, fmt, lang, tz=tz))
+    return path
+
+
+def default_name(results: Results, fmt: str, lang: str, tz: tzinfo | None = None) -> str:
+    """netguard-report-<YYYYmmdd-HHMM of the run's start>-<run id, 8 characters>-<lang>.<ext>:
+    sorts by date, ties a report to its run, and keeps the zh and en reports of one run apart.
+    The run id comes from a file: only letters and digits of it reach a file name."""
+    started = results.started.astimezone(tz) if tz else results.started
+    run = _RUN_ID.sub("", results.run_id)[:8] or "run"
+    return f"netguard-report-{started:%Y%m%d-%H%M}-{run}-{lang}.{fmt}"
+
+
+def _target(
+    results: Results, fmt: str, lang: str, output: Path | str | None, tz: tzinfo | None
+) -> Path:
+    if output is None:
+        return DEFAULT_DIR / default_name(results, fmt, lang, tz)
+    text = str(output)
+    path = Path(output)
+    folder = path.is_dir() or text.endswith(("/", "\\")) or (not path.exists() and not path.suffix)
+    return path / default_name(results, fmt, lang, tz) if folder else path

@@ -1,0 +1,65 @@
+"""The report as CSV: one row per host, for the asset register (usually kept in Excel).
+
+UTF-8 with a byte-order mark, or Excel shows Chinese as mojibake; CRLF line ends. A cell that
+starts with ``= + - @`` (or tab / CR) would be run as a formula by a spreadsheet — a hostname like
+``=cmd|' /C calc'!A0`` — so such cells get a leading apostrophe, which spreadsheets hide.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable
+from datetime import tzinfo
+
+from netguard.render.text import clean
+from netguard.report.model import HostView, Report
+from netguard.report.words import Words
+
+BOM = "\ufeff"
+CELL_CAP = 2000  # characters per cell; Excel's own limit is 32,767
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+COLUMNS = (
+    "host", "address", "zone", "segment", "department", "owner", "location", "status",
+    "verdict", "worst", "failing_checks", "check_ids", "undecided_checks", "reason",
+)  # fmt: skip
+
+
+def safe_cell(value: object) -> str:
+    """A cell a spreadsheet shows as text: one line, capped, never a formula."""
+    text = clean(str(value).replace("\r\n", " ").replace("\r", " "), CELL_CAP)
+    return "'" + text if text.startswith(FORMULA_START) else text
+
+
+def render_csv(report: Report, lang: str, *, tz: tzinfo | None = None) -> str:
+    """The whole file as text, byte-order mark included."""
+    w = Words(lang, tz)
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
+    writer.writerow(safe_cell(w.t(f"report.col.{c}")) for c in COLUMNS)
+    writer.writerows(_rows(report.hosts, w))
+    return BOM + buf.getvalue()
+
+
+def _rows(views: Iterable[HostView], w: Words) -> Iterable[list[str]]:
+    sep = w.t("report.fmt.reason_separator")
+    for v in views:
+        h = v.host
+        reason = w.unknown_reason(h.status, h.detail, v.undecided) if v.needs_attention else ""
+        cells = (
+            h.name,
+            h.address,
+            w.zone(h.zone),
+            h.segment,
+            h.department,
+            h.owner,
+            h.location,
+            w.host_status(h.status),
+            w.verdict(v.verdict),
+            w.severity(v.worst) if v.worst else "",
+            sep.join(w.title(f) for f in v.failing),
+            ", ".join(f.check for f in v.failing),
+            sep.join(w.title(f) for f in v.undecided),
+            reason,
+        )
+        yield [safe_cell(c) for c in cells]

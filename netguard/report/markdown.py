@@ -1,0 +1,212 @@
+"""The report as Markdown, for pasting into documents, tickets and chat.
+
+Host data is escaped cell by cell: it can neither break a table (``|``, newlines) nor become
+markup (``<``, ``>``, ``&``, backticks, emphasis, links). Long lists are capped; the HTML report
+and the JSON results have everything.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from datetime import tzinfo
+
+from netguard.render.text import clean
+from netguard.report.model import Group, Report
+from netguard.report.words import Words
+
+KPIS = ("hosts", "coverage", "compliance", "failing_hosts", "violations")
+MAX_ROWS = 300  # rows per long table (violations, unknown hosts)
+CELL_CAP = 200  # characters of host text per cell (messages get MESSAGE_CAP)
+MESSAGE_CAP = 400
+_HTML = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
+# Markdown punctuation that could start emphasis, code, links, tables or headings.
+_PUNCT = re.compile(r"([\\`*_\[\]|~#!])")
+
+
+def md_escape(text: str, limit: int = CELL_CAP) -> str:
+    """One inert line of Markdown: controls and newlines gone, length capped (before escaping,
+    so an entity is never cut in half), HTML characters as entities, punctuation
+    backslash-escaped."""
+    text = clean(str(text).replace("\r\n", " ").replace("\r", " "), limit)
+    text = "".join(_HTML.get(ch, ch) for ch in text)
+    return _PUNCT.sub(r"\\\1", text)
+
+
+def _row(cells: Iterable[str]) -> str:
+    return "| " + " | ".join(cells) + " |"
+
+
+def _table(header: Sequence[str], rows: Iterable[Sequence[str]], numeric: set[int]) -> list[str]:
+    align = ["---:" if i in numeric else "---" for i in range(len(header))]
+    return [_row(header), _row(align), *(_row(r) for r in rows), ""]
+
+
+def render_markdown(report: Report, lang: str, *, tz: tzinfo | None = None) -> str:
+    w = Words(lang, tz)
+    t = w.t
+    run = report.results
+    e = md_escape  # everything that is not a catalog word or a number goes through this
+
+    def lv(label_key: str, value: str) -> str:  # "label: value" with the language's colon
+        return t("common.label_value", label=e(t(label_key)), value=value)
+
+    out = [
+        f"# {e(t('report.title'))}",
+        "",
+        e(t("report.subtitle")),
+        "",
+        f"- {lv('report.meta.run', e(run.run_id))}",
+        f"- {lv('report.meta.started', e(w.when(run.started)))}",
+        f"- {lv('report.meta.finished', e(w.when(run.finished)))}",
+        f"- {lv('report.meta.inventory', e(str(run.inventory.get('path', ''))))} "
+        f"({e(t('report.meta.sha256', digest=w.digest(run.inventory.get('sha256'))))})",
+        f"- {lv('report.meta.policy', e(str(run.policy.get('name', ''))))} "
+        f"({e(t('report.meta.sha256', digest=w.digest(run.policy.get('sha256'))))})",
+        f"- {lv('report.meta.version', e(run.netguard_version))}",
+        "",
+        f"## {lv('report.section.verdict', e(w.verdict(report.verdict)))}",
+        "",
+        e(w.summary(report), 2000),
+        "",
+        e(w.verdict_explain(report), 2000),
+        "",
+    ]
+    out += _table(
+        [e(t(f"report.kpi.{k}")) for k in KPIS],
+        [
+            [
+                str(report.totals.hosts),
+                e(w.pct(report.coverage.rate)),
+                e(w.pct(report.totals.compliance_rate)),
+                str(report.totals.failing),
+                str(len(report.violations)),
+            ]
+        ],
+        {0, 1, 2, 3, 4},
+    )
+    out += [e(t("report.explain.compliance"), 2000), ""]
+    out += _coverage(report, w)
+    for kind in ("zone", "segment", "department", "category"):
+        out += _groups(kind, getattr(report, f"by_{kind}"), w)
+    out += _violations(report, w)
+    out += _unknown(report, w)
+    out += [
+        e(t("report.markdown.hosts_note"), 2000),
+        "",
+        e(t("report.footer", version=run.netguard_version), 2000),
+        "",
+    ]
+    return "\n".join(out)
+
+
+def _coverage(r: Report, w: Words) -> list[str]:
+    t, c = w.t, r.coverage
+    rows = [
+        [md_escape(w.host_status(s)), str(n), md_escape(w.pct(n / c.hosts if c.hosts else None))]
+        for s, n in c.host_status.items()
+    ]
+    out = [
+        f"## {md_escape(t('report.section.coverage'))}",
+        "",
+        md_escape(
+            t(
+                "report.coverage.summary",
+                audited=c.audited,
+                hosts=c.hosts,
+                coverage=w.pct(c.rate),
+                not_audited=c.not_audited,
+            ),
+            2000,
+        ),
+        "",
+    ]
+    out += _table(
+        [md_escape(t(f"report.col.{k}")) for k in ("status", "hosts", "share")], rows, {1, 2}
+    )
+    if c.undecided:
+        out += [md_escape(t("report.coverage.undecided", n=c.undecided), 2000), ""]
+    return out
+
+
+def _groups(kind: str, groups: list[Group], w: Words) -> list[str]:
+    t = w.t
+    out = [f"## {md_escape(t(f'report.section.{kind}'))}", ""]
+    if not groups:
+        return [*out, md_escape(t("report.none.groups")), ""]
+    cols = [kind, "hosts", "compliant", "failing", "unknown", "rate", "fail_findings",
+            "error_findings"]  # fmt: skip
+    header = [md_escape(t(f"report.col.{k}")) for k in cols]
+    rows = [
+        [
+            md_escape(w.group_label(kind, g)),
+            str(g.tally.hosts),
+            str(g.tally.compliant),
+            str(g.tally.failing),
+            str(g.tally.unknown),
+            md_escape(w.pct(g.tally.compliance_rate)),
+            str(g.tally.fail_findings),
+            str(g.tally.error_findings),
+        ]
+        for g in groups[:MAX_ROWS]
+    ]
+    out += _table(header, rows, set(range(1, len(cols))))
+    return out + _more(len(groups), w)
+
+
+def _more(total: int, w: Words) -> list[str]:
+    if total <= MAX_ROWS:
+        return []
+    return [md_escape(w.t("report.markdown.more", n=total - MAX_ROWS), 2000), ""]
+
+
+def _violations(r: Report, w: Words) -> list[str]:
+    t = w.t
+    out = [f"## {md_escape(t('report.section.violations'))} ({len(r.violations)})", ""]
+    if not r.violations:
+        return [*out, md_escape(t("report.none.violations")), ""]
+    out += [md_escape(t("report.explain.violations"), 2000), ""]
+    cols = ["severity", "department", "owner", "location", "host", "address", "check", "problem",
+            "remediation"]  # fmt: skip
+    rows = []
+    for v in r.violations[:MAX_ROWS]:
+        h, f = v.host.host, v.finding
+        rows.append(
+            [
+                md_escape(w.severity(f.severity)),
+                md_escape(w.or_none(h.department)),
+                md_escape(w.or_none(h.owner)),
+                md_escape(w.or_none(h.location)),
+                md_escape(h.name),
+                md_escape(h.address),
+                md_escape(w.title(f)),
+                md_escape(w.message(f), MESSAGE_CAP),
+                md_escape(w.remediation(f), MESSAGE_CAP),
+            ]
+        )
+    out += _table([md_escape(t(f"report.col.{k}")) for k in cols], rows, set())
+    return out + _more(len(r.violations), w)
+
+
+def _unknown(r: Report, w: Words) -> list[str]:
+    t = w.t
+    out = [f"## {md_escape(t('report.section.unknown'))} ({len(r.unknown_hosts)})", ""]
+    if not r.unknown_hosts:
+        return [*out, md_escape(t("report.none.unknown")), ""]
+    out += [md_escape(t("report.explain.unknown"), 2000), ""]
+    cols = ["host", "address", "department", "owner", "location", "status", "verdict", "reason"]
+    rows = [
+        [
+            md_escape(v.host.name),
+            md_escape(v.host.address),
+            md_escape(w.or_none(v.host.department)),
+            md_escape(w.or_none(v.host.owner)),
+            md_escape(w.or_none(v.host.location)),
+            md_escape(w.host_status(v.host.status)),
+            md_escape(w.verdict(v.verdict)),
+            md_escape(w.unknown_reason(v.host.status, v.host.detail, v.undecided), MESSAGE_CAP),
+        ]
+        for v in r.unknown_hosts[:MAX_ROWS]
+    ]
+    out += _table([md_escape(t(f"report.col.{k}")) for k in cols], rows, set())
+    return out + _more(len(r.unknown_hosts), w)

@@ -1,0 +1,43 @@
+"""The PDF: the HTML printed by headless Chromium; Chinese survives, filter controls don't print."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from netguard.render.pdf import CANDIDATES
+from netguard.report import write_report
+from netguard.results import Results
+
+pytestmark = pytest.mark.skipif(
+    shutil.which("pdftotext") is None or not any(shutil.which(c) for c in CANDIDATES),
+    reason="needs Chromium and poppler-utils (pdftotext)",
+)
+
+
+def pdf_text(path: Path) -> str:
+    out = subprocess.run(
+        ["pdftotext", "-layout", "-enc", "UTF-8", str(path), "-"],
+        capture_output=True,
+        check=True,
+        timeout=120,
+    )
+    return out.stdout.decode("utf-8")
+
+
+def test_pdf_zh(lab: Results, tmp_path: Path) -> None:
+    path = write_report(lab, "pdf", "zh", tmp_path)
+    assert path.suffix == ".pdf" and path.read_bytes().startswith(b"%PDF")
+    assert [p.name for p in tmp_path.iterdir()] == [path.name]
+    text = pdf_text(path)
+    for term in ("网络安全合规检查报告", "覆盖率", "合规率", "违规事项", "责任人", "财务科",
+                 "赵敏", "route-pc", "未能检查的主机"):  # fmt: skip
+        assert term in text, term
+    # the print stylesheet hides the filter box and its hint
+    assert "点击表头可排序" not in text
+    pages = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True, check=False)
+    if pages.returncode == 0:
+        assert "(A4)" in pages.stdout
