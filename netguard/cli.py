@@ -164,7 +164,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(_dispatch(args, err))
     except NetguardError as exc:
-        err.print(f"netguard: error: {exc}", markup=False, highlight=False)
+        err.print(f"netguard: error: {exc}", markup=False, highlight=False, soft_wrap=True)
         if args.debug:
             traceback.print_exc()
         return int(exc.exit_status)

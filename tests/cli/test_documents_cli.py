@@ -1,0 +1,154 @@
+"""`netguard report` and `netguard checklist`: files written, languages, and bad input that
+names the file and field, exits 2 and leaves earlier documents as they were."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+LAB = ROOT / "tests" / "fixtures" / "lab-results.json"
+
+
+def run_cli(
+    *args: str, cwd: Path, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "netguard", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=cwd,
+        env={**os.environ, **(env or {})},
+        check=False,
+    )
+
+
+def written(proc: subprocess.CompletedProcess[str], kind: str) -> list[Path]:
+    return [
+        Path(line.split(": ", 1)[1])
+        for line in proc.stderr.splitlines()
+        if line.startswith(f"{kind}: ")
+    ]
+
+
+def test_report_goes_under_reports_in_the_locale_language(tmp_path: Path) -> None:
+    proc = run_cli(
+        "report",
+        str(LAB),
+        "--format",
+        "md",
+        cwd=tmp_path,
+        env={"LANG": "zh_CN.UTF-8", "LC_ALL": ""},
+    )
+    assert proc.returncode == 0, proc.stderr
+    (path,) = written(proc, "report")
+    assert path.parent == Path("reports") and path.name.endswith("-zh.md")
+    text = (tmp_path / path).read_text(encoding="utf-8")
+    assert text.startswith("# 网络安全合规检查报告") and "dual-pc" in text
+
+
+def test_report_language_and_output_file_are_honoured(tmp_path: Path) -> None:
+    out = tmp_path / "register.csv"
+    proc = run_cli(
+        "report", str(LAB), "--format", "csv", "--lang", "en", "-o", str(out), cwd=tmp_path
+    )
+    assert proc.returncode == 0, proc.stderr
+    data = out.read_bytes()
+    assert data.startswith(b"\xef\xbb\xbf")  # Excel needs the BOM to read Chinese
+    assert "财务科" in data.decode("utf-8-sig")  # department names stay as registered
+
+
+@pytest.mark.parametrize(
+    ("body", "where"),
+    [
+        ("{not json", "broken.json:1: not JSON"),
+        ('{"schema": "other/1"}', "broken.json: schema: not a netguard results document"),
+        (
+            json.dumps({**json.loads(LAB.read_text(encoding="utf-8")), "hosts": [{"name": "x"}]}),
+            "broken.json: hosts[0].zone: must be text",
+        ),
+    ],
+)
+def test_bad_results_file_is_located_and_nothing_is_overwritten(
+    tmp_path: Path, body: str, where: str
+) -> None:
+    bad = tmp_path / "broken.json"
+    bad.write_text(body, encoding="utf-8")
+    out = tmp_path / "report.html"
+    out.write_text("last month's report\n", encoding="utf-8")
+    for args in (
+        ("report", str(bad), "-o", str(out)),
+        ("checklist", str(bad), "-o", str(tmp_path)),
+    ):
+        proc = run_cli(*args, cwd=tmp_path)
+        assert proc.returncode == 2, proc.stderr
+        assert where in proc.stderr.replace(str(tmp_path) + "/", "")
+    assert out.read_text(encoding="utf-8") == "last month's report\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["broken.json", "report.html"]
+
+
+def test_pdf_without_a_browser_is_exit_4_and_says_what_to_install(tmp_path: Path) -> None:
+    proc = run_cli(
+        "report",
+        str(LAB),
+        "--format",
+        "pdf",
+        "-o",
+        str(tmp_path / "r.pdf"),
+        cwd=tmp_path,
+        env={"NETGUARD_CHROMIUM": "/nonexistent/chromium"},
+    )
+    assert proc.returncode == 4
+    assert "NETGUARD_CHROMIUM" in proc.stderr
+    assert not (tmp_path / "r.pdf").exists()
+
+
+def test_checklists_one_file_per_incident_with_deadlines_in_the_zone_asked(tmp_path: Path) -> None:
+    proc = run_cli(
+        "checklist",
+        str(LAB),
+        "--lang",
+        "en",
+        "--tz",
+        "America/New_York",
+        "-o",
+        str(tmp_path),
+        cwd=tmp_path,
+    )
+    assert proc.returncode == 0, proc.stderr
+    paths = written(proc, "checklist")
+    assert {p.name.split("-", 3)[3] for p in paths} == {
+        "isolation-breach.md",
+        "antivirus-failure.md",
+        "password-breach.md",
+        "unknown-machine.md",
+        "unregistered-device.md",
+    }
+    text = next(p for p in paths if p.name.endswith("isolation-breach.md")).read_text(
+        encoding="utf-8"
+    )
+    assert "(America/New\\_York)" in text and " EST |" in text and "dual-pc" in text
+
+
+def test_unknown_time_zone_is_bad_input(tmp_path: Path) -> None:
+    proc = run_cli("checklist", str(LAB), "--tz", "Mars/Olympus", "-o", str(tmp_path), cwd=tmp_path)
+    assert proc.returncode == 2
+    assert "--tz" in proc.stderr and "Mars/Olympus" in proc.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_compliant_fleet_triggers_no_checklist(tmp_path: Path) -> None:
+    doc = json.loads(LAB.read_text(encoding="utf-8"))
+    doc["hosts"] = [h for h in doc["hosts"] if h["name"] == "ok-pc"]
+    ok = tmp_path / "ok.json"
+    ok.write_text(json.dumps(doc), encoding="utf-8")
+    proc = run_cli("checklist", str(ok), "-o", str(tmp_path / "out"), cwd=tmp_path)
+    assert proc.returncode == 0
+    assert "no incident triggered" in proc.stderr
+    assert not (tmp_path / "out").exists() or not list((tmp_path / "out").iterdir())
