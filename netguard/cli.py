@@ -200,7 +200,8 @@ def _audit(args: argparse.Namespace, err: Console) -> int:
     from netguard.audit import AuditOptions, exit_status_of, preflight, run_audit, run_document
     from netguard.inventory import load_inventory, local_inventory
     from netguard.render.console import print_summary
-    from netguard.render.json_doc import dumps, write_atomic
+    from netguard.render.files import write_atomic
+    from netguard.render.json_doc import dumps
 
     # Everything the user gave is validated before any host is contacted.
     inventory = load_inventory(args.inventory) if args.inventory else local_inventory()

@@ -13,7 +13,7 @@ from netguard.checklist.markdown import render_checklist_md
 from netguard.errors import InputError
 from netguard.i18n import LANGS
 from netguard.playbooks import load_contacts, load_playbooks
-from netguard.render.json_doc import write_atomic
+from netguard.render.files import write_atomic
 from netguard.results import Results
 
 FORMATS = ("md", "html", "pdf")

@@ -15,6 +15,7 @@ import tempfile
 from pathlib import Path
 
 from netguard.errors import RenderError
+from netguard.render.files import write_atomic
 
 CANDIDATES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 # No network, no profile, no first-run work: the document is a local file with nothing external.
@@ -52,7 +53,6 @@ def html_to_pdf(html: str, pdf_path: str | Path, *, timeout: float = 300.0) -> N
     """Print an HTML document to pdf_path (written whole or not at all)."""
     exe = find_chromium()
     pdf_path = Path(pdf_path)
-    pdf_path.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="netguard-pdf-") as tmp:
         src = Path(tmp, "document.html")
         src.write_text(html, encoding="utf-8")
@@ -72,12 +72,4 @@ def html_to_pdf(html: str, pdf_path: str | Path, *, timeout: float = 300.0) -> N
             raise RenderError(
                 f"Chromium produced no PDF (exit {proc.returncode}): {' | '.join(tail)}"
             )
-        # Copy next to the target, then rename: a reader never sees half a PDF.
-        fd, part = tempfile.mkstemp(prefix=f".{pdf_path.name}.", dir=pdf_path.parent)
-        try:
-            with os.fdopen(fd, "wb") as fh, out.open("rb") as src_fh:
-                shutil.copyfileobj(src_fh, fh)
-            os.replace(part, pdf_path)
-        except BaseException:
-            Path(part).unlink(missing_ok=True)
-            raise
+        write_atomic(pdf_path, out.read_bytes())

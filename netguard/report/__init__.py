@@ -11,7 +11,7 @@ import re
 from datetime import tzinfo
 from pathlib import Path
 
-from netguard.render.json_doc import write_atomic
+from netguard.render.files import write_atomic
 from netguard.report.model import Report, build_report
 from netguard.results import Results
 

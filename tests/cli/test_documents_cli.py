@@ -152,3 +152,15 @@ def test_a_compliant_fleet_triggers_no_checklist(tmp_path: Path) -> None:
     assert proc.returncode == 0
     assert "no incident triggered" in proc.stderr
     assert not (tmp_path / "out").exists() or not list((tmp_path / "out").iterdir())
+
+
+def test_documents_get_the_permissions_of_any_new_file(tmp_path: Path) -> None:
+    # Reports are passed on: not the 0600 of the temporary file they are written through.
+    out = tmp_path / "r.md"
+    script = 'umask 027 && exec "$0" -m netguard report "$1" --format md -o "$2"'
+    proc = subprocess.run(
+        ["sh", "-c", script, sys.executable, str(LAB), str(out)],
+        capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert out.stat().st_mode & 0o777 == 0o640
