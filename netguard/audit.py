@@ -133,8 +133,11 @@ def run_audit(
     policy: Policy,
     options: AuditOptions,
     on_result: Callable[[HostResult], Any] | None = None,
+    on_start: Callable[[Run], Any] | None = None,
 ) -> Run:
     run = Run(inventory, policy)
+    if on_start:  # e.g. the history records the run as begun (and, until it ends, incomplete)
+        on_start(run)
     for result in iter_results(inventory, policy, options):
         run.results.append(result)
         if on_result:
