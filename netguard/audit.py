@@ -11,7 +11,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from netguard import __version__
@@ -33,6 +33,7 @@ from netguard.model import (
     Severity,
 )
 from netguard.policy import Policy
+from netguard.waivers import Waivers, apply_waivers, waivers_block
 
 
 @dataclass
@@ -51,6 +52,10 @@ class Run:
     started: datetime = field(default_factory=lambda: datetime.now(UTC))
     finished: datetime | None = None
     results: list[HostResult] = field(default_factory=list)
+    waivers: Waivers | None = None
+    #: the day waivers are judged on: decided once, so a run across midnight treats every host
+    #: alike (the auditing machine's local date: expiry dates are office dates, not UTC ones)
+    today: date = field(default_factory=date.today)
 
 
 def preflight(inventory: Inventory, options: AuditOptions) -> None:
@@ -75,7 +80,20 @@ def preflight(inventory: Inventory, options: AuditOptions) -> None:
             )
 
 
-def audit_host(host: Host, inventory: Inventory, policy: Policy, ssh: SshCollector) -> HostResult:
+def audit_host(
+    host: Host,
+    inventory: Inventory,
+    policy: Policy,
+    ssh: SshCollector,
+    waivers: Waivers | None = None,
+    today: date | None = None,
+) -> HostResult:
+    """One host's result, with failing findings that an active waiver covers WAIVED."""
+    result = _audit_host(host, inventory, policy, ssh)
+    return apply_waivers(result, waivers, today or date.today()) if waivers else result
+
+
+def _audit_host(host: Host, inventory: Inventory, policy: Policy, ssh: SshCollector) -> HostResult:
     start = time.monotonic()
     segment = inventory.segment_of(host)
     if host.os != "linux":
@@ -134,11 +152,17 @@ def run_audit(
     options: AuditOptions,
     on_result: Callable[[HostResult], Any] | None = None,
     on_start: Callable[[Run], Any] | None = None,
+    waivers: Waivers | None = None,
+    today: date | None = None,
 ) -> Run:
-    run = Run(inventory, policy)
+    """Audit every host; ``waivers`` (load_waivers, validated before this call) are judged on
+    ``today`` (default: the local date when the run starts)."""
+    run = Run(inventory, policy, waivers=waivers)
+    if today is not None:
+        run.today = today
     if on_start:  # e.g. the history records the run as begun (and, until it ends, incomplete)
         on_start(run)
-    for result in iter_results(inventory, policy, options):
+    for result in iter_results(inventory, policy, options, waivers=waivers, today=run.today):
         run.results.append(result)
         if on_result:
             on_result(result)
@@ -149,8 +173,14 @@ def run_audit(
 
 
 def iter_results(
-    inventory: Inventory, policy: Policy, options: AuditOptions
+    inventory: Inventory,
+    policy: Policy,
+    options: AuditOptions,
+    *,
+    waivers: Waivers | None = None,
+    today: date | None = None,
 ) -> Iterator[HostResult]:
+    day = today or date.today()
     ssh = SshCollector(accept_new=options.accept_new_hostkeys)
     hosts = iter(inventory.hosts)
     # Submit lazily, a bounded number in flight: 12,000 futures up front would be wasted memory.
@@ -161,7 +191,7 @@ def iter_results(
                 host = next(hosts, None)
                 if host is None:
                     break
-                pending.add(pool.submit(_safe_audit, host, inventory, policy, ssh))
+                pending.add(pool.submit(_safe_audit, host, inventory, policy, ssh, waivers, day))
             if not pending:
                 return
             done, pending = wait(pending, return_when=FIRST_COMPLETED)
@@ -169,9 +199,16 @@ def iter_results(
                 yield fut.result()
 
 
-def _safe_audit(host: Host, inventory: Inventory, policy: Policy, ssh: SshCollector) -> HostResult:
+def _safe_audit(
+    host: Host,
+    inventory: Inventory,
+    policy: Policy,
+    ssh: SshCollector,
+    waivers: Waivers | None,
+    today: date,
+) -> HostResult:
     try:
-        return audit_host(host, inventory, policy, ssh)
+        return audit_host(host, inventory, policy, ssh, waivers, today)
     except Exception as exc:  # one host's surprise must not end the audit, nor read as compliant
         return HostResult(
             host,
@@ -182,6 +219,8 @@ def _safe_audit(host: Host, inventory: Inventory, policy: Policy, ssh: SshCollec
 
 
 def summarize(results: list[HostResult]) -> dict[str, Any]:
+    """The document's summary. A waived finding is not failing: a host whose only non-passing
+    findings are waived is compliant (and counted in ``waived_hosts``)."""
     by_status: dict[str, int] = {str(s): 0 for s in HostStatus}
     checks: dict[str, int] = {str(s): 0 for s in FindingStatus}
     for r in results:
@@ -195,15 +234,20 @@ def summarize(results: list[HostResult]) -> dict[str, Any]:
         "unknown": sum(1 for r in results if r.unknown),
         "failing": sum(1 for r in results if r.failed),
         "compliant": sum(1 for r in results if not r.failed and not r.unknown),
+        "waived_hosts": sum(1 for r in results if _has_waived(r)),
         "coverage": round(audited / len(results), 4) if results else 1.0,
         "host_status": by_status,
         "finding_status": checks,
     }
 
 
+def _has_waived(r: HostResult) -> bool:
+    return any(f.status is FindingStatus.WAIVED for f in r.findings)
+
+
 def run_document(run: Run) -> dict[str, Any]:
     """The JSON results document (schema: docs/results-schema.md)."""
-    return {
+    doc: dict[str, Any] = {
         "schema": "netguard.results/1",
         "netguard_version": __version__,
         "run": {
@@ -220,9 +264,14 @@ def run_document(run: Run) -> dict[str, Any]:
         "summary": summarize(run.results),
         "hosts": [r.to_dict() for r in run.results],
     }
+    if run.waivers is not None:  # absent without a waivers file: older readers see no change
+        doc["waivers"] = waivers_block(run.results, run.waivers, run.today)
+    return doc
 
 
 def exit_status_of(results: list[HostResult]) -> int:
+    # HostResult.failed counts FAIL only: a WAIVED finding is an approved exception, not a
+    # failure; an ERROR finding is never waived, so undecided checks still give UNKNOWN.
     if any(r.failed for r in results):
         return ExitStatus.FINDINGS
     if any(r.unknown for r in results):

@@ -53,6 +53,9 @@ class FindingStatus(StrEnum):
     FAIL = "fail"
     ERROR = "error"
     NOT_APPLICABLE = "not_applicable"
+    #: a failing finding an approved, unexpired waiver covers (netguard/waivers): still shown,
+    #: never counted as failing; only FAIL can become WAIVED
+    WAIVED = "waived"
 
 
 @dataclass(frozen=True)
@@ -124,9 +127,12 @@ class Finding:
     #: ``message`` is their English rendering
     reason: str = ""
     args: dict[str, Any] = field(default_factory=dict)
+    #: WAIVED findings only: who approved the exception, why, until when, and where it is
+    #: written (``Waiver.to_dict``)
+    waiver: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "check": self.check,
             "category": self.category,
             "status": str(self.status),
@@ -138,6 +144,9 @@ class Finding:
             "remediation": self.remediation,
             "evidence": self.evidence,
         }
+        if self.waiver is not None:  # absent otherwise: documents without waivers stay as they were
+            out["waiver"] = self.waiver
+        return out
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,48 @@ _ZONES = {str(z) for z in Zone}
 
 
 @dataclass(slots=True)
+class WaiverRecord:
+    """A waiver as a results document names it: on a WAIVED finding, or in the ``waivers`` block
+    (where ``matched``/``findings`` say which failing findings of the run it covered)."""
+
+    reason: str
+    approver: str
+    approved: str  # ISO date, as written (a report shows it, never computes with it)
+    expires: str
+    host: str = ""
+    check: str = ""
+    id: str = ""
+    ticket: str = ""
+    file: str = ""
+    line: int = 0
+    matched: int = 0
+    findings: list[tuple[str, str]] = field(default_factory=list)  # (host, check)
+
+    @property
+    def source(self) -> str:
+        return f"{self.file}:{self.line}" if self.file else ""
+
+    @property
+    def label(self) -> str:
+        """How a reader tells waivers apart: the id, else where it is written."""
+        return self.id or self.source
+
+
+@dataclass(slots=True)
+class WaiversBlock:
+    """The document's ``waivers`` block: absent (None on Results) when no waivers file was used."""
+
+    path: str
+    sha256: str
+    today: str
+    counts: dict[str, int]
+    expired: list[WaiverRecord]  # expired, and would have covered a failing finding of the run
+    expired_unused: list[WaiverRecord]  # expired, covering nothing in this run
+    not_yet_valid: list[WaiverRecord]
+    unused: list[WaiverRecord]  # in force, covering nothing in this run
+
+
+@dataclass(slots=True)
 class FindingRecord:
     check: str
     category: str
@@ -35,6 +77,7 @@ class FindingRecord:
     evidence: dict[str, Any] = field(default_factory=dict)
     reason: str = ""  # message id in the catalogs ("reasons.<id>"); "" in older results
     args: dict[str, Any] = field(default_factory=dict)
+    waiver: WaiverRecord | None = None  # WAIVED findings: the approved exception
 
     @property
     def severity_rank(self) -> int:
@@ -69,6 +112,11 @@ class HostRecord:
         return [f for f in self.findings if f.status == FindingStatus.ERROR]
 
     @property
+    def waived(self) -> list[FindingRecord]:
+        """Failing findings an approved exception covers: shown, never counted as violations."""
+        return [f for f in self.findings if f.status == FindingStatus.WAIVED]
+
+    @property
     def verdict(self) -> str:
         """failing | unknown | compliant — the same rule as the audit's exit status."""
         if self.failing:
@@ -88,6 +136,7 @@ class Results:
     policy: dict[str, Any]
     netguard_version: str
     hosts: list[HostRecord]
+    waivers: WaiversBlock | None = None  # documents of runs without a waivers file have none
 
     @property
     def detected(self) -> datetime:
@@ -133,6 +182,7 @@ def parse_results(doc: Any, source: str = "<results>") -> Results:
         policy=r.mapping(run.get("policy", {}), "run.policy"),
         netguard_version=str(top.get("netguard_version", "")),
         hosts=[r.host(h, f"hosts[{i}]") for i, h in enumerate(hosts_raw)],
+        waivers=r.waivers(top["waivers"], "waivers") if top.get("waivers") is not None else None,
     )
 
 
@@ -203,6 +253,10 @@ class _Reader:
         f = self.mapping(value, where)
         evidence = f.get("evidence", {})
         args = f.get("args", {})
+        # A waived finding that does not say who approved it until when is no exception, just a
+        # hidden failure (an edited document): refuse it rather than show it as excused.
+        if f.get("status") == FindingStatus.WAIVED and not f.get("waiver"):
+            raise self.fail(f"{where}.waiver", "a waived finding must name its waiver")
         return FindingRecord(
             check=self.text(f, "check", where),
             category=self.text(f, "category", where),
@@ -214,4 +268,59 @@ class _Reader:
             evidence=evidence if isinstance(evidence, dict) else {"value": evidence},
             reason=self.text(f, "reason", where, optional=True),
             args=args if isinstance(args, dict) else {},
+            waiver=self.waiver(f["waiver"], f"{where}.waiver") if f.get("waiver") else None,
+        )
+
+    def integer(self, m: dict[str, Any], key: str, where: str) -> int:
+        value = m.get(key, 0)
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise self.fail(f"{where}.{key}", "must be a whole number")
+        return value
+
+    def waiver(self, value: Any, where: str) -> WaiverRecord:
+        w = self.mapping(value, where)
+        found = w.get("findings", [])
+        if not isinstance(found, list):
+            raise self.fail(f"{where}.findings", "must be a list")
+        pairs = []
+        for i, item in enumerate(found):
+            m = self.mapping(item, f"{where}.findings[{i}]")
+            pairs.append(
+                (self.text(m, "host", f"{where}.findings[{i}]"),
+                 self.text(m, "check", f"{where}.findings[{i}]"))
+            )  # fmt: skip
+        return WaiverRecord(
+            reason=self.text(w, "reason", where),
+            approver=self.text(w, "approver", where),
+            approved=self.text(w, "approved", where),
+            expires=self.text(w, "expires", where),
+            host=self.text(w, "host", where, optional=True),
+            check=self.text(w, "check", where, optional=True),
+            id=self.text(w, "id", where, optional=True),
+            ticket=self.text(w, "ticket", where, optional=True),
+            file=self.text(w, "file", where, optional=True),
+            line=self.integer(w, "line", where),
+            matched=self.integer(w, "matched", where),
+            findings=pairs,
+        )
+
+    def waivers(self, value: Any, where: str) -> WaiversBlock:
+        b = self.mapping(value, where)
+        counts = self.mapping(b.get("counts", {}), f"{where}.counts")
+
+        def listed(key: str) -> list[WaiverRecord]:
+            items = b.get(key, [])
+            if not isinstance(items, list):
+                raise self.fail(f"{where}.{key}", "must be a list")
+            return [self.waiver(w, f"{where}.{key}[{i}]") for i, w in enumerate(items)]
+
+        return WaiversBlock(
+            path=self.text(b, "path", where, optional=True),
+            sha256=self.text(b, "sha256", where, optional=True),
+            today=self.text(b, "today", where, optional=True),
+            counts={k: self.integer(counts, k, f"{where}.counts") for k in counts},
+            expired=listed("expired"),
+            expired_unused=listed("expired_unused"),
+            not_yet_valid=listed("not_yet_valid"),
+            unused=listed("unused"),
         )

@@ -31,6 +31,7 @@ E = TypeVar("E", bound=StrEnum)
 _MAP_TAG = "tag:yaml.org,2002:map"
 _SEQ_TAG = "tag:yaml.org,2002:seq"
 _MERGE_TAG = "tag:yaml.org,2002:merge"
+_TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
 # C0/C1 control characters other than tab: they would reach terminals and reports verbatim.
 _CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f]")
 
@@ -118,8 +119,19 @@ def _construct_seq(loader: _LineLoader, node: yaml.SequenceNode) -> Iterator[Yam
     data.extend(loader.construct_object(item, deep=False) for item in node.value)
 
 
+def _construct_timestamp(loader: _LineLoader, node: yaml.ScalarNode) -> Any:
+    # PyYAML resolves anything shaped like a date (2026-02-30) to a timestamp and then raises a
+    # bare ValueError for a day the calendar lacks: a traceback instead of a located message.
+    # Such a scalar stays text, so the loader that expects a date can say where and why.
+    try:
+        return yaml.constructor.SafeConstructor.construct_yaml_timestamp(loader, node)
+    except ValueError:
+        return loader.construct_scalar(node)
+
+
 _LineLoader.add_constructor(_MAP_TAG, _construct_map)
 _LineLoader.add_constructor(_SEQ_TAG, _construct_seq)
+_LineLoader.add_constructor(_TIMESTAMP_TAG, _construct_timestamp)
 
 
 def loads(text: str, file: str = "<string>") -> Any:

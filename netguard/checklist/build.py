@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from netguard.errors import InputError
 from netguard.i18n import LANGS, catalog
+from netguard.model import FindingStatus
 from netguard.playbooks.model import (
     Contacts,
     Escalation,
@@ -133,7 +134,14 @@ def _triggering(trigger: Trigger, host: HostRecord) -> tuple[bool, list[FindingR
     """Whether the trigger concerns the host, and the host's findings it fires on."""
     if trigger.zones is not None and host.zone not in trigger.zones:
         return False, []
-    found = [f for f in host.findings if trigger.matches_finding(f.check, f.category, f.status)]
+    # A waived finding is an approved exception, not an incident — whatever statuses a playbook
+    # lists. Host-status triggers still fire: a host that was not audited stays unknown.
+    found = [
+        f
+        for f in host.findings
+        if f.status != FindingStatus.WAIVED
+        and trigger.matches_finding(f.check, f.category, f.status)
+    ]
     return bool(found) or host.status in trigger.host_status, found
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
@@ -9,6 +11,7 @@ from rich.text import Text
 from netguard.audit import Run, summarize
 from netguard.model import FindingStatus, HostResult, HostStatus
 from netguard.render.text import clean
+from netguard.waivers import waivers_block
 
 _STATUS_STYLE = {"compliant": "green", "failing": "bold red", "unknown": "yellow"}
 
@@ -29,6 +32,7 @@ def print_summary(run: Run, console: Console) -> None:
         verdict = host_verdict(r)
         issues = [f.check for f in r.findings if f.status is FindingStatus.FAIL]
         issues += [f"{f.check}?" for f in r.findings if f.status is FindingStatus.ERROR]
+        issues += [f"{f.check} (waived)" for f in r.findings if f.status is FindingStatus.WAIVED]
         if r.status is not HostStatus.AUDITED:
             issues.append(clean(r.detail, 120))
         table.add_row(
@@ -46,6 +50,27 @@ def print_summary(run: Run, console: Console) -> None:
         f"audited {s['audited']}/{s['hosts']} hosts (coverage {s['coverage']:.0%}); "
         f"compliant {s['compliant']}, failing {s['failing']}, unknown {s['unknown']}"
     )
+    _print_waivers(run, s, console)
+
+
+def _print_waivers(run: Run, s: dict[str, Any], console: Console) -> None:
+    """Waived counts, and the waivers someone must renew or withdraw (the report lists them)."""
+    if run.waivers is None:
+        return
+    w = waivers_block(run.results, run.waivers, run.today)
+    c = w["counts"]
+    console.print(
+        f"waived {s['finding_status']['waived']} failing findings on {s['waived_hosts']} hosts "
+        f"({c['active']} of {c['entries']} waivers in force on {w['today']})"
+    )
+    for key, what in (("expired", "expired, covering failing findings again"),
+                      ("expired_unused", "expired, covering nothing"),
+                      ("unused", "in force, covering nothing")):  # fmt: skip
+        for entry in w[key][:MAX_LISTED]:
+            label = entry["id"] or f"{entry['file']}:{entry['line']}"
+            line = Text(f"  waiver {clean(label)} ({what}; expires {entry['expires']}): ")
+            line.append(f"{clean(entry['host'])} / {clean(entry['check'])}")
+            console.print(line)
 
 
 MAX_LISTED = 40  # the JSON document has them all; a terminal shows the worst first

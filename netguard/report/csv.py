@@ -22,6 +22,7 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 COLUMNS = (
     "host", "address", "zone", "segment", "department", "owner", "location", "status",
     "verdict", "worst", "failing_checks", "check_ids", "undecided_checks", "reason",
+    "waived_checks",
 )  # fmt: skip
 
 
@@ -61,5 +62,7 @@ def _rows(views: Iterable[HostView], w: Words) -> Iterable[list[str]]:
             ", ".join(f.check for f in v.failing),
             sep.join(w.title(f) for f in v.undecided),
             reason,
+            # a compliant host may still live with an approved exception: the register says so
+            sep.join(w.title(f) for f in v.waived),
         )
         yield [safe_cell(c) for c in cells]

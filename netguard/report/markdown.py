@@ -14,6 +14,7 @@ from datetime import tzinfo
 from netguard.render.text import clean
 from netguard.report.model import Group, Report
 from netguard.report.words import Words
+from netguard.results import WaiverRecord
 
 KPIS = ("hosts", "coverage", "compliance", "failing_hosts", "violations")
 MAX_ROWS = 300  # rows per long table (violations, unknown hosts)
@@ -64,6 +65,7 @@ def render_markdown(report: Report, lang: str, *, tz: tzinfo | None = None) -> s
         f"- {lv('report.meta.policy', e(str(run.policy.get('name', ''))))} "
         f"({e(t('report.meta.sha256', digest=w.digest(run.policy.get('sha256'))))})",
         f"- {lv('report.meta.version', e(run.netguard_version))}",
+        *_waivers_meta(report, w),
         "",
         f"## {lv('report.section.verdict', e(w.verdict(report.verdict)))}",
         "",
@@ -90,6 +92,8 @@ def render_markdown(report: Report, lang: str, *, tz: tzinfo | None = None) -> s
     for kind in ("zone", "segment", "department", "category"):
         out += _groups(kind, getattr(report, f"by_{kind}"), w)
     out += _violations(report, w)
+    if report.shows_waivers:
+        out += _waived(report, w) + _expired_waivers(report, w) + _unused_waivers(report, w)
     out += _unknown(report, w)
     out += [
         e(t("report.markdown.hosts_note"), 2000),
@@ -186,6 +190,92 @@ def _violations(r: Report, w: Words) -> list[str]:
         )
     out += _table([md_escape(t(f"report.col.{k}")) for k in cols], rows, set())
     return out + _more(len(r.violations), w)
+
+
+def _waivers_meta(r: Report, w: Words) -> list[str]:
+    block = r.results.waivers
+    if block is None:
+        return []
+    t = w.t
+    label = md_escape(t("report.meta.waivers"))
+    digest = md_escape(t("report.meta.sha256", digest=w.digest(block.sha256)))
+    value = md_escape(block.path)
+    return [f"- {t('common.label_value', label=label, value=value)} ({digest})"]
+
+
+def _waived(r: Report, w: Words) -> list[str]:
+    t = w.t
+    out = [f"## {md_escape(t('report.section.waived'))} ({len(r.waived)})", ""]
+    if not r.waived:
+        return [*out, md_escape(t("report.none.waived")), ""]
+    out += [md_escape(t("report.explain.waived"), 2000), "", md_escape(w.waivers_summary(r)), ""]
+    cols = ["severity", "department", "owner", "host", "address", "check", "problem",
+            "waiver_reason", "approver", "expires", "waiver"]  # fmt: skip
+    rows = []
+    for v in r.waived[:MAX_ROWS]:
+        h, f = v.host.host, v.finding
+        waiver = f.waiver
+        rows.append(
+            [
+                md_escape(w.severity(f.severity)),
+                md_escape(w.or_none(h.department)),
+                md_escape(w.or_none(h.owner)),
+                md_escape(h.name),
+                md_escape(h.address),
+                md_escape(w.title(f)),
+                md_escape(w.message(f), MESSAGE_CAP),
+                md_escape(waiver.reason if waiver else "", MESSAGE_CAP),
+                md_escape(waiver.approver if waiver else ""),
+                md_escape(waiver.expires if waiver else ""),
+                md_escape(w.waiver_label(waiver)),
+            ]
+        )
+    out += _table([md_escape(t(f"report.col.{k}")) for k in cols], rows, set())
+    return out + _more(len(r.waived), w)
+
+
+#: Columns of the tables that list waivers themselves (expired, unused).
+_WAIVER_COLS = ("waiver", "waiver_state", "host_pattern", "check_pattern", "approver", "approved",
+                "expires", "matched", "waiver_reason")  # fmt: skip
+
+
+def _waiver_rows(items: list[tuple[str, WaiverRecord]], w: Words) -> list[list[str]]:
+    return [
+        [
+            md_escape(w.waiver_label(x)),
+            md_escape(w.waiver_state(state)),
+            md_escape(x.host),
+            md_escape(x.check),
+            md_escape(x.approver),
+            md_escape(x.approved),
+            md_escape(x.expires),
+            str(x.matched),
+            md_escape(x.reason, MESSAGE_CAP),
+        ]
+        for state, x in items[:MAX_ROWS]
+    ]
+
+
+def _expired_waivers(r: Report, w: Words) -> list[str]:
+    t, items = w.t, r.expired_waivers
+    out = [f"## {md_escape(t('report.section.expired_waivers'))} ({len(items)})", ""]
+    if not items:
+        return [*out, md_escape(t("report.none.expired_waivers")), ""]
+    out += [md_escape(t("report.explain.expired_waivers"), 2000), ""]
+    header = [md_escape(t(f"report.col.{k}")) for k in _WAIVER_COLS]
+    out += _table(header, _waiver_rows(items, w), {7})
+    return out + _more(len(items), w)
+
+
+def _unused_waivers(r: Report, w: Words) -> list[str]:
+    t, items = w.t, r.unused_waivers
+    if not items:  # nothing to review: no section
+        return []
+    out = [f"## {md_escape(t('report.section.unused_waivers'))} ({len(items)})", ""]
+    out += [md_escape(t("report.explain.unused_waivers"), 2000), ""]
+    header = [md_escape(t(f"report.col.{k}")) for k in _WAIVER_COLS]
+    out += _table(header, _waiver_rows(items, w), {7})
+    return out + _more(len(items), w)
 
 
 def _unknown(r: Report, w: Words) -> list[str]:

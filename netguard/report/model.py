@@ -10,7 +10,9 @@ Rules the numbers follow (the same as the audit's exit status, so report and exi
 - coverage is audited hosts / all hosts; the compliance rate is compliant hosts / all hosts, so a
   host we could not check never counts as compliant;
 - the overall verdict is failing if any host fails, unknown if any host is unknown or there are
-  no hosts at all (nothing checked is not "compliant"), compliant otherwise.
+  no hosts at all (nothing checked is not "compliant"), compliant otherwise;
+- a *waived* finding (a failure an approved, unexpired waiver covers) is never a violation: it
+  is listed with its waiver, and a host whose only problems are waived is compliant.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import ipaddress
 from dataclasses import dataclass, field
 
 from netguard.model import FindingStatus, HostStatus, Severity, Zone
-from netguard.results import FindingRecord, HostRecord, Results
+from netguard.results import FindingRecord, HostRecord, Results, WaiverRecord
 
 VERDICTS = ("failing", "unknown", "compliant")  # worst first
 #: Categories in the order officials read them; others (e.g. transport) follow alphabetically.
@@ -34,9 +36,10 @@ DETAIL_MAX = 5000
 _FAIL = str(FindingStatus.FAIL)
 _ERROR = str(FindingStatus.ERROR)
 _PASS = str(FindingStatus.PASS)
+_WAIVED = str(FindingStatus.WAIVED)
 _AUDITED = str(HostStatus.AUDITED)
 _SEVERITIES = tuple(str(s) for s in Severity)  # by rank
-_FINDING_ORDER = {_FAIL: 0, _ERROR: 1, _PASS: 2, str(FindingStatus.NOT_APPLICABLE): 3}
+_FINDING_ORDER = {_FAIL: 0, _ERROR: 1, _WAIVED: 2, _PASS: 3, str(FindingStatus.NOT_APPLICABLE): 4}
 
 
 @dataclass(slots=True)
@@ -107,6 +110,7 @@ class HostView:
     passed: int
     not_applicable: int
     sort_address: str  # an address key that sorts numerically (10.0.0.9 before 10.0.0.10)
+    waived: list[FindingRecord] = field(default_factory=list)
 
     @property
     def needs_attention(self) -> bool:
@@ -115,7 +119,8 @@ class HostView:
 
     @property
     def findings_sorted(self) -> list[FindingRecord]:
-        """Failing first, then undecided, passed, not applicable; worst severity first."""
+        """Failing first, then undecided, waived, passed, not applicable; worst severity
+        first."""
         return sorted(
             self.host.findings,
             key=lambda f: (_FINDING_ORDER.get(f.status, 9), -f.severity_rank, f.check),
@@ -145,10 +150,37 @@ class Report:
     detail_hosts: list[HostView]
     detail_scope: str  # all | attention (failing/unknown only) | capped (attention, first N)
     zones_present: list[str] = field(default_factory=list)
+    waived: list[Violation] = field(default_factory=list)  # same order as violations
 
     @property
     def empty(self) -> bool:
         return not self.hosts
+
+    @property
+    def shows_waivers(self) -> bool:
+        """The waiver sections appear when the run used a waivers file (or a finding is
+        waived): a run without one reads as before."""
+        return self.results.waivers is not None or bool(self.waived)
+
+    @property
+    def expired_waivers(self) -> list[tuple[str, WaiverRecord]]:
+        """(state, waiver) of expired waivers, those that would have covered a failing finding
+        of this run first (state: expired | expired_unused)."""
+        w = self.results.waivers
+        if w is None:
+            return []
+        expired = [("expired", x) for x in w.expired]
+        return expired + [("expired_unused", x) for x in w.expired_unused]
+
+    @property
+    def unused_waivers(self) -> list[tuple[str, WaiverRecord]]:
+        """(state, waiver) of waivers in force that covered no failing finding of this run, then
+        those not valid yet (state: unused | not_yet_valid)."""
+        w = self.results.waivers
+        if w is None:
+            return []
+        unused = [("unused", x) for x in w.unused]
+        return unused + [("not_yet_valid", x) for x in w.not_yet_valid]
 
 
 def build_report(results: Results) -> Report:
@@ -161,6 +193,7 @@ def build_report(results: Results) -> Report:
     categories = _CategoryTally()
     views: list[HostView] = []
     violations: list[Violation] = []
+    waived: list[Violation] = []
     undecided_hosts = 0
 
     for index, host in enumerate(results.hosts):
@@ -183,8 +216,10 @@ def build_report(results: Results) -> Report:
             finding_counts[f.status] = finding_counts.get(f.status, 0) + 1
         categories.add(host)
         violations.extend(Violation(view, f) for f in view.failing)
+        waived.extend(Violation(view, f) for f in view.waived)
 
     violations.sort(key=_violation_key)
+    waived.sort(key=_violation_key)
     unknown = [v for v in views if v.needs_attention]
     detail, scope = _detail(views)
     return Report(
@@ -208,12 +243,14 @@ def build_report(results: Results) -> Report:
         detail_hosts=detail,
         detail_scope=scope,
         zones_present=[g.key for g in _zone_order(zones)],
+        waived=waived,
     )
 
 
 def _host_view(host: HostRecord, index: int) -> HostView:
     failing: list[FindingRecord] = []
     undecided: list[FindingRecord] = []
+    waived: list[FindingRecord] = []
     worst = -1
     passed = 0
     for f in host.findings:
@@ -222,6 +259,8 @@ def _host_view(host: HostRecord, index: int) -> HostView:
             worst = max(worst, f.severity_rank)
         elif f.status == _ERROR:
             undecided.append(f)
+        elif f.status == _WAIVED:
+            waived.append(f)
         elif f.status == _PASS:
             passed += 1
     if failing:
@@ -238,8 +277,9 @@ def _host_view(host: HostRecord, index: int) -> HostView:
         undecided=undecided,
         worst=_SEVERITIES[worst] if worst >= 0 else "",
         passed=passed,
-        not_applicable=len(host.findings) - passed - len(failing) - len(undecided),
+        not_applicable=len(host.findings) - passed - len(failing) - len(undecided) - len(waived),
         sort_address=address_key(host.address),
+        waived=waived,
     )
 
 
@@ -261,8 +301,8 @@ def _group(groups: dict[str, Group], key: str, zone: str = "") -> Group:
 
 class _CategoryTally:
     """Per category, each host counts once: failing if a finding in it fails, unknown if one
-    could not decide, compliant if it has passing findings only, not counted if every check
-    in it was not applicable. A host that was not audited is unknown in every category the
+    could not decide, compliant if it has passing (or waived) findings only, not counted if every
+    check in it was not applicable. A host that was not audited is unknown in every category the
     policy checks on audited hosts — not in "transport", which only a refused host key shows."""
 
     def __init__(self) -> None:
@@ -279,7 +319,7 @@ class _CategoryTally:
                 c[0] += 1
             elif f.status == _ERROR:
                 c[1] += 1
-            elif f.status == _PASS:
+            elif f.status in (_PASS, _WAIVED):  # an approved exception: compliant in the category
                 c[2] += 1
         if host.audited:
             self.audited_categories.update(per)

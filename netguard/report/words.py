@@ -10,7 +10,7 @@ from datetime import datetime, tzinfo
 
 from netguard.i18n import Catalog, catalog
 from netguard.report.model import Group, Report, Tally
-from netguard.results import FindingRecord
+from netguard.results import FindingRecord, WaiverRecord
 
 HASH_PREFIX = 12  # characters of a sha256 shown: enough to compare two reports by eye
 
@@ -78,6 +78,36 @@ class Words:
 
     def remediation(self, f: FindingRecord) -> str:
         return self.t.get(f"checks.{f.check}.remediation", f.remediation)
+
+    # waivers: their texts come from the waivers file, not from hosts, but are escaped all the same
+    def waiver_note(self, f: FindingRecord) -> str:
+        """Who waived a finding, why and until when; "" for a finding without a waiver."""
+        w = f.waiver
+        if w is None:
+            return ""
+        return self.t(
+            "report.detail.waiver",
+            reason=w.reason,
+            approver=w.approver,
+            approved=w.approved,
+            expires=w.expires,
+            source=w.source or self.t("report.fmt.none"),
+        )
+
+    def waiver_label(self, w: WaiverRecord | None) -> str:
+        return (w.label if w is not None else "") or self.t("report.fmt.none")
+
+    def waiver_state(self, state: str) -> str:
+        return self.t(f"report.waivers.state_{state}")
+
+    def waivers_summary(self, r: Report) -> str:
+        block = r.results.waivers
+        return self.t(
+            "report.waivers.summary",
+            findings=len(r.waived),
+            hosts=len({v.host.index for v in r.waived}),
+            today=block.today if block is not None and block.today else self.t("report.fmt.none"),
+        )
 
     # sentences
     def summary(self, r: Report) -> str:

@@ -970,6 +970,30 @@ class Lab:
             raise
         return subprocess.CompletedProcess(full, p.returncode, out, err)
 
+    # -- changes between audits (the office moves on between two nightly runs) ------------------
+
+    def set_cable(self, host: str, plugged: bool) -> None:
+        """Pull or plug a machine's first cable at the switch: the machine keeps running with its
+        addresses and routes, but nothing reaches it — as when a PC is unplugged."""
+        port = f"h{list(self.hosts).index(host)}l0"
+        state = "up" if plugged else "down"
+        _run(["ip", "netns", "exec", self.switch_ns, "ip", "link", "set", port, state])
+
+    def set_password_changed(self, host: str, account: str, days_ago: int) -> None:
+        """Record in the machine's /etc/shadow that `account` changed its password `days_ago`.
+
+        Rewritten in place (`cat >`): /etc/shadow is a bind mount inside the machine, and a
+        rename onto a mount point fails."""
+        day = today_days() - days_ago
+        script = (
+            f"awk -F: -v OFS=: -v d={day} '$1 == \"{account}\" {{ $3 = d }} 1' /etc/shadow "
+            "> /tmp/shadow.new && cat /tmp/shadow.new > /etc/shadow && rm /tmp/shadow.new"
+        )
+        self.run_in_host(host, script)
+
+    def set_forwarding(self, host: str, on: bool) -> None:
+        self.run_in_host(host, f"echo {int(on)} > /proc/sys/net/ipv4/ip_forward")
+
     def run_in_host(self, host: str, shell: str, timeout: float = 30.0) -> str:
         """Run a shell command *as seen from inside a machine*: its /etc, net, PID and mounts.
 
