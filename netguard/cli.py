@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import io
+import json
 import logging
+import shlex
 import sys
 import traceback
 from collections.abc import Sequence
@@ -15,13 +17,18 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
 
 from netguard import __version__
 from netguard.errors import ExitStatus, InputError, NetguardError
 from netguard.i18n import default_lang
 
 if TYPE_CHECKING:
+    from netguard.audit import Run
+    from netguard.history import RunSummary, RunWriter, Store
+    from netguard.model import HostResult
     from netguard.results import Results
+    from netguard.waivers import Waivers
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -76,9 +83,38 @@ def build_parser() -> argparse.ArgumentParser:
         help="where --report and checklists go (default: reports/)",
     )
     _document_options(a, CHECKLIST_FORMATS, fmt_flag="--checklist-format")
+    a.add_argument(
+        "--waivers", metavar="FILE", help="approved exceptions (policies/waivers/example.yaml)"
+    )
+    _history_option(a)
+    a.add_argument(
+        "--no-history", action="store_true", help="do not record this run in the history"
+    )
+    a.add_argument(
+        "--notify",
+        metavar="COMMAND",
+        help="run COMMAND (split like a shell would, never run by one) with the critical "
+        "findings that are new since the last run as JSON on its standard input",
+    )
+    a.add_argument(
+        "--syslog", action="store_true", help="log new critical findings to syslog (LOG_AUTH)"
+    )
 
     r = sub.add_parser("report", help="write a compliance report from a results file")
-    r.add_argument("results", help="results JSON from `netguard audit --format json`")
+    r.add_argument(
+        "results",
+        nargs="?",
+        help="results JSON from `netguard audit --format json` (or --run REF from the history)",
+    )
+    r.add_argument("--run", metavar="REF", help="a run of the history: id, prefix, latest, -2 …")
+    _history_option(r)
+    r.add_argument(
+        "--trend",
+        type=_positive_int,
+        default=12,
+        metavar="N",
+        help="runs shown in the trend section, from the history (default 12)",
+    )
     r.add_argument("--format", choices=REPORT_FORMATS, default="html", help="default: html")
     r.add_argument("--lang", choices=LANGS, help="zh or en (default: from the locale)")
     r.add_argument("-o", "--output", metavar="FILE", help="default: a new file under reports/")
@@ -106,7 +142,57 @@ def build_parser() -> argparse.ArgumentParser:
     pc.add_argument("file")
 
     sub.add_parser("checks", help="list the checks netguard knows")
+
+    w = sub.add_parser("waivers", help="waiver file tools")
+    w_sub = w.add_subparsers(dest="waivers_command", required=True, metavar="ACTION")
+    wc = w_sub.add_parser("check", help="validate a waivers file")
+    wc.add_argument("file")
+
+    h = sub.add_parser("history", help="list the audits recorded in the history")
+    _history_option(h)
+    h.add_argument("-n", "--limit", type=_positive_int, default=30, help="default 30")
+    h.add_argument("--format", choices=("table", "json"), default="table")
+    h_sub = h.add_subparsers(dest="history_command", metavar="ACTION")
+    hi = h_sub.add_parser("import", help="record an existing results file in the history")
+    hi.add_argument("file")
+
+    d = sub.add_parser("diff", help="what changed between two audits of the history")
+    d.add_argument("run_a", nargs="?", help="older run (default: the one before run_b)")
+    d.add_argument("run_b", nargs="?", help="newer run (default: the latest)")
+    _history_option(d)
+    d.add_argument("--format", choices=("text", "json"), default="text")
+
+    s = sub.add_parser("schedule", help="print or install a nightly audit (systemd or cron)")
+    s.add_argument("inventory", nargs="?", help="inventory to audit (default: this machine)")
+    s.add_argument("-p", "--policy", help="policy pack (default: the packaged baseline)")
+    s.add_argument("--kind", choices=("systemd", "cron"), default="systemd")
+    s.add_argument("--at", default="02:30", help="time of day HH:MM, or an OnCalendar= value")
+    s.add_argument("--report", choices=REPORT_FORMATS, default="html", help="default: html")
+    s.add_argument("--report-dir", default="reports", metavar="DIR")
+    s.add_argument("--lang", choices=LANGS, help="default: the locale, now")
+    _history_option(s)
+    s.add_argument("--waivers", metavar="FILE")
+    s.add_argument("--notify", metavar="COMMAND")
+    s.add_argument("--syslog", action="store_true")
+    s.add_argument("--user", help="run the audit as this user (default: you)")
+    s.add_argument("--name", help="unit / cron.d file name (default: netguard-audit)")
+    s.add_argument("--install", action="store_true", help="write the files (default: print)")
+    s.add_argument("--force", action="store_true", help="replace files with other content")
+    s.add_argument(
+        "--enable", action="store_true", help="with --install: reload systemd, start the timer"
+    )
+    s.add_argument("--unit-dir", default="/etc/systemd/system", metavar="DIR")
+    s.add_argument("--cron-dir", default="/etc/cron.d", metavar="DIR")
     return p
+
+
+def _history_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--history",
+        metavar="DB",
+        help="history database (default: $NETGUARD_HISTORY, /var/lib/netguard/history.sqlite "
+        "for root, else ~/.local/state/netguard/history.sqlite)",
+    )
 
 
 REPORT_FORMATS = ("html", "md", "csv", "pdf")
@@ -160,6 +246,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.DEBUG if args.debug else logging.WARNING)
     # paramiko logs every refused handshake with a traceback; our statuses say it better.
     logging.getLogger("paramiko").setLevel(logging.DEBUG if args.debug else logging.CRITICAL)
+    # A failed hook is printed once, by the audit, in our words (see _notify_new_critical).
+    logging.getLogger("netguard.notify").setLevel(logging.DEBUG if args.debug else logging.ERROR)
     err = Console(stderr=True)
     try:
         return int(_dispatch(args, err))
@@ -186,6 +274,14 @@ def _dispatch(args: argparse.Namespace, err: Console) -> int:
         return _report(args, err)
     if args.command == "checklist":
         return _checklist(args, err)
+    if args.command == "waivers":
+        return _waivers_check(args.file)
+    if args.command == "history":
+        return _history(args)
+    if args.command == "diff":
+        return _diff(args)
+    if args.command == "schedule":
+        return _schedule(args)
     raise InputError(f"unknown command {args.command!r}")
 
 
@@ -206,8 +302,11 @@ def _audit(args: argparse.Namespace, err: Console) -> int:
     # Everything the user gave is validated before any host is contacted.
     inventory = load_inventory(args.inventory) if args.inventory else local_inventory()
     policy = _load_policy(args.policy)
+    waivers = _load_waivers(args.waivers) if args.waivers else None
     options = AuditOptions(workers=args.workers, accept_new_hostkeys=args.accept_new_hostkeys)
     preflight(inventory, options)
+    notify_argv = _notify_argv(args.notify)
+    history = None if args.no_history else _open_history(args.history)
 
     show_progress = not args.quiet and err.is_terminal
     with Progress(
@@ -221,9 +320,19 @@ def _audit(args: argparse.Namespace, err: Console) -> int:
         transient=True,
     ) as progress:
         task = progress.add_task("", total=len(inventory.hosts))
-        run = run_audit(
-            inventory, policy, options, on_result=lambda r: progress.update(task, advance=1)
-        )
+        recorder = _Recorder(history)
+        try:
+            run = run_audit(
+                inventory,
+                policy,
+                options,
+                on_result=lambda r: (progress.update(task, advance=1), recorder.add(r)),
+                on_start=recorder.begin,
+                waivers=waivers,
+            )
+            recorder.finish(run)
+        finally:
+            recorder.close()  # interrupted: the run stays in the history, marked incomplete
 
     if args.format == "json":
         text = dumps(run_document(run))
@@ -237,8 +346,96 @@ def _audit(args: argparse.Namespace, err: Console) -> int:
             print_summary(run, err)
     else:
         sys.stdout.write(text)
-    _documents_after_audit(args, run_document(run), err)
+    doc = run_document(run)
+    _documents_after_audit(args, doc, err)
+    if notify_argv or args.syslog:
+        _notify_new_critical(doc, history, notify_argv, args.syslog, err)
     return exit_status_of(run.results)
+
+
+class _Recorder:
+    """Feeds a run to the history as it happens (or does nothing without one)."""
+
+    def __init__(self, store: Store | None) -> None:
+        self.store = store
+        self.writer: RunWriter | None = None
+
+    def begin(self, run: Run) -> None:
+        if self.store is not None:
+            self.writer = self.store.begin(run)
+
+    def add(self, result: HostResult) -> None:
+        if self.writer is not None:
+            self.writer.add(result)
+
+    def finish(self, run: Run) -> None:
+        if self.writer is not None:
+            self.writer.finish(run)
+
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+        if self.store is not None:
+            self.store.close()
+
+
+def _open_history(path: str | None) -> Store:
+    from netguard.history import open_store
+
+    return open_store(path)
+
+
+def _load_waivers(path: str) -> Waivers:
+    from netguard.waivers import load_waivers
+
+    return load_waivers(path)
+
+
+def _notify_argv(text: str | None) -> list[str] | None:
+    if not text:
+        return None
+    try:
+        argv = shlex.split(text)
+    except ValueError as exc:
+        raise InputError(f"cannot split {text!r}: {exc}", field="--notify") from None
+    if not argv:
+        raise InputError("empty command", field="--notify")
+    return argv
+
+
+def _notify_new_critical(
+    doc: dict[str, Any],
+    history: Store | None,
+    argv: list[str] | None,
+    syslog: bool,
+    err: Console,
+) -> None:
+    """Critical findings that were not failing in the previous complete run go to the hook.
+    A hook that fails is reported; the exit status still says what the audit found."""
+    from netguard.notify import critical_findings, notify_critical
+    from netguard.results import parse_results
+
+    before: set[tuple[str, str]] = set()
+    if history is not None:
+        previous = [r for r in history.runs(limit=5) if r.complete and r.id != doc["run"]["id"]]
+        if previous:
+            old = history.document(previous[0].id)
+            before = {
+                (h["name"], f["check"])
+                for h in old["hosts"]
+                for f in h["findings"]
+                if f["status"] == "fail"
+            }
+    results = parse_results(doc, "<this audit>")
+    found = critical_findings(results, lambda host, check: (host, check) not in before)
+    outcome = notify_critical(
+        found,
+        command=argv,
+        syslog=syslog,
+        context={"run_id": results.run_id, "time": results.detected.isoformat()},
+    )
+    if outcome.error:
+        err.print(f"netguard: notify: {outcome.error}", markup=False, highlight=False)
 
 
 def _documents_after_audit(args: argparse.Namespace, doc: dict[str, Any], err: Console) -> None:
@@ -278,14 +475,28 @@ def _default_in(folder: str) -> str:
 
 def _report(args: argparse.Namespace, err: Console) -> int:
     from netguard.report import write_report
-    from netguard.results import load_results
 
-    results = load_results(args.results)
+    results = _report_source(args)
     lang = args.lang or default_lang()
     output = args.output or _default_in("reports")
     path = write_report(results, args.format, lang, output, tz=_report_zone(args.tz))
     _announce("report", path)
     return ExitStatus.OK
+
+
+def _report_source(args: argparse.Namespace) -> Results:
+    """The results file given, or a run of the history (--run)."""
+    from netguard.results import load_results, parse_results
+
+    if bool(args.results) == bool(args.run):
+        raise InputError("give a results file or --run REF (one of them)", field="report")
+    if args.results:
+        return load_results(args.results)
+    from netguard.history import open_store
+
+    with open_store(args.history) as store:
+        run_id = store.resolve(args.run)
+        return parse_results(store.document(run_id), f"history:{run_id}")
 
 
 def _checklist(args: argparse.Namespace, err: Console) -> int:
@@ -328,6 +539,134 @@ def _zone(name: str | None) -> ZoneInfo | None:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
         raise InputError(f"unknown time zone {name!r} (e.g. Asia/Shanghai)", field="--tz") from None
+
+
+def _waivers_check(path: str) -> int:
+    w = _load_waivers(path)
+    print(f"{path}: OK — {len(w.entries)} waivers")
+    return ExitStatus.OK
+
+
+def _history(args: argparse.Namespace) -> int:
+    from netguard.history import open_store
+
+    with open_store(args.history) as store:
+        if args.history_command == "import":
+            from netguard.results import load_results  # validates before anything is stored
+
+            load_results(args.file)
+            run_id = store.record(json.loads(Path(args.file).read_text(encoding="utf-8-sig")))
+            print(f"{args.file}: recorded as run {run_id}")
+            return ExitStatus.OK
+        runs = store.runs(limit=args.limit)
+    if args.format == "json":
+        print(json.dumps([_run_json(r) for r in runs], ensure_ascii=False, indent=2))
+        return ExitStatus.OK
+    table = Table(title_justify="left", box=None)
+    for col in _HISTORY_COLUMNS:
+        table.add_column(col, justify="right" if col in _NUMERIC else "left")
+    for r in runs:
+        row = _run_row(r)
+        table.add_row(*(str(row[c]) for c in _HISTORY_COLUMNS))
+    Console(width=160).print(table)
+    return ExitStatus.OK
+
+
+_NUMERIC = ("hosts", "audited", "coverage", "compliant", "failing", "unknown", "waived")
+_HISTORY_COLUMNS = ("run", "started", "state", *_NUMERIC, "policy")
+
+
+def _run_json(r: RunSummary) -> dict[str, Any]:
+    return {
+        "id": r.id,
+        "started": r.started.isoformat(),
+        "finished": r.finished.isoformat() if r.finished else None,
+        "complete": r.complete,
+        "inventory": {"path": r.inventory_path, "sha256": r.inventory_sha256},
+        "policy": {"name": r.policy_name, "sha256": r.policy_sha256},
+        **{k: getattr(r, k) for k in _NUMERIC if k != "coverage"},
+        "coverage": round(r.coverage, 4),
+        "compliance": round(r.compliance, 4),
+    }
+
+
+def _run_row(r: RunSummary) -> dict[str, Any]:
+    return {
+        "run": r.id[:12],
+        "started": r.started.astimezone().strftime("%Y-%m-%d %H:%M"),
+        "state": "complete" if r.complete else "INCOMPLETE",
+        "hosts": r.hosts,
+        "audited": r.audited,
+        "coverage": f"{r.coverage:.0%}",
+        "compliant": r.compliant,
+        "failing": r.failing,
+        "unknown": r.unknown,
+        "waived": r.waived,
+        "policy": r.policy_name,
+    }
+
+
+def _diff(args: argparse.Namespace) -> int:
+    from netguard.history import diff_documents, diff_exit_status, open_store, render_diff_text
+
+    with open_store(args.history) as store:
+        b = store.resolve(args.run_b or "latest")
+        if args.run_a:
+            a = store.resolve(args.run_a)
+        else:
+            older = [r for r in store.runs() if r.complete and r.started < _started(store, b)]
+            if not older:
+                raise InputError("the history has no complete run before that one", field="diff")
+            a = older[0].id
+        diff = diff_documents(store.document(a), store.document(b))
+    if args.format == "json":
+        print(json.dumps(diff.to_dict(), ensure_ascii=False, indent=2, default=str))
+    else:
+        sys.stdout.write(render_diff_text(diff))
+    return diff_exit_status(diff)
+
+
+def _started(store: Store, run_id: str) -> datetime:
+    return next(r.started for r in store.runs() if r.id == run_id)
+
+
+def _schedule(args: argparse.Namespace) -> int:
+    from netguard import schedule
+
+    if args.inventory:  # a schedule that cannot run is never installed
+        from netguard.inventory import load_inventory
+
+        load_inventory(args.inventory)
+    _load_policy(args.policy)
+    if args.waivers:
+        _load_waivers(args.waivers)
+    spec = schedule.build_schedule_command(
+        args.inventory,
+        policy=args.policy,
+        at=args.at,
+        report_format=args.report,
+        report_dir=args.report_dir,
+        lang=args.lang,
+        history=args.history,
+        waivers=args.waivers,
+        notify=args.notify,
+        syslog=args.syslog,
+        user=args.user,
+        name=args.name,
+    )
+    dirs = {"unit_dir": Path(args.unit_dir), "cron_dir": Path(args.cron_dir)}
+    if not args.install:
+        for path, text in schedule.planned_files(spec, args.kind, **dirs).items():
+            print(f"# {path}\n{text}")
+        return ExitStatus.OK
+    for path in schedule.install(spec, args.kind, force=args.force, **dirs):
+        _announce("installed", path)
+    if args.enable:
+        schedule.activate(spec, args.kind)
+    else:
+        for argv in schedule.next_steps(spec, args.kind):
+            print(shlex.join(argv))
+    return ExitStatus.OK
 
 
 def _inventory_check(path: str) -> int:

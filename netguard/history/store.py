@@ -1,0 +1,757 @@
+"""The audit history: every run's results in one SQLite file, written as the audit goes.
+
+Where the file lives (``default_history_path``), its tables and migrations, and what survives
+an interruption are described in docs/history.md. Only the standard library's ``sqlite3``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sqlite3
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
+
+from netguard import __version__
+from netguard.errors import InputError
+from netguard.history import schema
+from netguard.history.model import RunSummary
+from netguard.model import FindingStatus, HostResult, HostStatus
+
+if TYPE_CHECKING:
+    from netguard.audit import Run
+
+RESULTS_SCHEMA = "netguard.results/1"
+
+# Host and finding keys that have their own columns; any other key of a host goes to
+# ``hosts.extra``, any other key of a finding into its payload, so nothing is lost.
+_HOST_COLUMNS = (
+    "name", "address", "segment", "zone", "os", "department", "owner", "location", "status",
+    "detail", "duration_s",
+)  # fmt: skip
+_FINDING_COLUMNS = ("check", "category", "status", "severity", "reason", "waiver")
+_KIND_KEYS = ("check", "category", "severity", "reason")
+# Key order of Finding.to_dict, so a rebuilt document reads like a written one.
+_FINDING_ORDER = (
+    "check", "category", "status", "severity", "title", "message", "reason", "args",
+    "remediation", "evidence",
+)  # fmt: skip
+_RUN_KEYS = ("id", "started", "finished", "inventory", "policy", "complete")
+_DOC_KEYS = ("schema", "netguard_version", "run", "summary", "hosts")
+
+AUDITED = str(HostStatus.AUDITED)
+FAIL = str(FindingStatus.FAIL)
+ERROR = str(FindingStatus.ERROR)
+WAIVED = "waived"  # a finding status introduced with waivers; compared as text, not enumerated
+
+#: Flush the buffered hosts to the database every this many hosts, or this many seconds.
+BATCH_HOSTS = 200
+BATCH_SECONDS = 2.0
+
+
+def default_history_path() -> Path:
+    """Where the history lives unless a path is given.
+
+    1. ``$NETGUARD_HISTORY`` if set (and not empty);
+    2. for root: ``/var/lib/netguard/history.sqlite`` (the nightly system job);
+    3. otherwise ``$XDG_STATE_HOME/netguard/history.sqlite``, ``$XDG_STATE_HOME`` defaulting to
+       ``~/.local/state`` (the XDG base directory rule for state that outlives a run).
+    """
+    explicit = os.environ.get("NETGUARD_HISTORY")
+    if explicit:
+        return Path(explicit).expanduser()
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        return Path("/var/lib/netguard/history.sqlite")
+    state = os.environ.get("XDG_STATE_HOME") or os.path.join("~", ".local", "state")
+    return Path(state).expanduser() / "netguard" / "history.sqlite"
+
+
+def open_store(path: str | Path | None = None) -> Store:
+    """Open (creating or upgrading) the history at ``path`` (default: default_history_path)."""
+    return Store(default_history_path() if path is None else path)
+
+
+class Store:
+    """One history file. Use as a context manager, or call ``close()``."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        # What this connection knows is committed, to skip re-sending it; a transaction's
+        # additions join only once it commits (a rollback must not leave dangling ids).
+        self._payloads_known: set[bytes] = set()
+        self._payloads_pending: set[bytes] = set()
+        self._kinds: dict[tuple[Any, ...], int] | None = None  # loaded on first write
+        self._kinds_pending: dict[tuple[Any, ...], int] = {}
+        self._conn = self._connect()
+        try:
+            with self._errors():
+                self._check_and_migrate()
+                # WAL: readers (history list, report) never block the nightly writer, and a
+                # killed writer's open transaction is simply not in the log. FULL: a commit is
+                # on disk when it returns, also across a power cut; with batched commits that
+                # is one fsync per 200 hosts, which costs nothing next to the audit itself.
+                self._conn.execute("PRAGMA journal_mode = WAL")
+                self._conn.execute("PRAGMA synchronous = FULL")
+                self._conn.execute("PRAGMA foreign_keys = ON")
+        except BaseException:
+            self._conn.close()
+            raise
+
+    # -- opening ---------------------------------------------------------------------------
+
+    def _connect(self) -> sqlite3.Connection:
+        if self.path.is_dir():
+            raise InputError("is a directory, not a history database", file=self.path)
+        if not self.path.exists():
+            # The history names owners and their machines' weaknesses: only its owner reads it.
+            try:
+                self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+                os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+            except FileExistsError:
+                pass  # another netguard created it meanwhile: open that one
+            except OSError as exc:
+                raise InputError(f"cannot create the history: {exc}", file=self.path) from None
+        try:
+            # isolation_level=None: no implicit transactions; every write says BEGIN itself.
+            return sqlite3.connect(self.path, timeout=30.0, isolation_level=None)
+        except sqlite3.Error as exc:
+            raise InputError(f"cannot open the history: {exc}", file=self.path) from None
+
+    def _check_and_migrate(self) -> None:
+        known = len(schema.MIGRATIONS)
+        app_id, version = self._header()
+        if app_id not in (0, schema.APPLICATION_ID) or (app_id == 0 and self._has_tables()):
+            raise InputError(
+                "an SQLite database, but not a netguard history (refusing to write into it)",
+                file=self.path,
+            )
+        if version > known:
+            raise InputError(
+                f"history schema version {version}, this netguard knows up to {known}: "
+                "use a newer netguard (the file is left as it is)",
+                file=self.path,
+            )
+        while version < known:
+            with self.transaction():
+                _, now = self._header()  # another process may have migrated meanwhile
+                if now == version:
+                    schema.MIGRATIONS[version](self._conn)
+                    self._conn.execute(f"PRAGMA user_version = {version + 1}")
+            version = self._header()[1]
+
+    def _header(self) -> tuple[int, int]:
+        app_id = self._conn.execute("PRAGMA application_id").fetchone()[0]
+        version = self._conn.execute("PRAGMA user_version").fetchone()[0]
+        return int(app_id), int(version)
+
+    def _has_tables(self) -> bool:
+        return self._conn.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchone() is not None
+
+    @property
+    def schema_version(self) -> int:
+        return self._header()[1]
+
+    # -- plumbing --------------------------------------------------------------------------
+
+    @contextmanager
+    def _errors(self) -> Iterator[None]:
+        """SQLite's errors (corrupt file, not a database, locked too long) name the file."""
+        try:
+            yield
+        except sqlite3.IntegrityError as exc:
+            raise InputError(f"history database refused the write: {exc}", file=self.path) from exc
+        except sqlite3.Error as exc:
+            raise InputError(
+                f"not a usable netguard history database: {exc}", file=self.path
+            ) from exc
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """BEGIN IMMEDIATE … COMMIT, rolled back on any exception (KeyboardInterrupt too)."""
+        with self._errors():
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._conn
+                self._conn.execute("COMMIT")
+            except BaseException:
+                if self._conn.in_transaction:
+                    self._conn.execute("ROLLBACK")
+                self._payloads_pending.clear()
+                self._kinds_pending.clear()
+                raise
+            self._payloads_known |= self._payloads_pending
+            self._payloads_pending.clear()
+            if self._kinds is not None:
+                self._kinds.update(self._kinds_pending)
+            self._kinds_pending.clear()
+
+    def close(self) -> None:
+        self._conn.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    # -- writing ---------------------------------------------------------------------------
+
+    def begin(
+        self, run: Run, *, batch_hosts: int = BATCH_HOSTS, batch_seconds: float = BATCH_SECONDS
+    ) -> RunWriter:
+        """Record that ``run`` has begun (committed at once, marked incomplete)."""
+        key = self._insert_run(
+            id=run.id,
+            started=run.started.isoformat(),
+            finished=None,
+            inventory={"path": run.inventory.path, "sha256": run.inventory.sha256},
+            policy={"name": run.policy.name, "path": run.policy.path, "sha256": run.policy.sha256},
+            version=__version__,
+            hosts_expected=len(run.inventory.hosts),
+            run_extra=None,
+        )
+        order = {h.name: i for i, h in enumerate(run.inventory.hosts)}
+        return RunWriter(self, key, run.id, order, batch_hosts, batch_seconds)
+
+    def record(self, doc: dict[str, Any], source: str = "<results>") -> str:
+        """Import a whole results document in one transaction; returns its run id.
+
+        ``run.complete: false`` in the document (one exported from an interrupted run) keeps
+        the run incomplete; otherwise it is complete.
+        """
+        run, hosts = _validated(doc, source)
+        with self.transaction():
+            key = self._insert_run_row(
+                id=run["id"],
+                started=run["started"],
+                finished=run.get("finished"),
+                inventory=run.get("inventory") or {},
+                policy=run.get("policy") or {},
+                version=str(doc.get("netguard_version", "")),
+                hosts_expected=len(hosts),
+                run_extra={k: v for k, v in run.items() if k not in _RUN_KEYS} or None,
+            )
+            self._write_hosts(key, list(enumerate(hosts)))
+            doc_extra = {k: v for k, v in doc.items() if k not in _DOC_KEYS} or None
+            if run.get("complete", True) is not False:
+                self._complete(key, run.get("finished"), doc_extra)
+            elif doc_extra:
+                self._conn.execute(
+                    "UPDATE runs SET doc_extra = ? WHERE key = ?", (_json(doc_extra), key)
+                )
+        return str(run["id"])
+
+    def _insert_run(self, **fields: Any) -> int:
+        with self.transaction():
+            return self._insert_run_row(**fields)
+
+    def _insert_run_row(
+        self,
+        *,
+        id: str,
+        started: str,
+        finished: str | None,
+        inventory: dict[str, Any],
+        policy: dict[str, Any],
+        version: str,
+        hosts_expected: int,
+        run_extra: dict[str, Any] | None,
+    ) -> int:
+        if self._conn.execute("SELECT 1 FROM runs WHERE id = ?", (id,)).fetchone():
+            raise InputError(f"run {id} is already in the history", file=self.path)
+        cur = self._conn.execute(
+            "INSERT INTO runs (id, started, started_us, finished, inventory_path,"
+            " inventory_sha256, policy_name, policy_path, policy_sha256, netguard_version,"
+            " hosts_expected, run_extra, recorded) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            (
+                id,
+                started,
+                _epoch_us(started),
+                finished,
+                str(inventory.get("path") or ""),
+                str(inventory.get("sha256") or ""),
+                str(policy.get("name") or ""),
+                str(policy.get("path") or ""),
+                str(policy.get("sha256") or ""),
+                version,
+                hosts_expected,
+                _json(run_extra) if run_extra else None,
+                datetime.now(UTC).isoformat(),
+            ),
+        )
+        return int(cur.lastrowid or 0)
+
+    def _write_hosts(self, run_key: int, hosts: Sequence[tuple[int, dict[str, Any]]]) -> None:
+        """Insert hosts (pos, host dict) and their findings; the caller holds the transaction."""
+        host_rows = []
+        finding_rows = []
+        payloads: dict[bytes, str] = {}
+        for pos, h in hosts:
+            host_rows.append(_host_row(run_key, pos, h))
+            for n, f in enumerate(h.get("findings") or ()):
+                body = _json({k: v for k, v in f.items() if k not in _FINDING_COLUMNS})
+                digest = hashlib.blake2b(body.encode(), digest_size=16).digest()
+                if digest not in self._payloads_known:
+                    payloads[digest] = body
+                waiver = f.get("waiver")
+                finding_rows.append((
+                    run_key, pos, n, self._kind_id(f), f.get("status"),
+                    None if waiver is None else _json(waiver), digest,
+                ))  # fmt: skip
+        c = self._conn
+        c.executemany("INSERT OR IGNORE INTO payloads VALUES (?, ?)", payloads.items())
+        c.executemany(f"INSERT INTO hosts VALUES ({','.join('?' * 14)})", host_rows)
+        c.executemany("INSERT INTO findings VALUES (?, ?, ?, ?, ?, ?, ?)", finding_rows)
+        self._payloads_pending.update(payloads)
+
+    def _kind_id(self, f: dict[str, Any]) -> int:
+        kind = tuple(f.get(k) for k in _KIND_KEYS)
+        if self._kinds is None:
+            self._kinds = {
+                tuple(json.loads(key)): id
+                for id, key in self._conn.execute("SELECT id, key FROM kinds")
+            }
+        found = self._kinds.get(kind) or self._kinds_pending.get(kind)
+        if found is None:
+            key = _json(kind)
+            self._conn.execute(
+                "INSERT OR IGNORE INTO kinds (check_id, category, severity, reason, key)"
+                " VALUES (?, ?, ?, ?, ?)",
+                (*kind, key),
+            )
+            found = self._conn.execute("SELECT id FROM kinds WHERE key = ?", (key,)).fetchone()[0]
+            self._kinds_pending[kind] = found
+        return int(found)
+
+    def _complete(
+        self, run_key: int, finished: str | None, doc_extra: dict[str, Any] | None
+    ) -> None:
+        """Mark a run complete and fix its counts, computed in SQL; inside a transaction."""
+        counts = self._counts(run_key)
+        self._conn.execute(
+            "UPDATE runs SET finished = ?, complete = 1, doc_extra = ?, n_hosts = ?,"
+            " n_audited = ?, n_compliant = ?, n_failing = ?, n_unknown = ?, n_waived = ?"
+            " WHERE key = ?",
+            (finished, _json(doc_extra) if doc_extra else None, *counts, run_key),
+        )
+
+    def _counts(self, run_key: int) -> tuple[int, int, int, int, int, int]:
+        """hosts, audited, compliant, failing, unknown, waived — audit.summarize's rules:
+        unknown = not audited or any error finding; failing = any fail finding; compliant =
+        neither; waived counts findings, not hosts."""
+        row = self._conn.execute(
+            """
+            SELECT COUNT(*),
+                   TOTAL(h.status = :audited),
+                   TOTAL(h.status = :audited AND NOT EXISTS (SELECT 1 FROM findings f
+                       WHERE f.run = h.run AND f.status <> 'pass'
+                       AND f.status IN (:fail, :error) AND f.pos = h.pos)),
+                   TOTAL(EXISTS (SELECT 1 FROM findings f WHERE f.run = h.run
+                       AND f.status <> 'pass' AND f.status = :fail AND f.pos = h.pos)),
+                   TOTAL(h.status <> :audited OR EXISTS (SELECT 1 FROM findings f
+                       WHERE f.run = h.run AND f.status <> 'pass'
+                       AND f.status = :error AND f.pos = h.pos)),
+                   (SELECT COUNT(*) FROM findings f
+                       WHERE f.run = :run AND f.status <> 'pass' AND f.status = :waived)
+            FROM hosts h WHERE h.run = :run
+            """,
+            {"run": run_key, "audited": AUDITED, "fail": FAIL, "error": ERROR, "waived": WAIVED},
+        ).fetchone()
+        return tuple(int(v or 0) for v in row)  # type: ignore[return-value]
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def runs(self, limit: int | None = None) -> list[RunSummary]:
+        """Runs, newest first (incomplete ones included, marked)."""
+        with self._errors():
+            rows = self._conn.execute(
+                f"SELECT {_SUMMARY_COLUMNS} FROM runs ORDER BY started_us DESC, key DESC LIMIT ?",
+                (-1 if limit is None else limit,),
+            ).fetchall()
+            return [self._summary(row) for row in rows]
+
+    def trend(self, limit: int) -> list[RunSummary]:
+        """The last ``limit`` complete runs, oldest first (what a trend chart plots)."""
+        with self._errors():
+            rows = self._conn.execute(
+                f"SELECT {_SUMMARY_COLUMNS} FROM runs WHERE complete = 1"
+                " ORDER BY started_us DESC, key DESC LIMIT ?",
+                (limit,),
+            ).fetchall()
+            return [self._summary(row) for row in reversed(rows)]
+
+    def _summary(self, row: sqlite3.Row | tuple[Any, ...]) -> RunSummary:
+        (key, id, started, finished, complete, inv_path, inv_sha, pol_name, pol_sha, *counts) = row
+        if counts[0] is None:  # incomplete: count what has been recorded so far
+            counts = list(self._counts(key))
+        hosts, audited, compliant, failing, unknown, waived = counts
+        return RunSummary(
+            id=id,
+            started=_parse_time(started),
+            finished=_parse_time(finished) if finished else None,
+            complete=bool(complete),
+            inventory_path=inv_path,
+            inventory_sha256=inv_sha,
+            policy_name=pol_name,
+            policy_sha256=pol_sha,
+            hosts=hosts,
+            audited=audited,
+            compliant=compliant,
+            failing=failing,
+            unknown=unknown,
+            waived=waived,
+        )
+
+    def resolve(self, ref: str) -> str:
+        """A run id from a reference.
+
+        ``latest`` / ``previous`` / ``-1``, ``-2``, …: the newest, second newest, n-th newest
+        *complete* run (an interrupted run is never picked by position: reach it by id);
+        otherwise a full run id, or a unique prefix of at least 4 characters.
+        """
+        ref = ref.strip()
+        nth = {"latest": 1, "previous": 2}.get(ref.lower())
+        if nth is None and ref.startswith("-") and ref[1:].isdigit() and int(ref[1:]) > 0:
+            nth = int(ref[1:])
+        with self._errors():
+            if nth is not None:
+                return self._nth_complete(ref, nth)
+            if self._conn.execute("SELECT 1 FROM runs WHERE id = ?", (ref,)).fetchone():
+                return ref
+            if len(ref) < 4:
+                raise InputError(
+                    f"run {ref!r}: give at least 4 characters of a run id, or latest, previous, "
+                    "-1, -2, …",
+                    file=self.path,
+                )
+            ids = [
+                r[0]
+                for r in self._conn.execute(
+                    "SELECT id FROM runs WHERE substr(id, 1, ?) = ? ORDER BY started_us DESC",
+                    (len(ref), ref),
+                )
+            ]
+        if not ids:
+            raise InputError(f"no run {ref!r} in the history", file=self.path)
+        if len(ids) > 1:
+            shown = ", ".join(ids[:5]) + (", …" if len(ids) > 5 else "")
+            raise InputError(
+                f"run {ref!r} is ambiguous: {len(ids)} runs start so ({shown})", file=self.path
+            )
+        return str(ids[0])
+
+    def _nth_complete(self, ref: str, nth: int) -> str:
+        row = self._conn.execute(
+            "SELECT id FROM runs WHERE complete = 1 ORDER BY started_us DESC, key DESC"
+            " LIMIT 1 OFFSET ?",
+            (nth - 1,),
+        ).fetchone()
+        if row is None:
+            have = self._conn.execute("SELECT COUNT(*) FROM runs WHERE complete = 1").fetchone()[0]
+            raise InputError(
+                f"run {ref!r}: the history has {have} complete run(s), not {nth}", file=self.path
+            )
+        return str(row[0])
+
+    def document(self, run_id: str) -> dict[str, Any]:
+        """The results document of a past run (``netguard.results/1``), rebuilt from the history,
+        with ``run.complete`` added (false: the audit was interrupted, its hosts are partial)."""
+        with self._errors():
+            run = self._conn.execute(
+                "SELECT key, id, started, finished, complete, inventory_path, inventory_sha256,"
+                " policy_name, policy_path, policy_sha256, netguard_version, run_extra,"
+                " doc_extra FROM runs WHERE id = ?",
+                (run_id,),
+            ).fetchone()
+            if run is None:
+                raise InputError(f"no run {run_id!r} in the history", file=self.path)
+            key = run[0]
+            hosts = self._hosts(key)
+        run_doc: dict[str, Any] = {
+            "id": run[1],
+            "started": run[2],
+            "finished": run[3],
+            "inventory": {"path": run[5], "sha256": run[6]},
+            "policy": {"name": run[7], "path": run[8], "sha256": run[9]},
+            **(json.loads(run[11]) if run[11] else {}),
+            "complete": bool(run[4]),
+        }
+        return {
+            "schema": RESULTS_SCHEMA,
+            "netguard_version": run[10],
+            "run": run_doc,
+            "summary": summarize_hosts(hosts),
+            "hosts": hosts,
+            **(json.loads(run[12]) if run[12] else {}),
+        }
+
+    def _hosts(self, run_key: int) -> list[dict[str, Any]]:
+        hosts: dict[int, dict[str, Any]] = {}
+        for row in self._conn.execute(
+            "SELECT pos, name, address, segment, zone, os, department, owner, location, status,"
+            " detail, duration, extra FROM hosts WHERE run = ? ORDER BY pos",
+            (run_key,),
+        ):
+            h = {k: v for k, v in zip(_HOST_COLUMNS, row[1:12], strict=True) if v is not None}
+            h["findings"] = []
+            if row[12]:
+                h.update(json.loads(row[12]))
+            hosts[row[0]] = h
+        kinds = {
+            id: dict(zip(_KIND_KEYS, json.loads(key), strict=True))
+            for id, key in self._conn.execute("SELECT id, key FROM kinds")
+        }
+        for pos, kind, status, waiver, body in self._conn.execute(
+            "SELECT f.pos, f.kind, f.status, f.waiver, p.body FROM findings f"
+            " JOIN payloads p ON p.digest = f.payload WHERE f.run = ? ORDER BY f.pos, f.n",
+            (run_key,),
+        ):
+            cols = {**kinds[kind], "status": status}
+            hosts[pos]["findings"].append(_finding_dict(cols, json.loads(body), waiver))
+        return list(hosts.values())
+
+
+_SUMMARY_COLUMNS = (
+    "key, id, started, finished, complete, inventory_path, inventory_sha256, policy_name,"
+    " policy_sha256, n_hosts, n_audited, n_compliant, n_failing, n_unknown, n_waived"
+)
+
+
+class RunWriter:
+    """Writes one run's hosts as they come: buffered, committed in batches.
+
+    What is committed stays committed: a kill leaves the run incomplete with every batch
+    written so far. ``close()`` (or leaving a ``with`` block) commits the buffered hosts and
+    leaves the run incomplete unless ``finish()`` was called.
+    """
+
+    def __init__(
+        self,
+        store: Store,
+        run_key: int,
+        run_id: str,
+        order: dict[str, int],
+        batch_hosts: int,
+        batch_seconds: float,
+    ) -> None:
+        self.store = store
+        self.run_id = run_id
+        self._key = run_key
+        self._order = order
+        self._next_pos = len(order)  # for a host that is not in the inventory (never expected)
+        self._batch_hosts = max(1, batch_hosts)
+        self._batch_seconds = batch_seconds
+        self._buffer: list[tuple[int, dict[str, Any]]] = []
+        self._oldest = 0.0
+        self._seen: set[str] = set()
+        self.committed = 0  # hosts committed so far
+        self.finished = False
+
+    def add(self, result: HostResult) -> None:
+        """Buffer one host's result; commits when the batch is full or old enough."""
+        self._add_dict(result.to_dict())
+
+    def _add_dict(self, host: dict[str, Any], *, may_flush: bool = True) -> None:
+        if self.finished:
+            raise RuntimeError("run already finished")
+        name = host["name"]
+        if name in self._seen:
+            return  # the same host twice (a caller's retry): the first result stands
+        self._seen.add(name)
+        pos = self._order.get(name)
+        if pos is None:
+            pos, self._next_pos = self._next_pos, self._next_pos + 1
+        if not self._buffer:
+            self._oldest = time.monotonic()
+        self._buffer.append((pos, host))
+        if may_flush and (
+            len(self._buffer) >= self._batch_hosts
+            or time.monotonic() - self._oldest >= self._batch_seconds
+        ):
+            self.flush()
+
+    def flush(self) -> None:
+        """Commit the buffered hosts now (one transaction)."""
+        if not self._buffer:
+            return
+        with self.store.transaction():
+            self.store._write_hosts(self._key, self._buffer)
+        self._committed()
+
+    def _committed(self) -> None:
+        self.committed += len(self._buffer)
+        self._buffer = []
+
+    def finish(self, run: Run) -> None:
+        """Write what is left (and any result of ``run`` never added), mark it complete."""
+        for result in run.results:
+            if result.host.name not in self._seen:
+                self._add_dict(result.to_dict(), may_flush=False)  # one transaction below
+        finished = run.finished.isoformat() if run.finished else None
+        doc_extra = _run_doc_extra(run)
+        with self.store.transaction():
+            self.store._write_hosts(self._key, self._buffer)
+            self.store._complete(self._key, finished, doc_extra)
+        self._committed()
+        self.finished = True
+
+    def close(self) -> None:
+        if not self.finished:
+            self.flush()
+
+    def __enter__(self) -> RunWriter:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+# -- rows and dicts ---------------------------------------------------------------------------
+
+
+def _run_doc_extra(run: Run) -> dict[str, Any] | None:
+    """The top-level keys audit.run_document adds besides hosts and summary: the ``waivers``
+    block when the run used a waivers file (computed the same way, from the same results)."""
+    waivers = getattr(run, "waivers", None)
+    if waivers is None:
+        return None
+    from netguard.waivers import waivers_block  # only runs with waivers need it
+
+    return {"waivers": waivers_block(run.results, waivers, run.today)}
+
+
+def _json(value: Any) -> str:
+    # default=str: as the JSON document does for the odd non-JSON value in evidence
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
+
+
+def _host_row(run_key: int, pos: int, h: dict[str, Any]) -> tuple[Any, ...]:
+    extra = {k: v for k, v in h.items() if k not in _HOST_COLUMNS and k != "findings"}
+    return (
+        run_key,
+        pos,
+        *(h.get(k) for k in _HOST_COLUMNS),
+        _json(extra) if extra else None,
+    )
+
+
+def _finding_dict(
+    cols: dict[str, Any], payload: dict[str, Any], waiver: str | None
+) -> dict[str, Any]:
+    merged = {**payload, **{k: v for k, v in cols.items() if v is not None}}
+    out = {k: merged.pop(k) for k in _FINDING_ORDER if k in merged}
+    out.update(merged)
+    if waiver is not None:
+        out["waiver"] = json.loads(waiver)
+    return out
+
+
+def summarize_hosts(hosts: list[dict[str, Any]]) -> dict[str, Any]:
+    """audit.summarize over host dicts (a document's ``hosts``): the same keys and rules."""
+    by_status: dict[str, int] = {str(s): 0 for s in HostStatus}
+    checks: dict[str, int] = {str(s): 0 for s in FindingStatus}
+    audited = unknown = failing = compliant = waived_hosts = 0
+    for h in hosts:
+        status = str(h.get("status"))
+        by_status[status] = by_status.get(status, 0) + 1
+        statuses = [str(f.get("status")) for f in h.get("findings") or ()]
+        for s in statuses:
+            checks[s] = checks.get(s, 0) + 1
+        is_unknown = status != AUDITED or ERROR in statuses
+        is_failing = FAIL in statuses
+        audited += status == AUDITED
+        unknown += is_unknown
+        failing += is_failing
+        compliant += not is_unknown and not is_failing
+        waived_hosts += WAIVED in statuses
+    return {
+        "hosts": len(hosts),
+        "audited": audited,
+        "unknown": unknown,
+        "failing": failing,
+        "compliant": compliant,
+        "waived_hosts": waived_hosts,
+        "coverage": round(audited / len(hosts), 4) if hosts else 1.0,
+        "host_status": by_status,
+        "finding_status": checks,
+    }
+
+
+def _validated(doc: Any, source: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """Just enough validation to store a document faithfully; statuses are not enumerated, so
+    a newer document (e.g. with waivers) imports as it is."""
+
+    def bad(where: str, message: str) -> InputError:
+        return InputError(message, file=source, field=where)
+
+    if not isinstance(doc, dict) or doc.get("schema") != RESULTS_SCHEMA:
+        schema_id = doc.get("schema") if isinstance(doc, dict) else None
+        raise bad("schema", f"not a netguard results document (schema {schema_id!r})")
+    run = doc.get("run")
+    if not isinstance(run, dict):
+        raise bad("run", "must be a mapping")
+    if not isinstance(run.get("id"), str) or not run["id"]:
+        raise bad("run.id", "must be text")
+    for key in ("started", "finished"):
+        value = run.get(key)
+        if key == "finished" and value is None:
+            continue
+        if not isinstance(value, str):
+            raise bad(f"run.{key}", "must be an ISO 8601 time")
+        try:
+            _parse_time(value)
+        except ValueError:
+            raise bad(f"run.{key}", f"not an ISO 8601 time: {value!r}") from None
+    hosts = doc.get("hosts")
+    if not isinstance(hosts, list):
+        raise bad("hosts", "must be a list")
+    names: set[str] = set()
+    for i, h in enumerate(hosts):
+        if not isinstance(h, dict):
+            raise bad(f"hosts[{i}]", "must be a mapping")
+        for key in ("name", "status"):
+            if not isinstance(h.get(key), str):
+                raise bad(f"hosts[{i}].{key}", "must be text")
+        if h["name"] in names:
+            raise bad(f"hosts[{i}].name", f"duplicate host {h['name']!r}")
+        names.add(h["name"])
+        findings = h.get("findings", [])
+        if not isinstance(findings, list):
+            raise bad(f"hosts[{i}].findings", "must be a list")
+        for j, f in enumerate(findings):
+            where = f"hosts[{i}].findings[{j}]"
+            if not isinstance(f, dict):
+                raise bad(where, "must be a mapping")
+            for key in ("check", "status"):
+                if not isinstance(f.get(key), str):
+                    raise bad(f"{where}.{key}", "must be text")
+    return run, hosts
+
+
+def _parse_time(text: str) -> datetime:
+    t = datetime.fromisoformat(text)
+    return t if t.tzinfo else t.replace(tzinfo=UTC)
+
+
+def _epoch_us(text: str) -> int:
+    t = _parse_time(text)
+    return (t - datetime(1970, 1, 1, tzinfo=UTC)) // _US
+
+
+_US = datetime.resolution  # one microsecond
