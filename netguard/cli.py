@@ -24,9 +24,10 @@ from netguard.errors import ExitStatus, InputError, NetguardError
 from netguard.i18n import default_lang
 
 if TYPE_CHECKING:
-    from netguard.audit import Run
+    from netguard.audit import AuditOptions, Run
     from netguard.history import RunSummary, RunWriter, Store
-    from netguard.model import HostResult
+    from netguard.model import HostResult, Inventory
+    from netguard.policy import Policy
     from netguard.results import Results
     from netguard.waivers import Waivers
 
@@ -293,11 +294,8 @@ def _load_policy(path: str | None):  # type: ignore[no-untyped-def]
 
 
 def _audit(args: argparse.Namespace, err: Console) -> int:
-    from netguard.audit import AuditOptions, exit_status_of, preflight, run_audit, run_document
+    from netguard.audit import AuditOptions, preflight
     from netguard.inventory import load_inventory, local_inventory
-    from netguard.render.console import print_summary
-    from netguard.render.files import write_atomic
-    from netguard.render.json_doc import dumps
 
     # Everything the user gave is validated before any host is contacted.
     inventory = load_inventory(args.inventory) if args.inventory else local_inventory()
@@ -305,8 +303,29 @@ def _audit(args: argparse.Namespace, err: Console) -> int:
     waivers = _load_waivers(args.waivers) if args.waivers else None
     options = AuditOptions(workers=args.workers, accept_new_hostkeys=args.accept_new_hostkeys)
     preflight(inventory, options)
-    notify_argv = _notify_argv(args.notify)
+    _notify_argv(args.notify)  # a command that cannot be split is bad input, found up front
     history = None if args.no_history else _open_history(args.history)
+    try:
+        return _run_and_write(args, err, inventory, policy, options, waivers, history)
+    finally:
+        if history is not None:
+            history.close()
+
+
+def _run_and_write(
+    args: argparse.Namespace,
+    err: Console,
+    inventory: Inventory,
+    policy: Policy,
+    options: AuditOptions,
+    waivers: Waivers | None,
+    history: Store | None,
+) -> int:
+    from netguard.audit import exit_status_of, run_audit, run_document
+    from netguard.render.console import print_summary
+    from netguard.render.files import write_atomic
+    from netguard.render.json_doc import dumps
+
 
     show_progress = not args.quiet and err.is_terminal
     with Progress(
@@ -348,6 +367,7 @@ def _audit(args: argparse.Namespace, err: Console) -> int:
         sys.stdout.write(text)
     doc = run_document(run)
     _documents_after_audit(args, doc, err)
+    notify_argv = _notify_argv(args.notify)
     if notify_argv or args.syslog:
         _notify_new_critical(doc, history, notify_argv, args.syslog, err)
     return exit_status_of(run.results)
@@ -375,8 +395,6 @@ class _Recorder:
     def close(self) -> None:
         if self.writer is not None:
             self.writer.close()
-        if self.store is not None:
-            self.store.close()
 
 
 def _open_history(path: str | None) -> Store:
