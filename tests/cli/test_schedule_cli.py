@@ -1,0 +1,82 @@
+"""`netguard schedule`: what an administrator types, what lands in /etc, what is refused."""
+
+from __future__ import annotations
+
+import getpass
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+INVENTORY = ROOT / "inventory" / "example.yaml"
+
+
+def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "netguard", *args],
+        capture_output=True, text=True, timeout=120, cwd=cwd, check=False,
+    )  # fmt: skip
+
+
+def test_print_shows_units_that_systemd_accepts(tmp_path: Path) -> None:
+    proc = run_cli(
+        "schedule", str(INVENTORY), "--at", "02:30", "--report-dir", str(tmp_path / "reports"),
+        "--history", str(tmp_path / "h.sqlite"), "--lang", "zh", cwd=tmp_path,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert "OnCalendar=*-*-* 02:30:00" in proc.stdout
+    assert "ExecStart=" in proc.stdout and "--history" in proc.stdout
+    assert list(tmp_path.iterdir()) == []  # printing writes nothing
+
+
+def test_install_writes_units_and_refuses_to_clobber(tmp_path: Path) -> None:
+    units = tmp_path / "units"
+    args = (
+        "schedule", str(INVENTORY), "--install", "--unit-dir", str(units),
+        "--report-dir", str(tmp_path / "reports"), "--history", str(tmp_path / "h" / "h.sqlite"),
+    )  # fmt: skip
+    proc = run_cli(*args, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert sorted(p.name for p in units.iterdir()) == [
+        "netguard-audit.service", "netguard-audit.timer",
+    ]  # fmt: skip
+    assert "systemctl enable --now netguard-audit.timer" in proc.stdout
+    if shutil.which("systemd-analyze"):
+        verify = subprocess.run(
+            ["systemd-analyze", "verify", "--man=no", *map(str, units.iterdir())],
+            capture_output=True, text=True, timeout=60, check=False,
+        )  # fmt: skip
+        assert verify.returncode == 0, verify.stderr
+    service = units / "netguard-audit.service"
+    service.write_text(service.read_text() + "# local change\n")
+    again = run_cli(*args, "--at", "03:00", cwd=tmp_path)
+    assert again.returncode == 2 and "--force" in again.stderr
+    assert service.read_text().endswith("# local change\n")
+
+
+@pytest.mark.parametrize("kind", ["systemd", "cron"])
+def test_a_schedule_that_cannot_run_is_never_installed(tmp_path: Path, kind: str) -> None:
+    bad = tmp_path / "inv.yaml"
+    bad.write_text("hosts: [\n", encoding="utf-8")
+    proc = run_cli(
+        "schedule", str(bad), "--kind", kind, "--install",
+        "--unit-dir", str(tmp_path / "u"), "--cron-dir", str(tmp_path / "c"), cwd=tmp_path,
+    )  # fmt: skip
+    assert proc.returncode == 2 and "inv.yaml" in proc.stderr
+    assert not (tmp_path / "u").exists() and not (tmp_path / "c").exists()
+
+
+def test_cron_line_is_quiet_unless_something_is_wrong(tmp_path: Path) -> None:
+    proc = run_cli(
+        "schedule", str(INVENTORY), "--kind", "cron", "--at", "01:15",
+        "--report-dir", str(tmp_path / "r"), "--history", str(tmp_path / "h.sqlite"), cwd=tmp_path,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    line = next(ln for ln in proc.stdout.splitlines() if ln.startswith("15 1 * * *"))
+    assert line.split()[5] == getpass.getuser()  # /etc/cron.d lines name the user
+    assert "-m netguard audit" in line and " -q " in line
+    # Output is kept and shown only when the audit's status is not 0: cron mails only then.
+    assert 'out=$(' in line and '|| {' in line and 'exit "$s"' in line
