@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -219,30 +219,44 @@ def _safe_audit(
 
 
 def summarize(results: list[HostResult]) -> dict[str, Any]:
-    """The document's summary. A waived finding is not failing: a host whose only non-passing
-    findings are waived is compliant (and counted in ``waived_hosts``)."""
+    """The document's summary (rules: summarize_statuses)."""
+    return summarize_statuses(
+        (str(r.status), [str(f.status) for f in r.findings]) for r in results
+    )
+
+
+def summarize_statuses(hosts: Iterable[tuple[str, Sequence[str]]]) -> dict[str, Any]:
+    """The summary from each host's status and its findings' statuses — the one place the
+    counting rules live (the history counts stored documents with it too). Unknown: not
+    audited, or a check could not decide. Failing: a check failed. A waived finding is not
+    failing: a host whose only non-passing findings are waived is compliant (and counted in
+    ``waived_hosts``). Statuses this version does not know are counted, not dropped."""
     by_status: dict[str, int] = {str(s): 0 for s in HostStatus}
     checks: dict[str, int] = {str(s): 0 for s in FindingStatus}
-    for r in results:
-        by_status[str(r.status)] += 1
-        for f in r.findings:
-            checks[str(f.status)] += 1
-    audited = by_status[str(HostStatus.AUDITED)]
+    total = audited = unknown = failing = compliant = waived_hosts = 0
+    for status, statuses in hosts:
+        total += 1
+        by_status[status] = by_status.get(status, 0) + 1
+        for f in statuses:
+            checks[f] = checks.get(f, 0) + 1
+        is_unknown = status != HostStatus.AUDITED or FindingStatus.ERROR in statuses
+        is_failing = FindingStatus.FAIL in statuses
+        audited += status == HostStatus.AUDITED
+        unknown += is_unknown
+        failing += is_failing
+        compliant += not is_unknown and not is_failing
+        waived_hosts += FindingStatus.WAIVED in statuses
     return {
-        "hosts": len(results),
+        "hosts": total,
         "audited": audited,
-        "unknown": sum(1 for r in results if r.unknown),
-        "failing": sum(1 for r in results if r.failed),
-        "compliant": sum(1 for r in results if not r.failed and not r.unknown),
-        "waived_hosts": sum(1 for r in results if _has_waived(r)),
-        "coverage": round(audited / len(results), 4) if results else 1.0,
+        "unknown": unknown,
+        "failing": failing,
+        "compliant": compliant,
+        "waived_hosts": waived_hosts,
+        "coverage": round(audited / total, 4) if total else 1.0,
         "host_status": by_status,
         "finding_status": checks,
     }
-
-
-def _has_waived(r: HostResult) -> bool:
-    return any(f.status is FindingStatus.WAIVED for f in r.findings)
 
 
 def run_document(run: Run) -> dict[str, Any]:

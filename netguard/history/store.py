@@ -19,6 +19,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from netguard import __version__
+from netguard.audit import summarize_statuses
 from netguard.errors import InputError
 from netguard.history import schema
 from netguard.history.model import RunSummary
@@ -663,34 +664,11 @@ def _finding_dict(
 
 
 def summarize_hosts(hosts: list[dict[str, Any]]) -> dict[str, Any]:
-    """audit.summarize over host dicts (a document's ``hosts``): the same keys and rules."""
-    by_status: dict[str, int] = {str(s): 0 for s in HostStatus}
-    checks: dict[str, int] = {str(s): 0 for s in FindingStatus}
-    audited = unknown = failing = compliant = waived_hosts = 0
-    for h in hosts:
-        status = str(h.get("status"))
-        by_status[status] = by_status.get(status, 0) + 1
-        statuses = [str(f.get("status")) for f in h.get("findings") or ()]
-        for s in statuses:
-            checks[s] = checks.get(s, 0) + 1
-        is_unknown = status != AUDITED or ERROR in statuses
-        is_failing = FAIL in statuses
-        audited += status == AUDITED
-        unknown += is_unknown
-        failing += is_failing
-        compliant += not is_unknown and not is_failing
-        waived_hosts += WAIVED in statuses
-    return {
-        "hosts": len(hosts),
-        "audited": audited,
-        "unknown": unknown,
-        "failing": failing,
-        "compliant": compliant,
-        "waived_hosts": waived_hosts,
-        "coverage": round(audited / len(hosts), 4) if hosts else 1.0,
-        "host_status": by_status,
-        "finding_status": checks,
-    }
+    """audit.summarize over host dicts (a document's ``hosts``): the same function, fed dicts."""
+    return summarize_statuses(
+        (str(h.get("status")), [str(f.get("status")) for f in h.get("findings") or ()])
+        for h in hosts
+    )
 
 
 def _validated(doc: Any, source: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
