@@ -326,7 +326,6 @@ def _run_and_write(
     from netguard.render.files import write_atomic
     from netguard.render.json_doc import dumps
 
-
     show_progress = not args.quiet and err.is_terminal
     with Progress(
         TextColumn("auditing"),
@@ -366,7 +365,7 @@ def _run_and_write(
     else:
         sys.stdout.write(text)
     doc = run_document(run)
-    _documents_after_audit(args, doc, err)
+    _documents_after_audit(args, doc, err, history)
     notify_argv = _notify_argv(args.notify)
     if notify_argv or args.syslog:
         _notify_new_critical(doc, history, notify_argv, args.syslog, err)
@@ -456,9 +455,11 @@ def _notify_new_critical(
         err.print(f"netguard: notify: {outcome.error}", markup=False, highlight=False)
 
 
-def _documents_after_audit(args: argparse.Namespace, doc: dict[str, Any], err: Console) -> None:
+def _documents_after_audit(
+    args: argparse.Namespace, doc: dict[str, Any], err: Console, history: Store | None
+) -> None:
     """The report and checklists an audit was asked for, rendered from its own results
-    document: exactly what `netguard report` would make of the JSON."""
+    document: exactly what `netguard report` would make of the JSON (trend included)."""
     from netguard.results import parse_results
 
     when = args.checklists or ("critical" if args.report else "never")
@@ -470,7 +471,12 @@ def _documents_after_audit(args: argparse.Namespace, doc: dict[str, Any], err: C
         from netguard.report import write_report
 
         path = write_report(
-            results, args.report, lang, _default_in(args.report_dir), tz=_report_zone(args.tz)
+            results,
+            args.report,
+            lang,
+            _default_in(args.report_dir),
+            tz=_report_zone(args.tz),
+            trend=_trend(history, results, TREND_RUNS) if history else None,
         )
         _announce("report", path)
     critical = any(
@@ -494,27 +500,47 @@ def _default_in(folder: str) -> str:
 def _report(args: argparse.Namespace, err: Console) -> int:
     from netguard.report import write_report
 
-    results = _report_source(args)
+    results, trend = _report_source(args)
     lang = args.lang or default_lang()
     output = args.output or _default_in("reports")
-    path = write_report(results, args.format, lang, output, tz=_report_zone(args.tz))
+    path = write_report(results, args.format, lang, output, tz=_report_zone(args.tz), trend=trend)
     _announce("report", path)
     return ExitStatus.OK
 
 
-def _report_source(args: argparse.Namespace) -> Results:
-    """The results file given, or a run of the history (--run)."""
+TREND_RUNS = 12  # runs in the trend of a report written by `netguard audit --report`
+
+
+def _report_source(args: argparse.Namespace) -> tuple[Results, list[RunSummary] | None]:
+    """The results file given, or a run of the history (--run); and the trend up to that run
+    from the history — read only if the history exists: a report never creates one."""
+    from netguard.history import default_history_path, open_store
     from netguard.results import load_results, parse_results
 
     if bool(args.results) == bool(args.run):
         raise InputError("give a results file or --run REF (one of them)", field="report")
-    if args.results:
-        return load_results(args.results)
-    from netguard.history import open_store
+    results = load_results(args.results) if args.results else None
+    path = Path(args.history) if args.history else default_history_path()
+    if results is not None and not path.exists():
+        return results, None
+    if results is not None:  # the trend is a bonus: an unusable history must not stop a report
+        try:
+            with open_store(path) as store:
+                return results, _trend(store, results, args.trend)
+        except InputError as exc:
+            print(f"netguard: no trend: {exc}", file=sys.stderr)
+            return results, None
+    with open_store(path) as store:
+        if results is None:
+            run_id = store.resolve(args.run)
+            results = parse_results(store.document(run_id), f"history:{run_id}")
+        return results, _trend(store, results, args.trend)
 
-    with open_store(args.history) as store:
-        run_id = store.resolve(args.run)
-        return parse_results(store.document(run_id), f"history:{run_id}")
+
+def _trend(store: Store, results: Results, runs: int) -> list[RunSummary]:
+    """The last `runs` complete runs that started no later than the one reported."""
+    earlier = [r for r in store.runs() if r.complete and r.started <= results.started]
+    return list(reversed(earlier[:runs]))
 
 
 def _checklist(args: argparse.Namespace, err: Console) -> int:

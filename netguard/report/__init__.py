@@ -8,12 +8,18 @@ and who must act — from a results document, in Chinese or English, as HTML, Ma
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
+from dataclasses import replace
 from datetime import tzinfo
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from netguard.render.files import write_atomic
-from netguard.report.model import Report, build_report
+from netguard.report.model import Report, build_report, build_trend
 from netguard.results import Results
+
+if TYPE_CHECKING:
+    from netguard.history.model import RunSummary
 
 __all__ = ["FORMATS", "Report", "build_report", "default_name", "render_report", "write_report"]
 
@@ -23,11 +29,22 @@ _RUN_ID = re.compile(r"[^0-9A-Za-z]")
 
 
 def render_report(
-    results: Results | Report, fmt: str, lang: str, *, tz: tzinfo | None = None
+    results: Results | Report,
+    fmt: str,
+    lang: str,
+    *,
+    tz: tzinfo | None = None,
+    trend: Sequence[RunSummary] | None = None,
 ) -> str:
     """The report as text: html, md or csv (csv starts with a UTF-8 byte-order mark).
-    tz: show times in this zone (default: as recorded in the results, UTC)."""
-    report = results if isinstance(results, Report) else build_report(results)
+    tz: show times in this zone (default: as recorded in the results, UTC).
+    trend: summaries of complete runs, oldest first, normally ending with this run (the
+    history's last N): adds the trend section to html and md when there are at least two runs;
+    given with a built Report, replaces that report's trend (the Report is not changed)."""
+    if isinstance(results, Report):
+        report = results if trend is None else replace(results, trend=build_trend(results, trend))
+    else:
+        report = build_report(results, trend)
     if fmt == "html":
         from netguard.report.html import render_html
 
@@ -52,13 +69,14 @@ def write_report(
     output: Path | str | None = None,
     *,
     tz: tzinfo | None = None,
+    trend: Sequence[RunSummary] | None = None,
 ) -> Path:
     """Write the report and return its path.
 
     output: a file path; or a folder — an existing directory, or a path without an extension
     that does not exist yet — to get a fresh name inside it (default_name); None: reports/.
     The file appears whole or not at all (temp file + rename); a PDF is the HTML printed by
-    headless Chromium, its print stylesheet included.
+    headless Chromium, its print stylesheet included. trend: as for render_report.
     """
     if fmt not in FORMATS:
         raise ValueError(f"unknown report format {fmt!r} (one of {', '.join(FORMATS)})")
@@ -66,9 +84,9 @@ def write_report(
     if fmt == "pdf":
         from netguard.render.pdf import html_to_pdf
 
-        html_to_pdf(render_report(results, "html", lang, tz=tz), path)
+        html_to_pdf(render_report(results, "html", lang, tz=tz, trend=trend), path)
     else:
-        write_atomic(path, render_report(results, fmt, lang, tz=tz))
+        write_atomic(path, render_report(results, fmt, lang, tz=tz, trend=trend))
     return path
 
 

@@ -17,7 +17,7 @@ from netguard import __version__
 from netguard.i18n import Catalog
 from netguard.render.html import environment
 from netguard.report.model import VERDICTS, Group, Report, Tally
-from netguard.report.svg import Bar, Part, donut, stacked_bars
+from netguard.report.svg import Y_TICKS, Bar, Part, Series, donut, line_chart, stacked_bars
 from netguard.report.words import Words
 
 TEMPLATE = "report.html.j2"
@@ -49,6 +49,7 @@ def render_html(report: Report, lang: str, *, tz: tzinfo | None = None) -> str:
             version=__version__,
             verdict_chart=_verdict_chart(report, w),
             coverage_chart=_coverage_chart(report, w),
+            trend_chart=trend_chart(report, w),
             sections=[_section(kind, report, w) for kind in GROUP_KINDS],
             detail_index=detail_index,
             evidence_all=report.detail_scope == "all",
@@ -89,6 +90,25 @@ def _coverage_chart(r: Report, w: Words) -> Markup:
         if count
     )
     return donut(parts, w.pct(r.coverage.rate), w.t("report.kpi.coverage"))
+
+
+def trend_chart(r: Report, w: Words) -> Markup:
+    """Compliance rate and coverage of the trend's runs; empty Markup without a trend."""
+    if r.trend is None:
+        return Markup("")
+    points = r.trend.points
+    series = (
+        Series("compliance", w.t("report.kpi.compliance"), tuple(p.compliance for p in points)),
+        Series("coverage", w.t("report.kpi.coverage"), tuple(p.coverage for p in points)),
+    )
+    return line_chart(
+        series,
+        [w.axis_date(p.started) for p in points],
+        w.t("report.section.trend"),
+        y_labels=[w.t("report.trend.axis_percent", value=round(v * 100)) for v in Y_TICKS],
+        tooltips=[w.trend_tooltip(p) for p in points],
+        end_labels=[w.pct(s.values[-1]) for s in series],
+    )
 
 
 def _section(kind: str, r: Report, w: Words) -> GroupSection:

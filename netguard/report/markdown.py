@@ -89,6 +89,7 @@ def render_markdown(report: Report, lang: str, *, tz: tzinfo | None = None) -> s
     )
     out += [e(t("report.explain.compliance"), 2000), ""]
     out += _coverage(report, w)
+    out += _trend(report, w)
     for kind in ("zone", "segment", "department", "category"):
         out += _groups(kind, getattr(report, f"by_{kind}"), w)
     out += _violations(report, w)
@@ -130,6 +131,37 @@ def _coverage(r: Report, w: Words) -> list[str]:
     )
     if c.undecided:
         out += [md_escape(t("report.coverage.undecided", n=c.undecided), 2000), ""]
+    return out
+
+
+def _trend(r: Report, w: Words) -> list[str]:
+    """The trend's sentences and table (no chart in Markdown); nothing without a trend."""
+    trend = r.trend
+    if trend is None:
+        return []
+    t, e = w.t, md_escape
+    out = [f"## {e(t('report.section.trend'))}", "", e(w.trend_change(trend), 2000), ""]
+    previous = w.trend_previous(trend)
+    if previous:
+        out += [e(previous, 2000), ""]
+    out += [e(t("report.trend.explain", runs=len(trend.points)), 2000), ""]
+    cols = ["run_date", "hosts", "audited", "coverage", "compliant", "failing", "unknown",
+            "waived_checks", "rate"]  # fmt: skip
+    rows = [
+        [
+            e(w.run_when(p)),
+            str(p.hosts),
+            str(p.audited),
+            e(w.pct(p.coverage)),
+            str(p.compliant),
+            str(p.failing),
+            str(p.unknown),
+            str(p.waived),
+            e(w.pct(p.compliance)),
+        ]
+        for p in trend.points
+    ]
+    out += _table([e(t(f"report.col.{k}")) for k in cols], rows, set(range(1, len(cols))))
     return out
 
 

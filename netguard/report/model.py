@@ -13,15 +13,25 @@ Rules the numbers follow (the same as the audit's exit status, so report and exi
   no hosts at all (nothing checked is not "compliant"), compliant otherwise;
 - a *waived* finding (a failure an approved, unexpired waiver covers) is never a violation: it
   is listed with its waiver, and a host whose only problems are waived is compliant.
+
+A *trend* (optional) puts this run beside earlier ones: the history's summaries of complete runs,
+oldest first, ending with this run — appended from this report's own numbers when the history
+does not have it, so the trend always ends where the report's headline numbers are.
 """
 
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING
 
 from netguard.model import FindingStatus, HostStatus, Severity, Zone
 from netguard.results import FindingRecord, HostRecord, Results, WaiverRecord
+
+if TYPE_CHECKING:
+    from netguard.history.model import RunSummary
 
 VERDICTS = ("failing", "unknown", "compliant")  # worst first
 #: Categories in the order officials read them; others (e.g. transport) follow alphabetically.
@@ -133,6 +143,53 @@ class Violation:
     finding: FindingRecord
 
 
+@dataclass(frozen=True, slots=True)
+class TrendPoint:
+    """One run of a trend: its counts, with the report's rules for the rates."""
+
+    run_id: str
+    started: datetime
+    hosts: int
+    audited: int
+    compliant: int
+    failing: int
+    unknown: int
+    waived: int  # failing findings a waiver covered (findings, not hosts)
+    current: bool = False  # the run this report is about
+
+    @property
+    def coverage(self) -> float | None:
+        """Audited ÷ hosts; None for a run without hosts (as Coverage.rate)."""
+        return self.audited / self.hosts if self.hosts else None
+
+    @property
+    def compliance(self) -> float | None:
+        """Compliant ÷ hosts; None for a run without hosts: nothing checked is not compliant
+        (RunSummary.compliance says 1.0 there; a report never does)."""
+        return self.compliant / self.hosts if self.hosts else None
+
+
+#: Fewer runs than this: no trend section (one run has nothing to compare with).
+TREND_MIN = 2
+
+
+@dataclass(frozen=True, slots=True)
+class Trend:
+    points: tuple[TrendPoint, ...]  # oldest first, at least TREND_MIN, the last is this run
+
+    @property
+    def first(self) -> TrendPoint:
+        return self.points[0]
+
+    @property
+    def last(self) -> TrendPoint:
+        return self.points[-1]
+
+    @property
+    def previous(self) -> TrendPoint:
+        return self.points[-2]
+
+
 @dataclass(slots=True)
 class Report:
     results: Results
@@ -151,6 +208,7 @@ class Report:
     detail_scope: str  # all | attention (failing/unknown only) | capped (attention, first N)
     zones_present: list[str] = field(default_factory=list)
     waived: list[Violation] = field(default_factory=list)  # same order as violations
+    trend: Trend | None = None  # None: no trend asked for, or fewer than TREND_MIN runs
 
     @property
     def empty(self) -> bool:
@@ -183,7 +241,9 @@ class Report:
         return unused + [("not_yet_valid", x) for x in w.not_yet_valid]
 
 
-def build_report(results: Results) -> Report:
+def build_report(results: Results, trend: Sequence[RunSummary] | None = None) -> Report:
+    """The report of one run; trend: summaries of earlier complete runs, oldest first (normally
+    ending with this run), for the trend section — see build_trend."""
     totals = Tally()
     status_counts = {str(s): 0 for s in HostStatus}
     finding_counts = {str(s): 0 for s in FindingStatus}
@@ -222,7 +282,7 @@ def build_report(results: Results) -> Report:
     waived.sort(key=_violation_key)
     unknown = [v for v in views if v.needs_attention]
     detail, scope = _detail(views)
-    return Report(
+    report = Report(
         results=results,
         verdict=_overall(totals),
         totals=totals,
@@ -245,6 +305,48 @@ def build_report(results: Results) -> Report:
         zones_present=[g.key for g in _zone_order(zones)],
         waived=waived,
     )
+    report.trend = build_trend(report, trend)
+    return report
+
+
+def build_trend(report: Report, runs: Sequence[RunSummary] | None) -> Trend | None:
+    """The trend of report's run over runs (oldest first): interrupted runs are left out (their
+    hosts are partial: a false dip), except this run itself; this run is appended from the
+    report when runs do not include it. None when fewer than TREND_MIN runs remain."""
+    if not runs:
+        return None
+    this = report.results.run_id
+    points = [
+        TrendPoint(
+            run_id=s.id,
+            started=s.started,
+            hosts=s.hosts,
+            audited=s.audited,
+            compliant=s.compliant,
+            failing=s.failing,
+            unknown=s.unknown,
+            waived=s.waived,
+            current=s.id == this,
+        )
+        for s in runs
+        if s.complete or s.id == this
+    ]
+    if not any(p.current for p in points):
+        t = report.totals
+        points.append(
+            TrendPoint(
+                run_id=this,
+                started=report.results.started,
+                hosts=t.hosts,
+                audited=report.coverage.audited,
+                compliant=t.compliant,
+                failing=t.failing,
+                unknown=t.unknown,
+                waived=len(report.waived),
+                current=True,
+            )
+        )
+    return Trend(tuple(points)) if len(points) >= TREND_MIN else None
 
 
 def _host_view(host: HostRecord, index: int) -> HostView:

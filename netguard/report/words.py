@@ -6,10 +6,10 @@ from the catalog is ours.
 
 from __future__ import annotations
 
-from datetime import datetime, tzinfo
+from datetime import UTC, datetime, tzinfo
 
 from netguard.i18n import Catalog, catalog
-from netguard.report.model import Group, Report, Tally
+from netguard.report.model import Group, Report, Tally, Trend, TrendPoint
 from netguard.results import FindingRecord, WaiverRecord
 
 HASH_PREFIX = 12  # characters of a sha256 shown: enough to compare two reports by eye
@@ -141,3 +141,70 @@ class Words:
             for f in undecided
         )
         return self.t("report.fmt.reason_separator").join(parts)
+
+    # the trend
+    def _local(self, dt: datetime) -> datetime:
+        dt = dt if dt.tzinfo else dt.replace(tzinfo=UTC)  # the history records UTC
+        return dt.astimezone(self.tz) if self.tz else dt
+
+    def run_date(self, dt: datetime) -> str:
+        """A run's day, in the report's time zone (2026-11-23 / 2026年11月23日)."""
+        return self._local(dt).strftime(self.t("report.trend.date_format"))
+
+    def axis_date(self, dt: datetime) -> str:
+        """A run's day, short, under the trend chart (11-23)."""
+        return self._local(dt).strftime(self.t("report.trend.axis_date"))
+
+    def run_when(self, p: TrendPoint) -> str:
+        """A trend table's first cell: date and time, and which run is this report's."""
+        when = self.when(p.started)
+        return self.t("report.trend.this_run", when=when) if p.current else when
+
+    def points(self, before: float | None, after: float | None) -> str:
+        """The change between two rates in percentage points, from the rounded percentages
+        shown beside it so the numbers add up (62.0% → 71.4%: +9.4 points)."""
+        if before is None or after is None:
+            return self.t("report.fmt.none")
+        delta = round(after * 100, 1) - round(before * 100, 1)
+        if abs(delta) < 0.05:
+            return self.t("report.trend.unchanged")
+        return self.t("report.trend.points", value=delta)
+
+    def trend_change(self, trend: Trend) -> str:
+        """Compliance and coverage now against the first run of the trend."""
+        a, b = trend.first, trend.last
+        return self.t(
+            "report.trend.change",
+            since=self.run_date(a.started),
+            compliance_from=self.pct(a.compliance),
+            compliance_to=self.pct(b.compliance),
+            compliance_change=self.points(a.compliance, b.compliance),
+            coverage_from=self.pct(a.coverage),
+            coverage_to=self.pct(b.coverage),
+            coverage_change=self.points(a.coverage, b.coverage),
+        )
+
+    def trend_previous(self, trend: Trend) -> str:
+        """Against the run before this one; "" when that is the first run (said already)."""
+        if len(trend.points) < 3:
+            return ""
+        a, b = trend.previous, trend.last
+        return self.t(
+            "report.trend.change_previous",
+            since=self.run_date(a.started),
+            compliance_change=self.points(a.compliance, b.compliance),
+            coverage_change=self.points(a.coverage, b.coverage),
+        )
+
+    def trend_tooltip(self, p: TrendPoint) -> str:
+        return self.t(
+            "report.trend.tooltip",
+            when=self.when(p.started),
+            compliance=self.pct(p.compliance),
+            compliant=p.compliant,
+            coverage=self.pct(p.coverage),
+            audited=p.audited,
+            hosts=p.hosts,
+            failing=p.failing,
+            unknown=p.unknown,
+        )

@@ -177,3 +177,19 @@ def test_the_hook_hears_only_critical_findings_new_since_the_night_before(
     assert told(1) == {("flaky-pc", "isolation.wireless")}  # critical; nothing recorded before
     assert told(2) is None  # forwarding is high, not critical: the hook is not run at all
     assert told(3) == {("flaky-pc", "isolation.wireless")}  # unseen the night it was unplugged
+
+
+def test_report_of_the_last_night_shows_the_three_night_trend(
+    office: Lab, nights: dict[str, Any]
+) -> None:
+    out = nights["tmp"] / "trend.md"
+    rc, _, err = netguard(
+        office, "report", "--run", "latest", "--format", "md", "--lang", "zh", "-o", str(out),
+        history=nights["history"],
+    )  # fmt: skip
+    assert rc == 0, err
+    text = out.read_text(encoding="utf-8")
+    assert "## 合规率与覆盖率趋势" in text
+    # compliance 1/4 → 0/4 (one unplugged, two failing) → 2/4 (steady-pc waived, stale-pw fixed)
+    assert "合规率 25.0% → 50.0%" in text
+    assert "（本次）" in text
