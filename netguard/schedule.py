@@ -199,12 +199,9 @@ def default_history_for(user: str) -> Path:
     XDG_STATE_HOME, as interactive runs do); for another account, the same rule without the
     installer's environment: root → /var/lib/netguard, others → ~/.local/state/netguard."""
     if user == _current_user():
-        try:
-            from netguard.history.store import default_history_path
+        from netguard.history.store import default_history_path
 
-            return Path(os.path.abspath(default_history_path()))
-        except ImportError:
-            pass
+        return Path(os.path.abspath(default_history_path()))
     if user in ("root", "0"):
         return Path("/var/lib/netguard/history.sqlite")
     try:
