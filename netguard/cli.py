@@ -460,6 +460,7 @@ def _documents_after_audit(
 ) -> None:
     """The report and checklists an audit was asked for, rendered from its own results
     document: exactly what `netguard report` would make of the JSON (trend included)."""
+    from netguard.notify import critical_findings  # one definition of "critical finding"
     from netguard.results import parse_results
 
     when = args.checklists or ("critical" if args.report else "never")
@@ -479,10 +480,7 @@ def _documents_after_audit(
             trend=_trend(history, results, TREND_RUNS) if history else None,
         )
         _announce("report", path)
-    critical = any(
-        f.status == "fail" and f.severity == "critical" for h in results.hosts for f in h.findings
-    )
-    if when == "always" or (when == "critical" and critical):
+    if when == "always" or (when == "critical" and critical_findings(results)):
         for path in _write_checklists(results, args, args.checklist_format, args.report_dir):
             _announce("checklist", path)
 

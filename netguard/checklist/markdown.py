@@ -7,35 +7,19 @@ fenced block whose fence is longer than any backtick run inside it.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from netguard.checklist.build import Incident
 from netguard.checklist.view import checklist_view
 from netguard.i18n import Catalog, catalog
-from netguard.render.text import clean
+from netguard.render.markdown import fenced, md_escape
 
-# ASCII punctuation that Markdown (CommonMark/GFM) or embedded HTML could interpret anywhere in a
-# line: code, emphasis, links and images (`[` is enough to stop both), HTML tags and entities,
-# headings, table cells, strikethrough, math. Parentheses and list markers stay: they only act
-# after `]` or at the start of a line, and host text never starts a line here.
-_SPECIAL = re.compile(r"([\\`*_\[\]<>#|~&$])")
-_BACKTICKS = re.compile(r"`+")
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 MD_CAP = 500
 
 
-def md(text: str, limit: int = MD_CAP) -> str:
-    """Text for a Markdown paragraph or table cell: one line, capped, every special escaped."""
-    return _SPECIAL.sub(r"\\\1", clean(str(text), limit))
-
-
-def fenced(text: str, info: str = "") -> list[str]:
-    """A fenced code block that its content cannot close (the content is shown literally)."""
-    longest = max((len(m) for m in _BACKTICKS.findall(text)), default=0)
-    fence = "`" * max(3, longest + 1)
-    body = _CONTROL.sub("\ufffd", text)
-    return [f"{fence}{info}", *body.splitlines(), fence]
+def md(text: object) -> str:
+    """Text for a Markdown paragraph or table cell (see netguard.render.markdown)."""
+    return md_escape(text, MD_CAP)
 
 
 def _row(cells: list[str]) -> str:
@@ -134,4 +118,4 @@ def _findings(t: Catalog, v: dict[str, Any]) -> list[str]:
     return out
 
 
-__all__ = ["fenced", "md", "render_checklist_md"]
+__all__ = ["md", "render_checklist_md"]

@@ -7,31 +7,17 @@ and the JSON results have everything.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 from datetime import tzinfo
 
-from netguard.render.text import clean
+from netguard.render.markdown import md_escape
 from netguard.report.model import Group, Report
 from netguard.report.words import Words
 from netguard.results import WaiverRecord
 
 KPIS = ("hosts", "coverage", "compliance", "failing_hosts", "violations")
 MAX_ROWS = 300  # rows per long table (violations, unknown hosts)
-CELL_CAP = 200  # characters of host text per cell (messages get MESSAGE_CAP)
 MESSAGE_CAP = 400
-_HTML = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
-# Markdown punctuation that could start emphasis, code, links, tables or headings.
-_PUNCT = re.compile(r"([\\`*_\[\]|~#!])")
-
-
-def md_escape(text: str, limit: int = CELL_CAP) -> str:
-    """One inert line of Markdown: controls and newlines gone, length capped (before escaping,
-    so an entity is never cut in half), HTML characters as entities, punctuation
-    backslash-escaped."""
-    text = clean(str(text).replace("\r\n", " ").replace("\r", " "), limit)
-    text = "".join(_HTML.get(ch, ch) for ch in text)
-    return _PUNCT.sub(r"\\\1", text)
 
 
 def _row(cells: Iterable[str]) -> str:

@@ -469,7 +469,7 @@ def test_hostile_text_is_escaped_in_markdown(playbooks: list[Playbook], contacts
     # Outside the fenced evidence, every <, >, [, ], ` and | from the host is escaped.
     assert not re.search(r"(?<!\\)[<>\[\]`]", text)
     assert not re.search(r"(?<!\\)\]\(", text)  # no link
-    assert r"\<script\>alert(1)\</script\>" in text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in text
     # No line starts with host text, and no host text adds a table column.
     assert not any(line.startswith("# heading") for line in lines)
     table = [line for line in outside if line.startswith("| 1 |")]
