@@ -1,0 +1,1 @@
+"""Evidence bundles: raw outputs, results, policy and inventory, under a signed manifest."""
