@@ -6,6 +6,7 @@ Facts are dropped as soon as a host is evaluated, so memory stays flat over thou
 from __future__ import annotations
 
 import os
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -16,10 +17,9 @@ from typing import Any
 
 from netguard import __version__
 from netguard.checks.base import say
-from netguard.collect import Collection
+from netguard.collect import Collection, Collector
 from netguard.collect.local import collect_local
 from netguard.collect.parse_linux import parse_linux
-from netguard.collect.ssh import SshCollector
 from netguard.engine import evaluate
 from netguard.errors import CollectionError, ExitStatus, InputError
 from netguard.i18n import catalog
@@ -40,6 +40,32 @@ from netguard.waivers import Waivers, apply_waivers, waivers_block
 class AuditOptions:
     workers: int = 32
     accept_new_hostkeys: bool = False
+
+
+#: Called with every host's collection as it arrives (from worker threads): the evidence bundle
+#: keeps the raw output there, so memory stays flat however many hosts an audit has.
+CollectionSink = Callable[[Host, Collection], None]
+
+
+class LiveCollector:
+    """The hosts themselves: SSH, or the local transport for this machine. paramiko is imported
+    only when an SSH host is met, so `inspect` runs where no SSH library is installed."""
+
+    def __init__(self, options: AuditOptions) -> None:
+        self.options = options
+        self._ssh: Collector | None = None
+        self._lock = threading.Lock()  # one SSH collector: one known_hosts cache and writer
+
+    def collect(self, host: Host) -> Collection:
+        if host.transport == "local":
+            return collect_local(host)
+        with self._lock:
+            if self._ssh is None:
+                from netguard.collect.ssh import SshCollector
+
+                self._ssh = SshCollector(accept_new=self.options.accept_new_hostkeys)
+            ssh = self._ssh
+        return ssh.collect(host)
 
 
 @dataclass
@@ -84,16 +110,23 @@ def audit_host(
     host: Host,
     inventory: Inventory,
     policy: Policy,
-    ssh: SshCollector,
+    collector: Collector,
     waivers: Waivers | None = None,
     today: date | None = None,
+    sink: CollectionSink | None = None,
 ) -> HostResult:
     """One host's result, with failing findings that an active waiver covers WAIVED."""
-    result = _audit_host(host, inventory, policy, ssh)
+    result = _audit_host(host, inventory, policy, collector, sink)
     return apply_waivers(result, waivers, today or date.today()) if waivers else result
 
 
-def _audit_host(host: Host, inventory: Inventory, policy: Policy, ssh: SshCollector) -> HostResult:
+def _audit_host(
+    host: Host,
+    inventory: Inventory,
+    policy: Policy,
+    collector: Collector,
+    sink: CollectionSink | None = None,
+) -> HostResult:
     start = time.monotonic()
     segment = inventory.segment_of(host)
     if host.os != "linux":
@@ -103,14 +136,16 @@ def _audit_host(host: Host, inventory: Inventory, policy: Policy, ssh: SshCollec
             HostStatus.ERROR,
             f"no collector for os {host.os!r} yet: host not audited",
         )
-    coll: Collection = collect_local(host) if host.transport == "local" else ssh.collect(host)
+    coll = collector.collect(host)
+    if sink is not None:
+        sink(host, coll)
     findings: tuple[Finding, ...] = ()
     status, detail = coll.status, coll.detail
     if status is HostStatus.HOSTKEY_MISMATCH:
         findings = (hostkey_finding(host, coll),)
     elif status is HostStatus.AUDITED:
         try:
-            facts = parse_linux(coll.stdout)
+            facts = parse_linux(coll.stdout, now=coll.collected_at)
         except CollectionError as exc:
             status, detail = HostStatus.ERROR, f"unusable collection output: {exc}"
         else:
@@ -154,15 +189,21 @@ def run_audit(
     on_start: Callable[[Run], Any] | None = None,
     waivers: Waivers | None = None,
     today: date | None = None,
+    collector: Collector | None = None,
+    sink: CollectionSink | None = None,
 ) -> Run:
     """Audit every host; ``waivers`` (load_waivers, validated before this call) are judged on
-    ``today`` (default: the local date when the run starts)."""
+    ``today`` (default: the local date when the run starts). ``collector`` defaults to the hosts
+    themselves; a replay passes the recorded collections instead."""
     run = Run(inventory, policy, waivers=waivers)
     if today is not None:
         run.today = today
     if on_start:  # e.g. the history records the run as begun (and, until it ends, incomplete)
         on_start(run)
-    for result in iter_results(inventory, policy, options, waivers=waivers, today=run.today):
+    results = iter_results(
+        inventory, policy, options, waivers=waivers, today=run.today, collector=collector, sink=sink
+    )
+    for result in results:
         run.results.append(result)
         if on_result:
             on_result(result)
@@ -179,9 +220,11 @@ def iter_results(
     *,
     waivers: Waivers | None = None,
     today: date | None = None,
+    collector: Collector | None = None,
+    sink: CollectionSink | None = None,
 ) -> Iterator[HostResult]:
     day = today or date.today()
-    ssh = SshCollector(accept_new=options.accept_new_hostkeys)
+    source = collector or LiveCollector(options)
     hosts = iter(inventory.hosts)
     # Submit lazily, a bounded number in flight: 12,000 futures up front would be wasted memory.
     with ThreadPoolExecutor(max_workers=max(1, options.workers)) as pool:
@@ -191,7 +234,9 @@ def iter_results(
                 host = next(hosts, None)
                 if host is None:
                     break
-                pending.add(pool.submit(_safe_audit, host, inventory, policy, ssh, waivers, day))
+                pending.add(
+                    pool.submit(_safe_audit, host, inventory, policy, source, waivers, day, sink)
+                )
             if not pending:
                 return
             done, pending = wait(pending, return_when=FIRST_COMPLETED)
@@ -203,12 +248,13 @@ def _safe_audit(
     host: Host,
     inventory: Inventory,
     policy: Policy,
-    ssh: SshCollector,
+    collector: Collector,
     waivers: Waivers | None,
     today: date,
+    sink: CollectionSink | None,
 ) -> HostResult:
     try:
-        return audit_host(host, inventory, policy, ssh, waivers, today)
+        return audit_host(host, inventory, policy, collector, waivers, today, sink)
     except Exception as exc:  # one host's surprise must not end the audit, nor read as compliant
         return HostResult(
             host,

@@ -10,7 +10,8 @@ import shlex
 import sys
 import traceback
 from collections.abc import Sequence
-from datetime import datetime, tzinfo
+from dataclasses import replace
+from datetime import date, datetime, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -20,11 +21,20 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from netguard import __version__
+from netguard.cli_inspect import (
+    add_inspection_parsers,
+    dispatch_inspection,
+    load_signing_key,
+    open_replay,
+    signing_options,
+)
 from netguard.errors import ExitStatus, InputError, NetguardError
 from netguard.i18n import default_lang
 
 if TYPE_CHECKING:
-    from netguard.audit import AuditOptions, Run
+    from netguard.audit import AuditOptions, CollectionSink, Run
+    from netguard.cli_inspect import Bundling
+    from netguard.collect import Collector
     from netguard.history import RunSummary, RunWriter, Store
     from netguard.model import HostResult, Inventory
     from netguard.policy import Policy
@@ -99,6 +109,25 @@ def build_parser() -> argparse.ArgumentParser:
     )
     a.add_argument(
         "--syslog", action="store_true", help="log new critical findings to syslog (LOG_AUTH)"
+    )
+    a.add_argument(
+        "--bundle",
+        metavar="DIR",
+        help="also write an evidence bundle into DIR (a new folder): raw outputs, results, "
+        "inputs and a manifest of SHA-256 digests, signed with --key",
+    )
+    signing_options(a)
+    a.add_argument(
+        "--replay",
+        metavar="BUNDLE",
+        help="re-evaluate the collections recorded in an evidence bundle (with -p: a newer "
+        "policy) without contacting any host; not recorded in the history",
+    )
+    a.add_argument(
+        "--trusted-key",
+        action="append",
+        metavar="PUB",
+        help="with --replay: the bundle must be signed by one of these keys (repeatable)",
     )
 
     r = sub.add_parser("report", help="write a compliance report from a results file")
@@ -184,6 +213,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     s.add_argument("--unit-dir", default="/etc/systemd/system", metavar="DIR")
     s.add_argument("--cron-dir", default="/etc/cron.d", metavar="DIR")
+
+    add_inspection_parsers(sub)
     return p
 
 
@@ -283,6 +314,9 @@ def _dispatch(args: argparse.Namespace, err: Console) -> int:
         return _diff(args)
     if args.command == "schedule":
         return _schedule(args)
+    handled = dispatch_inspection(args, err)
+    if handled is not None:
+        return handled
     raise InputError(f"unknown command {args.command!r}")
 
 
@@ -297,6 +331,8 @@ def _audit(args: argparse.Namespace, err: Console) -> int:
     from netguard.audit import AuditOptions, preflight
     from netguard.inventory import load_inventory, local_inventory
 
+    if args.replay:
+        return _replay(args, err)
     # Everything the user gave is validated before any host is contacted.
     inventory = load_inventory(args.inventory) if args.inventory else local_inventory()
     policy = _load_policy(args.policy)
@@ -304,12 +340,58 @@ def _audit(args: argparse.Namespace, err: Console) -> int:
     options = AuditOptions(workers=args.workers, accept_new_hostkeys=args.accept_new_hostkeys)
     preflight(inventory, options)
     _notify_argv(args.notify)  # a command that cannot be split is bad input, found up front
+    bundle = _bundle_writer(args, "audit")
     history = None if args.no_history else _open_history(args.history)
     try:
-        return _run_and_write(args, err, inventory, policy, options, waivers, history)
+        return _run_and_write(args, err, inventory, policy, options, waivers, history, bundle)
     finally:
         if history is not None:
             history.close()
+
+
+def _bundle_writer(args: argparse.Namespace, kind: str) -> Bundling | None:
+    """The bundle folder and the signing key, both checked before any host is contacted."""
+    from netguard.evidence.bundle import BundleWriter
+
+    if not args.bundle:
+        if args.key:
+            raise InputError("--key signs an evidence bundle: give --bundle DIR too", field="--key")
+        return None
+    key = load_signing_key(args.key) if args.key else None
+    signer = args.signer or (key.public.comment if key else "")
+    return Bundling(BundleWriter(args.bundle, kind), key, signer)
+
+
+def _replay(args: argparse.Namespace, err: Console) -> int:
+    """Re-evaluate a bundle's recorded collections: same hosts, same clock, maybe a new policy."""
+    from netguard.audit import AuditOptions
+    from netguard.inventory import load_inventory
+
+    if args.inventory or args.bundle:
+        field = "INVENTORY" if args.inventory else "--bundle"
+        raise InputError("--replay takes the inventory from the bundle and writes no bundle",
+                         field=field)  # fmt: skip
+    bundle = open_replay(args.replay, args.trusted_key, err)
+    inventory = load_inventory(bundle.inventory)
+    recorded = {h["name"] for h in bundle.results.get("hosts", []) if isinstance(h, dict)}
+    inventory = replace(inventory, hosts=tuple(h for h in inventory.hosts if h.name in recorded))
+    policy = _load_policy(args.policy or str(bundle.policy))
+    waiver_file = args.waivers or (str(bundle.waivers) if bundle.waivers else None)
+    waivers = _load_waivers(waiver_file) if waiver_file else None
+    today = _recorded_day(bundle.run.get("today"))
+    options = AuditOptions(workers=args.workers)
+    return _run_and_write(
+        args, err, inventory, policy, options, waivers, None, None,
+        collector=bundle.collector(), today=today,
+        replay_of={"bundle": str(bundle.root), "run": bundle.run.get("id")},
+    )  # fmt: skip
+
+
+def _recorded_day(text: Any) -> date | None:
+    try:
+        return date.fromisoformat(text) if isinstance(text, str) else None
+    except ValueError:
+        return None
 
 
 def _run_and_write(
@@ -320,40 +402,43 @@ def _run_and_write(
     options: AuditOptions,
     waivers: Waivers | None,
     history: Store | None,
+    bundle: Bundling | None = None,
+    *,
+    collector: Collector | None = None,
+    today: date | None = None,
+    replay_of: dict[str, Any] | None = None,
 ) -> int:
-    from netguard.audit import exit_status_of, run_audit, run_document
+    from netguard.audit import exit_status_of, run_document
     from netguard.render.console import print_summary
     from netguard.render.files import write_atomic
     from netguard.render.json_doc import dumps
 
-    show_progress = not args.quiet and err.is_terminal
-    with Progress(
-        TextColumn("auditing"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        TextColumn("{task.description}"),
-        console=err,
-        disable=not show_progress,
-        transient=True,
-    ) as progress:
-        task = progress.add_task("", total=len(inventory.hosts))
-        recorder = _Recorder(history)
-        try:
-            run = run_audit(
-                inventory,
-                policy,
-                options,
-                on_result=lambda r: (progress.update(task, advance=1), recorder.add(r)),
-                on_start=recorder.begin,
-                waivers=waivers,
-            )
-            recorder.finish(run)
-        finally:
-            recorder.close()  # interrupted: the run stays in the history, marked incomplete
+    recorder = _Recorder(history)
+    try:
+        run = run_with_progress(
+            err,
+            args.quiet,
+            inventory,
+            policy,
+            options,
+            waivers=waivers,
+            today=today,
+            collector=collector,
+            sink=bundle.writer.collect_sink if bundle else None,
+            recorder=recorder,
+        )
+        recorder.finish(run)
+    finally:
+        recorder.close()  # interrupted: the run stays in the history, marked incomplete
 
+    doc = run_document(run)
+    if replay_of:
+        doc["run"]["replay_of"] = replay_of
+    if bundle is not None:
+        bundle.seal(run, dumps(doc))
+        _announce("bundle", bundle.writer.root)
     if args.format == "json":
-        text = dumps(run_document(run))
+        text = dumps(doc)
     else:
         buf = io.StringIO()
         print_summary(run, Console(file=buf, width=140, force_terminal=False))
@@ -364,12 +449,53 @@ def _run_and_write(
             print_summary(run, err)
     else:
         sys.stdout.write(text)
-    doc = run_document(run)
     _documents_after_audit(args, doc, err, history)
     notify_argv = _notify_argv(args.notify)
     if notify_argv or args.syslog:
         _notify_new_critical(doc, history, notify_argv, args.syslog, err)
     return exit_status_of(run.results)
+
+
+def run_with_progress(
+    err: Console,
+    quiet: bool,
+    inventory: Inventory,
+    policy: Policy,
+    options: AuditOptions,
+    *,
+    waivers: Waivers | None = None,
+    today: date | None = None,
+    collector: Collector | None = None,
+    sink: CollectionSink | None = None,
+    recorder: _Recorder | None = None,
+    label: str = "auditing",
+) -> Run:
+    """run_audit with a progress bar on a terminal (audit, replay, spot-check, inspect)."""
+    from netguard.audit import run_audit
+
+    rec = recorder or _Recorder(None)
+    with Progress(
+        TextColumn(label),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TextColumn("{task.description}"),
+        console=err,
+        disable=quiet or not err.is_terminal,
+        transient=True,
+    ) as progress:
+        task = progress.add_task("", total=len(inventory.hosts))
+        return run_audit(
+            inventory,
+            policy,
+            options,
+            on_result=lambda r: (progress.update(task, advance=1), rec.add(r)),
+            on_start=rec.begin,
+            waivers=waivers,
+            today=today,
+            collector=collector,
+            sink=sink,
+        )
 
 
 class _Recorder:

@@ -108,6 +108,9 @@ class Inventory:
     sha256: str
     segments: dict[str, Segment]
     hosts: tuple[Host, ...]
+    #: the file's bytes as loaded (empty for an inventory that was never a file): evidence
+    #: bundles keep exactly what was audited
+    source: bytes = field(default=b"", repr=False, compare=False)
 
     def segment_of(self, host: Host) -> Segment:
         return self.segments[host.segment]

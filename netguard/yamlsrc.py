@@ -14,11 +14,13 @@ from __future__ import annotations
 import difflib
 import hashlib
 import math
+import os
 import re
 from collections.abc import Collection, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any, NoReturn, TypeVar
 
@@ -168,21 +170,29 @@ class Document:
     folder: Path  # absolute: relative paths inside the file are resolved against it
     sha256: str
     data: Any
+    raw: bytes = field(default=b"", repr=False)  # the bytes read: evidence bundles keep them
 
     def root(self) -> Node:
         line = getattr(self.data, "line", None)
         return Node(self.path, self.data, line, "")
 
 
-def load_file(path: str | Path, what: str = "file") -> Document:
+def read_source(path: str | Path | Traversable) -> bytes:
+    """The bytes of an input file: a path, or a packaged file (which lives inside the archive
+    when netguard runs as a single-file zipapp, where ``open()`` cannot reach it)."""
+    if isinstance(path, str | os.PathLike):
+        return Path(path).read_bytes()
+    return path.read_bytes()
+
+
+def load_file(path: str | Path | Traversable, what: str = "file") -> Document:
     """Read and parse a YAML file; a missing, unreadable or non-UTF-8 file is an InputError.
 
     ``what`` names the file's role in messages ("inventory", "policy pack").
     """
     shown = str(path)
-    p = Path(path)
     try:
-        raw = p.read_bytes()
+        raw = read_source(path)
     except FileNotFoundError:
         raise InputError(f"{what} file not found", file=shown) from None
     except IsADirectoryError:
@@ -199,8 +209,8 @@ def load_file(path: str | Path, what: str = "file") -> Document:
             line=line,
         ) from None
     data = loads(text, shown)
-    folder = p.absolute().parent
-    return Document(shown, folder, hashlib.sha256(raw).hexdigest(), data)
+    folder = Path(shown).absolute().parent
+    return Document(shown, folder, hashlib.sha256(raw).hexdigest(), data, raw)
 
 
 def describe(value: Any) -> str:

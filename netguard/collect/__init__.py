@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
-from typing import Any
+from typing import Any, Protocol
 
-from netguard.model import HostStatus
+from netguard.model import Host, HostStatus
 
 #: Output above this size is not read further: hostile or broken hosts must not exhaust memory.
 OUTPUT_CAP = 32 * 1024 * 1024
@@ -22,6 +23,15 @@ class Collection:
     stdout: bytes = b""
     exit_status: int | None = None
     evidence: dict[str, Any] = field(default_factory=dict)
+    #: the auditor's clock when the output was in hand (epoch s): ages (password, signatures)
+    #: are measured against it, so a replay months later judges what was seen, as it was then
+    collected_at: float = field(default_factory=time.time)
+
+
+class Collector(Protocol):
+    """Brings back one host's output: SSH, the local machine, or an evidence bundle (replay)."""
+
+    def collect(self, host: Host) -> Collection: ...
 
 
 @cache  # read once per process, not once per host

@@ -71,6 +71,7 @@ def load_inventory(path: str | Path) -> Inventory:
         sha256=doc.sha256,
         segments={name: seg for name, (seg, _) in segments.items()},
         hosts=hosts,
+        source=doc.raw,
     )
 
 

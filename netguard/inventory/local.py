@@ -11,8 +11,9 @@ best guess the kernel offers and say so in the segment's description:
 - when any of this is unavailable (no network, not Linux), the segment is 127.0.0.0/8 and the
   address 127.0.0.1, with no gateway.
 
-The zone is intranet: the embedded default exists to check this machine against the strictest
-everyday rules (an office PC), not to guess whether it is allowed on the internet.
+The zone is intranet unless the caller says otherwise (``netguard inspect --zone classified``):
+the embedded default exists to check this machine against the strictest everyday rules (an office
+PC), not to guess whether it is allowed on the internet.
 """
 
 from __future__ import annotations
@@ -45,13 +46,14 @@ class _Route:
     metric: int
 
 
-def local_inventory() -> Inventory:
-    """One host (this machine, local transport) in segment 'local' of the intranet zone."""
+def local_inventory(zone: Zone = Zone.INTRANET) -> Inventory:
+    """One host (this machine, local transport) in segment 'local' of ``zone`` (default: the
+    intranet; an inspector standing at a classified machine says so)."""
     address, network, gateway = _guess_network()
     guessed = network != FALLBACK_NETWORK
     segment = Segment(
         name=SEGMENT_NAME,
-        zone=Zone.INTRANET,
+        zone=zone,
         cidr=network,
         gateway=gateway,
         description=(

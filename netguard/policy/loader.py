@@ -54,6 +54,7 @@ def load_policy(path: str | Path, catalog: Mapping[str, CheckSpec]) -> Policy:
         description=description,
         checks=checks,
         products=products,
+        source=doc.raw,
     )
 
 

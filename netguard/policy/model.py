@@ -5,7 +5,7 @@ AvProduct lives in netguard.model (checks read it too); it is re-exported here."
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from netguard.checks.base import CheckSpec
@@ -32,3 +32,5 @@ class Policy:
     description: str
     checks: tuple[CheckConfig, ...]  # in pack order
     products: tuple[AvProduct, ...]
+    #: the file's bytes as loaded: an evidence bundle keeps exactly what was judged with
+    source: bytes = field(default=b"", repr=False, compare=False)

@@ -63,7 +63,7 @@ def load_waivers(path: str | Path, checks: Collection[str] | None = None) -> Wai
             )
         seen_pairs[pair] = item.line
         entries.append(waiver)
-    return Waivers(path=doc.path, sha256=doc.sha256, entries=tuple(entries))
+    return Waivers(path=doc.path, sha256=doc.sha256, entries=tuple(entries), source=doc.raw)
 
 
 def _waiver(item: Node, file: str, known: tuple[str, ...]) -> tuple[Waiver, dict[str, Node]]:

@@ -84,6 +84,7 @@ class Waivers:
     path: str
     sha256: str
     entries: tuple[Waiver, ...] = ()
+    source: bytes = field(default=b"", repr=False, compare=False)  # the bytes as loaded
 
     def __len__(self) -> int:
         return len(self.entries)

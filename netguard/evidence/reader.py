@@ -1,0 +1,92 @@
+"""Open a bundle for replay: verify it first, then find its inputs and its hosts' collections.
+
+A bundle that fails verification is refused (exit 2): a replay of altered evidence would
+launder it. An unsigned bundle, or one whose signer nobody vouched for, can be replayed; the
+caller says so.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from netguard.collect.replay import ReplayCollector, read_meta
+from netguard.errors import InputError
+from netguard.evidence.bundle import COLLECTION, HOSTS, INVENTORY, POLICY, RESULTS, WAIVERS
+from netguard.evidence.keys import PublicKey
+from netguard.evidence.verify import Verification, verify_bundle
+
+
+@dataclass(frozen=True)
+class Bundle:
+    root: Path
+    verification: Verification
+    folders: dict[str, str]  # host name → folder
+
+    @property
+    def manifest(self) -> dict[str, Any]:
+        return self.verification.manifest
+
+    @property
+    def run(self) -> dict[str, Any]:
+        run = self.manifest.get("run")
+        return run if isinstance(run, dict) else {}
+
+    def path(self, rel: str) -> Path | None:
+        return self.root / rel if rel in self._files else None
+
+    @property
+    def _files(self) -> set[str]:
+        return {f["path"] for f in self.manifest.get("files", [])}
+
+    @property
+    def inventory(self) -> Path:
+        return self._required(INVENTORY)
+
+    @property
+    def policy(self) -> Path:
+        return self._required(POLICY)
+
+    @property
+    def waivers(self) -> Path | None:
+        return self.path(WAIVERS)
+
+    @property
+    def results(self) -> dict[str, Any]:
+        return json.loads(self._required(RESULTS).read_text("utf-8"))
+
+    def _required(self, rel: str) -> Path:
+        p = self.path(rel)
+        if p is None:
+            raise InputError(f"the bundle has no {rel}", file=str(self.root))
+        return p
+
+    def collector(self) -> ReplayCollector:
+        return ReplayCollector(self.root, self.folders)
+
+
+def open_bundle(root: str | Path, trusted: list[PublicKey] | None = None) -> Bundle:
+    v = verify_bundle(root, trusted)
+    if not v.intact:
+        parts = [f"{p} ({why})" for p, why in v.altered[:5]]
+        parts += [f"{p} (missing)" for p in v.missing[:5]]
+        parts += [f"{p} (added)" for p in v.added[:5]]
+        if v.signature == "invalid":
+            parts.insert(0, f"signature: {v.signature_problem}")
+        raise InputError(
+            "the bundle fails verification and is not replayed: " + "; ".join(parts),
+            file=str(root),
+        )
+    folders: dict[str, str] = {}
+    for rel in sorted(f["path"] for f in v.manifest.get("files", [])):
+        if rel.startswith(f"{HOSTS}/") and rel.endswith(f"/{COLLECTION}"):
+            try:
+                meta = read_meta(v.root / rel)
+            except (ValueError, OSError) as exc:
+                raise InputError(
+                    f"unreadable collection record: {exc}", file=str(v.root / rel)
+                ) from None
+            folders[meta["host"]] = rel.rsplit("/", 1)[0]
+    return Bundle(v.root, v, folders)

@@ -1,0 +1,50 @@
+"""Write an inventory back as the native YAML format (docs/formats.md).
+
+Evidence bundles keep the inventory an audit used. A file inventory is copied byte for byte; an
+inventory that never was a file — the local machine's, or a spot check's machine registered
+from an office inventory — is written with this, and reads back through ``load_inventory``
+into the same segments and hosts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+import yaml
+
+from netguard.model import Host, Inventory, Segment, SshSettings
+
+_DEFAULT_SSH = SshSettings()
+
+
+def dump_inventory(inventory: Inventory) -> str:
+    doc = {
+        "segments": [_segment(s) for s in inventory.segments.values()],
+        "hosts": [_host(h) for h in inventory.hosts],
+    }
+    return yaml.safe_dump(doc, allow_unicode=True, sort_keys=False, width=100)
+
+
+def _segment(seg: Segment) -> dict[str, Any]:
+    out: dict[str, Any] = {"name": seg.name, "zone": str(seg.zone), "cidr": str(seg.cidr)}
+    if seg.gateway is not None:
+        out["gateway"] = str(seg.gateway)
+    if seg.description:
+        out["description"] = seg.description
+    return out
+
+
+def _host(h: Host) -> dict[str, Any]:
+    out: dict[str, Any] = {"name": h.name, "address": str(h.address), "segment": h.segment}
+    out["os"] = h.os
+    out["transport"] = h.transport
+    for key in ("department", "owner", "location"):
+        if getattr(h, key):
+            out[key] = getattr(h, key)
+    if h.tags:
+        out["tags"] = list(h.tags)
+    ssh = {k: v for k, v in asdict(h.ssh).items() if v != getattr(_DEFAULT_SSH, k)}
+    if ssh:
+        out["ssh"] = ssh
+    return out
