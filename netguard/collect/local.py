@@ -1,10 +1,28 @@
-"""Local transport: the same fixed script, run on the machine at hand (no SSH, no network)."""
+"""Local transport: the same fixed script, run on the machine at hand (no SSH, no network).
+
+Where psutil is installed, it adds a second view of the machine, read from the kernel without
+the shell tools (sections ``psutil_processes`` and ``psutil_addresses``, in the script's own
+framing so that they are kept in evidence bundles and replayed like the rest):
+
+- process names: the script reads ``/proc/PID/comm``, which the kernel cuts at 15 bytes, so a
+  long antivirus daemon name never matches the product catalog; psutil takes the full name
+  from the command line when comm is cut. Both lists are used.
+- addresses: where ``ip`` is missing or broken (minimal images), the isolation checks still get
+  the machine's addresses instead of an "unknown".
+
+The single-file build (zipapp) has no psutil — it is a C extension — and collects with the
+script alone; the collection's evidence says which it was.
+"""
 
 from __future__ import annotations
 
+import json
+import socket
 import subprocess
+from typing import Any
 
 from netguard.collect import OUTPUT_CAP, Collection, linux_script
+from netguard.collect.parse_linux import encode_sections
 from netguard.model import Host, HostStatus
 
 _ENV = {
@@ -12,6 +30,7 @@ _ENV = {
     "LANG": "C",
     "PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
 }
+_END = b"@@end\n"
 
 
 def collect_local(host: Host) -> Collection:
@@ -32,4 +51,36 @@ def collect_local(host: Host) -> Collection:
         return Collection(HostStatus.ERROR, f"could not run /bin/sh: {exc.strerror}")
     if len(proc.stdout) > OUTPUT_CAP:
         return Collection(HostStatus.ERROR, "collection output exceeded the cap")
-    return Collection(HostStatus.AUDITED, "", proc.stdout, proc.returncode)
+    extra, evidence = psutil_sections()
+    stdout = proc.stdout
+    if extra and stdout.endswith(_END):  # inside the end marker: one framed output, as ever
+        stdout = stdout[: -len(_END)] + extra[: -len(_END)] + _END
+    return Collection(HostStatus.AUDITED, "", stdout, proc.returncode, evidence)
+
+
+def psutil_sections() -> tuple[bytes, dict[str, Any]]:
+    """The psutil sections (framed like the script's, ending in the end marker) and a word
+    for the evidence; nothing when psutil is not installed."""
+    try:
+        import psutil
+    except ImportError:
+        return b"", {"psutil": "not installed: script only"}
+    sections: dict[str, tuple[str, int]] = {}
+    try:
+        names = {p.info["name"] or "" for p in psutil.process_iter(["name"])}
+        # One name per line: a newline inside a process name must not make two names.
+        text = "\n".join(sorted(n.replace("\n", "?") for n in names if n))
+        sections["psutil_processes"] = (text, 0)
+    except (psutil.Error, OSError) as exc:
+        sections["psutil_processes"] = (f"psutil: {type(exc).__name__}", 1)
+    try:
+        addrs = [
+            {"interface": nic, "address": a.address, "netmask": a.netmask}
+            for nic, items in psutil.net_if_addrs().items()
+            for a in items
+            if a.family in (socket.AF_INET, socket.AF_INET6) and a.netmask
+        ]
+        sections["psutil_addresses"] = (json.dumps(addrs, sort_keys=True), 0)
+    except (psutil.Error, OSError) as exc:
+        sections["psutil_addresses"] = (f"psutil: {type(exc).__name__}", 1)
+    return encode_sections(sections), {"psutil": psutil.__version__}

@@ -153,6 +153,22 @@ def parse_addresses(text: str) -> tuple[tuple[Address, ...], dict[str, str]]:
     return tuple(addrs), states
 
 
+def parse_psutil_addresses(text: str) -> tuple[Address, ...]:
+    """psutil.net_if_addrs() as the local transport records it: interface, address, netmask."""
+    data = json.loads(text)
+    if not isinstance(data, list):
+        raise ValueError("psutil addresses: not a list")
+    addrs = []
+    for item in data:
+        ip = ipaddress.ip_address(str(item["address"]).split("%", 1)[0])  # fe80::1%eth0
+        mask = ipaddress.ip_address(str(item["netmask"]))
+        if mask.version != ip.version:
+            raise ValueError(f"netmask {mask} does not fit {ip}")
+        prefix = bin(int(mask)).count("1")
+        addrs.append(Address(str(item["interface"]), ip, prefix))
+    return tuple(addrs)
+
+
 def parse_default_routes(text: str, family: int) -> tuple[Route, ...]:
     data = json.loads(text) if text.strip() else []
     if not isinstance(data, list):
@@ -358,7 +374,18 @@ def parse_linux(stdout: bytes, now: float | None = None) -> Facts:
         return int(v) if v is not None and v.isdigit() else None
 
     group(("pass_max_days_default",), pass_max)
-    group(("addresses",), lambda: parse_addresses(text_of("ip_addr"))[0])
+    def addresses() -> tuple[Address, ...]:
+        try:
+            return parse_addresses(text_of("ip_addr"))[0]
+        except (_Missing, ValueError, KeyError, TypeError) as exc:
+            if "psutil_addresses" not in sections:
+                raise
+            try:  # the local transport's second view, read without `ip` (collect/local.py)
+                return parse_psutil_addresses(text_of("psutil_addresses"))
+            except (_Missing, ValueError, KeyError, TypeError):
+                raise exc from None
+
+    group(("addresses",), addresses)
 
     def routes() -> tuple[Route, ...]:
         v4 = parse_default_routes(text_of("ip_route4"), 4)
@@ -374,7 +401,14 @@ def parse_linux(stdout: bytes, now: float | None = None) -> Facts:
     group(("interfaces",), lambda: parse_netdev(text_of("netdev")))
     group(("rfkill",), lambda: parse_rfkill(text_of("rfkill")))
     group(("bluetooth",), lambda: _lines(text_of("bluetooth")))
-    group(("processes",), lambda: frozenset(_lines(text_of("processes"))))
+    def processes() -> frozenset[str]:
+        names = frozenset(_lines(text_of("processes")))
+        if "psutil_processes" in sections and sections["psutil_processes"].ok:
+            # psutil's full names beside comm's 15-byte ones (collect/local.py says why)
+            names |= frozenset(_lines(sections["psutil_processes"].text))
+        return names
+
+    group(("processes",), processes)
     group(("services",), lambda: parse_services(text_of("services", missing_ok=True)))
 
     def packages() -> frozenset[str]:

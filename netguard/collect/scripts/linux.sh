@@ -62,7 +62,12 @@ netguard_collect() {
     for d in /sys/class/bluetooth/*; do [ -e "$d" ] && printf '%s\n' "${d##*/}"; done
     return 0
   }
-  procs() { cat /proc/[0-9]*/comm; }
+  procs() {
+    # A process that ends between the glob and the read makes cat fail: not our problem. The
+    # status says whether /proc could be read at all (no /proc: an error, never "none running").
+    cat /proc/[0-9]*/comm 2>/dev/null
+    [ -r /proc/1/comm ] || [ -r /proc/self/comm ]
+  }
   services() {
     have systemctl || return 127
     systemctl list-units --type=service --all --no-legend --plain --no-pager
