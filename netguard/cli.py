@@ -376,8 +376,7 @@ def _replay(args: argparse.Namespace, err: Console) -> int:
     recorded = {h["name"] for h in bundle.results.get("hosts", []) if isinstance(h, dict)}
     inventory = replace(inventory, hosts=tuple(h for h in inventory.hosts if h.name in recorded))
     policy = _load_policy(args.policy or str(bundle.policy))
-    waiver_file = args.waivers or (str(bundle.waivers) if bundle.waivers else None)
-    waivers = _load_waivers(waiver_file) if waiver_file else None
+    waivers = _load_waivers(args.waivers) if args.waivers else bundle.load_waivers()
     today = _recorded_day(bundle.run.get("today"))
     options = AuditOptions(workers=args.workers)
     return _run_and_write(

@@ -458,8 +458,11 @@ def _verification_text(v: Verification) -> str:
         )
     if v.signature == "valid" and v.signer is not None:
         who = clean(v.signer_name) or "an unnamed signer"
-        trust = {True: "trusted key", False: "NOT one of the trusted keys",
-                 None: "no trusted key given (--key): compare the fingerprint with the record"}
+        trust = {
+            True: "trusted key",
+            False: "NOT one of the trusted keys",
+            None: "no trusted key given (--key): compare the fingerprint with the record",
+        }
         lines.append(f"signature: valid, by {who}, {v.signer.fingerprint()} ({trust[v.trusted]})")
     elif v.signature == "invalid":
         lines.append(f"signature: INVALID — {clean(v.signature_problem)}")

@@ -8,7 +8,7 @@ caller says so.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +17,7 @@ from netguard.errors import InputError
 from netguard.evidence.bundle import COLLECTION, HOSTS, INVENTORY, POLICY, RESULTS, WAIVERS
 from netguard.evidence.keys import PublicKey
 from netguard.evidence.verify import Verification, verify_bundle
+from netguard.waivers import Waivers, load_waivers
 
 
 @dataclass(frozen=True)
@@ -50,8 +51,23 @@ class Bundle:
         return self._required(POLICY)
 
     @property
-    def waivers(self) -> Path | None:
+    def waivers_file(self) -> Path | None:
         return self.path(WAIVERS)
+
+    def load_waivers(self) -> Waivers | None:
+        """The recorded waivers, under the name the audit knew them by: a replayed waived
+        finding names the same file and line as the original."""
+        path = self.waivers_file
+        if path is None:
+            return None
+        loaded = load_waivers(path)
+        block = self.results.get("waivers")
+        name = str(block.get("path")) if isinstance(block, dict) and block.get("path") else ""
+        if not name:
+            return loaded
+        return replace(
+            loaded, path=name, entries=tuple(replace(w, file=name) for w in loaded.entries)
+        )
 
     @property
     def results(self) -> dict[str, Any]:

@@ -44,10 +44,7 @@ class Verification:
     def intact(self) -> bool:
         """Every file as the manifest says, and the manifest as it was signed (if it was)."""
         return (
-            not self.altered
-            and not self.missing
-            and not self.added
-            and self.signature != "invalid"
+            not self.altered and not self.missing and not self.added and self.signature != "invalid"
         )
 
     @property

@@ -27,13 +27,16 @@ import string
 from collections.abc import Mapping
 from datetime import datetime
 from functools import cache
-from pathlib import Path
+from importlib import resources
+from importlib.resources.abc import Traversable
 from typing import Any
 
 import yaml
 
 LANGS = ("zh", "en")
-_DIR = Path(__file__).parent
+#: The catalogs' folder: a package resource, so that they load from inside the single-file
+#: zipapp too (where ``Path(__file__)`` names no real folder).
+_DIR: Traversable = resources.files(__name__)
 #: The key of a part mapping that names its template (``parts.<name>``); see the module doc.
 PART = "part"
 _LISTS = (list, tuple, set, frozenset)
@@ -110,7 +113,7 @@ class Catalog:
         return format(value, spec)
 
 
-def _flatten(prefix: str, node: Any, out: dict[str, str], source: Path) -> None:
+def _flatten(prefix: str, node: Any, out: dict[str, str], source: Traversable) -> None:
     if isinstance(node, Mapping):
         for k, v in node.items():
             _flatten(f"{prefix}.{k}" if prefix else str(k), v, out, source)
@@ -125,7 +128,8 @@ def catalog(lang: str) -> Catalog:
     if lang not in LANGS:
         raise ValueError(f"unknown language {lang!r} (known: {', '.join(LANGS)})")
     messages: dict[str, str] = {}
-    for path in sorted((_DIR / lang).glob("*.yaml")):
+    files = (f for f in (_DIR / lang).iterdir() if f.name.endswith(".yaml") and f.is_file())
+    for path in sorted(files, key=lambda f: f.name):
         with path.open(encoding="utf-8") as fh:
             _flatten("", yaml.safe_load(fh) or {}, messages, path)
     return Catalog(lang, messages)

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import logging
 import re
+from importlib import resources
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -35,7 +37,9 @@ from netguard.yamlsrc import Node, describe, did_you_mean, load_file
 
 log = logging.getLogger("netguard.playbooks")
 
-_POLICIES = Path(__file__).resolve().parent.parent / "policies"
+#: The packaged policies folder, as a package resource: a ``Path`` in an installed netguard, a
+#: folder inside the archive in the single-file zipapp (``Traversable.iterdir`` lists both).
+_POLICIES: Traversable = resources.files("netguard") / "policies"
 DEFAULT_TIMEZONE = "Asia/Shanghai"
 
 PLAYBOOK_KEYS = (
@@ -57,11 +61,11 @@ _OFFSET_MAX = {"m": 5_256_000, "h": 87_600, "d": 3_650, "mo": 120}
 TRANSPORT_CHECKS = {"ssh.hostkey": "transport"}
 
 
-def default_playbooks_dir() -> Path:
+def default_playbooks_dir() -> Traversable:
     return _POLICIES / "playbooks"
 
 
-def default_contacts_path() -> Path:
+def default_contacts_path() -> Traversable:
     return _POLICIES / "contacts" / "example.yaml"
 
 
@@ -75,7 +79,7 @@ def known_checks() -> dict[str, str]:
 # -- contacts --------------------------------------------------------------------------------------
 
 
-def load_contacts(path: str | Path | None = None) -> Contacts:
+def load_contacts(path: str | Path | Traversable | None = None) -> Contacts:
     """The organisation, its time zone and the roles steps are assigned to. Raises InputError."""
     doc = load_file(path if path is not None else default_contacts_path(), "contacts")
     root = doc.root()
@@ -129,15 +133,17 @@ def load_playbooks(
     pattern that matches nothing is logged as a warning and kept in ``Playbook.notes``.
     """
     packaged = folder is None
-    folder = Path(folder) if folder is not None else default_playbooks_dir()
-    if not folder.is_dir():
-        raise InputError("playbook folder not found", file=folder)
+    root: Path | Traversable = Path(folder) if folder is not None else default_playbooks_dir()
+    if not root.is_dir():
+        raise InputError("playbook folder not found", file=str(root))
     if contacts is None:
         contacts = load_contacts()
     known = checks if checks is not None else known_checks()
     out: list[Playbook] = []
     first: dict[str, tuple[str, int | None]] = {}
-    for path in sorted(folder.glob("*.yaml")):
+    # iterdir, not glob: a packaged folder inside the zipapp is a Traversable, which has no glob.
+    files = [p for p in root.iterdir() if p.name.endswith(".yaml")]
+    for path in sorted(files, key=lambda p: p.name):
         pb, id_node = _playbook(path, contacts, known)
         if pb.id in first:
             where, line = first[pb.id]
@@ -158,7 +164,9 @@ def load_playbook(
     return _playbook(Path(path), contacts, checks if checks is not None else known_checks())[0]
 
 
-def _playbook(path: Path, contacts: Contacts, known: dict[str, str]) -> tuple[Playbook, Node]:
+def _playbook(
+    path: Path | Traversable, contacts: Contacts, known: dict[str, str]
+) -> tuple[Playbook, Node]:
     doc = load_file(path, "playbook")
     root = doc.root()
     if root.is_null:

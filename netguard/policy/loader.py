@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from importlib import resources
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -27,12 +29,15 @@ COMM_MAX = 15
 _SIGNAL_NAME = re.compile(r"[A-Za-z0-9_.+@:-]+")
 
 
-def default_policy_path() -> Path:
-    """The packaged baseline pack (netguard/policies/baseline.yaml)."""
-    return Path(__file__).resolve().parent.parent / "policies" / "baseline.yaml"
+def default_policy_path() -> Traversable:
+    """The packaged baseline pack (netguard/policies/baseline.yaml), as a package resource: a
+    ``Path`` in an installed netguard, a file inside the archive in the single-file zipapp
+    (whose ``str()`` — what documents show as the policy path — is ``…/netguard.pyz/netguard/
+    policies/baseline.yaml``)."""
+    return resources.files("netguard") / "policies" / "baseline.yaml"
 
 
-def load_policy(path: str | Path, catalog: Mapping[str, CheckSpec]) -> Policy:
+def load_policy(path: str | Path | Traversable, catalog: Mapping[str, CheckSpec]) -> Policy:
     """Load and validate a policy pack against the check catalog. Raises InputError."""
     doc = load_file(path, "policy pack")
     root = doc.root()
