@@ -22,6 +22,7 @@ from rich.table import Table
 
 from netguard import __version__
 from netguard.cli_inspect import (
+    Bundling,
     add_inspection_parsers,
     dispatch_inspection,
     load_signing_key,
@@ -33,7 +34,6 @@ from netguard.i18n import default_lang
 
 if TYPE_CHECKING:
     from netguard.audit import AuditOptions, CollectionSink, Run
-    from netguard.cli_inspect import Bundling
     from netguard.collect import Collector
     from netguard.history import RunSummary, RunWriter, Store
     from netguard.model import HostResult, Inventory
