@@ -184,7 +184,8 @@ def test_inspect_as_registered_in_the_office_inventory(tmp_path: Path) -> None:
     )  # fmt: skip
     assert proc.returncode in (0, 1, 3), proc.stderr
     (host,) = json.loads(proc.stdout)["hosts"]
-    assert (host["name"], host["segment"], host["department"]) == ("hr-lan-pc-03", "hr-lan", "人事局")
+    registered = (host["name"], host["segment"], host["department"])
+    assert registered == ("hr-lan-pc-03", "hr-lan", "人事局")
     # The bundle keeps the office's inventory file as it was.
     assert (tmp_path / "b/inputs/inventory.yaml").read_text("utf-8") == INVENTORY
     bad = run_cli("inspect", "--inventory", "office.yaml", "--host", "nobody", "--unsigned",
