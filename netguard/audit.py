@@ -310,23 +310,28 @@ def run_document(run: Run) -> dict[str, Any]:
     doc: dict[str, Any] = {
         "schema": "netguard.results/1",
         "netguard_version": __version__,
-        "run": {
-            "id": run.id,
-            "started": run.started.isoformat(),
-            "finished": run.finished.isoformat() if run.finished else None,
-            "inventory": {"path": run.inventory.path, "sha256": run.inventory.sha256},
-            "policy": {
-                "name": run.policy.name,
-                "path": run.policy.path,
-                "sha256": run.policy.sha256,
-            },
-        },
+        "run": run_block(run),
         "summary": summarize(run.results),
         "hosts": [r.to_dict() for r in run.results],
     }
     if run.waivers is not None:  # absent without a waivers file: older readers see no change
         doc["waivers"] = waivers_block(run.results, run.waivers, run.today)
     return doc
+
+
+def run_block(run: Run) -> dict[str, Any]:
+    """The document's ``run``: what was audited with what, and when."""
+    return {
+        "id": run.id,
+        "started": run.started.isoformat(),
+        "finished": run.finished.isoformat() if run.finished else None,
+        "inventory": {"path": run.inventory.path, "sha256": run.inventory.sha256},
+        "policy": {
+            "name": run.policy.name,
+            "path": run.policy.path,
+            "sha256": run.policy.sha256,
+        },
+    }
 
 
 def exit_status_of(results: list[HostResult]) -> int:

@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from netguard import __version__
-from netguard.audit import Run, run_document
+from netguard.audit import Run, run_block
 from netguard.collect import Collection
 from netguard.errors import InputError
 from netguard.evidence import sshsig
@@ -236,4 +236,4 @@ def _loaded(source: bytes, sha256: str, path: str) -> bytes:
 def manifest_run(run: Run) -> dict[str, Any]:
     """The run as the manifest names it: the results document's ``run`` block, plus the day
     waivers were judged on (a replay judges them on the same day)."""
-    return {**run_document(run)["run"], "today": run.today.isoformat()}
+    return {**run_block(run), "today": run.today.isoformat()}
