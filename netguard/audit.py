@@ -86,6 +86,18 @@ class Run:
 
 def preflight(inventory: Inventory, options: AuditOptions) -> None:
     """Refuse inputs that would make every host fail the same way, before contacting any."""
+    ssh_hosts = [h.name for h in inventory.hosts if h.transport == "ssh"]
+    if ssh_hosts:
+        try:
+            import netguard.collect.ssh  # noqa: F401  (paramiko; absent from the single-file build)
+        except ImportError as exc:
+            shown = ", ".join(ssh_hosts[:3]) + (", …" if len(ssh_hosts) > 3 else "")
+            raise InputError(
+                f"{len(ssh_hosts)} host(s) are audited over SSH ({shown}), which needs the full "
+                f"install of netguard (pip install netguard; here: {exc}); this build can only "
+                "check the machine it runs on: netguard inspect",
+                file=inventory.path,
+            ) from None
     for i, host in enumerate(inventory.hosts):
         if host.transport != "ssh":
             continue

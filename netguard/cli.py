@@ -169,7 +169,7 @@ def build_parser() -> argparse.ArgumentParser:
     pol = sub.add_parser("policy", help="policy pack tools")
     pol_sub = pol.add_subparsers(dest="policy_command", required=True, metavar="ACTION")
     pc = pol_sub.add_parser("check", help="validate a policy pack")
-    pc.add_argument("file")
+    pc.add_argument("file", nargs="?", help="default: the packaged baseline")
 
     sub.add_parser("checks", help="list the checks netguard knows")
 
@@ -844,10 +844,10 @@ def _inventory_check(path: str) -> int:
     return ExitStatus.OK
 
 
-def _policy_check(path: str) -> int:
+def _policy_check(path: str | None) -> int:
     policy = _load_policy(path)
     print(
-        f"{path}: OK — policy {policy.name!r}, {len(policy.checks)} checks, "
+        f"{policy.path}: OK — policy {policy.name!r}, {len(policy.checks)} checks, "
         f"{len(policy.products)} antivirus products"
     )
     return ExitStatus.OK

@@ -184,9 +184,15 @@ def default_netguard_command(working_dir: Path) -> tuple[str, ...]:
     run as the audit account — unless that directory is where netguard itself is imported from
     (a source checkout), which ``-P`` would break.
     """
+    import zipimport
+
     import netguard
 
     exe = os.path.abspath(sys.executable)
+    if isinstance(getattr(netguard.__spec__, "loader", None), zipimport.zipimporter):
+        # The single-file build: the nightly job runs the archive itself, isolated (-I) so a
+        # netguard installed on the machine does not shadow the one that was scheduled.
+        return (exe, "-I", str(Path(netguard.__file__).resolve().parent.parent))
     package_root = Path(netguard.__file__).resolve().parent.parent
     if package_root == working_dir.resolve():
         return (exe, "-m", "netguard")
