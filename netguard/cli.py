@@ -371,6 +371,9 @@ def _replay(args: argparse.Namespace, err: Console) -> int:
         field = "INVENTORY" if args.inventory else "--bundle"
         raise InputError("--replay takes the inventory from the bundle and writes no bundle",
                          field=field)  # fmt: skip
+    if args.notify or args.syslog:  # old findings re-judged are not news to alert anyone about
+        flag = "--notify" if args.notify else "--syslog"
+        raise InputError("a replay sends no alerts", field=flag)
     bundle = open_replay(args.replay, args.trusted_key, err)
     inventory = load_inventory(bundle.inventory)
     recorded = {h["name"] for h in bundle.results.get("hosts", []) if isinstance(h, dict)}
