@@ -22,12 +22,13 @@ from netguard.errors import ExitStatus, InputError
 from netguard.model import Zone
 
 if TYPE_CHECKING:
-    from netguard.audit import Run
+    from netguard.audit import AuditOptions, Run
     from netguard.evidence.bundle import BundleWriter
     from netguard.evidence.keys import PublicKey, SigningKey
     from netguard.evidence.reader import Bundle
     from netguard.evidence.verify import Verification
     from netguard.model import Inventory
+    from netguard.policy import Policy
     from netguard.spotcheck.record import SamplingMethod
     from netguard.spotcheck.sample import Sample
 
@@ -74,12 +75,10 @@ class Bundling:
     key: SigningKey | None
     signer: str = ""
 
-    def seal(self, run: Run, results_json: str | None, extra: dict[str, Any] | None = None) -> None:
-        """Add the run (unless already added: None) and write the signed manifest."""
+    def seal(self, run: Run, extra: dict[str, Any] | None = None) -> None:
+        """Write the signed manifest (after the run's files: ``writer.add_run``)."""
         from netguard.evidence.bundle import manifest_run
 
-        if results_json is not None:
-            self.writer.add_run(run, results_json)
         self.writer.seal(manifest_run(run), self.key, self.signer, extra)
 
 
@@ -223,6 +222,7 @@ def dispatch_inspection(args: argparse.Namespace, err: Console) -> int | None:
 
 def _spot_check(args: argparse.Namespace, err: Console) -> int:
     from netguard.audit import AuditOptions, preflight
+    from netguard.cli import _load_policy
     from netguard.inventory import load_inventory
     from netguard.spotcheck.sample import draw, new_seed, parse_size
 
@@ -236,7 +236,7 @@ def _spot_check(args: argparse.Namespace, err: Console) -> int:
         _print_plan(sample, args.inventory, sys.stdout, args.format)
         return int(ExitStatus.OK)
     _print_plan(sample, args.inventory, sys.stderr, "table")
-    policy = _policy(args.policy)
+    policy = _load_policy(args.policy)
     options = AuditOptions(workers=args.workers, accept_new_hostkeys=args.accept_new_hostkeys)
     sub = sample.inventory()
     preflight(sub, options)
@@ -245,6 +245,7 @@ def _spot_check(args: argparse.Namespace, err: Console) -> int:
 
 def _inspect(args: argparse.Namespace, err: Console) -> int:
     from netguard.audit import AuditOptions
+    from netguard.cli import _load_policy
     from netguard.inventory import local_inventory
 
     if bool(args.inventory) != bool(args.host):
@@ -253,7 +254,7 @@ def _inspect(args: argparse.Namespace, err: Console) -> int:
         inventory = _registered_machine(args.inventory, args.host)
     else:
         inventory = local_inventory(Zone(args.zone))
-    policy = _policy(args.policy)
+    policy = _load_policy(args.policy)
     return _conduct(args, err, inventory, policy, AuditOptions(workers=1), "inspect", None)
 
 
@@ -273,25 +274,19 @@ def _registered_machine(path: str, name: str) -> Inventory:
     )
 
 
-def _policy(path: str | None):  # type: ignore[no-untyped-def]
-    from netguard.cli import _load_policy
-
-    return _load_policy(path)
-
-
 def _conduct(
     args: argparse.Namespace,
     err: Console,
     inventory: Inventory,
-    policy: Any,
-    options: Any,
+    policy: Policy,
+    options: AuditOptions,
     kind: str,
     sample: Sample | None,
 ) -> int:
     """Audit, then write the bundle: results, inputs, raw outputs, the record, the signature.
     Everything the inspector gave is checked before the first host is contacted."""
     from netguard.audit import exit_status_of, run_document
-    from netguard.cli import _report_zone, run_with_progress
+    from netguard.cli import _report_zone, results_text, run_with_progress
     from netguard.evidence.bundle import BundleWriter
     from netguard.render.json_doc import dumps
     from netguard.render.pdf import find_chromium
@@ -316,16 +311,16 @@ def _conduct(
         err, args.quiet, inventory, policy, options, sink=writer.collect_sink, label=kind
     )
     doc = run_document(run)
-    bundling = Bundling(writer, key, inspector)
-    writer.add_run(run, dumps(doc))
+    results_json = dumps(doc)
+    writer.add_run(run, results_json)
     extra: dict[str, Any] = {"inspector": inspector, "organization": args.organization,
                              "inspected_unit": args.unit}  # fmt: skip
     if sample is not None:
         writer.add_json("sample.json", sample.to_dict())
         extra["sample"] = {"seed": sample.seed, "algorithm": sample.algorithm}
     _write_records(args, writer, doc, kind, inspector, sample, key, langs, tz)
-    bundling.seal(run, None, extra)
-    _print_outcome(run, doc, err, args.format)
+    Bundling(writer, key, inspector).seal(run, extra)
+    sys.stdout.write(results_text(run, results_json, args.format))
     print(f"bundle: {writer.root}", file=sys.stderr, flush=True)
     return exit_status_of(run.results)
 
@@ -417,20 +412,6 @@ def _print_plan(sample: Sample, inventory_path: str, stream: Any, fmt: str) -> N
     lines.append("  " + rederive_command(_method(sample), inventory_path))
     stream.write("\n".join(lines) + "\n")
     stream.flush()
-
-
-def _print_outcome(run: Run, doc: dict[str, Any], err: Console, fmt: str) -> None:
-    import io
-
-    from netguard.render.console import print_summary
-    from netguard.render.json_doc import dumps
-
-    if fmt == "json":
-        sys.stdout.write(dumps(doc))
-        return
-    buf = io.StringIO()
-    print_summary(run, Console(file=buf, width=140, force_terminal=False))
-    sys.stdout.write(buf.getvalue())
 
 
 # -- verify and keygen ---------------------------------------------------------------------------

@@ -123,9 +123,6 @@ class BundleWriter:
         text = json.dumps(doc, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
         return self.add_bytes(rel, text.encode("utf-8"))
 
-    def entry(self, rel: str) -> Entry:
-        return self._entries[rel]
-
     def entries(self) -> list[Entry]:
         with self._lock:
             return sorted(self._entries.values(), key=lambda e: e.path)

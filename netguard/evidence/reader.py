@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, replace
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -38,9 +39,9 @@ class Bundle:
     def path(self, rel: str) -> Path | None:
         return self.root / rel if rel in self._files else None
 
-    @property
-    def _files(self) -> set[str]:
-        return {f["path"] for f in self.manifest.get("files", [])}
+    @cached_property
+    def _files(self) -> frozenset[str]:
+        return frozenset(f["path"] for f in self.manifest.get("files", []))
 
     @property
     def inventory(self) -> Path:
@@ -69,7 +70,7 @@ class Bundle:
             loaded, path=name, entries=tuple(replace(w, file=name) for w in loaded.entries)
         )
 
-    @property
+    @cached_property  # read once: a city's results.json is tens of megabytes
     def results(self) -> dict[str, Any]:
         return json.loads(self._required(RESULTS).read_text("utf-8"))
 

@@ -119,3 +119,47 @@ def test_cvd_time(text: str, epoch: float) -> None:
 def test_cvd_time_rejects_garbage() -> None:
     with pytest.raises(ValueError):
         parse_cvd_time("Nov 17 2026")
+
+
+# -- the local transport's psutil sections (collect/local.py) --------------------------------------
+
+PSUTIL_ADDRS = (
+    '[{"address": "10.20.0.17", "interface": "enp3s0", "netmask": "255.255.255.0"},'
+    ' {"address": "fe80::5054:ff:fe12:3456%enp3s0", "interface": "enp3s0",'
+    ' "netmask": "ffff:ffff:ffff:ffff::"}]'
+)
+
+
+def test_psutil_addresses_stand_in_when_ip_is_missing() -> None:
+    facts = parse_linux(
+        encode_sections(desktop(ip_addr=("", 127), psutil_addresses=(PSUTIL_ADDRS, 0))), NOW
+    )
+    assert [str(a) for a in facts.addresses or ()] == [
+        "10.20.0.17/24 on enp3s0",
+        "fe80::5054:ff:fe12:3456/64 on enp3s0",
+    ]
+
+
+def test_ip_comes_first_and_a_broken_second_view_keeps_the_first_problem() -> None:
+    with_ip = parse_linux(encode_sections(desktop(psutil_addresses=("[]", 0))), NOW)
+    assert with_ip.addresses  # ip's addresses, not psutil's empty list
+    both_bad = parse_linux(
+        encode_sections(desktop(ip_addr=("", 127), psutil_addresses=("not json", 0))), NOW
+    )
+    assert both_bad.addresses is None and "ip_addr" in both_bad.problems["addresses"]
+
+
+def test_psutil_process_names_join_the_cut_comm_names() -> None:
+    facts = parse_linux(
+        encode_sections(
+            desktop(
+                processes=("systemd\nQAXEngDaemon_x6\n", 0),
+                psutil_processes=("systemd\nQAXEngDaemon_x64_service\n", 0),
+            )
+        ),
+        NOW,
+    )
+    assert facts.processes is not None
+    assert {"QAXEngDaemon_x6", "QAXEngDaemon_x64_service", "systemd"} <= facts.processes
+    failed = parse_linux(encode_sections(desktop(psutil_processes=("psutil: Error", 1))), NOW)
+    assert failed.processes == parse_linux(recorded("compliant"), NOW).processes
