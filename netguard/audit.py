@@ -278,9 +278,7 @@ def _safe_audit(
 
 def summarize(results: list[HostResult]) -> dict[str, Any]:
     """The document's summary (rules: summarize_statuses)."""
-    return summarize_statuses(
-        (str(r.status), [str(f.status) for f in r.findings]) for r in results
-    )
+    return summarize_statuses((str(r.status), [str(f.status) for f in r.findings]) for r in results)
 
 
 def summarize_statuses(hosts: Iterable[tuple[str, Sequence[str]]]) -> dict[str, Any]:

@@ -374,6 +374,7 @@ def parse_linux(stdout: bytes, now: float | None = None) -> Facts:
         return int(v) if v is not None and v.isdigit() else None
 
     group(("pass_max_days_default",), pass_max)
+
     def addresses() -> tuple[Address, ...]:
         try:
             return parse_addresses(text_of("ip_addr"))[0]
@@ -401,6 +402,7 @@ def parse_linux(stdout: bytes, now: float | None = None) -> Facts:
     group(("interfaces",), lambda: parse_netdev(text_of("netdev")))
     group(("rfkill",), lambda: parse_rfkill(text_of("rfkill")))
     group(("bluetooth",), lambda: _lines(text_of("bluetooth")))
+
     def processes() -> frozenset[str]:
         names = frozenset(_lines(text_of("processes")))
         if "psutil_processes" in sections and sections["psutil_processes"].ok:

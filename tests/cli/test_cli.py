@@ -13,8 +13,6 @@ from tests.cli.runner import run_cli
 ROOT = Path(__file__).resolve().parents[2]
 
 
-
-
 def test_audit_without_inventory_audits_this_machine(tmp_path: Path) -> None:
     out = tmp_path / "local.json"
     proc = run_cli("audit", "--format", "json", "-o", str(out), "-q")

@@ -16,8 +16,6 @@ ROOT = Path(__file__).resolve().parents[2]
 LAB = ROOT / "tests" / "fixtures" / "lab-results.json"
 
 
-
-
 def written(proc: subprocess.CompletedProcess[str], kind: str) -> list[Path]:
     return [
         Path(line.split(": ", 1)[1])

@@ -30,8 +30,6 @@ hosts:
 )
 
 
-
-
 @pytest.fixture(scope="module")
 def inspector(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """An inspector's key pair, made with `netguard keygen` (encrypted with a passphrase)."""
@@ -113,9 +111,7 @@ def test_replay_of_the_inspection_gives_the_same_findings(
     )  # fmt: skip
     original = json.loads((inspected / "results.json").read_text("utf-8"))
     replayed = json.loads(out.read_text("utf-8"))
-    assert proc.returncode == {"failing": 1, "unknown": 3}.get(
-        _verdict(original), 0
-    ), proc.stderr
+    assert proc.returncode == {"failing": 1, "unknown": 3}.get(_verdict(original), 0), proc.stderr
     assert replayed["run"]["replay_of"]["run"] == original["run"]["id"]
     strip = ("duration_s",)
     hosts = [[{k: v for k, v in h.items() if k not in strip} for h in d["hosts"]]
@@ -128,9 +124,7 @@ def _verdict(doc: dict) -> str:
     return "failing" if s["failing"] else "unknown" if s["unknown"] else "compliant"
 
 
-def test_replay_refuses_a_bundle_signed_by_someone_else(
-    inspected: Path, tmp_path: Path
-) -> None:
+def test_replay_refuses_a_bundle_signed_by_someone_else(inspected: Path, tmp_path: Path) -> None:
     run_cli("keygen", "other.key", "--no-passphrase", cwd=tmp_path)
     proc = run_cli("audit", "--replay", str(inspected), "--trusted-key", "other.key.pub",
                    cwd=tmp_path)  # fmt: skip

@@ -15,8 +15,6 @@ ROOT = Path(__file__).resolve().parents[2]
 INVENTORY = ROOT / "inventory" / "example.yaml"
 
 
-
-
 def test_print_shows_units_that_systemd_accepts(tmp_path: Path) -> None:
     proc = run_cli(
         "schedule", str(INVENTORY), "--at", "02:30", "--report-dir", str(tmp_path / "reports"),
@@ -75,4 +73,4 @@ def test_cron_line_is_quiet_unless_something_is_wrong(tmp_path: Path) -> None:
     assert line.split()[5] == getpass.getuser()  # /etc/cron.d lines name the user
     assert "-m netguard audit" in line and " -q " in line
     # Output is kept and shown only when the audit's status is not 0: cron mails only then.
-    assert 'out=$(' in line and '|| {' in line and 'exit "$s"' in line
+    assert "out=$(" in line and "|| {" in line and 'exit "$s"' in line

@@ -28,7 +28,11 @@ def test_lab_totals_and_coverage(lab: Results) -> None:
         "error": 0,
     }
     assert r.finding_status == {
-        "pass": 85, "fail": 12, "error": 0, "not_applicable": 4, "waived": 0
+        "pass": 85,
+        "fail": 12,
+        "error": 0,
+        "not_applicable": 4,
+        "waived": 0,
     }
     assert t.compliance_rate == pytest.approx(2 / 14)
 
