@@ -20,7 +20,7 @@ from netguard.checks.base import say
 from netguard.collect import Collection, Collector
 from netguard.collect.local import collect_local
 from netguard.collect.parse_linux import parse_linux
-from netguard.engine import evaluate
+from netguard.engine.evaluate import evaluate
 from netguard.errors import CollectionError, ExitStatus, InputError
 from netguard.i18n import catalog
 from netguard.model import (

@@ -8,7 +8,7 @@ import pytest
 
 from netguard.checks import ALL_CHECKS, CATALOG
 from netguard.collect.parse_linux import parse_linux
-from netguard.engine import evaluate
+from netguard.engine.evaluate import evaluate
 from netguard.model import Finding, FindingStatus, Host, Segment, Zone
 from netguard.policy import AvProduct, CheckConfig, Policy
 from tests.unit.recordings import HOSTS, NOW, recorded

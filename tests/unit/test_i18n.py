@@ -25,7 +25,7 @@ from netguard.checks import ALL_CHECKS, CATALOG
 from netguard.collect import Collection
 from netguard.collect.facts import Account, ClamDatabase, Facts, Interface
 from netguard.collect.parse_linux import parse_linux
-from netguard.engine import evaluate
+from netguard.engine.evaluate import evaluate
 from netguard.i18n import LANGS, PART, Catalog, catalog, default_lang
 from netguard.model import Finding, FindingStatus, Host, HostStatus, Segment, Zone
 from netguard.policy import AvProduct, Policy
@@ -37,7 +37,7 @@ I18N = ROOT / "netguard" / "i18n"
 #: Files whose say("…") / part("…") calls are message ids.
 SOURCES = [
     *sorted((ROOT / "netguard" / "checks").glob("*.py")),
-    ROOT / "netguard" / "engine.py",
+    *sorted((ROOT / "netguard" / "engine").glob("*.py")),
     ROOT / "netguard" / "audit.py",
 ]
 CJK = re.compile(r"[\u4e00-\u9fff]")
