@@ -27,10 +27,10 @@ from typing import TypeVar
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from netguard.audit import AuditOptions, run_audit, run_document  # noqa: E402
 from netguard.checks import CATALOG  # noqa: E402
 from netguard.collect import Collection  # noqa: E402
 from netguard.collect.local import collect_local  # noqa: E402
+from netguard.engine import AuditJob, AuditOptions, run_audit  # noqa: E402
 from netguard.evidence import keys  # noqa: E402
 from netguard.evidence.bundle import BundleWriter, manifest_run  # noqa: E402
 from netguard.evidence.reader import open_bundle  # noqa: E402
@@ -39,7 +39,7 @@ from netguard.inventory import load_inventory, local_inventory  # noqa: E402
 from netguard.inventory.dump import dump_inventory  # noqa: E402
 from netguard.model import Host, Inventory, Segment, Zone  # noqa: E402
 from netguard.policy import default_policy_path, load_policy  # noqa: E402
-from netguard.render.json_doc import dumps  # noqa: E402
+from netguard.results import dumps, run_document  # noqa: E402
 
 T = TypeVar("T")
 
@@ -94,8 +94,9 @@ def main() -> None:
         source = Recorded(sample.stdout, sample.collected_at)
         run = timed(
             f"audit + write ({args.hosts} hosts)",
-            lambda: run_audit(inventory, policy, options, collector=source,
-                              sink=writer.collect_sink),
+            lambda: run_audit(
+                AuditJob(inventory, policy, options, collector=source, sink=writer.collect_sink)
+            ),
         )  # fmt: skip
         doc = run_document(run)
         timed("results + inputs", lambda: writer.add_run(run, dumps(doc)))
@@ -108,7 +109,9 @@ def main() -> None:
         replay_inventory = load_inventory(bundle.inventory)
         timed(
             "replay (parse + checks)",
-            lambda: run_audit(replay_inventory, policy, options, collector=bundle.collector()),
+            lambda: run_audit(
+                AuditJob(replay_inventory, policy, options, collector=bundle.collector())
+            ),
         )
         rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(f"{'peak RSS':<34} {rss:8.0f} MiB")

@@ -32,7 +32,6 @@ from pathlib import Path
 from typing import Any
 
 from netguard import __version__
-from netguard.audit import Run, run_block
 from netguard.collect import Collection
 from netguard.errors import InputError
 from netguard.evidence import sshsig
@@ -40,6 +39,7 @@ from netguard.evidence.keys import SigningKey
 from netguard.inventory.dump import dump_inventory
 from netguard.model import Host, Inventory
 from netguard.policy import Policy
+from netguard.results import Run, run_block
 from netguard.waivers import Waivers
 
 SCHEMA = "netguard.bundle/1"

@@ -20,6 +20,7 @@ from netguard.errors import ExitStatus, InputError
 from netguard.evidence import sshsig
 from netguard.evidence.bundle import MANIFEST, NAMESPACE, SCHEMA, SIGNATURE
 from netguard.evidence.keys import PublicKey, load_public_key
+from netguard.render.text import clean
 
 #: manifest.json is read whole; a bigger one is not ours (12,000 hosts make about 3 MiB).
 MANIFEST_CAP = 64 * 1024 * 1024
@@ -239,3 +240,41 @@ def _file_problem(path: Path, entry: dict[str, Any]) -> str:
             f"(recorded {entry['sha256']}, size {entry['size']})"
         )
     return ""
+
+
+def verification_text(v: Verification) -> str:
+    """What `netguard verify` prints: the signature, every problem by file, and the verdict."""
+    run = v.manifest.get("run") if isinstance(v.manifest.get("run"), dict) else {}
+    lines = [f"bundle: {clean(str(v.root))}"]
+    if run:
+        lines.append(
+            f"run: {clean(str(run.get('id', '?')))} (started {clean(str(run.get('started', '?')))})"
+        )
+    if v.signature == "valid" and v.signer is not None:
+        who = clean(v.signer_name) or "an unnamed signer"
+        trust = {
+            True: "trusted key",
+            False: "NOT one of the trusted keys",
+            None: "no trusted key given (--key): compare the fingerprint with the record",
+        }
+        lines.append(f"signature: valid, by {who}, {v.signer.fingerprint()} ({trust[v.trusted]})")
+    elif v.signature == "invalid":
+        lines.append(f"signature: INVALID — {clean(v.signature_problem)}")
+    else:
+        lines.append("signature: none (the bundle is unsigned)")
+    lines.append(f"files checked: {v.checked}")
+    for path, why in v.altered:
+        lines.append(f"ALTERED  {clean(path)}: {clean(why)}")
+    for path in v.missing:
+        lines.append(f"MISSING  {clean(path)}")
+    for path in v.added:
+        lines.append(f"ADDED    {clean(path)}")
+    verdict = {
+        ExitStatus.OK: "verified: intact, signed by a trusted key",
+        ExitStatus.FINDINGS: "FAILED: the bundle is not as it was signed",
+        ExitStatus.UNKNOWN: "intact, but who wrote it is not established",
+    }[v.exit_status]
+    if v.exit_status is ExitStatus.FINDINGS and v.intact:
+        verdict = "FAILED: signed by a key that is not trusted"
+    lines.append(verdict)
+    return "\n".join(lines) + "\n"

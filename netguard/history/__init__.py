@@ -1,11 +1,13 @@
 """The audit history: past runs in SQLite (store), and what changed between two runs (diff)."""
 
-from netguard.history.diff import RunDiff, diff_documents, diff_exit_status, render_diff_text
+from netguard.history.diff import RunDiff, diff_documents, diff_exit_status
 from netguard.history.model import RunSummary
+from netguard.history.recorder import RunRecorder
 from netguard.history.store import RunWriter, Store, default_history_path, open_store
 
 __all__ = [
     "RunDiff",
+    "RunRecorder",
     "RunSummary",
     "RunWriter",
     "Store",
@@ -13,5 +15,4 @@ __all__ = [
     "diff_documents",
     "diff_exit_status",
     "open_store",
-    "render_diff_text",
 ]

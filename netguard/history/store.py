@@ -19,16 +19,14 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from netguard import __version__
-from netguard.audit import summarize_statuses
 from netguard.errors import InputError
 from netguard.history import schema
 from netguard.history.model import RunSummary
-from netguard.model import FindingStatus, HostResult, HostStatus
+from netguard.model import FindingStatus, HostResult
+from netguard.results import SCHEMA, parse_results, run_waivers_block, summarize_statuses
 
 if TYPE_CHECKING:
-    from netguard.audit import Run
-
-RESULTS_SCHEMA = "netguard.results/1"
+    from netguard.results import Run
 
 # Host and finding keys that have their own columns; any other key of a host goes to
 # ``hosts.extra``, any other key of a finding into its payload, so nothing is lost.
@@ -46,10 +44,7 @@ _FINDING_ORDER = (
 _RUN_KEYS = ("id", "started", "finished", "inventory", "policy", "complete")
 _DOC_KEYS = ("schema", "netguard_version", "run", "summary", "hosts")
 
-AUDITED = str(HostStatus.AUDITED)
-FAIL = str(FindingStatus.FAIL)
-ERROR = str(FindingStatus.ERROR)
-WAIVED = "waived"  # a finding status introduced with waivers; compared as text, not enumerated
+PASS = str(FindingStatus.PASS)
 
 #: Flush the buffered hosts to the database every this many hosts, or this many seconds.
 BATCH_HOSTS = 200
@@ -231,7 +226,8 @@ class Store:
         ``run.complete: false`` in the document (one exported from an interrupted run) keeps
         the run incomplete; otherwise it is complete.
         """
-        run, hosts = _validated(doc, source)
+        parse_results(doc, source)  # the one validator: refused here, nothing is stored
+        run, hosts = doc["run"], doc["hosts"]
         with self.transaction():
             key = self._insert_run_row(
                 id=run["id"],
@@ -348,28 +344,23 @@ class Store:
         )
 
     def _counts(self, run_key: int) -> tuple[int, int, int, int, int, int]:
-        """hosts, audited, compliant, failing, unknown, waived — audit.summarize's rules:
-        unknown = not audited or any error finding; failing = any fail finding; compliant =
-        neither; waived counts findings, not hosts."""
-        row = self._conn.execute(
-            """
-            SELECT COUNT(*),
-                   TOTAL(h.status = :audited),
-                   TOTAL(h.status = :audited AND NOT EXISTS (SELECT 1 FROM findings f
-                       WHERE f.run = h.run AND f.status <> 'pass'
-                       AND f.status IN (:fail, :error) AND f.pos = h.pos)),
-                   TOTAL(EXISTS (SELECT 1 FROM findings f WHERE f.run = h.run
-                       AND f.status <> 'pass' AND f.status = :fail AND f.pos = h.pos)),
-                   TOTAL(h.status <> :audited OR EXISTS (SELECT 1 FROM findings f
-                       WHERE f.run = h.run AND f.status <> 'pass'
-                       AND f.status = :error AND f.pos = h.pos)),
-                   (SELECT COUNT(*) FROM findings f
-                       WHERE f.run = :run AND f.status <> 'pass' AND f.status = :waived)
-            FROM hosts h WHERE h.run = :run
-            """,
-            {"run": run_key, "audited": AUDITED, "fail": FAIL, "error": ERROR, "waived": WAIVED},
-        ).fetchone()
-        return tuple(int(v or 0) for v in row)  # type: ignore[return-value]
+        """hosts, audited, compliant, failing, unknown, waived (findings, not hosts), by the
+        results document's own counting rules (results.summarize_statuses). Passing findings
+        decide nothing, so only the others are read (an index holds them)."""
+        statuses: dict[int, list[str]] = {}
+        host_status: dict[int, str] = {}
+        for pos, status in self._conn.execute(
+            "SELECT pos, status FROM hosts WHERE run = ? ORDER BY pos", (run_key,)
+        ):
+            host_status[pos] = status
+            statuses[pos] = []
+        for pos, status in self._conn.execute(
+            "SELECT pos, status FROM findings WHERE run = ? AND status <> ?", (run_key, PASS)
+        ):
+            statuses.setdefault(pos, []).append(status)
+        s = summarize_statuses((host_status[pos], statuses[pos]) for pos in host_status)
+        waived = s["finding_status"][FindingStatus.WAIVED]
+        return (s["hosts"], s["audited"], s["compliant"], s["failing"], s["unknown"], waived)
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -382,13 +373,35 @@ class Store:
             ).fetchall()
             return [self._summary(row) for row in rows]
 
-    def trend(self, limit: int) -> list[RunSummary]:
-        """The last ``limit`` complete runs, oldest first (what a trend chart plots)."""
+    def summary(self, run_id: str) -> RunSummary:
+        with self._errors():
+            row = self._conn.execute(
+                f"SELECT {_SUMMARY_COLUMNS} FROM runs WHERE id = ?", (run_id,)
+            ).fetchone()
+            if row is None:
+                raise InputError(f"no run {run_id!r} in the history", file=self.path)
+            return self._summary(row)
+
+    def previous_complete(self, before: datetime) -> RunSummary | None:
+        """The newest complete run that started before ``before`` (what a diff compares with,
+        and what decides which critical findings are new): interrupted runs are skipped,
+        however many of them there are."""
+        with self._errors():
+            row = self._conn.execute(
+                f"SELECT {_SUMMARY_COLUMNS} FROM runs WHERE complete = 1 AND started_us < ?"
+                " ORDER BY started_us DESC, key DESC LIMIT 1",
+                (_epoch_us(before.isoformat()),),
+            ).fetchone()
+            return self._summary(row) if row is not None else None
+
+    def trend(self, until: datetime, limit: int) -> list[RunSummary]:
+        """The last ``limit`` complete runs that started no later than ``until``, oldest first
+        (what a trend chart plots, ending with the run reported)."""
         with self._errors():
             rows = self._conn.execute(
-                f"SELECT {_SUMMARY_COLUMNS} FROM runs WHERE complete = 1"
+                f"SELECT {_SUMMARY_COLUMNS} FROM runs WHERE complete = 1 AND started_us <= ?"
                 " ORDER BY started_us DESC, key DESC LIMIT ?",
-                (limit,),
+                (_epoch_us(until.isoformat()), limit),
             ).fetchall()
             return [self._summary(row) for row in reversed(rows)]
 
@@ -489,7 +502,7 @@ class Store:
             "complete": bool(run[4]),
         }
         return {
-            "schema": RESULTS_SCHEMA,
+            "schema": SCHEMA,
             "netguard_version": run[10],
             "run": run_doc,
             "summary": summarize_hosts(hosts),
@@ -627,14 +640,10 @@ class RunWriter:
 
 
 def _run_doc_extra(run: Run) -> dict[str, Any] | None:
-    """The top-level keys audit.run_document adds besides hosts and summary: the ``waivers``
-    block when the run used a waivers file (computed the same way, from the same results)."""
-    waivers = getattr(run, "waivers", None)
-    if waivers is None:
-        return None
-    from netguard.waivers import waivers_block  # only runs with waivers need it
-
-    return {"waivers": waivers_block(run.results, waivers, run.today)}
+    """The top-level keys run_document adds besides hosts and summary: the ``waivers`` block
+    when the run used a waivers file (computed by the same function, from the same results)."""
+    block = run_waivers_block(run)
+    return {"waivers": block} if block is not None else None
 
 
 def _json(value: Any) -> str:
@@ -664,62 +673,11 @@ def _finding_dict(
 
 
 def summarize_hosts(hosts: list[dict[str, Any]]) -> dict[str, Any]:
-    """audit.summarize over host dicts (a document's ``hosts``): the same function, fed dicts."""
+    """The summary of a document's ``hosts``, by results.summarize_statuses."""
     return summarize_statuses(
         (str(h.get("status")), [str(f.get("status")) for f in h.get("findings") or ()])
         for h in hosts
     )
-
-
-def _validated(doc: Any, source: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """Just enough validation to store a document faithfully; statuses are not enumerated, so
-    a newer document (e.g. with waivers) imports as it is."""
-
-    def bad(where: str, message: str) -> InputError:
-        return InputError(message, file=source, field=where)
-
-    if not isinstance(doc, dict) or doc.get("schema") != RESULTS_SCHEMA:
-        schema_id = doc.get("schema") if isinstance(doc, dict) else None
-        raise bad("schema", f"not a netguard results document (schema {schema_id!r})")
-    run = doc.get("run")
-    if not isinstance(run, dict):
-        raise bad("run", "must be a mapping")
-    if not isinstance(run.get("id"), str) or not run["id"]:
-        raise bad("run.id", "must be text")
-    for key in ("started", "finished"):
-        value = run.get(key)
-        if key == "finished" and value is None:
-            continue
-        if not isinstance(value, str):
-            raise bad(f"run.{key}", "must be an ISO 8601 time")
-        try:
-            _parse_time(value)
-        except ValueError:
-            raise bad(f"run.{key}", f"not an ISO 8601 time: {value!r}") from None
-    hosts = doc.get("hosts")
-    if not isinstance(hosts, list):
-        raise bad("hosts", "must be a list")
-    names: set[str] = set()
-    for i, h in enumerate(hosts):
-        if not isinstance(h, dict):
-            raise bad(f"hosts[{i}]", "must be a mapping")
-        for key in ("name", "status"):
-            if not isinstance(h.get(key), str):
-                raise bad(f"hosts[{i}].{key}", "must be text")
-        if h["name"] in names:
-            raise bad(f"hosts[{i}].name", f"duplicate host {h['name']!r}")
-        names.add(h["name"])
-        findings = h.get("findings", [])
-        if not isinstance(findings, list):
-            raise bad(f"hosts[{i}].findings", "must be a list")
-        for j, f in enumerate(findings):
-            where = f"hosts[{i}].findings[{j}]"
-            if not isinstance(f, dict):
-                raise bad(where, "must be a mapping")
-            for key in ("check", "status"):
-                if not isinstance(f.get(key), str):
-                    raise bad(f"{where}.{key}", "must be text")
-    return run, hosts
 
 
 def _parse_time(text: str) -> datetime:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -56,6 +57,48 @@ class FindingStatus(StrEnum):
     #: a failing finding an approved, unexpired waiver covers (netguard/waivers): still shown,
     #: never counted as failing; only FAIL can become WAIVED
     WAIVED = "waived"
+
+
+class Verdict(StrEnum):
+    """What a host (or a whole run) comes to; members worst first."""
+
+    FAILING = "failing"
+    UNKNOWN = "unknown"
+    COMPLIANT = "compliant"
+
+
+# The verdict rule, once: failing beats unknown beats compliant. Statuses arrive as enum members
+# (a run in memory) or as their text (a results document); StrEnum compares equal to both.
+
+
+def is_failing(finding_statuses: Collection[str]) -> bool:
+    """A check failed. A WAIVED finding is an approved exception, not a failure."""
+    return FindingStatus.FAIL in finding_statuses
+
+
+def is_undecided(host_status: str, finding_statuses: Collection[str]) -> bool:
+    """Could not be decided: a host that was not audited, or a check that errored (an ERROR
+    finding is never waived, so an undecided check stays undecided)."""
+    return host_status != HostStatus.AUDITED or FindingStatus.ERROR in finding_statuses
+
+
+def host_verdict(host_status: str, finding_statuses: Collection[str]) -> Verdict:
+    if is_failing(finding_statuses):
+        return Verdict.FAILING
+    if is_undecided(host_status, finding_statuses):
+        return Verdict.UNKNOWN
+    return Verdict.COMPLIANT
+
+
+def overall_verdict(verdicts: Iterable[str]) -> Verdict:
+    """A run's verdict from its hosts': the worst of them; a run without hosts is unknown —
+    nothing checked is not compliant."""
+    seen = set(verdicts)
+    if Verdict.FAILING in seen:
+        return Verdict.FAILING
+    if Verdict.UNKNOWN in seen or not seen:
+        return Verdict.UNKNOWN
+    return Verdict.COMPLIANT
 
 
 @dataclass(frozen=True)
@@ -162,15 +205,12 @@ class HostResult:
     duration: float = 0.0
 
     @property
-    def failed(self) -> bool:
-        return any(f.status is FindingStatus.FAIL for f in self.findings)
+    def finding_statuses(self) -> list[FindingStatus]:
+        return [f.status for f in self.findings]
 
     @property
-    def unknown(self) -> bool:
-        """Could not be decided: a host we did not audit, or a check that errored."""
-        if self.status is not HostStatus.AUDITED:
-            return True
-        return any(f.status is FindingStatus.ERROR for f in self.findings)
+    def verdict(self) -> Verdict:
+        return host_verdict(self.status, self.finding_statuses)
 
     def to_dict(self) -> dict[str, Any]:
         h = self.host

@@ -8,20 +8,11 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from netguard.audit import Run, summarize
-from netguard.model import FindingStatus, HostResult, HostStatus
+from netguard.model import FindingStatus, HostStatus, Verdict
 from netguard.render.text import clean
-from netguard.waivers import waivers_block
+from netguard.results import Run, run_waivers_block, summarize
 
-_STATUS_STYLE = {"compliant": "green", "failing": "bold red", "unknown": "yellow"}
-
-
-def host_verdict(result: HostResult) -> str:
-    if result.failed:
-        return "failing"
-    if result.unknown:
-        return "unknown"
-    return "compliant"
+_STATUS_STYLE = {Verdict.COMPLIANT: "green", Verdict.FAILING: "bold red", Verdict.UNKNOWN: "yellow"}
 
 
 def print_summary(run: Run, console: Console) -> None:
@@ -29,7 +20,7 @@ def print_summary(run: Run, console: Console) -> None:
     for col in ("host", "address", "segment", "status", "verdict", "failing / unknown checks"):
         table.add_column(col, overflow="fold")
     for r in run.results:
-        verdict = host_verdict(r)
+        verdict = r.verdict
         issues = [f.check for f in r.findings if f.status is FindingStatus.FAIL]
         issues += [f"{f.check}?" for f in r.findings if f.status is FindingStatus.ERROR]
         issues += [f"{f.check} (waived)" for f in r.findings if f.status is FindingStatus.WAIVED]
@@ -55,9 +46,9 @@ def print_summary(run: Run, console: Console) -> None:
 
 def _print_waivers(run: Run, s: dict[str, Any], console: Console) -> None:
     """Waived counts, and the waivers someone must renew or withdraw (the report lists them)."""
-    if run.waivers is None:
+    w = run_waivers_block(run)
+    if w is None:
         return
-    w = waivers_block(run.results, run.waivers, run.today)
     c = w["counts"]
     console.print(
         f"waived {s['finding_status']['waived']} failing findings on {s['waived_hosts']} hosts "

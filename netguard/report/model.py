@@ -27,13 +27,21 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from netguard.model import FindingStatus, HostStatus, Severity, Zone
+from netguard.model import (
+    FindingStatus,
+    HostStatus,
+    Severity,
+    Verdict,
+    Zone,
+    host_verdict,
+    overall_verdict,
+)
 from netguard.results import FindingRecord, HostRecord, Results, WaiverRecord
 
 if TYPE_CHECKING:
     from netguard.history.model import RunSummary
 
-VERDICTS = ("failing", "unknown", "compliant")  # worst first
+VERDICTS = tuple(Verdict)  # worst first
 #: Categories in the order officials read them; others (e.g. transport) follow alphabetically.
 CATEGORY_ORDER = ("antivirus", "password", "isolation")
 #: Up to this many hosts, the detail section covers every host; above it, only the hosts that
@@ -63,11 +71,11 @@ class Tally:
     fail_findings: int = 0
     error_findings: int = 0
 
-    def add_host(self, verdict: str) -> None:
+    def add_host(self, verdict: Verdict) -> None:
         self.hosts += 1
-        if verdict == "failing":
+        if verdict is Verdict.FAILING:
             self.failing += 1
-        elif verdict == "unknown":
+        elif verdict is Verdict.UNKNOWN:
             self.unknown += 1
         else:
             self.compliant += 1
@@ -113,7 +121,7 @@ class HostView:
 
     host: HostRecord
     index: int  # position in the inventory: a stable anchor for links within the report
-    verdict: str
+    verdict: Verdict
     failing: list[FindingRecord]
     undecided: list[FindingRecord]
     worst: str  # highest severity among failing findings, "" when none
@@ -193,7 +201,7 @@ class Trend:
 @dataclass(slots=True)
 class Report:
     results: Results
-    verdict: str  # failing | unknown | compliant
+    verdict: Verdict
     totals: Tally
     coverage: Coverage
     finding_status: dict[str, int]  # every FindingStatus, in enum order
@@ -365,16 +373,10 @@ def _host_view(host: HostRecord, index: int) -> HostView:
             waived.append(f)
         elif f.status == _PASS:
             passed += 1
-    if failing:
-        verdict = "failing"
-    elif not host.audited or undecided:
-        verdict = "unknown"
-    else:
-        verdict = "compliant"
     return HostView(
         host=host,
         index=index,
-        verdict=verdict,
+        verdict=host.verdict,
         failing=failing,
         undecided=undecided,
         worst=_SEVERITIES[worst] if worst >= 0 else "",
@@ -428,14 +430,9 @@ class _CategoryTally:
         else:
             self.not_audited += 1
         for category, (fails, errors, passes) in per.items():
-            if fails:
-                verdict = "failing"
-            elif errors or not host.audited:
-                verdict = "unknown"
-            elif passes:
-                verdict = "compliant"
-            else:
+            if not (fails or errors or passes or not host.audited):
                 continue  # not applicable to this host
+            verdict = host_verdict(host.status, [_FAIL] * fails + [_ERROR] * errors)
             g = _group(self.groups_by_key, category)
             g.tally.add_host(verdict)
             g.tally.fail_findings += fails
@@ -455,12 +452,10 @@ class _CategoryTally:
         )
 
 
-def _overall(totals: Tally) -> str:
-    if totals.failing:
-        return "failing"
-    if totals.unknown or not totals.hosts:
-        return "unknown"
-    return "compliant"
+def _overall(totals: Tally) -> Verdict:
+    """The run's verdict (model.overall_verdict), from the counts of its hosts' verdicts."""
+    seen = [v for v in Verdict if getattr(totals, v)]
+    return overall_verdict(seen)
 
 
 def _zone_order(zones: dict[str, Group]) -> list[Group]:
@@ -484,7 +479,7 @@ def _violation_key(v: Violation) -> tuple[int, bool, str, str, str]:
 def _detail(views: list[HostView]) -> tuple[list[HostView], str]:
     if len(views) <= DETAIL_ALL_MAX:
         return views, "all"
-    attention = [v for v in views if v.verdict != "compliant"]
+    attention = [v for v in views if v.verdict is not Verdict.COMPLIANT]
     if len(attention) <= DETAIL_MAX:
         return attention, "attention"
     # Too many to show: the most severe first (stable, so inventory order within a severity).

@@ -15,9 +15,9 @@ from typing import Any
 
 import pytest
 
-from netguard.audit import AuditOptions, Run, run_audit, run_document
 from netguard.checks import CATALOG
 from netguard.collect import Collection
+from netguard.engine import AuditJob, AuditOptions, run_audit
 from netguard.errors import ExitStatus, InputError
 from netguard.evidence import keys
 from netguard.evidence.bundle import MANIFEST, SIGNATURE, BundleWriter, manifest_run
@@ -27,7 +27,7 @@ from netguard.inventory import load_inventory, local_inventory
 from netguard.inventory.dump import dump_inventory
 from netguard.model import Host, HostStatus
 from netguard.policy import default_policy_path, load_policy
-from netguard.render.json_doc import dumps
+from netguard.results import Run, dumps, run_document
 from netguard.waivers import load_waivers
 from tests.unit.recordings import NOW, recorded
 
@@ -95,8 +95,10 @@ def audited(tmp_path_factory: pytest.TempPathFactory, signer: keys.SigningKey) -
     waivers = load_waivers(base / "waivers.yaml")
     writer = BundleWriter(base / "bundle")
     run = run_audit(
-        inventory, policy, AuditOptions(workers=4), waivers=waivers, today=date(2026, 11, 23),
-        collector=RecordedHosts(), sink=writer.collect_sink,
+        AuditJob(
+            inventory, policy, AuditOptions(workers=4), waivers=waivers, today=date(2026, 11, 23),
+            collector=RecordedHosts(), sink=writer.collect_sink,
+        )
     )  # fmt: skip
     writer.add_run(run, dumps(run_document(run)))
     writer.seal(manifest_run(run), signer, "张三")
@@ -304,9 +306,11 @@ def _replay(root: Path, policy_path: Any = None) -> Run:
     recorded_hosts = {h["name"] for h in b.results["hosts"]}
     assert {h.name for h in inventory.hosts} == recorded_hosts
     return run_audit(
-        inventory, load_policy(policy_path or b.policy, CATALOG), AuditOptions(workers=3),
-        waivers=b.load_waivers(), today=date.fromisoformat(b.run["today"]),
-        collector=b.collector(),
+        AuditJob(
+            inventory, load_policy(policy_path or b.policy, CATALOG), AuditOptions(workers=3),
+            waivers=b.load_waivers(), today=date.fromisoformat(b.run["today"]),
+            collector=b.collector(),
+        )
     )  # fmt: skip
 
 

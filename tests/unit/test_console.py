@@ -7,7 +7,6 @@ import ipaddress
 
 from rich.console import Console
 
-from netguard.audit import Run
 from netguard.model import (
     Finding,
     FindingStatus,
@@ -21,6 +20,7 @@ from netguard.model import (
 )
 from netguard.policy import Policy
 from netguard.render.console import print_summary
+from netguard.results import Run
 
 SEG = Segment("lan", Zone.INTRANET, ipaddress.ip_network("10.20.0.0/24"))
 

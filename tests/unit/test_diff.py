@@ -11,8 +11,9 @@ from typing import Any
 import pytest
 
 from netguard.errors import ExitStatus
-from netguard.history import diff_documents, diff_exit_status, render_diff_text
+from netguard.history import diff_documents, diff_exit_status
 from netguard.history.diff import RunDiff
+from netguard.render.history import diff_text as render_diff_text
 from tests.unit.test_history import derived, lab
 
 B_START = "2026-12-23T01:00:00+00:00"

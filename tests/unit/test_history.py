@@ -19,7 +19,6 @@ from typing import Any
 
 import pytest
 
-from netguard.audit import Run, summarize
 from netguard.errors import InputError
 from netguard.history import RunSummary, default_history_path, open_store
 from netguard.history import schema as history_schema
@@ -36,6 +35,7 @@ from netguard.model import (
     Zone,
 )
 from netguard.policy import Policy
+from netguard.results import Run, summarize
 
 REPO = Path(__file__).resolve().parents[2]
 LAB = REPO / "tests" / "fixtures" / "lab-results.json"
@@ -313,7 +313,12 @@ def test_runs_newest_first_and_trend_oldest_first(db: Path) -> None:
         assert [r.complete for r in runs] == [False, True, True, True]
         assert runs[0].hosts == 1 and runs[0].finished is None
         assert [r.id for r in store.runs(limit=2)] == [partial, ids[2]]
-        assert [r.id for r in store.trend(2)] == ids[1:]
+        latest = store.summary(ids[2])
+        assert [r.id for r in store.trend(latest.started, 2)] == ids[1:]
+        assert [r.id for r in store.trend(store.summary(ids[1]).started, 5)] == ids[:2]
+        # interrupted runs are skipped however many there are: the one before is ids[1]
+        assert store.previous_complete(latest.started).id == ids[1]  # type: ignore[union-attr]
+        assert store.previous_complete(store.summary(ids[0]).started) is None
         assert store.document(partial)["run"]["complete"] is False
 
 

@@ -20,8 +20,8 @@ from typing import Any
 import pytest
 import yaml
 
-from netguard.audit import hostkey_finding
 from netguard.checks import ALL_CHECKS, CATALOG
+from netguard.checks.hostkey import hostkey_finding
 from netguard.collect import Collection
 from netguard.collect.facts import Account, ClamDatabase, Facts, Interface
 from netguard.collect.parse_linux import parse_linux
@@ -38,7 +38,6 @@ I18N = ROOT / "netguard" / "i18n"
 SOURCES = [
     *sorted((ROOT / "netguard" / "checks").glob("*.py")),
     *sorted((ROOT / "netguard" / "engine").glob("*.py")),
-    ROOT / "netguard" / "audit.py",
 ]
 CJK = re.compile(r"[\u4e00-\u9fff]")
 ENGLISH_WORD = re.compile(r"\b(?:the|and|or|not|is|are|of|to|in|on|with|no|from)\b", re.I)
@@ -245,7 +244,7 @@ def _hostkey_findings() -> list[Finding]:
         "server offers none of the known host key types ['ssh-rsa']",
         evidence={"known_keys": {"ssh-rsa": "SHA256:xyz"}},
     )
-    return [hostkey_finding(h, changed), hostkey_finding(h, no_type)]
+    return [hostkey_finding(h, changed.evidence), hostkey_finding(h, no_type.evidence)]
 
 
 def _all_findings() -> list[tuple[str, Finding]]:

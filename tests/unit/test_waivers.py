@@ -20,10 +20,9 @@ from typing import Any
 import pytest
 from rich.console import Console
 
-from netguard import audit
-from netguard.audit import AuditOptions, Run, exit_status_of, run_audit, run_document, summarize
 from netguard.checklist import build_incidents
 from netguard.checklist.build import match_host
+from netguard.engine import AuditJob, AuditOptions, run_audit, runner
 from netguard.errors import ExitStatus, InputError
 from netguard.model import (
     Finding,
@@ -34,6 +33,7 @@ from netguard.model import (
     Inventory,
     Segment,
     Severity,
+    Verdict,
     Zone,
 )
 from netguard.playbooks import load_contacts, load_playbooks
@@ -41,7 +41,7 @@ from netguard.playbooks.model import Trigger
 from netguard.policy import Policy
 from netguard.render.console import print_summary
 from netguard.report import build_report, render_report
-from netguard.results import Results, parse_results
+from netguard.results import Results, Run, exit_status_of, parse_results, run_document, summarize
 from netguard.waivers import (
     Waiver,
     Waivers,
@@ -366,7 +366,7 @@ def test_a_failing_finding_is_waived_and_keeps_what_it_said() -> None:
         "line": 3,
     }
     assert f.to_dict()["status"] == "waived" and f.to_dict()["waiver"] == f.waiver
-    assert not out.failed and not out.unknown
+    assert out.verdict is Verdict.COMPLIANT
     assert "waiver" not in fail.to_dict()  # documents without waivers are unchanged
 
 
@@ -378,7 +378,9 @@ def test_only_failures_are_waived_and_errors_stay_undecided() -> None:
     )
     out = apply_waivers(_result("fin-pc-07", *findings), _waivers(waiver()), TODAY)
     assert out.findings == findings
-    assert out.unknown  # fail closed: a waiver cannot vouch for a check that could not look
+    assert (
+        out.verdict is Verdict.UNKNOWN
+    )  # fail closed: a waiver cannot vouch for a check that could not look
 
 
 @pytest.mark.parametrize(
@@ -394,7 +396,7 @@ def test_only_a_waiver_in_force_applies(day: date, status: FindingStatus) -> Non
     fail = _finding("antivirus.signatures", FindingStatus.FAIL)
     out = apply_waivers(_result("fin-pc-07", fail), _waivers(waiver()), day)
     assert out.findings[0].status is status
-    assert out.failed is (status is FindingStatus.FAIL)
+    assert (out.verdict is Verdict.FAILING) is (status is FindingStatus.FAIL)
 
 
 def test_other_hosts_and_checks_are_untouched_and_the_first_waiver_wins() -> None:
@@ -406,7 +408,7 @@ def test_other_hosts_and_checks_are_untouched_and_the_first_waiver_wins() -> Non
     out = apply_waivers(_result("fin-pc-07", *fails), ws, TODAY)
     assert [f.status for f in out.findings] == [FindingStatus.WAIVED, FindingStatus.FAIL]
     assert out.findings[0].waiver and out.findings[0].waiver["id"] == "first"
-    assert out.failed
+    assert out.verdict is Verdict.FAILING
     other = _result("hr-pc-01", *fails, n=8)
     assert apply_waivers(other, ws, TODAY) is other
     assert apply_waivers(other, None, TODAY) is other
@@ -502,21 +504,23 @@ def test_documents_without_waivers_have_no_block() -> None:
 
 def test_run_audit_applies_waivers_on_the_given_day(monkeypatch: pytest.MonkeyPatch) -> None:
     by_name = {r.host.name: r for r in _fleet()}
-    monkeypatch.setattr(audit, "_audit_host", lambda host, *_: by_name[host.name])
+    monkeypatch.setattr(runner, "_audit_host", lambda host, *_: by_name[host.name])
     inv = Inventory("inv.yaml", "", {"lan": SEG}, tuple(r.host for r in _fleet()))
     policy = Policy("baseline", "p.yaml", "", "", (), ())
     started: list[Run] = []
     run = run_audit(
-        inv, policy, AuditOptions(workers=2), on_start=started.append,
-        waivers=_fleet_waivers(), today=TODAY,
-    )  # fmt: skip
+        AuditJob(inv, policy, AuditOptions(workers=2), waivers=_fleet_waivers(), today=TODAY),
+        on_start=started.append,
+    )
     assert started == [run] and run.today == TODAY
     statuses = [[str(f.status) for f in r.findings] for r in run.results]
     assert statuses == [["waived", "pass"], ["waived", "error"], ["fail"], ["pass"]]
     assert run_document(run)["waivers"]["counts"]["waived_findings"] == 2
     # the day after the waiver ends, the same hosts fail again
-    late = run_audit(inv, policy, AuditOptions(), waivers=_fleet_waivers(), today=date(2026, 6, 1))
-    assert [r.failed for r in late.results] == [True, True, True, False]
+    late = run_audit(
+        AuditJob(inv, policy, AuditOptions(), waivers=_fleet_waivers(), today=date(2026, 6, 1))
+    )
+    assert [r.verdict for r in late.results] == ["failing", "failing", "failing", "compliant"]
 
 
 # --- reading the document back ---------------------------------------------------------------

@@ -8,143 +8,33 @@ it that came from an audited host stays untrusted text; renderers escape it.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from netguard.errors import InputError
 from netguard.model import FindingStatus, HostStatus, Severity, Zone
+from netguard.results.records import (
+    FindingRecord,
+    HostRecord,
+    Results,
+    WaiverRecord,
+    WaiversBlock,
+)
+from netguard.results.summary import SCHEMA
 
-SCHEMA = "netguard.results/1"
 _HOST_STATUSES = {str(s) for s in HostStatus}
 _FINDING_STATUSES = {str(s) for s in FindingStatus}
 _SEVERITIES = {str(s) for s in Severity}
 _ZONES = {str(z) for z in Zone}
 
 
-@dataclass(slots=True)
-class WaiverRecord:
-    """A waiver as a results document names it: on a WAIVED finding, or in the ``waivers`` block
-    (where ``matched``/``findings`` say which failing findings of the run it covered)."""
-
-    reason: str
-    approver: str
-    approved: str  # ISO date, as written (a report shows it, never computes with it)
-    expires: str
-    host: str = ""
-    check: str = ""
-    id: str = ""
-    ticket: str = ""
-    file: str = ""
-    line: int = 0
-    matched: int = 0
-    findings: list[tuple[str, str]] = field(default_factory=list)  # (host, check)
-
-    @property
-    def source(self) -> str:
-        return f"{self.file}:{self.line}" if self.file else ""
-
-    @property
-    def label(self) -> str:
-        """How a reader tells waivers apart: the id, else where it is written."""
-        return self.id or self.source
-
-
-@dataclass(slots=True)
-class WaiversBlock:
-    """The document's ``waivers`` block: absent (None on Results) when no waivers file was used."""
-
-    path: str
-    sha256: str
-    today: str
-    counts: dict[str, int]
-    expired: list[WaiverRecord]  # expired, and would have covered a failing finding of the run
-    expired_unused: list[WaiverRecord]  # expired, covering nothing in this run
-    not_yet_valid: list[WaiverRecord]
-    unused: list[WaiverRecord]  # in force, covering nothing in this run
-
-
-@dataclass(slots=True)
-class FindingRecord:
-    check: str
-    category: str
-    status: str  # a FindingStatus value
-    severity: str  # a Severity value
-    title: str
-    message: str
-    remediation: str = ""
-    evidence: dict[str, Any] = field(default_factory=dict)
-    reason: str = ""  # message id in the catalogs ("reasons.<id>"); "" in older results
-    args: dict[str, Any] = field(default_factory=dict)
-    waiver: WaiverRecord | None = None  # WAIVED findings: the approved exception
-
-    @property
-    def severity_rank(self) -> int:
-        return Severity(self.severity).rank
-
-
-@dataclass(slots=True)
-class HostRecord:
-    name: str
-    address: str
-    segment: str
-    zone: str
-    os: str
-    department: str
-    owner: str
-    location: str
-    status: str  # a HostStatus value
-    detail: str
-    duration_s: float
-    findings: list[FindingRecord]
-
-    @property
-    def audited(self) -> bool:
-        return self.status == HostStatus.AUDITED
-
-    @property
-    def failing(self) -> list[FindingRecord]:
-        return [f for f in self.findings if f.status == FindingStatus.FAIL]
-
-    @property
-    def undecided(self) -> list[FindingRecord]:
-        return [f for f in self.findings if f.status == FindingStatus.ERROR]
-
-    @property
-    def waived(self) -> list[FindingRecord]:
-        """Failing findings an approved exception covers: shown, never counted as violations."""
-        return [f for f in self.findings if f.status == FindingStatus.WAIVED]
-
-    @property
-    def verdict(self) -> str:
-        """failing | unknown | compliant — the same rule as the audit's exit status."""
-        if self.failing:
-            return "failing"
-        if not self.audited or self.undecided:
-            return "unknown"
-        return "compliant"
-
-
-@dataclass(slots=True)
-class Results:
-    path: str
-    run_id: str
-    started: datetime
-    finished: datetime | None
-    inventory: dict[str, Any]
-    policy: dict[str, Any]
-    netguard_version: str
-    hosts: list[HostRecord]
-    waivers: WaiversBlock | None = None  # documents of runs without a waivers file have none
-
-    @property
-    def detected(self) -> datetime:
-        """When the findings were known: the end of the run (its start if it never ended)."""
-        return self.finished or self.started
-
-
 def load_results(path: str | Path) -> Results:
+    return parse_results(read_document(path), str(path))
+
+
+def read_document(path: str | Path) -> Any:
+    """A results file's JSON, not yet validated (parse_results does that)."""
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8-sig")
@@ -153,10 +43,9 @@ def load_results(path: str | Path) -> Results:
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(f"cannot read results: {exc}", file=path) from None
     try:
-        doc = json.loads(text)
+        return json.loads(text)
     except json.JSONDecodeError as exc:
         raise InputError(f"not JSON: {exc.msg}", file=path, line=exc.lineno) from None
-    return parse_results(doc, str(path))
 
 
 def parse_results(doc: Any, source: str = "<results>") -> Results:
@@ -181,7 +70,7 @@ def parse_results(doc: Any, source: str = "<results>") -> Results:
         inventory=r.mapping(run.get("inventory", {}), "run.inventory"),
         policy=r.mapping(run.get("policy", {}), "run.policy"),
         netguard_version=str(top.get("netguard_version", "")),
-        hosts=[r.host(h, f"hosts[{i}]") for i, h in enumerate(hosts_raw)],
+        hosts=r.hosts(hosts_raw),
         waivers=r.waivers(top["waivers"], "waivers") if top.get("waivers") is not None else None,
     )
 
@@ -227,6 +116,15 @@ class _Reader:
         except ValueError:
             raise self.fail(f"{where}.{key}", f"not an ISO 8601 time: {value!r}") from None
         return t if t.tzinfo else t.replace(tzinfo=UTC)
+
+    def hosts(self, values: list[Any]) -> list[HostRecord]:
+        hosts = [self.host(h, f"hosts[{i}]") for i, h in enumerate(values)]
+        seen: set[str] = set()
+        for i, h in enumerate(hosts):
+            if h.name in seen:  # history rows and report anchors are keyed by name
+                raise self.fail(f"hosts[{i}].name", f"duplicate host {h.name!r}")
+            seen.add(h.name)
+        return hosts
 
     def host(self, value: Any, where: str) -> HostRecord:
         h = self.mapping(value, where)

@@ -1,226 +1,29 @@
-"""The inspection record (检查记录表): what an inspector checked, how the machines were chosen,
-what was found, and the digests that tie the paper to the evidence bundle — printed and signed
-on the spot.
-
-Built from the parsed results document (never from hosts directly), plus what only the command
-knows: who inspects whom, how the sample was drawn, the digests of the bundle's files, and the key
-that signed it. ``build_record`` gathers that in no language; ``record_view`` turns it into plain
-strings in one language (host and inventory text cleaned of control characters, capped); the
-template escapes it. Nothing from a host or the inventory is ever marked safe.
-"""
+"""The inspection record in one language, as plain strings (cleaned, never marked safe)."""
 
 from __future__ import annotations
 
 import shlex
 import string
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime, tzinfo
-from pathlib import Path
 from typing import Any
 
 from netguard import __version__
-from netguard.errors import InputError
-from netguard.i18n import LANGS, Catalog, catalog
-from netguard.model import FindingStatus, HostStatus
-from netguard.render.files import write_atomic
-from netguard.render.html import environment
+from netguard.i18n import Catalog, catalog
+from netguard.model import FindingStatus
 from netguard.render.text import clean
-from netguard.results import FindingRecord, Results
-
-KINDS = ("spot-check", "inspect")
-FORMATS = ("html", "pdf")
-STRATA_BY = ("department", "segment", "zone")
-VERDICTS = ("compliant", "failing", "unknown")
-DIGEST_PREFIX = 16  # hex characters of a raw-output digest in the host table; evidence has all
-CELL_CAP = 200  # characters of host text per cell (names, owners, rooms)
-DETAIL_CAP = 500  # a finding's message, a host's "why not audited"
-PATH_CAP = 400  # a file path in the evidence section
-
-_FAIL = str(FindingStatus.FAIL)
-_ERROR = str(FindingStatus.ERROR)
-_WAIVED = str(FindingStatus.WAIVED)
-
-
-@dataclass(frozen=True)
-class StratumRow:
-    """One stratum of the sampling frame: how many machines it has and how many were drawn."""
-
-    name: str  # a department, segment or zone id, as the inventory has it ("" if not recorded)
-    population: int
-    drawn: int
-
-
-@dataclass(frozen=True)
-class SamplingMethod:
-    """How a spot check's machines were chosen, as plainly as a reviewer needs to redo it."""
-
-    population: int  # machines in the inventory the sample was drawn from
-    requested: str  # as the inspector asked: "10" or "10%"
-    by: str | None  # department | segment | zone | None (no stratification)
-    seed: str
-    algorithm: str  # e.g. "netguard.sample/1 (HMAC-SHA256 ranks, largest remainder)"
-    min_per_stratum: int
-    strata: tuple[StratumRow, ...]
-    grown: bool  # the per-stratum minimums added up to more than the requested size
-
-    @property
-    def drawn(self) -> int:
-        return sum(s.drawn for s in self.strata)
-
-
-@dataclass(frozen=True)
-class Signer:
-    """The key that signed the evidence bundle."""
-
-    name: str
-    fingerprint: str  # "SHA256:…" as ssh-keygen -lf prints it
-    public_key: str = ""  # the public key line, when the record should carry it
-
-
-@dataclass(frozen=True)
-class FileDigest:
-    path: str  # inside the bundle
-    sha256: str
-
-
-@dataclass(frozen=True)
-class RecordHost:
-    """One inspected machine: its inventory facts, verdict, problems and raw-output digest."""
-
-    name: str
-    address: str
-    segment: str
-    zone: str
-    department: str
-    owner: str
-    location: str
-    status: str  # a HostStatus value
-    detail: str  # why it was not audited (transport's one line)
-    verdict: str  # failing | unknown | compliant
-    problems: tuple[FindingRecord, ...]  # failing (worst first), undecided, waived
-    raw_sha256: str  # sha256 of its raw collected output; "" when none was collected
-
-    @property
-    def audited(self) -> bool:
-        return self.status == HostStatus.AUDITED
-
-
-@dataclass(frozen=True)
-class InspectionRecord:
-    """Everything the record shows, in no language."""
-
-    kind: str  # spot-check | inspect
-    inspector: str
-    organization: str
-    inspected_unit: str
-    method: SamplingMethod | None  # None for inspect
-    run_id: str
-    started: datetime
-    finished: datetime | None
-    policy_name: str
-    policy_sha256: str
-    inventory_path: str
-    inventory_sha256: str
-    hosts: tuple[RecordHost, ...]
-    files: tuple[FileDigest, ...]
-    host_digests: tuple[tuple[str, str], ...]  # (host, sha256): the results' hosts, then others
-    signer: Signer | None
-    bundle_name: str
-    netguard_version: str  # of the run that produced the results
-
-    @property
-    def signed(self) -> bool:
-        return self.signer is not None
-
-    @property
-    def verdict(self) -> str:
-        """failing if any host fails; unknown if any host is unknown or none was checked."""
-        verdicts = {h.verdict for h in self.hosts}
-        if "failing" in verdicts:
-            return "failing"
-        if "unknown" in verdicts or not self.hosts:
-            return "unknown"
-        return "compliant"
-
-
-def build_record(
-    results: Results,
-    *,
-    kind: str,
-    inspector: str,
-    organization: str,
-    inspected_unit: str,
-    method: SamplingMethod | None,
-    host_digests: Mapping[str, str],
-    file_digests: Sequence[tuple[str, str]],
-    signer: Signer | None,
-    bundle_name: str,
-) -> InspectionRecord:
-    """The record of one spot check or inspection. A spot check needs its sampling method; an
-    inspection (one machine, chosen by the inspector standing in front of it) has none."""
-    if kind not in KINDS:
-        raise ValueError(f"unknown record kind {kind!r} (one of {', '.join(KINDS)})")
-    if (kind == "spot-check") != (method is not None):
-        raise ValueError(f"a {kind} record {'needs' if method is None else 'takes no'} method")
-    if method is not None and method.by is not None and method.by not in STRATA_BY:
-        raise ValueError(f"unknown stratification {method.by!r} (one of {', '.join(STRATA_BY)})")
-    hosts = tuple(
-        RecordHost(
-            name=h.name,
-            address=h.address,
-            segment=h.segment,
-            zone=h.zone,
-            department=h.department,
-            owner=h.owner,
-            location=h.location,
-            status=h.status,
-            detail=h.detail,
-            verdict=h.verdict,
-            problems=(
-                *sorted(h.failing, key=lambda f: -f.severity_rank),
-                *h.undecided,
-                *h.waived,
-            ),
-            raw_sha256=host_digests.get(h.name, ""),
-        )
-        for h in results.hosts
-    )
-    named = {h.name for h in hosts}
-    digests = [(h.name, h.raw_sha256) for h in hosts if h.raw_sha256]
-    digests += sorted((n, d) for n, d in host_digests.items() if n not in named)
-    return InspectionRecord(
-        kind=kind,
-        inspector=inspector,
-        organization=organization,
-        inspected_unit=inspected_unit,
-        method=method,
-        run_id=results.run_id,
-        started=results.started,
-        finished=results.finished,
-        policy_name=str(results.policy.get("name", "")),
-        policy_sha256=str(results.policy.get("sha256", "")),
-        inventory_path=str(results.inventory.get("path", "")),
-        inventory_sha256=str(results.inventory.get("sha256", "")),
-        hosts=hosts,
-        files=tuple(FileDigest(p, d) for p, d in file_digests),
-        host_digests=tuple(digests),
-        signer=signer,
-        bundle_name=bundle_name,
-        netguard_version=results.netguard_version,
-    )
-
+from netguard.results import FindingRecord
+from netguard.spotcheck.record.model import (
+    CELL_CAP,
+    DETAIL_CAP,
+    DIGEST_PREFIX,
+    PATH_CAP,
+    VERDICTS,
+    InspectionRecord,
+    RecordHost,
+    rederive_command,
+)
 
 # --- one language ------------------------------------------------------------------------------
-
-
-def rederive_command(method: SamplingMethod, inventory: str) -> str:
-    """The command that draws the same sample again from the same inventory (shell-quoted)."""
-    argv = ["netguard", "spot-check", inventory, "--sample", method.requested]
-    if method.by:
-        argv += ["--by", method.by, "--min-per-stratum", str(method.min_per_stratum)]
-    argv += ["--seed", method.seed, "--plan"]
-    return shlex.join(argv)
 
 
 def record_view(record: InspectionRecord, lang: str, tz: tzinfo | None = None) -> dict[str, Any]:
@@ -386,7 +189,11 @@ def _severity(t: Catalog, f: FindingRecord) -> str:
 
 
 def _problem(t: Catalog, f: FindingRecord) -> dict[str, str]:
-    key = {_FAIL: "fail", _ERROR: "undecided", _WAIVED: "waived"}.get(f.status, "fail")
+    key = {
+        FindingStatus.FAIL: "fail",
+        FindingStatus.ERROR: "undecided",
+        FindingStatus.WAIVED: "waived",
+    }.get(f.status, "fail")
     return {
         "text": t(f"record.hosts.problem_{key}", title=_title(t, f), severity=_severity(t, f)),
         "class": {"fail": f.severity, "undecided": "unknown", "waived": "muted"}[key],
@@ -514,37 +321,3 @@ def _css_content(template: str) -> str:
 
 def _css_string(text: str) -> str:
     return '"' + "".join(c if c.isalnum() or c == " " else f"\\{ord(c):06x}" for c in text) + '"'
-
-
-# --- HTML and PDF ------------------------------------------------------------------------------
-
-
-def render_record_html(record: InspectionRecord, lang: str, tz: tzinfo | None = None) -> str:
-    """The record as one self-contained, printable HTML page (A4)."""
-    view = record_view(record, lang, tz)
-    template = environment().get_template("record.html.j2")
-    return template.render(v=view, t=catalog(lang), version=view["version"])
-
-
-def write_record(
-    record: InspectionRecord,
-    fmt: str,
-    lang: str,
-    path: str | Path,
-    tz: tzinfo | None = None,
-) -> Path:
-    """Write the record to path as HTML or PDF, whole or not at all. PDF needs Chromium
-    (RenderError when there is none or it fails; no file is written then)."""
-    if fmt not in FORMATS:
-        raise InputError(f"unknown record format {fmt!r} (one of {', '.join(FORMATS)})")
-    if lang not in LANGS:
-        raise InputError(f"unknown language {lang!r} (one of {', '.join(LANGS)})")
-    path = Path(path)
-    html = render_record_html(record, lang, tz)
-    if fmt == "html":
-        write_atomic(path, html)
-    else:
-        from netguard.render.pdf import html_to_pdf
-
-        html_to_pdf(html, path)
-    return path

@@ -1,0 +1,357 @@
+"""``netguard audit``: audit an inventory (or replay a bundle), write the results, the history,
+the documents and the alerts it was asked for."""
+
+from __future__ import annotations
+
+import argparse
+import io
+import shlex
+import sys
+from dataclasses import dataclass, replace
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from netguard.cli.options import (
+    REPORT_FORMATS,
+    announce,
+    checklist_options,
+    default_in,
+    history_option,
+    lang_of,
+    load_policy,
+    load_waivers,
+    positive_int,
+)
+from netguard.cli.signing import Bundling, bundle_writer, open_replay, signing_options
+from netguard.errors import InputError
+
+if TYPE_CHECKING:
+    from netguard.engine import AuditJob
+    from netguard.history import RunRecorder, Store
+    from netguard.results import Run
+
+#: Runs in the trend of a report written by ``netguard audit --report``.
+TREND_RUNS = 12
+
+
+def add_parsers(sub: Any) -> None:
+    a = sub.add_parser("audit", help="audit the hosts of an inventory against a policy pack")
+    a.add_argument(
+        "inventory",
+        nargs="?",
+        help="inventory YAML; without it, audit this machine (local transport)",
+    )
+    a.add_argument("-p", "--policy", help="policy pack YAML (default: the packaged baseline)")
+    a.add_argument(
+        "--format",
+        choices=("table", "json"),
+        default="table",
+        help="what to write to -o FILE or standard output (default: table)",
+    )
+    a.add_argument("-o", "--output", metavar="FILE", help="write there instead of stdout")
+    a.add_argument(
+        "--workers", type=positive_int, default=32, help="hosts audited at once (default 32)"
+    )
+    a.add_argument(
+        "--accept-new-hostkeys",
+        action="store_true",
+        help="record host keys not yet in known_hosts (a changed key is never accepted)",
+    )
+    a.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    a.add_argument(
+        "--report",
+        choices=REPORT_FORMATS,
+        help="also write a compliance report at the end (into --report-dir)",
+    )
+    a.add_argument(
+        "--checklists",
+        choices=("critical", "always", "never"),
+        help="write emergency-response checklists for triggered incidents: when a critical "
+        "finding appears, whenever an incident is triggered, or never (default: critical "
+        "with --report, never without)",
+    )
+    a.add_argument(
+        "--report-dir",
+        default="reports",
+        metavar="DIR",
+        help="where --report and checklists go (default: reports/)",
+    )
+    checklist_options(a, fmt_flag="--checklist-format")
+    a.add_argument(
+        "--waivers", metavar="FILE", help="approved exceptions (policies/waivers/example.yaml)"
+    )
+    history_option(a)
+    a.add_argument(
+        "--no-history", action="store_true", help="do not record this run in the history"
+    )
+    a.add_argument(
+        "--notify",
+        metavar="COMMAND",
+        help="run COMMAND (split like a shell would, never run by one) with the critical "
+        "findings that are new since the last run as JSON on its standard input",
+    )
+    a.add_argument(
+        "--syslog", action="store_true", help="log new critical findings to syslog (LOG_AUTH)"
+    )
+    a.add_argument(
+        "--bundle",
+        metavar="DIR",
+        help="also write an evidence bundle into DIR (a new folder): raw outputs, results, "
+        "inputs and a manifest of SHA-256 digests, signed with --key",
+    )
+    signing_options(a)
+    a.add_argument(
+        "--replay",
+        metavar="BUNDLE",
+        help="re-evaluate the collections recorded in an evidence bundle (with -p: a newer "
+        "policy) without contacting any host; not recorded in the history",
+    )
+    a.add_argument(
+        "--trusted-key",
+        action="append",
+        metavar="PUB",
+        help="with --replay: the bundle must be signed by one of these keys (repeatable)",
+    )
+
+
+@dataclass(frozen=True)
+class Afterwards:
+    """What an audit does with its results once the hosts are done, decided up front."""
+
+    output: str | None  # -o FILE, else standard output
+    fmt: str  # table | json
+    quiet: bool
+    notify: list[str] | None  # the hook's argv
+    syslog: bool
+
+
+def run(args: argparse.Namespace, err: Console) -> int:
+    from netguard.engine import AuditJob, AuditOptions, preflight
+    from netguard.inventory import load_inventory, local_inventory
+
+    if args.replay:
+        return _replay(args, err)
+    # Everything the user gave is validated before any host is contacted.
+    job = AuditJob(
+        inventory=load_inventory(args.inventory) if args.inventory else local_inventory(),
+        policy=load_policy(args.policy),
+        options=AuditOptions(workers=args.workers, accept_new_hostkeys=args.accept_new_hostkeys),
+        waivers=load_waivers(args.waivers) if args.waivers else None,
+    )
+    preflight(job)
+    after = _afterwards(args)  # a command that cannot be split is bad input, found up front
+    bundle = bundle_writer(args, "audit")
+    if bundle is not None:
+        job = replace(job, sink=bundle.writer.collect_sink)
+    history = None if args.no_history else _open_history(args.history)
+    try:
+        return _run_and_write(args, err, job, after, history, bundle)
+    finally:
+        if history is not None:
+            history.close()
+
+
+def _afterwards(args: argparse.Namespace) -> Afterwards:
+    return Afterwards(args.output, args.format, args.quiet, notify_argv(args.notify), args.syslog)
+
+
+def _replay(args: argparse.Namespace, err: Console) -> int:
+    """Re-evaluate a bundle's recorded collections: same hosts, same clock, maybe a new policy."""
+    from netguard.engine import AuditJob, AuditOptions
+    from netguard.inventory import load_inventory
+
+    if args.inventory or args.bundle:
+        field = "INVENTORY" if args.inventory else "--bundle"
+        raise InputError(
+            "--replay takes the inventory from the bundle and writes no bundle", field=field
+        )
+    if args.notify or args.syslog:  # old findings re-judged are not news to alert anyone about
+        flag = "--notify" if args.notify else "--syslog"
+        raise InputError("a replay sends no alerts", field=flag)
+    bundle = open_replay(args.replay, args.trusted_key, err)
+    inventory = load_inventory(bundle.inventory)
+    recorded = {h["name"] for h in bundle.results.get("hosts", []) if isinstance(h, dict)}
+    inventory = replace(inventory, hosts=tuple(h for h in inventory.hosts if h.name in recorded))
+    job = AuditJob(
+        inventory=inventory,
+        policy=load_policy(args.policy or str(bundle.policy)),
+        options=AuditOptions(workers=args.workers),
+        waivers=load_waivers(args.waivers) if args.waivers else bundle.load_waivers(),
+        today=_recorded_day(bundle.run.get("today")),
+        collector=bundle.collector(),
+        replay_of={"bundle": str(bundle.root), "run": bundle.run.get("id")},
+    )
+    return _run_and_write(args, err, job, _afterwards(args), None, None)
+
+
+def _recorded_day(text: Any) -> date | None:
+    try:
+        return date.fromisoformat(text) if isinstance(text, str) else None
+    except ValueError:
+        return None
+
+
+def _run_and_write(
+    args: argparse.Namespace,
+    err: Console,
+    job: AuditJob,
+    after: Afterwards,
+    history: Store | None,
+    bundle: Bundling | None,
+) -> int:
+    from netguard.history import RunRecorder
+    from netguard.render.console import print_summary
+    from netguard.render.files import write_atomic
+    from netguard.results import dumps, exit_status_of, run_document
+
+    recorder = RunRecorder(history)
+    try:
+        run = run_with_progress(err, after.quiet, job, recorder)
+        recorder.finish(run)
+    finally:
+        recorder.close()  # interrupted: the run stays in the history, marked incomplete
+
+    doc = run_document(run)
+    # Serialised once: for 12,000 hosts that is seconds, and bundle and output need the same.
+    results_json = dumps(doc) if bundle is not None or after.fmt == "json" else ""
+    if bundle is not None:
+        bundle.writer.add_run(run, results_json)
+        bundle.seal(run)
+        announce("bundle", bundle.writer.root)
+    text = results_text(run, results_json, after.fmt)
+    if after.output:
+        write_atomic(after.output, text)
+        if after.fmt == "json" and not after.quiet:
+            print_summary(run, err)
+    else:
+        sys.stdout.write(text)
+    _documents_after_audit(args, doc, history)
+    if after.notify or after.syslog:
+        _notify_new_critical(doc, history, after, err)
+    return exit_status_of(run.results)
+
+
+def results_text(run: Run, results_json: str, fmt: str) -> str:
+    """What an audit writes to -o or standard output: the JSON document, or the summary table."""
+    from netguard.render.console import print_summary
+
+    if fmt == "json":
+        return results_json
+    buf = io.StringIO()
+    print_summary(run, Console(file=buf, width=140, force_terminal=False))
+    return buf.getvalue()
+
+
+def run_with_progress(
+    err: Console,
+    quiet: bool,
+    job: AuditJob,
+    recorder: RunRecorder | None = None,
+    label: str = "auditing",
+) -> Run:
+    """run_audit with a progress bar on a terminal (audit, replay, spot-check, inspect)."""
+    from netguard.engine import run_audit
+    from netguard.model import HostResult
+
+    with Progress(
+        TextColumn(label),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TextColumn("{task.description}"),
+        console=err,
+        disable=quiet or not err.is_terminal,
+        transient=True,
+    ) as progress:
+        task = progress.add_task("", total=len(job.inventory.hosts))
+
+        def done(result: HostResult) -> None:
+            progress.update(task, advance=1)
+            if recorder is not None:
+                recorder.add(result)
+
+        return run_audit(job, on_result=done, on_start=recorder.begin if recorder else None)
+
+
+def _open_history(path: str | None) -> Store:
+    from netguard.history import open_store
+
+    return open_store(path)
+
+
+def notify_argv(text: str | None) -> list[str] | None:
+    """The --notify command as argv, split like a shell would (and never run by one)."""
+    if not text:
+        return None
+    try:
+        argv = shlex.split(text)
+    except ValueError as exc:
+        raise InputError(f"cannot split {text!r}: {exc}", field="--notify") from None
+    if not argv:
+        raise InputError("empty command", field="--notify")
+    return argv
+
+
+def _notify_new_critical(
+    doc: dict[str, Any], history: Store | None, after: Afterwards, err: Console
+) -> None:
+    """Critical findings that were not failing in the previous complete run go to the hook.
+    A hook that fails is reported; the exit status still says what the audit found."""
+    from netguard.model import FindingStatus
+    from netguard.notify import critical_findings, notify_critical
+    from netguard.results import parse_results
+
+    results = parse_results(doc, "<this audit>")
+    before: set[tuple[str, str]] = set()
+    previous = history.previous_complete(results.started) if history is not None else None
+    if history is not None and previous is not None:
+        old = history.document(previous.id)
+        before = {
+            (h["name"], f["check"])
+            for h in old["hosts"]
+            for f in h["findings"]
+            if f["status"] == FindingStatus.FAIL
+        }
+    found = critical_findings(results, lambda host, check: (host, check) not in before)
+    outcome = notify_critical(
+        found,
+        command=after.notify,
+        syslog=after.syslog,
+        context={"run_id": results.run_id, "time": results.detected.isoformat()},
+    )
+    if outcome.error:
+        err.print(f"netguard: notify: {outcome.error}", markup=False, highlight=False)
+
+
+def _documents_after_audit(
+    args: argparse.Namespace, doc: dict[str, Any], history: Store | None
+) -> None:
+    """The report and checklists an audit was asked for, rendered from its own results
+    document: exactly what `netguard report` would make of the JSON (trend included)."""
+    from netguard.cli.documents import write_checklists_for
+    from netguard.notify import critical_findings  # one definition of "critical finding"
+    from netguard.results import parse_results
+
+    when = args.checklists or ("critical" if args.report else "never")
+    if not args.report and when == "never":
+        return
+    results = parse_results(doc, "<this audit>")
+    if args.report:
+        from netguard.cli.options import report_zone
+        from netguard.report import write_report
+
+        path = write_report(
+            results,
+            args.report,
+            lang_of(args),
+            default_in(args.report_dir),
+            tz=report_zone(args.tz),
+            trend=history.trend(results.started, TREND_RUNS) if history else None,
+        )
+        announce("report", path)
+    if when == "always" or (when == "critical" and critical_findings(results)):
+        for path in write_checklists_for(results, args, args.checklist_format, args.report_dir):
+            announce("checklist", path)

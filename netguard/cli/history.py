@@ -1,0 +1,76 @@
+"""``netguard history`` (list, import) and ``netguard diff``: the recorded audits."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from netguard.cli.options import history_option, positive_int
+from netguard.errors import ExitStatus, InputError
+
+
+def add_parsers(sub: Any) -> None:
+    h = sub.add_parser("history", help="list the audits recorded in the history")
+    history_option(h)
+    h.add_argument("-n", "--limit", type=positive_int, default=30, help="default 30")
+    h.add_argument("--format", choices=("table", "json"), default="table")
+    h_sub = h.add_subparsers(dest="history_command", metavar="ACTION")
+    hi = h_sub.add_parser("import", help="record an existing results file in the history")
+    hi.add_argument("file")
+
+    d = sub.add_parser("diff", help="what changed between two audits of the history")
+    d.add_argument("run_a", nargs="?", help="older run (default: the one before run_b)")
+    d.add_argument("run_b", nargs="?", help="newer run (default: the latest)")
+    history_option(d)
+    d.add_argument("--format", choices=("text", "json"), default="text")
+
+
+def history(args: argparse.Namespace, err: Console) -> int:
+    from netguard.history import open_store
+    from netguard.render.history import RUN_COLUMNS, RUN_COUNTS, run_json, run_row
+    from netguard.results import read_document
+
+    with open_store(args.history) as store:
+        if args.history_command == "import":
+            # read once; the store validates it (results.parse_results) before storing anything
+            run_id = store.record(read_document(args.file), args.file)
+            print(f"{args.file}: recorded as run {run_id}")
+            return ExitStatus.OK
+        runs = store.runs(limit=args.limit)
+    if args.format == "json":
+        print(json.dumps([run_json(r) for r in runs], ensure_ascii=False, indent=2))
+        return ExitStatus.OK
+    table = Table(title_justify="left", box=None)
+    for col in RUN_COLUMNS:
+        table.add_column(col, justify="right" if col in RUN_COUNTS else "left")
+    for r in runs:
+        row = run_row(r)
+        table.add_row(*(row[c] for c in RUN_COLUMNS))
+    Console(width=160).print(table)
+    return ExitStatus.OK
+
+
+def diff(args: argparse.Namespace, err: Console) -> int:
+    from netguard.history import diff_documents, diff_exit_status, open_store
+    from netguard.render.history import diff_text
+
+    with open_store(args.history) as store:
+        b = store.resolve(args.run_b or "latest")
+        if args.run_a:
+            a = store.resolve(args.run_a)
+        else:
+            older = store.previous_complete(store.summary(b).started)
+            if older is None:
+                raise InputError("the history has no complete run before that one", field="diff")
+            a = older.id
+        changes = diff_documents(store.document(a), store.document(b))
+    if args.format == "json":
+        print(json.dumps(changes.to_dict(), ensure_ascii=False, indent=2, default=str))
+    else:
+        sys.stdout.write(diff_text(changes))
+    return diff_exit_status(changes)

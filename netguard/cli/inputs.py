@@ -1,0 +1,137 @@
+"""The verbs that check what an administrator wrote, contacting nobody — ``inventory check``,
+``policy check``, ``waivers check``, ``checks`` — and ``schedule``, which checks them before it
+schedules anything."""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+
+from netguard.cli.options import (
+    LANGS,
+    REPORT_FORMATS,
+    announce,
+    history_option,
+    load_policy,
+    load_waivers,
+)
+from netguard.errors import ExitStatus
+
+
+def add_parsers(sub: Any) -> None:
+    inv = sub.add_parser("inventory", help="inventory tools")
+    inv_sub = inv.add_subparsers(dest="inventory_command", required=True, metavar="ACTION")
+    ic = inv_sub.add_parser("check", help="validate an inventory without auditing")
+    ic.add_argument("file")
+
+    pol = sub.add_parser("policy", help="policy pack tools")
+    pol_sub = pol.add_subparsers(dest="policy_command", required=True, metavar="ACTION")
+    pc = pol_sub.add_parser("check", help="validate a policy pack")
+    pc.add_argument("file", nargs="?", help="default: the packaged baseline")
+
+    sub.add_parser("checks", help="list the checks netguard knows")
+
+    w = sub.add_parser("waivers", help="waiver file tools")
+    w_sub = w.add_subparsers(dest="waivers_command", required=True, metavar="ACTION")
+    wc = w_sub.add_parser("check", help="validate a waivers file")
+    wc.add_argument("file")
+
+    s = sub.add_parser("schedule", help="print or install a nightly audit (systemd or cron)")
+    s.add_argument("inventory", nargs="?", help="inventory to audit (default: this machine)")
+    s.add_argument("-p", "--policy", help="policy pack (default: the packaged baseline)")
+    s.add_argument("--kind", choices=("systemd", "cron"), default="systemd")
+    s.add_argument("--at", default="02:30", help="time of day HH:MM, or an OnCalendar= value")
+    s.add_argument("--report", choices=REPORT_FORMATS, default="html", help="default: html")
+    s.add_argument("--report-dir", default="reports", metavar="DIR")
+    s.add_argument("--lang", choices=LANGS, help="default: the locale, now")
+    history_option(s)
+    s.add_argument("--waivers", metavar="FILE")
+    s.add_argument("--notify", metavar="COMMAND")
+    s.add_argument("--syslog", action="store_true")
+    s.add_argument("--user", help="run the audit as this user (default: you)")
+    s.add_argument("--name", help="unit / cron.d file name (default: netguard-audit)")
+    s.add_argument("--install", action="store_true", help="write the files (default: print)")
+    s.add_argument("--force", action="store_true", help="replace files with other content")
+    s.add_argument(
+        "--enable", action="store_true", help="with --install: reload systemd, start the timer"
+    )
+    s.add_argument("--unit-dir", default="/etc/systemd/system", metavar="DIR")
+    s.add_argument("--cron-dir", default="/etc/cron.d", metavar="DIR")
+
+
+def inventory_check(args: argparse.Namespace, err: Console) -> int:
+    from netguard.inventory import load_inventory
+
+    inv = load_inventory(args.file)
+    print(f"{args.file}: OK — {len(inv.segments)} segments, {len(inv.hosts)} hosts")
+    return ExitStatus.OK
+
+
+def policy_check(args: argparse.Namespace, err: Console) -> int:
+    policy = load_policy(args.file)
+    print(
+        f"{policy.path}: OK — policy {policy.name!r}, {len(policy.checks)} checks, "
+        f"{len(policy.products)} antivirus products"
+    )
+    return ExitStatus.OK
+
+
+def waivers_check(args: argparse.Namespace, err: Console) -> int:
+    w = load_waivers(args.file)
+    print(f"{args.file}: OK — {len(w.entries)} waivers")
+    return ExitStatus.OK
+
+
+def list_checks(args: argparse.Namespace, err: Console) -> int:
+    from netguard.checks import ALL_CHECKS
+
+    for spec in ALL_CHECKS:
+        params = ", ".join(f"{p.name}={p.default}" for p in spec.params)
+        print(
+            f"{spec.id:24} {spec.category:10} {spec.severity:9} {spec.title}"
+            + (f"  [{params}]" if params else "")
+        )
+    return ExitStatus.OK
+
+
+def schedule(args: argparse.Namespace, err: Console) -> int:
+    from netguard import schedule
+
+    if args.inventory:  # a schedule that cannot run is never installed
+        from netguard.inventory import load_inventory
+
+        load_inventory(args.inventory)
+    load_policy(args.policy)
+    if args.waivers:
+        load_waivers(args.waivers)
+    spec = schedule.build_schedule_command(
+        args.inventory,
+        policy=args.policy,
+        at=args.at,
+        report_format=args.report,
+        report_dir=args.report_dir,
+        lang=args.lang,
+        history=args.history,
+        waivers=args.waivers,
+        notify=args.notify,
+        syslog=args.syslog,
+        user=args.user,
+        name=args.name,
+    )
+    dirs = {"unit_dir": Path(args.unit_dir), "cron_dir": Path(args.cron_dir)}
+    if not args.install:
+        for path, text in schedule.planned_files(spec, args.kind, **dirs).items():
+            print(f"# {path}\n{text}")
+        return ExitStatus.OK
+    for path in schedule.install(spec, args.kind, force=args.force, **dirs):
+        announce("installed", path)
+    if args.enable:
+        schedule.activate(spec, args.kind)
+    else:
+        for argv in schedule.next_steps(spec, args.kind):
+            print(shlex.join(argv))
+    return ExitStatus.OK

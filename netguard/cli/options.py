@@ -1,0 +1,125 @@
+"""What the verbs of the command line share: option groups, argument types, input loaders and
+the small output conventions (one ``kind: PATH`` line per file written)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import datetime, tzinfo
+from pathlib import Path
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from netguard.checklist.write import FORMATS as CHECKLIST_FORMATS
+from netguard.errors import InputError
+from netguard.i18n import LANGS, default_lang
+from netguard.report import FORMATS as REPORT_FORMATS
+
+if TYPE_CHECKING:
+    from netguard.policy import Policy
+    from netguard.waivers import Waivers
+
+__all__ = [
+    "CHECKLIST_FORMATS",
+    "LANGS",
+    "REPORT_FORMATS",
+    "announce",
+    "default_in",
+    "history_option",
+    "lang_of",
+    "load_policy",
+    "load_waivers",
+    "positive_int",
+    "report_zone",
+    "zone",
+]
+
+
+def positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
+def history_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--history",
+        metavar="DB",
+        help="history database (default: $NETGUARD_HISTORY, /var/lib/netguard/history.sqlite "
+        "for root, else ~/.local/state/netguard/history.sqlite)",
+    )
+
+
+def checklist_options(p: argparse.ArgumentParser, *, fmt_flag: str) -> None:
+    """Options shared by everything that writes checklists (``netguard checklist``, and
+    ``netguard audit`` with ``--checklist-format``)."""
+    if fmt_flag == "--format":
+        p.add_argument("--format", choices=CHECKLIST_FORMATS, default="md", help="default: md")
+        p.add_argument("--lang", choices=LANGS, help="zh or en (default: from the locale)")
+    else:
+        p.add_argument(
+            fmt_flag,
+            dest="checklist_format",
+            choices=CHECKLIST_FORMATS,
+            default="md",
+            help="default: md",
+        )
+        p.add_argument(
+            "--lang", choices=LANGS, help="language of report and checklists (default: locale)"
+        )
+    p.add_argument(
+        "--playbooks", metavar="DIR", help="playbook folder (default: the packaged playbooks)"
+    )
+    p.add_argument(
+        "--contacts", metavar="FILE", help="contacts and roles (default: the packaged example)"
+    )
+    p.add_argument(
+        "--tz",
+        metavar="ZONE",
+        help="time zone for deadlines, e.g. Asia/Shanghai (default: the contacts file's)",
+    )
+
+
+def lang_of(args: argparse.Namespace) -> str:
+    return args.lang or default_lang()
+
+
+def load_policy(path: str | None) -> Policy:
+    from netguard.checks import CATALOG
+    from netguard.policy import default_policy_path, load_policy
+
+    return load_policy(path or default_policy_path(), CATALOG)
+
+
+def load_waivers(path: str) -> Waivers:
+    from netguard.waivers import load_waivers
+
+    return load_waivers(path)
+
+
+def report_zone(name: str | None) -> tzinfo | None:
+    """Documents show times as the reader's clock does: --tz, else this machine's zone."""
+    return zone(name) or datetime.now().astimezone().tzinfo
+
+
+def zone(name: str | None) -> ZoneInfo | None:
+    if not name:
+        return None
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise InputError(f"unknown time zone {name!r} (e.g. Asia/Shanghai)", field="--tz") from None
+
+
+def announce(kind: str, path: Path | str) -> None:
+    """One unwrapped line per file written, for people and for scripts that collect paths."""
+    print(f"{kind}: {path}", file=sys.stderr, flush=True)
+
+
+def default_in(folder: str) -> str:
+    """A folder (trailing slash): the writer chooses a fresh file name inside it."""
+    return folder.rstrip("/") + "/"

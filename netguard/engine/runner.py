@@ -1,0 +1,213 @@
+"""Run an audit: collect each host once, evaluate the policy, and hand back results as they come.
+
+Facts are dropped as soon as a host is evaluated, so memory stays flat over thousands of hosts.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+
+from netguard.checks.hostkey import hostkey_finding
+from netguard.collect import Collection, Collector
+from netguard.collect.local import collect_local
+from netguard.collect.parse_linux import parse_linux
+from netguard.engine.evaluate import evaluate
+from netguard.errors import CollectionError, InputError
+from netguard.model import Finding, Host, HostResult, HostStatus, Inventory
+from netguard.policy import Policy
+from netguard.results import Run
+from netguard.waivers import Waivers, apply_waivers
+
+
+@dataclass(frozen=True)
+class AuditOptions:
+    workers: int = 32
+    accept_new_hostkeys: bool = False
+
+
+#: Called with every host's collection as it arrives (from worker threads): the evidence bundle
+#: keeps the raw output there, so memory stays flat however many hosts an audit has.
+CollectionSink = Callable[[Host, Collection], None]
+
+
+@dataclass(frozen=True)
+class AuditJob:
+    """Everything one audit needs, decided (and validated) before any host is contacted."""
+
+    inventory: Inventory
+    policy: Policy
+    options: AuditOptions = field(default_factory=AuditOptions)
+    #: approved exceptions (load_waivers), judged on ``today``: default the local date when
+    #: the run starts; a replay passes the recorded day
+    waivers: Waivers | None = None
+    today: date | None = None
+    #: where outputs come from: default the hosts themselves; a replay passes the recorded ones
+    collector: Collector | None = None
+    sink: CollectionSink | None = None
+    #: a replay's source, recorded in the document (``run.replay_of``)
+    replay_of: dict[str, Any] | None = None
+
+
+class LiveCollector:
+    """The hosts themselves: SSH, or the local transport for this machine. paramiko is imported
+    only when an SSH host is met, so `inspect` runs where no SSH library is installed."""
+
+    def __init__(self, options: AuditOptions) -> None:
+        self.options = options
+        self._ssh: Collector | None = None
+        self._lock = threading.Lock()  # one SSH collector: one known_hosts cache and writer
+
+    def collect(self, host: Host) -> Collection:
+        if host.transport == "local":
+            return collect_local(host)
+        with self._lock:
+            if self._ssh is None:
+                from netguard.collect.ssh import SshCollector
+
+                self._ssh = SshCollector(accept_new=self.options.accept_new_hostkeys)
+            ssh = self._ssh
+        return ssh.collect(host)
+
+
+def preflight(job: AuditJob) -> None:
+    """Refuse inputs that would make every host fail the same way, before contacting any."""
+    inventory, options = job.inventory, job.options
+    ssh_hosts = [h.name for h in inventory.hosts if h.transport == "ssh"]
+    if ssh_hosts:
+        try:
+            import netguard.collect.ssh  # noqa: F401  (paramiko; absent from the single-file build)
+        except ImportError as exc:
+            shown = ", ".join(ssh_hosts[:3]) + (", …" if len(ssh_hosts) > 3 else "")
+            raise InputError(
+                f"{len(ssh_hosts)} host(s) are audited over SSH ({shown}), which needs the full "
+                f"install of netguard (pip install netguard; here: {exc}); this build can only "
+                "check the machine it runs on: netguard inspect",
+                file=inventory.path,
+            ) from None
+    for i, host in enumerate(inventory.hosts):
+        if host.transport != "ssh":
+            continue
+        ident = host.ssh.identity_file
+        if ident is not None and not os.path.isfile(os.path.expanduser(ident)):
+            raise InputError(
+                f"identity file {ident} does not exist",
+                file=inventory.path,
+                field=f"hosts[{i}].ssh.identity_file ({host.name})",
+            )
+        kh = os.path.expanduser(host.ssh.known_hosts)
+        if not options.accept_new_hostkeys and not os.path.isfile(kh):
+            raise InputError(
+                f"known_hosts file {host.ssh.known_hosts} does not exist; create it (ssh-keyscan, "
+                "checking the fingerprints) or pass --accept-new-hostkeys",
+                file=inventory.path,
+                field=f"hosts[{i}].ssh.known_hosts ({host.name})",
+            )
+
+
+def audit_host(
+    host: Host,
+    inventory: Inventory,
+    policy: Policy,
+    collector: Collector,
+    waivers: Waivers | None = None,
+    today: date | None = None,
+    sink: CollectionSink | None = None,
+) -> HostResult:
+    """One host's result, with failing findings that an active waiver covers WAIVED."""
+    result = _audit_host(host, inventory, policy, collector, sink)
+    return apply_waivers(result, waivers, today or date.today()) if waivers else result
+
+
+def _audit_host(
+    host: Host,
+    inventory: Inventory,
+    policy: Policy,
+    collector: Collector,
+    sink: CollectionSink | None = None,
+) -> HostResult:
+    start = time.monotonic()
+    segment = inventory.segment_of(host)
+    if host.os != "linux":
+        return HostResult(
+            host,
+            segment,
+            HostStatus.ERROR,
+            f"no collector for os {host.os!r} yet: host not audited",
+        )
+    coll = collector.collect(host)
+    if sink is not None:
+        sink(host, coll)
+    findings: tuple[Finding, ...] = ()
+    status, detail = coll.status, coll.detail
+    if status is HostStatus.HOSTKEY_MISMATCH:
+        findings = (hostkey_finding(host, coll.evidence),)
+    elif status is HostStatus.AUDITED:
+        try:
+            facts = parse_linux(coll.stdout, now=coll.collected_at)
+        except CollectionError as exc:
+            status, detail = HostStatus.ERROR, f"unusable collection output: {exc}"
+        else:
+            findings = evaluate(facts, host, inventory.segments, policy)
+    return HostResult(host, segment, status, detail, findings, time.monotonic() - start)
+
+
+def run_audit(
+    job: AuditJob,
+    on_result: Callable[[HostResult], Any] | None = None,
+    on_start: Callable[[Run], Any] | None = None,
+) -> Run:
+    """Audit every host of the job; ``on_start`` hears of the run before the first host (the
+    history records it as begun), ``on_result`` of every host as it is done."""
+    run = Run(job.inventory, job.policy, waivers=job.waivers, replay_of=job.replay_of)
+    if job.today is not None:
+        run.today = job.today
+    if on_start:
+        on_start(run)
+    for result in iter_results(job, run.today):
+        run.results.append(result)
+        if on_result:
+            on_result(result)
+    order = {h.name: i for i, h in enumerate(job.inventory.hosts)}
+    run.results.sort(key=lambda r: order[r.host.name])
+    run.finished = datetime.now(UTC)
+    return run
+
+
+def iter_results(job: AuditJob, today: date) -> Iterator[HostResult]:
+    """Every host's result, in the order they finish."""
+    inventory, options = job.inventory, job.options
+    source = job.collector or LiveCollector(options)
+    hosts = iter(inventory.hosts)
+    # Submit lazily, a bounded number in flight: 12,000 futures up front would be wasted memory.
+    with ThreadPoolExecutor(max_workers=max(1, options.workers)) as pool:
+        pending: set[Future[HostResult]] = set()
+        while True:
+            while len(pending) < options.workers * 2:
+                host = next(hosts, None)
+                if host is None:
+                    break
+                pending.add(pool.submit(_safe_audit, job, host, source, today))
+            if not pending:
+                return
+            done, pending = wait(pending, return_when=FIRST_COMPLETED)
+            for fut in done:
+                yield fut.result()
+
+
+def _safe_audit(job: AuditJob, host: Host, collector: Collector, today: date) -> HostResult:
+    try:
+        return audit_host(host, job.inventory, job.policy, collector, job.waivers, today, job.sink)
+    except Exception as exc:  # one host's surprise must not end the audit, nor read as compliant
+        return HostResult(
+            host,
+            job.inventory.segment_of(host),
+            HostStatus.ERROR,
+            f"internal error: {type(exc).__name__}: {exc}",
+        )

@@ -1,0 +1,37 @@
+"""The results document of a run (schema: docs/results-schema.md), as an object and as text."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from netguard import __version__
+from netguard.results.run import Run, run_block
+from netguard.results.summary import SCHEMA, summarize
+from netguard.waivers import waivers_block
+
+
+def run_document(run: Run) -> dict[str, Any]:
+    doc: dict[str, Any] = {
+        "schema": SCHEMA,
+        "netguard_version": __version__,
+        "run": run_block(run),
+        "summary": summarize(run.results),
+        "hosts": [r.to_dict() for r in run.results],
+    }
+    waivers = run_waivers_block(run)
+    if waivers is not None:  # absent without a waivers file: older readers see no change
+        doc["waivers"] = waivers
+    return doc
+
+
+def run_waivers_block(run: Run) -> dict[str, Any] | None:
+    """The ``waivers`` block of a run that used a waivers file (None otherwise)."""
+    if run.waivers is None:
+        return None
+    return waivers_block(run.results, run.waivers, run.today)
+
+
+def dumps(doc: dict[str, Any]) -> str:
+    """The document as written to a file (UTF-8 text, indented, one trailing newline)."""
+    return json.dumps(doc, ensure_ascii=False, indent=2, default=str) + "\n"

@@ -1,0 +1,129 @@
+"""The results document read back: typed records for reports, checklists and records.
+
+Everything in them that came from an audited host stays untrusted text; renderers escape it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from netguard.model import FindingStatus, HostStatus, Severity, Verdict, host_verdict
+
+
+@dataclass(slots=True)
+class WaiverRecord:
+    """A waiver as a results document names it: on a WAIVED finding, or in the ``waivers`` block
+    (where ``matched``/``findings`` say which failing findings of the run it covered)."""
+
+    reason: str
+    approver: str
+    approved: str  # ISO date, as written (a report shows it, never computes with it)
+    expires: str
+    host: str = ""
+    check: str = ""
+    id: str = ""
+    ticket: str = ""
+    file: str = ""
+    line: int = 0
+    matched: int = 0
+    findings: list[tuple[str, str]] = field(default_factory=list)  # (host, check)
+
+    @property
+    def source(self) -> str:
+        return f"{self.file}:{self.line}" if self.file else ""
+
+    @property
+    def label(self) -> str:
+        """How a reader tells waivers apart: the id, else where it is written."""
+        return self.id or self.source
+
+
+@dataclass(slots=True)
+class WaiversBlock:
+    """The document's ``waivers`` block: absent (None on Results) when no waivers file was used."""
+
+    path: str
+    sha256: str
+    today: str
+    counts: dict[str, int]
+    expired: list[WaiverRecord]  # expired, and would have covered a failing finding of the run
+    expired_unused: list[WaiverRecord]  # expired, covering nothing in this run
+    not_yet_valid: list[WaiverRecord]
+    unused: list[WaiverRecord]  # in force, covering nothing in this run
+
+
+@dataclass(slots=True)
+class FindingRecord:
+    check: str
+    category: str
+    status: str  # a FindingStatus value
+    severity: str  # a Severity value
+    title: str
+    message: str
+    remediation: str = ""
+    evidence: dict[str, Any] = field(default_factory=dict)
+    reason: str = ""  # message id in the catalogs ("reasons.<id>"); "" in older results
+    args: dict[str, Any] = field(default_factory=dict)
+    waiver: WaiverRecord | None = None  # WAIVED findings: the approved exception
+
+    @property
+    def severity_rank(self) -> int:
+        return Severity(self.severity).rank
+
+
+@dataclass(slots=True)
+class HostRecord:
+    name: str
+    address: str
+    segment: str
+    zone: str
+    os: str
+    department: str
+    owner: str
+    location: str
+    status: str  # a HostStatus value
+    detail: str
+    duration_s: float
+    findings: list[FindingRecord]
+
+    @property
+    def audited(self) -> bool:
+        return self.status == HostStatus.AUDITED
+
+    @property
+    def failing(self) -> list[FindingRecord]:
+        return [f for f in self.findings if f.status == FindingStatus.FAIL]
+
+    @property
+    def undecided(self) -> list[FindingRecord]:
+        return [f for f in self.findings if f.status == FindingStatus.ERROR]
+
+    @property
+    def waived(self) -> list[FindingRecord]:
+        """Failing findings an approved exception covers: shown, never counted as violations."""
+        return [f for f in self.findings if f.status == FindingStatus.WAIVED]
+
+    @property
+    def verdict(self) -> Verdict:
+        """The same rule as the audit's exit status (model.host_verdict)."""
+        return host_verdict(self.status, [f.status for f in self.findings])
+
+
+@dataclass(slots=True)
+class Results:
+    path: str
+    run_id: str
+    started: datetime
+    finished: datetime | None
+    inventory: dict[str, Any]
+    policy: dict[str, Any]
+    netguard_version: str
+    hosts: list[HostRecord]
+    waivers: WaiversBlock | None = None  # documents of runs without a waivers file have none
+
+    @property
+    def detected(self) -> datetime:
+        """When the findings were known: the end of the run (its start if it never ended)."""
+        return self.finished or self.started

@@ -1,0 +1,48 @@
+"""One audit in memory: what was audited with what, and every host's result."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING, Any
+
+from netguard.model import HostResult, Inventory
+
+if TYPE_CHECKING:
+    from netguard.policy import Policy
+    from netguard.waivers import Waivers
+
+
+@dataclass
+class Run:
+    inventory: Inventory
+    policy: Policy
+    id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    started: datetime = field(default_factory=lambda: datetime.now(UTC))
+    finished: datetime | None = None
+    results: list[HostResult] = field(default_factory=list)
+    waivers: Waivers | None = None
+    #: the day waivers are judged on: decided once, so a run across midnight treats every host
+    #: alike (the auditing machine's local date: expiry dates are office dates, not UTC ones)
+    today: date = field(default_factory=date.today)
+    #: a replay's source: the bundle folder and the run it recorded (``run.replay_of``)
+    replay_of: dict[str, Any] | None = None
+
+
+def run_block(run: Run) -> dict[str, Any]:
+    """The document's ``run``: what was audited with what, and when."""
+    block: dict[str, Any] = {
+        "id": run.id,
+        "started": run.started.isoformat(),
+        "finished": run.finished.isoformat() if run.finished else None,
+        "inventory": {"path": run.inventory.path, "sha256": run.inventory.sha256},
+        "policy": {
+            "name": run.policy.name,
+            "path": run.policy.path,
+            "sha256": run.policy.sha256,
+        },
+    }
+    if run.replay_of is not None:
+        block["replay_of"] = run.replay_of
+    return block
