@@ -493,7 +493,7 @@ def test_waivers_block_reports_expired_unused_and_premature_waivers() -> None:
     assert [(w["id"], w["matched"]) for w in block["not_yet_valid"]] == [("WV-later", 1)]
     # the expired waiver's finding still fails
     hr = run.results[2]
-    assert hr.failed and hr.findings[0].status is FindingStatus.FAIL
+    assert hr.verdict is Verdict.FAILING and hr.findings[0].status is FindingStatus.FAIL
 
 
 def test_documents_without_waivers_have_no_block() -> None:
