@@ -15,12 +15,12 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from netguard.errors import InputError
+from netguard.i18n import LANGS
 from netguard.model import FindingStatus, HostStatus, Zone
 from netguard.playbooks.model import (
     CATEGORIES,
     GRADE_NAMES_ZH,
     HOST_OWNER,
-    LANGS,
     Contacts,
     Escalation,
     Grade,

@@ -8,8 +8,6 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-LANGS = ("zh", "en")
-
 
 @dataclass(frozen=True)
 class Text:

@@ -65,7 +65,7 @@ def parse_results(doc: Any, source: str = "<results>") -> Results:
     return Results(
         path=source,
         run_id=r.text(run, "id", "run"),
-        started=r.time(run, "started", "run"),
+        started=r.required_time(run, "started", "run"),
         finished=r.time(run, "finished", "run", optional=True),
         inventory=r.mapping(run.get("inventory", {}), "run.inventory"),
         policy=r.mapping(run.get("policy", {}), "run.policy"),
@@ -116,6 +116,11 @@ class _Reader:
         except ValueError:
             raise self.fail(f"{where}.{key}", f"not an ISO 8601 time: {value!r}") from None
         return t if t.tzinfo else t.replace(tzinfo=UTC)
+
+    def required_time(self, m: dict[str, Any], key: str, where: str) -> datetime:
+        t = self.time(m, key, where)
+        assert t is not None  # time() refuses a missing value unless optional
+        return t
 
     def hosts(self, values: list[Any]) -> list[HostRecord]:
         hosts = [self.host(h, f"hosts[{i}]") for i, h in enumerate(values)]

@@ -22,7 +22,6 @@ from netguard.results import FindingRecord, Results
 KINDS = ("spot-check", "inspect")
 FORMATS = ("html", "pdf")
 STRATA_BY = ("department", "segment", "zone")
-VERDICTS = (Verdict.COMPLIANT, Verdict.FAILING, Verdict.UNKNOWN)  # the record's order
 DIGEST_PREFIX = 16  # hex characters of a raw-output digest in the host table; evidence has all
 CELL_CAP = 200  # characters of host text per cell (names, owners, rooms)
 DETAIL_CAP = 500  # a finding's message, a host's "why not audited"

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import shlex
 import string
+from collections import Counter
 from datetime import datetime, tzinfo
 from typing import Any
 
 from netguard import __version__
 from netguard.i18n import Catalog, catalog
-from netguard.model import FindingStatus
+from netguard.model import FindingStatus, Verdict
 from netguard.render.text import clean
 from netguard.results import FindingRecord
 from netguard.spotcheck.record.model import (
@@ -17,7 +18,6 @@ from netguard.spotcheck.record.model import (
     DETAIL_CAP,
     DIGEST_PREFIX,
     PATH_CAP,
-    VERDICTS,
     InspectionRecord,
     RecordHost,
     rederive_command,
@@ -147,15 +147,15 @@ def _stratum_name(t: Catalog, by: str | None, name: str) -> str:
 def _summary(t: Catalog, record: InspectionRecord) -> dict[str, Any]:
     hosts = len(record.hosts)
     audited = sum(1 for h in record.hosts if h.audited)
-    counts = {v: sum(1 for h in record.hosts if h.verdict == v) for v in VERDICTS}
+    counts = Counter(Verdict(h.verdict) for h in record.hosts)
     coverage = t("record.fmt.percent", value=audited / hosts * 100) if hosts else _none(t)
     sentence = (
         t(
             "record.summary.sentence",
             hosts=hosts,
-            compliant=counts["compliant"],
-            failing=counts["failing"],
-            unknown=counts["unknown"],
+            compliant=counts[Verdict.COMPLIANT],
+            failing=counts[Verdict.FAILING],
+            unknown=counts[Verdict.UNKNOWN],
             audited=audited,
             coverage=coverage,
         )
@@ -167,9 +167,9 @@ def _summary(t: Catalog, record: InspectionRecord) -> dict[str, Any]:
         "verdict_id": record.verdict,
         "cells": [
             (t("record.summary.hosts"), str(hosts), ""),
-            (t("record.summary.compliant"), str(counts["compliant"]), "compliant"),
-            (t("record.summary.failing"), str(counts["failing"]), "failing"),
-            (t("record.summary.unknown"), str(counts["unknown"]), "unknown"),
+            (t("record.summary.compliant"), str(counts[Verdict.COMPLIANT]), "compliant"),
+            (t("record.summary.failing"), str(counts[Verdict.FAILING]), "failing"),
+            (t("record.summary.unknown"), str(counts[Verdict.UNKNOWN]), "unknown"),
             (t("record.summary.coverage"), coverage, ""),
         ],
         "sentence": sentence,
@@ -188,12 +188,16 @@ def _severity(t: Catalog, f: FindingRecord) -> str:
     return t.get(f"severity.{f.severity}", f.severity)
 
 
+#: How the host table names a finding that needs attention (record.hosts.problem_<key>).
+_PROBLEM_KEYS = {
+    str(FindingStatus.FAIL): "fail",
+    str(FindingStatus.ERROR): "undecided",
+    str(FindingStatus.WAIVED): "waived",
+}
+
+
 def _problem(t: Catalog, f: FindingRecord) -> dict[str, str]:
-    key = {
-        FindingStatus.FAIL: "fail",
-        FindingStatus.ERROR: "undecided",
-        FindingStatus.WAIVED: "waived",
-    }.get(f.status, "fail")
+    key = _PROBLEM_KEYS.get(f.status, "fail")
     return {
         "text": t(f"record.hosts.problem_{key}", title=_title(t, f), severity=_severity(t, f)),
         "class": {"fail": f.severity, "undecided": "unknown", "waived": "muted"}[key],
