@@ -17,7 +17,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from netguard.collect.facts import (
+from netguard.errors import CollectionError
+from netguard.model.facts import (
     Account,
     Address,
     ClamDatabase,
@@ -26,7 +27,6 @@ from netguard.collect.facts import (
     RfkillDevice,
     Route,
 )
-from netguard.errors import CollectionError
 
 SECTION_CAP = 1048576  # must match `head -c` in scripts/linux.sh
 NOT_INSTALLED = 127  # our script's and the shell's "command not found"

@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from netguard.checks.base import CheckContext, Verdict, cannot_decide, not_applicable, say
-from netguard.collect.facts import FactMissing, Facts
 from netguard.model import Finding, FindingStatus, Host, Segment
+from netguard.model.facts import FactMissing, Facts
 from netguard.policy import CheckConfig, Policy
 
 
