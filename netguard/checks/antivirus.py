@@ -19,8 +19,8 @@ from netguard.checks.base import (
     say,
     verdict,
 )
-from netguard.collect.facts import Facts
 from netguard.model import AvProduct, Severity
+from netguard.model.facts import Facts
 
 #: A signal: its label in the evidence ("package clamav") and its message part.
 Signal = tuple[str, dict[str, Any]]

@@ -22,7 +22,7 @@ from netguard.i18n import PART, catalog
 from netguard.model import AvProduct, FindingStatus, Host, Segment, Severity, Zone
 
 if TYPE_CHECKING:
-    from netguard.collect.facts import Facts
+    from netguard.model.facts import Facts
 
 
 @dataclass(frozen=True)

@@ -19,8 +19,8 @@ from netguard.checks.base import (
     say,
     verdict,
 )
-from netguard.collect.facts import Address, Facts, Interface
 from netguard.model import ISOLATED_ZONES, Segment, Severity, Zone
+from netguard.model.facts import Address, Facts, Interface
 
 NON_INTERNET = frozenset(Zone) - {Zone.INTERNET}
 

@@ -18,8 +18,8 @@ from netguard.checks.base import (
     say,
     verdict,
 )
-from netguard.collect.facts import Account, Facts
 from netguard.model import Severity
+from netguard.model.facts import Account, Facts
 
 NEVER_EXPIRES = 99999  # shadow's conventional "no maximum"
 

@@ -2,6 +2,9 @@
 
 Everything here reads hostile data: a section is decoded, capped, and parsed strictly; anything
 unexpected makes that fact group missing (with the reason), never silently empty.
+
+``FACT_GROUPS`` is the map from sections to facts: one row per fact group, naming the sections it
+reads and the small parser that reads them. ``parse_linux`` walks it.
 """
 
 from __future__ import annotations
@@ -13,11 +16,12 @@ import ipaddress
 import json
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from netguard.collect.facts import (
+from netguard.errors import CollectionError
+from netguard.model.facts import (
     Account,
     Address,
     ClamDatabase,
@@ -26,7 +30,6 @@ from netguard.collect.facts import (
     RfkillDevice,
     Route,
 )
-from netguard.errors import CollectionError
 
 SECTION_CAP = 1048576  # must match `head -c` in scripts/linux.sh
 NOT_INSTALLED = 127  # our script's and the shell's "command not found"
@@ -304,139 +307,8 @@ def _lines(text: str) -> tuple[str, ...]:
     return tuple(line for line in text.splitlines() if line)
 
 
-def parse_linux(stdout: bytes, now: float | None = None) -> Facts:
-    """Parse the whole output of scripts/linux.sh into Facts; CollectionError if unusable."""
-    sections = split_sections(stdout)
-    values: dict[str, Any] = {"now": time.time() if now is None else now}
-    problems: dict[str, str] = {}
-
-    def text_of(name: str, *, missing_ok: bool = False, ok_codes: tuple[int, ...] = (0,)) -> str:
-        sec = sections.get(name)
-        if sec is None:
-            raise _Missing(f"section {name} missing from the output")
-        if sec.rc is None:
-            raise _Missing(f"section {name} truncated at {SECTION_CAP} bytes")
-        if sec.rc == NOT_INSTALLED and missing_ok:
-            raise _NotThere(f"{name}: command not available on the host")
-        if sec.rc not in ok_codes:
-            raise _Missing(f"section {name} failed (exit status {sec.rc})")
-        return sec.text
-
-    def group(names: tuple[str, ...], fn: Callable[[], Any]) -> None:
-        try:
-            result = fn()
-        except _Missing as exc:  # _NotThere included: the command is absent on the host
-            for n in names:
-                problems[n] = str(exc)
-            return
-        except (ValueError, KeyError, TypeError, IndexError) as exc:
-            for n in names:
-                problems[n] = f"could not parse: {exc}"
-            return
-        if len(names) == 1:
-            values[names[0]] = result
-        else:
-            values.update(zip(names, result, strict=True))
-
-    def meta() -> tuple[Any, ...]:
-        kv = _kv_lines(text_of("meta"))
-        t = kv.get("time", "")
-        return (
-            float(t) if t.isdigit() else None,
-            kv.get("hostname", ""),
-            kv.get("kernel", ""),
-            kv.get("os", ""),
-            int(kv["uid"]) if kv.get("uid", "").isdigit() else None,
-        )
-
-    group(("target_time", "hostname", "kernel", "os_name", "uid"), meta)
-
-    def accounts() -> tuple[Account, ...]:
-        try:
-            shells: str | None = text_of("shells")
-        except _Missing:
-            shells = None
-        try:
-            shadow = text_of("shadow")
-        except _Missing as exc:
-            raise _Missing(f"/etc/shadow not readable (needs root or a sudo rule): {exc}") from exc
-        return parse_accounts(text_of("passwd"), shadow, shells)
-
-    group(("accounts",), accounts)
-
-    def pass_max() -> int | None:
-        kv = {}
-        for line in text_of("login_defs", ok_codes=(0, 1)).splitlines():
-            f = line.split()
-            if len(f) >= 2:
-                kv[f[0]] = f[1]
-        v = kv.get("PASS_MAX_DAYS")
-        return int(v) if v is not None and v.isdigit() else None
-
-    group(("pass_max_days_default",), pass_max)
-
-    def addresses() -> tuple[Address, ...]:
-        try:
-            return parse_addresses(text_of("ip_addr"))[0]
-        except (_Missing, ValueError, KeyError, TypeError) as exc:
-            if "psutil_addresses" not in sections:
-                raise
-            try:  # the local transport's second view, read without `ip` (collect/local.py)
-                return parse_psutil_addresses(text_of("psutil_addresses"))
-            except (_Missing, ValueError, KeyError, TypeError):
-                raise exc from None
-
-    group(("addresses",), addresses)
-
-    def routes() -> tuple[Route, ...]:
-        v4 = parse_default_routes(text_of("ip_route4"), 4)
-        try:
-            v6 = parse_default_routes(text_of("ip_route6"), 6)
-        except _Missing:
-            v6 = ()  # IPv6 disabled in the kernel makes `ip -6 route` fail
-        return v4 + v6
-
-    group(("default_routes",), routes)
-    group(("ip_forward",), lambda: _flag(text_of("ip_forward")))
-    group(("ip6_forward",), lambda: _flag(text_of("ip6_forward")))
-    group(("interfaces",), lambda: parse_netdev(text_of("netdev")))
-    group(("rfkill",), lambda: parse_rfkill(text_of("rfkill")))
-    group(("bluetooth",), lambda: _lines(text_of("bluetooth")))
-
-    def processes() -> frozenset[str]:
-        names = frozenset(_lines(text_of("processes")))
-        if "psutil_processes" in sections and sections["psutil_processes"].ok:
-            # psutil's full names beside comm's 15-byte ones (collect/local.py says why)
-            names |= frozenset(_lines(sections["psutil_processes"].text))
-        return names
-
-    group(("processes",), processes)
-    group(("services",), lambda: parse_services(text_of("services", missing_ok=True)))
-
-    def packages() -> frozenset[str]:
-        found: set[str] = set()
-        known = False
-        for name, parse in (("dpkg", parse_dpkg), ("rpm", lambda t: frozenset(_lines(t)))):
-            try:
-                found |= parse(text_of(name, missing_ok=True))
-                known = True
-            except _NotThere:
-                continue
-        if not known:
-            raise _NotThere("no package manager (dpkg, rpm) to ask")
-        return frozenset(found)
-
-    group(("packages",), packages)
-    group(("executables",), lambda: frozenset(_lines(text_of("executables"))))
-    group(("opt_dirs",), lambda: frozenset(_lines(text_of("opt"))))
-    group(("clamav_databases",), lambda: parse_clamav_db(text_of("clamav_db")))
-
-    def clamscan_version() -> str:
-        return text_of("clamscan_version", missing_ok=True).strip()
-
-    group(("clamscan_version",), clamscan_version)
-    group(("freshclam_log",), lambda: _lines(text_of("freshclam_log", ok_codes=(0, 1)))[-20:])
-    return Facts(**values, problems=problems)
+def _line_set(text: str) -> frozenset[str]:
+    return frozenset(_lines(text))
 
 
 def _flag(text: str) -> bool:
@@ -446,12 +318,203 @@ def _flag(text: str) -> bool:
     return value != "0"
 
 
+def parse_pass_max_days(text: str) -> int | None:
+    """login.defs lines → PASS_MAX_DAYS, None when it is not set."""
+    kv = {}
+    for line in text.splitlines():
+        f = line.split()
+        if len(f) >= 2:
+            kv[f[0]] = f[1]
+    v = kv.get("PASS_MAX_DAYS")
+    return int(v) if v is not None and v.isdigit() else None
+
+
+def _log_tail(text: str) -> tuple[str, ...]:
+    # The script already sends only the last 20 lines; a host sending more gets the same cut.
+    return _lines(text)[-20:]
+
+
+# -- fact groups: which sections make which facts ------------------------------------------------
+
+#: The script's sections by name, as one fact group's parser sees them.
+Sections = Mapping[str, Section]
+
+
 class _Missing(Exception):
     """A section the fact group needs failed, was truncated or is absent."""
 
 
 class _NotThere(_Missing):
     """The command behind a section is not installed (exit 127): a fact, reported the same way."""
+
+
+#: What a parser raises on text it does not understand: the group is then "could not parse".
+_PARSE_ERRORS = (ValueError, KeyError, TypeError, IndexError)
+
+
+def _text(
+    sections: Sections, name: str, *, missing_ok: bool = False, ok_codes: tuple[int, ...] = (0,)
+) -> str:
+    """A section's text, or _Missing saying why there is none to read.
+
+    ``missing_ok``: exit 127 raises _NotThere, which a parser may catch (rpm on a Debian host).
+    ``ok_codes``: exit statuses that still carry an answer (grep's 1 means "no such line").
+    """
+    sec = sections.get(name)
+    if sec is None:
+        raise _Missing(f"section {name} missing from the output")
+    if sec.rc is None:
+        raise _Missing(f"section {name} truncated at {SECTION_CAP} bytes")
+    if sec.rc == NOT_INSTALLED and missing_ok:
+        raise _NotThere(f"{name}: command not available on the host")
+    if sec.rc not in ok_codes:
+        raise _Missing(f"section {name} failed (exit status {sec.rc})")
+    return sec.text
+
+
+@dataclass(frozen=True)
+class FactGroup:
+    """One row of the parse table: the Facts fields a parser fills from the sections it reads.
+
+    A group is read whole or not at all: when its parser cannot answer, each of its fields keeps
+    its default and gets the same reason in ``Facts.problems``. The parser is shown only the
+    sections the row names, so the table says truly what each fact is made of.
+    """
+
+    facts: tuple[str, ...]  # Facts fields; a parser filling several returns them in this order
+    sections: tuple[str, ...]
+    parse: Callable[[Sections], Any]
+
+    def read(self, sections: Sections) -> dict[str, Any]:
+        """Field → value; raises _Missing or one of _PARSE_ERRORS when the group cannot be read."""
+        own = {name: sections[name] for name in self.sections if name in sections}
+        value = self.parse(own)
+        values = value if len(self.facts) > 1 else (value,)
+        return dict(zip(self.facts, values, strict=True))
+
+
+def _from_section(
+    fact: str,
+    section: str,
+    parse: Callable[[str], Any],
+    *,
+    missing_ok: bool = False,
+    ok_codes: tuple[int, ...] = (0,),
+) -> FactGroup:
+    """The common row: one fact parsed from one section's text."""
+
+    def from_text(sections: Sections) -> Any:
+        return parse(_text(sections, section, missing_ok=missing_ok, ok_codes=ok_codes))
+
+    return FactGroup((fact,), (section,), from_text)
+
+
+def _meta(sections: Sections) -> tuple[float | None, str, str, str, int | None]:
+    kv = _kv_lines(_text(sections, "meta"))
+    t = kv.get("time", "")
+    return (
+        float(t) if t.isdigit() else None,
+        kv.get("hostname", ""),
+        kv.get("kernel", ""),
+        kv.get("os", ""),
+        int(kv["uid"]) if kv.get("uid", "").isdigit() else None,
+    )
+
+
+def _accounts(sections: Sections) -> tuple[Account, ...]:
+    try:
+        shells: str | None = _text(sections, "shells")
+    except _Missing:
+        shells = None  # /etc/shells only narrows which shells give a login
+    try:
+        shadow = _text(sections, "shadow")
+    except _Missing as exc:
+        raise _Missing(f"/etc/shadow not readable (needs root or a sudo rule): {exc}") from exc
+    return parse_accounts(_text(sections, "passwd"), shadow, shells)
+
+
+def _addresses(sections: Sections) -> tuple[Address, ...]:
+    try:
+        return parse_addresses(_text(sections, "ip_addr"))[0]
+    except (_Missing, ValueError, KeyError, TypeError) as exc:
+        if "psutil_addresses" not in sections:
+            raise
+        try:  # the local transport's second view, read without `ip` (collect/local.py)
+            return parse_psutil_addresses(_text(sections, "psutil_addresses"))
+        except (_Missing, ValueError, KeyError, TypeError):
+            raise exc from None
+
+
+def _default_routes(sections: Sections) -> tuple[Route, ...]:
+    v4 = parse_default_routes(_text(sections, "ip_route4"), 4)
+    try:
+        v6 = parse_default_routes(_text(sections, "ip_route6"), 6)
+    except _Missing:
+        v6 = ()  # IPv6 disabled in the kernel makes `ip -6 route` fail
+    return v4 + v6
+
+
+def _processes(sections: Sections) -> frozenset[str]:
+    names = _line_set(_text(sections, "processes"))
+    psutil = sections.get("psutil_processes")
+    if psutil is not None and psutil.ok:
+        # psutil's full names beside comm's 15-byte ones (collect/local.py says why)
+        names |= _line_set(psutil.text)
+    return names
+
+
+def _packages(sections: Sections) -> frozenset[str]:
+    found: set[str] = set()
+    known = False
+    for name, parse in (("dpkg", parse_dpkg), ("rpm", _line_set)):
+        try:
+            found |= parse(_text(sections, name, missing_ok=True))
+            known = True
+        except _NotThere:
+            continue
+    if not known:
+        raise _NotThere("no package manager (dpkg, rpm) to ask")
+    return frozenset(found)
+
+
+#: Every fact group of Facts, one row each, in the order their problems are recorded.
+FACT_GROUPS: tuple[FactGroup, ...] = (
+    FactGroup(("target_time", "hostname", "kernel", "os_name", "uid"), ("meta",), _meta),
+    FactGroup(("accounts",), ("passwd", "shadow", "shells"), _accounts),
+    # grep finds no PASS_ line (1): the default is simply not set
+    _from_section("pass_max_days_default", "login_defs", parse_pass_max_days, ok_codes=(0, 1)),
+    FactGroup(("addresses",), ("ip_addr", "psutil_addresses"), _addresses),
+    FactGroup(("default_routes",), ("ip_route4", "ip_route6"), _default_routes),
+    _from_section("ip_forward", "ip_forward", _flag),
+    _from_section("ip6_forward", "ip6_forward", _flag),
+    _from_section("interfaces", "netdev", parse_netdev),
+    _from_section("rfkill", "rfkill", parse_rfkill),
+    _from_section("bluetooth", "bluetooth", _lines),
+    FactGroup(("processes",), ("processes", "psutil_processes"), _processes),
+    _from_section("services", "services", parse_services, missing_ok=True),
+    FactGroup(("packages",), ("dpkg", "rpm"), _packages),
+    _from_section("executables", "executables", _line_set),
+    _from_section("opt_dirs", "opt", _line_set),
+    _from_section("clamav_databases", "clamav_db", parse_clamav_db),
+    _from_section("clamscan_version", "clamscan_version", str.strip, missing_ok=True),
+    # tail fails (1) when freshclam never wrote its log: no log lines, not an unknown
+    _from_section("freshclam_log", "freshclam_log", _log_tail, ok_codes=(0, 1)),
+)
+
+
+def parse_linux(stdout: bytes, now: float | None = None) -> Facts:
+    """Parse the whole output of scripts/linux.sh into Facts; CollectionError if unusable."""
+    sections = split_sections(stdout)
+    values: dict[str, Any] = {"now": time.time() if now is None else now}
+    problems: dict[str, str] = {}
+    for group in FACT_GROUPS:
+        try:
+            values.update(group.read(sections))
+        except _Missing as exc:  # _NotThere included: the command is absent on the host
+            problems.update(dict.fromkeys(group.facts, str(exc)))
+        except _PARSE_ERRORS as exc:
+            problems.update(dict.fromkeys(group.facts, f"could not parse: {exc}"))
+    return Facts(**values, problems=problems)
 
 
 def encode_sections(sections: dict[str, tuple[str, int]]) -> bytes:

@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from netguard.checks.base import CheckContext, Verdict, cannot_decide, not_applicable, say
-from netguard.collect.facts import FactMissing, Facts
 from netguard.model import Finding, FindingStatus, Host, Segment
+from netguard.model.facts import FactMissing, Facts
 from netguard.policy import CheckConfig, Policy
 
 
@@ -41,9 +41,7 @@ def _run(
     try:
         return cfg.spec.func(facts, ctx)
     except FactMissing as exc:
-        # Facts.need says "<fact group>: <why>"; the group is an identifier the catalogs name.
-        fact, _, detail = str(exc).partition(": ")
-        return cannot_decide(say("engine.fact_missing", fact=fact, detail=detail))
+        return cannot_decide(say("engine.fact_missing", fact=exc.fact, detail=exc.why))
     except Exception as exc:  # a check bug must surface as ERROR, never as a pass
         return cannot_decide(say("engine.check_raised", error=type(exc).__name__, detail=str(exc)))
 

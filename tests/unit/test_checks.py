@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import pickle
 
 import pytest
 
@@ -10,6 +11,7 @@ from netguard.checks import ALL_CHECKS, CATALOG
 from netguard.collect.parse_linux import parse_linux
 from netguard.engine.evaluate import evaluate
 from netguard.model import Finding, FindingStatus, Host, Segment, Zone
+from netguard.model.facts import FactMissing, Facts
 from netguard.policy import AvProduct, CheckConfig, Policy
 from tests.unit.recordings import HOSTS, NOW, recorded
 
@@ -175,3 +177,35 @@ def test_a_check_that_raises_is_an_error_never_a_pass() -> None:
     (f,) = evaluate(facts, host(), SEGMENTS, broken)
     assert f.status is FindingStatus.ERROR
     assert "RuntimeError: bug" in f.message
+
+
+def test_need_raises_the_fact_group_and_its_reason_apart() -> None:
+    facts = Facts(now=NOW, problems={"accounts": "section shadow failed (exit status 1)"})
+    with pytest.raises(FactMissing) as caught:
+        facts.need("accounts")
+    assert (caught.value.fact, caught.value.why) == (
+        "accounts",
+        "section shadow failed (exit status 1)",
+    )
+    assert str(caught.value) == "accounts: section shadow failed (exit status 1)"
+    assert pickle.loads(pickle.dumps(caught.value)).why == caught.value.why
+    with pytest.raises(FactMissing, match=r"^rfkill: not collected$"):
+        Facts(now=NOW).need("rfkill")
+
+
+def test_a_missing_fact_reaches_the_finding_as_group_and_reason() -> None:
+    from dataclasses import replace
+
+    def needs_odd_fact(facts, ctx):  # type: ignore[no-untyped-def]
+        raise FactMissing("odd: group", "why: with colons")  # read from attributes, not the text
+
+    pol = policy()
+    spec = replace(pol.checks[0].spec, func=needs_odd_fact)
+    (f,) = evaluate(
+        parse_linux(recorded("compliant"), now=NOW),
+        host(),
+        SEGMENTS,
+        replace(pol, checks=(replace(pol.checks[0], spec=spec),)),
+    )
+    assert f.status is FindingStatus.ERROR and f.reason == "engine.fact_missing"
+    assert (f.args["fact"], f.args["detail"]) == ("odd: group", "why: with colons")

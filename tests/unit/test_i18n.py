@@ -23,11 +23,11 @@ import yaml
 from netguard.checks import ALL_CHECKS, CATALOG
 from netguard.checks.hostkey import hostkey_finding
 from netguard.collect import Collection
-from netguard.collect.facts import Account, ClamDatabase, Facts, Interface
 from netguard.collect.parse_linux import parse_linux
 from netguard.engine.evaluate import evaluate
 from netguard.i18n import LANGS, PART, Catalog, catalog, default_lang
 from netguard.model import Finding, FindingStatus, Host, HostStatus, Segment, Zone
+from netguard.model.facts import Account, ClamDatabase, Facts, Interface
 from netguard.policy import AvProduct, Policy
 from tests.unit.recordings import HOSTS, NOW, TODAY, recorded
 from tests.unit.test_checks import SEGMENTS, host, policy

@@ -3,18 +3,24 @@
 from __future__ import annotations
 
 import base64
+import dataclasses
 import ipaddress
+import re
 
 import pytest
 
+from netguard.collect import linux_script
 from netguard.collect.parse_linux import (
+    FACT_GROUPS,
     SECTION_CAP,
+    FactGroup,
     encode_sections,
     parse_cvd_time,
     parse_linux,
     split_sections,
 )
 from netguard.errors import CollectionError
+from netguard.model.facts import Facts
 from tests.unit.recordings import NOW, TODAY, desktop, recorded
 
 
@@ -163,3 +169,34 @@ def test_psutil_process_names_join_the_cut_comm_names() -> None:
     assert {"QAXEngDaemon_x6", "QAXEngDaemon_x64_service", "systemd"} <= facts.processes
     failed = parse_linux(encode_sections(desktop(psutil_processes=("psutil: Error", 1))), NOW)
     assert failed.processes == parse_linux(recorded("compliant"), NOW).processes
+
+
+# -- the table of fact groups ----------------------------------------------------------------------
+
+
+def test_the_table_fills_every_fact_group_of_facts_once() -> None:
+    named = [fact for group in FACT_GROUPS for fact in group.facts]
+    collected = {f.name for f in dataclasses.fields(Facts)} - {"now", "problems"}
+    assert sorted(named) == sorted(collected)  # each field once: a new field needs its row
+    facts = parse_linux(recorded("compliant"), now=NOW)
+    assert all(getattr(facts, name) is not None for name in named)
+
+
+def test_the_table_reads_every_section_the_script_prints() -> None:
+    script = linux_script().decode()
+    printed = set(re.findall(r"^  sec (\w+) ", script, re.MULTILINE))
+    read = {section for group in FACT_GROUPS for section in group.sections}
+    # the rest is the local transport's psutil view (collect/local.py)
+    assert read - printed == {"psutil_addresses", "psutil_processes"}
+    assert printed <= read
+
+
+@pytest.mark.parametrize("group", FACT_GROUPS, ids=lambda g: g.facts[0])
+def test_a_group_without_its_sections_is_missing_alone_and_says_which(group: FactGroup) -> None:
+    sections = {k: v for k, v in desktop().items() if k not in group.sections}
+    facts = parse_linux(encode_sections(sections), now=NOW)
+    assert set(facts.problems) == set(group.facts)  # the other groups do not notice
+    unread = Facts(now=NOW)
+    for name in group.facts:
+        assert getattr(facts, name) == getattr(unread, name)  # None, or "" for the meta strings
+        assert any(f"section {s} missing" in facts.problems[name] for s in group.sections)

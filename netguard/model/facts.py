@@ -15,7 +15,19 @@ from netguard.model import IPAddress, IPNetwork
 
 
 class FactMissing(Exception):
-    """A fact group the check needs was not collected; the message says why."""
+    """A fact group the check needs was not collected.
+
+    ``fact`` is the group's identifier (a ``Facts`` field, which the catalogs name) and ``why``
+    the reason as collection recorded it: kept apart so nobody reads them back from the message.
+    """
+
+    def __init__(self, fact: str, why: str) -> None:
+        super().__init__(fact, why)  # both in args: the exception pickles and copies whole
+        self.fact = fact
+        self.why = why
+
+    def __str__(self) -> str:
+        return f"{self.fact}: {self.why}"
 
 
 @dataclass(frozen=True)
@@ -130,6 +142,5 @@ class Facts:
     def need(self, name: str) -> Any:
         value = getattr(self, name)
         if value is None:
-            why = self.problems.get(name, "not collected")
-            raise FactMissing(f"{name}: {why}")
+            raise FactMissing(name, self.problems.get(name, "not collected"))
         return value
