@@ -29,6 +29,7 @@ import struct
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NoReturn
 
 from netguard.errors import InputError
 from netguard.evidence import ed25519 as _pure
@@ -273,7 +274,7 @@ class SigningKey:
 
     __str__ = __repr__
 
-    def __reduce__(self) -> object:
+    def __reduce__(self) -> NoReturn:
         raise TypeError("a SigningKey is not picklable (it would copy the private key)")
 
 
