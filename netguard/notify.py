@@ -34,8 +34,9 @@ Facility LOG_AUTH, priority LOG_CRIT, ident ``netguard`` with the pid: a finding
 security event, and Debian's rsyslog routes auth to /var/log/auth.log (readable by root and adm
 only — the lines name machines and weaknesses), which is also what security forwarding rules
 usually pick up. One line per finding, ``CRITICAL host=… address=… check=… …``; every value
-from a host is cleaned of control and line-separator characters, quoted when it has spaces,
-quotes or ``=`` (so a host name cannot forge another field), and capped.
+from a host is cleaned of control, line-separator and bidi-override characters (see
+``netguard.untrusted``), quoted when it has spaces, quotes or ``=`` (so a host name cannot forge
+another field), and capped.
 """
 
 from __future__ import annotations
@@ -52,6 +53,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import IO, Any
+
+from netguard.untrusted import replace_unsafe
 
 SCHEMA = "netguard.notify/1"
 DEFAULT_TIMEOUT = 60.0
@@ -147,9 +150,6 @@ def hook_environment(
 
 # --- syslog lines (pure) ----------------------------------------------------------------------
 
-# C0/C1 controls, DEL, Unicode line/paragraph separators, and bidirectional overrides (which
-# can make a log line read differently from what it contains).
-_UNSAFE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 _BARE = re.compile(r"[^\s\"'=\\]+")
 VALUE_CAP = 80
 TITLE_CAP = 160
@@ -159,7 +159,8 @@ LINE_CAP = 900  # classic syslog relays cut at 1024 bytes; leave room for the he
 def clean_value(text: Any, cap: int = VALUE_CAP) -> str:
     """One log field: unsafe characters become '?', length capped, quoted with ``"``/``\\``
     escaped when it is not a bare word — so no host data can end the line or forge ``key=``."""
-    value = _UNSAFE.sub("?", _text(text))
+    # Controls, line separators and bidi overrides (netguard.untrusted): no tab, no newline.
+    value = replace_unsafe(_text(text), "?")
     if len(value) > cap:
         value = value[: cap - 1] + "…"
     if value and _BARE.fullmatch(value):

@@ -32,6 +32,7 @@ from typing import Literal
 from netguard.errors import InputError, NetguardError
 from netguard.i18n import default_lang
 from netguard.render.files import write_atomic
+from netguard.untrusted import find_unsafe, replace_unsafe
 
 Kind = Literal["systemd", "cron"]
 
@@ -59,10 +60,10 @@ _HHMM = re.compile(r"([01]?[0-9]|2[0-3]):([0-5][0-9])")
 # /etc/cron.d with dots in their names; the intersection is this.
 _UNIT_NAME = re.compile(r"[A-Za-z0-9_-]{1,200}")
 _USER = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]{0,31}\$?|[0-9]{1,10}")
-# Anything a unit file or crontab line could not carry as written: C0/C1 controls, DEL, and
-# Unicode line/paragraph separators (a newline in a path would end a unit file line or a
-# crontab entry and start a new one).
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+# Anything a unit file or crontab line carries is refused (or, in free text, replaced) when it
+# has an unsafe character of netguard.untrusted -- controls, line/paragraph separators, bidi
+# overrides: a newline in a path would end a unit file line or a crontab entry and start a new
+# one, and an override would make the line read differently from what it runs.
 
 
 @dataclass(frozen=True)
@@ -265,7 +266,7 @@ def _notify_argv(notify: str | Sequence[str] | None) -> tuple[str, ...] | None:
     if not argv:
         raise InputError("empty command", field="--notify")
     for arg in argv:
-        if _CONTROL.search(arg):
+        if find_unsafe(arg):
             raise InputError("control characters in the command", field="--notify")
     program = argv[0]
     found = program if os.path.isabs(program) else shutil.which(program)
@@ -276,7 +277,7 @@ def _notify_argv(notify: str | Sequence[str] | None) -> tuple[str, ...] | None:
 
 def _check_path(path: Path, field: str) -> None:
     text = str(path)
-    if _CONTROL.search(text):
+    if find_unsafe(text):
         raise InputError("control characters or line breaks in a path", field=field)
     if text != text.strip():
         # systemd strips a value's leading and trailing white space (WorkingDirectory=).
@@ -286,7 +287,7 @@ def _check_path(path: Path, field: str) -> None:
 def _check_at(at: str) -> None:
     if _HHMM.fullmatch(at):
         return
-    if re.fullmatch(r"\d+:\d+", at) or not at.strip() or _CONTROL.search(at) or len(at) > 200:
+    if re.fullmatch(r"\d+:\d+", at) or not at.strip() or find_unsafe(at) or len(at) > 200:
         raise InputError(f"not a time (HH:MM) or OnCalendar expression: {at!r}", field="--at")
 
 
@@ -299,7 +300,7 @@ def _check_executable(command: Sequence[str]) -> None:
     if bad:
         raise InputError(f"{bad}: {exe!r}", field="netguard executable")
     for arg in command:
-        if _CONTROL.search(arg):
+        if find_unsafe(arg):
             raise InputError("control characters in the netguard command")
 
 
@@ -388,7 +389,7 @@ def _exe_problem(exe: str) -> str:
     backslashes and control characters in an executable name ("contains special characters",
     whatever the quoting), and expands $VARS in argv[0] but not in the path it runs, so no
     quoting makes a '$' right in both."""
-    if _CONTROL.search(exe) or any(c in exe for c in "\"'\\"):
+    if find_unsafe(exe) or any(c in exe for c in "\"'\\"):
         return "systemd cannot run a program whose path has quotes, backslashes or controls"
     if "$" in exe:
         return "systemd cannot run a program whose path has a '$'"
@@ -405,7 +406,7 @@ def systemd_path(path: Path) -> str:
 def _specifier_safe(text: str) -> str:
     """A free-text value (Description=, WorkingDirectory=, OnCalendar=): one line, ``%``
     doubled; these settings take the rest of the line verbatim, quotes included."""
-    return _CONTROL.sub("?", text).replace("%", "%%")
+    return replace_unsafe(text, "?").replace("%", "%%")
 
 
 def writable_dirs(spec: ScheduleSpec) -> list[Path]:
@@ -506,7 +507,7 @@ def cron_quote(arg: str) -> str:
     ``%`` outside the quotes as ``\\%`` — cron turns an unescaped ``%`` into a newline and
     feeds the rest to standard input. The pieces between ``%`` are quoted separately so that
     each ``\\%`` follows a quote or a safe character, never a backslash cron would pair up."""
-    if _CONTROL.search(arg):
+    if find_unsafe(arg):
         raise ValueError("a crontab line cannot carry control characters or line breaks")
     if "%" not in arg:
         return shlex.quote(arg)

@@ -174,14 +174,16 @@ def public_key(seed: bytes) -> bytes:
     return _encode(_multiply_base(a))
 
 
-def sign(seed: bytes, message: bytes, public: bytes | None = None) -> bytes:
+def sign(seed: bytes, message: bytes) -> bytes:
     """The 64-byte signature R || S of ``message`` (RFC 8032 5.1.6).
 
-    ``public`` may be passed to skip re-deriving it; it must be the seed's public key.
+    The public key A that goes into the hash is always derived here from ``seed``, never taken
+    from the caller: two signatures of one message hashed with different A share R but differ in
+    k, and S1 - S2 = (k1 - k2) a mod L gives away the secret scalar a. Deriving A costs one
+    fixed-base multiplication (well under a millisecond), so there is nothing worth caching.
     """
     a, prefix = _expand(seed)
-    if public is None:
-        public = _encode(_multiply_base(a))
+    public = _encode(_multiply_base(a))
     r = _sha512_int(prefix, message) % L
     big_r = _encode(_multiply_base(r))
     k = _sha512_int(big_r, public, message) % L

@@ -29,6 +29,7 @@ import struct
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NoReturn
 
 from netguard.errors import InputError
 from netguard.evidence import ed25519 as _pure
@@ -202,24 +203,53 @@ class PublicKey:
 
 
 class SigningKey:
-    """An Ed25519 private key. Its repr/str show the public fingerprint, never key material."""
+    """An Ed25519 private key. Its repr/str show the public fingerprint, never key material.
 
-    __slots__ = ("_backend", "_secret", "public")
+    Immutable: ``public`` is derived from the seed when the key is made and cannot be replaced
+    (assigning any attribute raises ``AttributeError``). A signature hashes the public key, so a
+    key whose ``public`` could be swapped would sign one message under two public keys, and two
+    such signatures give away the private key. ``with_comment`` makes a copy with another comment.
+    """
+
+    __slots__ = ("_backend", "_public", "_secret")
+
+    _backend: str
+    _public: PublicKey
+    _secret: object
 
     def __init__(self, seed: bytes, comment: str = "", *, backend: str | None = None) -> None:
         """``seed`` is the 32-byte private key of RFC 8032 (what PKCS#8 and OpenSSH store)."""
         if not isinstance(seed, bytes) or len(seed) != 32:
             raise ValueError("an Ed25519 private key (seed) is 32 bytes")
-        self._backend = _resolve(backend)
-        self._secret: object
-        if self._backend == CRYPTOGRAPHY:
+        backend = _resolve(backend)
+        secret: object
+        if backend == CRYPTOGRAPHY:
             key = Ed25519PrivateKey.from_private_bytes(seed)
             raw = key.public_key().public_bytes_raw()
-            self._secret = key
+            secret = key
         else:
             raw = _pure.public_key(seed)
-            self._secret = seed
-        self.public = PublicKey(raw, comment)
+            secret = seed
+        _fill(self, backend, secret, PublicKey(raw, comment))
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"a SigningKey is immutable (cannot set {name!r})")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"a SigningKey is immutable (cannot delete {name!r})")
+
+    @property
+    def public(self) -> PublicKey:
+        """The public key, derived from the private key (never read from a file)."""
+        return self._public
+
+    def with_comment(self, comment: str) -> SigningKey:
+        """The same key with ``comment`` on its public key (a new object)."""
+        if comment == self._public.comment:
+            return self
+        copy = object.__new__(SigningKey)
+        _fill(copy, self._backend, self._secret, PublicKey(self._public.raw, comment))
+        return copy
 
     @property
     def backend(self) -> str:
@@ -228,7 +258,7 @@ class SigningKey:
     def sign(self, data: bytes) -> bytes:
         """The 64-byte Ed25519 signature of ``data`` (deterministic)."""
         if isinstance(self._secret, bytes):
-            return _pure.sign(self._secret, data, self.public.raw)
+            return _pure.sign(self._secret, data)
         assert isinstance(self._secret, Ed25519PrivateKey)
         return self._secret.sign(data)
 
@@ -244,8 +274,15 @@ class SigningKey:
 
     __str__ = __repr__
 
-    def __reduce__(self) -> object:
+    def __reduce__(self) -> NoReturn:
         raise TypeError("a SigningKey is not picklable (it would copy the private key)")
+
+
+def _fill(key: SigningKey, backend: str, secret: object, public: PublicKey) -> None:
+    """Set the slots of a SigningKey being made (its own ``__setattr__`` refuses)."""
+    object.__setattr__(key, "_backend", backend)
+    object.__setattr__(key, "_secret", secret)
+    object.__setattr__(key, "_public", public)
 
 
 def generate(comment: str, *, backend: str | None = None) -> SigningKey:
@@ -336,7 +373,7 @@ def load_private_key(
         return _load_openssh(path, data, _b64(body, path), passphrase, backend)
     if label == "PRIVATE KEY":
         key = SigningKey(_parse_pkcs8(_b64(body, path), path), backend=backend)
-        return _with_comment(key, _sidecar_comment(path, key.public))
+        return key.with_comment(_sidecar_comment(path, key.public))
     if label == "ENCRYPTED PRIVATE KEY":
         return _load_encrypted_pem(path, data, passphrase, backend)
     if label in _OTHER_PEM_TYPES:
@@ -344,12 +381,6 @@ def load_private_key(
     if "PUBLIC KEY" in label:
         raise InputError("this is a public key; signing needs the private key", file=path)
     raise InputError(f"not a private key file (PEM block {printable(label)!r})", file=path)
-
-
-def _with_comment(key: SigningKey, comment: str) -> SigningKey:
-    if comment != key.public.comment:
-        key.public = PublicKey(key.public.raw, comment)
-    return key
 
 
 def _sidecar_comment(path: str | Path, public: PublicKey) -> str:
@@ -417,7 +448,7 @@ def _load_openssh(
             raise InputError(
                 "damaged OpenSSH private key (public and private halves differ)", file=path
             )
-        return _with_comment(key, _sidecar_comment(path, key.public))
+        return key.with_comment(_sidecar_comment(path, key.public))
 
     if kdf != b"none":
         raise InputError("damaged OpenSSH private key (KDF without a cipher)", file=path)
@@ -427,7 +458,7 @@ def _load_openssh(
         raise InputError(
             "damaged OpenSSH private key (public and private halves differ)", file=path
         )
-    return key if comment else _with_comment(key, _sidecar_comment(path, key.public))
+    return key if comment else key.with_comment(_sidecar_comment(path, key.public))
 
 
 def _parse_openssh_private(
@@ -541,7 +572,7 @@ def _load_encrypted_pem(
         kind = type(loaded).__name__.removesuffix("PrivateKey").removeprefix("_") or "other"
         raise InputError(f"not an Ed25519 key ({kind})", file=path)
     key = SigningKey(loaded.private_bytes_raw(), backend=backend)
-    return _with_comment(key, _sidecar_comment(path, key.public))
+    return key.with_comment(_sidecar_comment(path, key.public))
 
 
 # --- public keys --------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 from netguard.render.text import clean
+from netguard.untrusted import replace_unsafe
 
 _HTML = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
 # Markdown (CommonMark/GFM) punctuation that could start code, emphasis, links and images,
@@ -17,7 +18,6 @@ _HTML = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
 # stay: they act only after `]` or at the start of a line, and host text never starts a line.
 _PUNCT = re.compile(r"([\\`*_\[\]|~#!$])")
 _BACKTICKS = re.compile(r"`+")
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 def md_escape(text: object, limit: int = 200) -> str:
@@ -33,5 +33,7 @@ def fenced(text: str, info: str = "") -> list[str]:
     """A fenced code block that its content cannot close (the content is shown literally)."""
     longest = max((len(m) for m in _BACKTICKS.findall(text)), default=0)
     fence = "`" * max(3, longest + 1)
-    body = _CONTROL.sub("\ufffd", text)
+    # Tabs and newlines are the block's own; every other unsafe character (netguard.untrusted),
+    # U+2028 and bidi overrides included, becomes U+FFFD.
+    body = replace_unsafe(text, "\ufffd", keep="\t\n")
     return [f"{fence}{info}", *body.splitlines(), fence]

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import re
-
-# C0/C1 controls (ESC starts terminal escape sequences), except tab; newlines become spaces.
-_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f]")
+from netguard.untrusted import replace_unsafe
 
 
 def clean(text: str, limit: int = 300) -> str:
-    """One printable line: control characters replaced, length capped."""
-    text = _CONTROL.sub("�", text.replace("\n", " "))
+    """One printable line, length capped: newlines become spaces; controls (ESC starts terminal
+    escape sequences), line separators and bidi overrides become U+FFFD; tabs stay."""
+    text = replace_unsafe(text.replace("\n", " "), "\ufffd", keep="\t")
     return text if len(text) <= limit else text[: limit - 1] + "…"

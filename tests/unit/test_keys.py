@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import inspect
 import os
 import pickle
 import shutil
@@ -169,6 +170,58 @@ def test_rfc8032_vectors_pure_module(name: str) -> None:
     assert ed25519.public_key(seed) == public
     assert ed25519.sign(seed, message) == signature
     assert ed25519.verify(public, message, signature)
+
+
+def test_pure_sign_cannot_be_steered_to_another_public_key() -> None:
+    """Signatures of one message hashed with two public keys would give away the secret scalar.
+
+    With A1 != A2, S1 - S2 = (k1 - k2) a mod L. So ``sign`` takes no public key at all: it
+    derives A from the seed itself.
+    """
+    seed, public, message, signature = _vector("TEST 2")
+    other = _vector("TEST 3")[1]
+    assert list(inspect.signature(ed25519.sign).parameters) == ["seed", "message"]
+    with pytest.raises(TypeError):
+        ed25519.sign(seed, message, public=other)  # type: ignore[call-arg]
+    with pytest.raises(TypeError):
+        ed25519.sign(seed, message, other)  # type: ignore[call-arg]
+    assert ed25519.sign(seed, message) == signature
+    assert ed25519.verify(public, message, ed25519.sign(seed, message))
+
+
+def test_signing_key_is_immutable(backend: str) -> None:
+    seed, public, message, signature = _vector("TEST 2")
+    key = SigningKey(seed, "li@audit", backend=backend)
+    other = SigningKey(_vector("TEST 3")[0], backend=backend)
+    for name, value in [
+        ("public", other.public),
+        ("_public", other.public),
+        ("_secret", other._seed()),
+        ("_backend", keys.PURE_PYTHON),
+        ("anything", 1),
+    ]:
+        with pytest.raises(AttributeError, match="immutable"):
+            setattr(key, name, value)
+    for name in ("public", "_public", "_secret"):
+        with pytest.raises(AttributeError):
+            delattr(key, name)
+    assert key.public.raw == public
+    assert key.public.comment == "li@audit"
+    assert key.sign(message) == signature
+
+
+def test_with_comment_makes_a_new_key(backend: str) -> None:
+    seed, public, message, signature = _vector("TEST 2")
+    key = SigningKey(seed, "a", backend=backend)
+    renamed = key.with_comment("b")
+    assert renamed is not key
+    assert (key.public.comment, renamed.public.comment) == ("a", "b")
+    assert renamed.public.raw == public
+    assert renamed.backend == key.backend
+    assert renamed.sign(message) == signature
+    assert key.with_comment("a") is key
+    with pytest.raises(AttributeError, match="immutable"):
+        renamed.public = key.public  # type: ignore[misc]
 
 
 @pytest.mark.parametrize("bit", [0, 7, 13, 15])
@@ -662,6 +715,33 @@ def test_hostile_openssh_private_keys(tmp_path: Path, backend: str) -> None:
     other = SigningKey(_vector("TEST 2")[0])
     mixed = header + _s(other.public.wire()) + blob[pub_end:]
     assert "inconsistent key data" in load(mixed).message
+
+
+def test_openssh_key_whose_public_half_is_another_key_is_refused(
+    tmp_path: Path, backend: str
+) -> None:
+    """All three copies of the public key agree with each other but not with the seed."""
+    seed = _vector("TEST 1")[0]
+    stranger = SigningKey(_vector("TEST 2")[0])
+    raw = stranger.public.raw
+    check = struct.pack(">I", 0x01020304)
+    private = check + check + _s(b"ssh-ed25519") + _s(raw) + _s(seed + raw) + _s(b"forged@example")
+    private += bytes(range(1, 1 + (-len(private) % 8)))
+    blob = (
+        b"openssh-key-v1\0"
+        + _s(b"none")
+        + _s(b"none")
+        + _s(b"")
+        + struct.pack(">I", 1)
+        + _s(stranger.public.wire())
+        + _s(private)
+    )
+    path = tmp_path / "mismatched"
+    path.write_text(_openssh_file(blob))
+    with pytest.raises(InputError, match="public and private halves differ") as info:
+        keys.load_private_key(path, _must_not_be_called, backend=backend)
+    assert info.value.file == str(path)
+    assert seed.hex() not in str(info.value)
 
 
 def test_unreadable_paths(tmp_path: Path) -> None:
