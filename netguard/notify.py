@@ -45,6 +45,7 @@ import json
 import logging
 import os
 import re
+import shlex
 import signal
 import subprocess
 import tempfile
@@ -54,7 +55,8 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import IO, Any
 
-from netguard.untrusted import replace_unsafe
+from netguard.errors import InputError
+from netguard.untrusted import find_unsafe, replace_unsafe
 
 SCHEMA = "netguard.notify/1"
 DEFAULT_TIMEOUT = 60.0
@@ -87,6 +89,26 @@ class NotifyOutcome:
 
 
 # --- the document (pure) ----------------------------------------------------------------------
+
+
+def hook_argv(command: str | Sequence[str] | None) -> list[str] | None:
+    """The hook's argv from ``--notify``: a string split like a shell would (and never run by
+    one), or an argv as it is; None for no hook. Control characters are refused: the command
+    ends up in a unit file or a cron line too."""
+    if command is None or command == "":
+        return None
+    if isinstance(command, str):
+        try:
+            argv = shlex.split(command)
+        except ValueError as exc:
+            raise InputError(f"cannot split {command!r}: {exc}", field="--notify") from None
+    else:
+        argv = list(command)
+    if not argv:
+        raise InputError("empty command", field="--notify")
+    if any(find_unsafe(arg) for arg in argv):
+        raise InputError("control characters in the command", field="--notify")
+    return argv
 
 
 def normalize_finding(finding: Mapping[str, Any]) -> dict[str, Any]:

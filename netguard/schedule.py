@@ -30,15 +30,15 @@ from pathlib import Path
 from typing import Literal
 
 from netguard.errors import InputError, NetguardError
-from netguard.i18n import default_lang
+from netguard.i18n import LANGS, default_lang
+from netguard.notify import hook_argv
 from netguard.render.files import write_atomic
+from netguard.report import FORMATS as REPORT_FORMATS
 from netguard.untrusted import find_unsafe, replace_unsafe
 
 Kind = Literal["systemd", "cron"]
 
 BASE_NAME = "netguard-audit"
-REPORT_FORMATS = ("html", "md", "csv", "pdf")
-LANGS = ("zh", "en")
 DEFAULT_AT = "02:30"
 # Spread offices that share an SSH bastion or a network link over a few minutes, no more: the
 # report should still be there when the administrator arrives.
@@ -254,20 +254,11 @@ def _current_user() -> str:
 
 
 def _notify_argv(notify: str | Sequence[str] | None) -> tuple[str, ...] | None:
-    if notify is None or notify == "":
+    """The hook's argv (notify.hook_argv) with its program resolved to an absolute path: the
+    unit or cron line runs without the caller's PATH."""
+    argv = hook_argv(notify)
+    if argv is None:
         return None
-    if isinstance(notify, str):
-        try:
-            argv = shlex.split(notify)
-        except ValueError as exc:
-            raise InputError(f"cannot split the command: {exc}", field="--notify") from None
-    else:
-        argv = list(notify)
-    if not argv:
-        raise InputError("empty command", field="--notify")
-    for arg in argv:
-        if find_unsafe(arg):
-            raise InputError("control characters in the command", field="--notify")
     program = argv[0]
     found = program if os.path.isabs(program) else shutil.which(program)
     if not found or not os.access(found, os.X_OK):

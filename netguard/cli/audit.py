@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import argparse
 import io
-import shlex
 import sys
 from dataclasses import dataclass, replace
 from datetime import date
@@ -155,7 +154,9 @@ def run(args: argparse.Namespace, err: Console) -> int:
 
 
 def _afterwards(args: argparse.Namespace) -> Afterwards:
-    return Afterwards(args.output, args.format, args.quiet, notify_argv(args.notify), args.syslog)
+    from netguard.notify import hook_argv
+
+    return Afterwards(args.output, args.format, args.quiet, hook_argv(args.notify), args.syslog)
 
 
 def _replay(args: argparse.Namespace, err: Console) -> int:
@@ -280,19 +281,6 @@ def _open_history(path: str | None) -> Store:
     from netguard.history import open_store
 
     return open_store(path)
-
-
-def notify_argv(text: str | None) -> list[str] | None:
-    """The --notify command as argv, split like a shell would (and never run by one)."""
-    if not text:
-        return None
-    try:
-        argv = shlex.split(text)
-    except ValueError as exc:
-        raise InputError(f"cannot split {text!r}: {exc}", field="--notify") from None
-    if not argv:
-        raise InputError("empty command", field="--notify")
-    return argv
 
 
 def _notify_new_critical(

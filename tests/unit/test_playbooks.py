@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from netguard.errors import InputError
+from netguard.i18n import LANGS
 from netguard.playbooks import (
     CATEGORIES,
     Contacts,
@@ -20,7 +21,6 @@ from netguard.playbooks import (
     load_playbooks,
     parse_offset,
 )
-from netguard.playbooks.model import LANGS
 
 from .conftest import WriteYaml
 

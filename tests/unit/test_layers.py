@@ -1,0 +1,141 @@
+"""The layers of docs/architecture.md, enforced: each part of netguard imports only the parts
+below it. Every import counts — at module level, inside functions and under TYPE_CHECKING —
+because a lazy import is still a dependency.
+
+When this fails, either the import is wrong (move the code to the layer that owns the idea) or
+the picture changed: then change ALLOWED and docs/architecture.md together.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parents[2] / "netguard"
+
+#: The foundation: anything may import these, and they import nothing above them.
+FOUNDATION = {"errors", "version", "untrusted", "yamlsrc"}
+
+#: part → the parts it may import (besides itself and the foundation). A part is a top-level
+#: module or package of netguard; ``version`` is ``from netguard import __version__``.
+ALLOWED: dict[str, set[str]] = {
+    # the nouns
+    "model": set(),
+    "i18n": set(),
+    # reading what people wrote
+    "inventory": {"model"},
+    "checks": {"model", "i18n"},  # pure functions over facts: never a transport
+    "policy": {"model", "checks"},
+    "waivers": {"model", "checks"},
+    "playbooks": {"model", "checks", "i18n"},
+    # what hosts said
+    "collect": {"model"},
+    # the results document
+    "results": {"model", "policy", "waivers"},
+    # running an audit
+    "engine": {"model", "checks", "collect", "policy", "waivers", "results", "inventory"},
+    # keeping results
+    "history": {"model", "results"},
+    "evidence": {"model", "collect", "results", "inventory", "policy", "waivers", "render"},
+    # documents: from results (and the history's summaries), never from hosts or the engine
+    "render": {"model", "i18n", "results", "history"},
+    "report": {"model", "i18n", "results", "history", "render"},
+    "checklist": {"model", "i18n", "results", "playbooks", "render"},
+    "spotcheck": {"model", "i18n", "results", "inventory", "render"},
+    # side effects at the end of a run
+    "notify": {"model", "results"},
+    "schedule": {"model", "i18n", "history", "render", "report", "notify"},
+    "__main__": {"cli"},
+}
+# the command line orchestrates everything; nothing imports it but __main__
+ALLOWED["cli"] = set(ALLOWED) - {"__main__"}
+#: Modules held to a stricter rule than their package.
+STRICTER: dict[str, set[str]] = {
+    # the evaluation of one host is pure: facts in, findings out
+    "engine.evaluate": {"model", "checks", "policy"},
+    "render.text": set(),
+    "render.files": set(),
+}
+
+
+def _part(module: str) -> str:
+    """netguard.results.read → results; netguard (the package itself) → version."""
+    parts = module.split(".")
+    return parts[1] if len(parts) > 1 else "version"
+
+
+def _modules() -> Iterator[tuple[str, Path]]:
+    for path in sorted(PACKAGE.rglob("*.py")):
+        rel = path.relative_to(PACKAGE.parent).with_suffix("")
+        name = ".".join(rel.parts)
+        yield name.removesuffix(".__init__"), path
+
+
+def _imports(path: Path) -> Iterator[tuple[int, str]]:
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
+        if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            if node.module == "netguard":  # from netguard import __version__, cli, …
+                for alias in node.names:
+                    yield node.lineno, "version" if alias.name == "__version__" else alias.name
+            elif node.module.startswith("netguard."):
+                yield node.lineno, _part(node.module)
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.name.startswith("netguard."):
+                    yield node.lineno, _part(alias.name)
+
+
+def _violations() -> list[str]:
+    found = []
+    for module, path in _modules():
+        part = _part(module)
+        if module == "netguard":
+            continue
+        inner = ".".join(module.split(".")[1:3])
+        allowed = STRICTER.get(inner, ALLOWED.get(part))
+        if allowed is None:
+            if part in FOUNDATION:
+                allowed = set()
+            else:
+                found.append(f"{module}: not in any layer (add it to ALLOWED)")
+                continue
+        for line, target in _imports(path):
+            if target == part or target in FOUNDATION - {part}:
+                continue
+            if target not in allowed:
+                found.append(f"{path.relative_to(PACKAGE.parent)}:{line}: {part} imports {target}")
+    return found
+
+
+def test_every_import_follows_the_layers() -> None:
+    assert _violations() == []
+
+
+def test_the_layers_have_no_cycle() -> None:
+    """The allowed graph itself is acyclic, so no pair of parts can lean on each other."""
+    graph = {part: set(deps) for part, deps in ALLOWED.items()}
+    state: dict[str, int] = {}
+
+    def visit(node: str, trail: tuple[str, ...]) -> None:
+        if state.get(node) == 1:
+            pytest.fail(f"cycle: {' → '.join((*trail, node))}")
+        if state.get(node) == 2:
+            return
+        state[node] = 1
+        for dep in graph.get(node, ()):
+            visit(dep, (*trail, node))
+        state[node] = 2
+
+    for part in graph:
+        visit(part, ())
+
+
+def test_the_checker_sees_a_forbidden_import(tmp_path: Path) -> None:
+    """The test can fail: a check importing a transport is caught (line and parts named)."""
+    bad = tmp_path / "bad.py"
+    bad.write_text("def f():\n    from netguard.collect.ssh import SshCollector\n")
+    assert list(_imports(bad)) == [(2, "collect")]
+    assert "collect" not in ALLOWED["checks"]
