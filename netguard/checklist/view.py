@@ -11,6 +11,7 @@ from typing import Any
 from netguard import __version__
 from netguard.checklist.build import Incident, IncidentHost
 from netguard.i18n import Catalog, catalog
+from netguard.model import HostStatus
 from netguard.playbooks.model import HOST_OWNER
 from netguard.render.html import evidence_text
 from netguard.render.text import clean
@@ -84,7 +85,7 @@ def _host(t: Catalog, h: IncidentHost) -> dict[str, str]:
 
 def _host_findings(t: Catalog, h: IncidentHost, lang: str) -> dict[str, Any]:
     not_audited = ""
-    if h.status != "audited":
+    if h.status != HostStatus.AUDITED:
         detail = clean(h.detail, DETAIL_CAP) or t.get(f"host_status.{h.status}", h.status)
         not_audited = t("checklist.not_audited", detail=detail)
     return {

@@ -44,8 +44,6 @@ _FINDING_ORDER = (
 _RUN_KEYS = ("id", "started", "finished", "inventory", "policy", "complete")
 _DOC_KEYS = ("schema", "netguard_version", "run", "summary", "hosts")
 
-PASS = str(FindingStatus.PASS)
-
 #: Flush the buffered hosts to the database every this many hosts, or this many seconds.
 BATCH_HOSTS = 200
 BATCH_SECONDS = 2.0
@@ -354,8 +352,10 @@ class Store:
         ):
             host_status[pos] = status
             statuses[pos] = []
+        # 'pass' literally: SQLite uses the partial index findings_not_passing only when the
+        # query names its term as written (schema.py)
         for pos, status in self._conn.execute(
-            "SELECT pos, status FROM findings WHERE run = ? AND status <> ?", (run_key, PASS)
+            "SELECT pos, status FROM findings WHERE run = ? AND status <> 'pass'", (run_key,)
         ):
             statuses.setdefault(pos, []).append(status)
         s = summarize_statuses((host_status[pos], statuses[pos]) for pos in host_status)

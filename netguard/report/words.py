@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, tzinfo
 
 from netguard.i18n import Catalog, catalog
+from netguard.model import HostStatus
 from netguard.report.model import Group, Report, Tally, Trend, TrendPoint
 from netguard.results import FindingRecord, WaiverRecord
 
@@ -134,7 +135,7 @@ class Words:
         """Why a host could not be (fully) checked: the transport's one line, or the checks that
         could not decide with their messages."""
         parts = []
-        if host_status != "audited":
+        if host_status != HostStatus.AUDITED:
             parts.append(detail or self.host_status(host_status))
         parts.extend(
             self.t("report.unknown.undecided", check=self.title(f), message=self.message(f))
