@@ -1,17 +1,89 @@
-"""Every test run gets its own audit history: no test writes to the machine's real one
-(/var/lib/netguard or ~/.local/state), and subprocesses inherit the variable."""
+"""Suite-wide test set-up: markers and their selection, browser prerequisites, and a private
+audit history for every run.
+
+Markers (registered in pyproject.toml):
+
+- ``lab``: real ``sshd`` in network namespaces; every test under tests/lab/ (marked here).
+- ``browser``: needs Chromium. ``@pytest.mark.browser("playwright", "pdftotext")`` names what
+  it needs besides Chromium. Missing, the test is skipped locally and fails under ``CI=true``.
+- ``slow``: takes seconds (city-sized fleets, the zipapp build).
+
+pyproject's addopts deselect all three for local work; ``-m ""`` (as .ci/run passes) runs all.
+"""
 
 from __future__ import annotations
 
+import importlib.util
 import os
+import shutil
 import tempfile
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
+
+from netguard.errors import RenderError
+from netguard.render.pdf import find_chromium
+
+LAB_DIR = Path(__file__).resolve().parent / "lab"
+
+
+def in_ci() -> bool:
+    return os.environ.get("CI") == "true"
+
+
+@pytest.hookimpl(tryfirst=True)  # before -m deselects: the mark must be there when it looks
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.path.is_relative_to(LAB_DIR):
+            item.add_marker(pytest.mark.lab)
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    expr = config.option.markexpr
+    selection = f"-m {expr!r}" if expr else "everything (lab, browser and slow included)"
+    return f"netguard tests: {selection}; CI={os.environ.get('CI', '')!r}"
+
+
+def _missing(need: str) -> str | None:
+    """None when ``need`` is available, else what to install."""
+    if need == "chromium":
+        try:
+            find_chromium()
+        except RenderError:
+            return "Chromium (Debian: chromium, or NETGUARD_CHROMIUM)"
+        return None
+    if need == "playwright":
+        found = importlib.util.find_spec("playwright") is not None
+        return None if found else "Playwright (pip install -e '.[test]')"
+    if need == "pdftotext":
+        return None if shutil.which("pdftotext") else "pdftotext (Debian: poppler-utils)"
+    raise ValueError(f"@pytest.mark.browser: unknown prerequisite {need!r}")
+
+
+@pytest.hookimpl(tryfirst=True)  # before fixtures: a module's browser fixture would launch it
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    marks = list(item.iter_markers("browser"))
+    if not marks:
+        return
+    needs = ["chromium", *(a for m in marks for a in m.args)]
+    missing = [m for m in dict.fromkeys(_missing(n) for n in needs) if m]
+    if not missing:
+        return
+    what = "; ".join(missing)
+    if in_ci():
+        pytest.fail(
+            f"CI=true and this test needs {what}: .ci/run installs them, so the CI image is "
+            "broken (a browser test never passes as skipped in CI)",
+            pytrace=False,
+        )
+    pytest.skip(f"needs {what}")
 
 
 @pytest.fixture(scope="session", autouse=True)
 def private_history() -> Iterator[str]:
+    """Every test run gets its own audit history: no test writes to the machine's real one
+    (/var/lib/netguard or ~/.local/state), and subprocesses inherit the variable."""
     with tempfile.TemporaryDirectory(prefix="netguard-test-history-") as tmp:
         path = os.path.join(tmp, "history.sqlite")
         old = os.environ.get("NETGUARD_HISTORY")
