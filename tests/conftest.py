@@ -6,7 +6,8 @@ Markers (registered in pyproject.toml):
 - ``lab``: real ``sshd`` in network namespaces; every test under tests/lab/ (marked here).
 - ``browser``: needs Chromium. ``@pytest.mark.browser("playwright", "pdftotext")`` names what
   it needs besides Chromium. Missing, the test is skipped locally and fails under ``CI=true``.
-- ``slow``: takes seconds (city-sized fleets, the zipapp build).
+- ``slow``: takes seconds: city-sized fleets (everything under tests/scale/, marked here), the
+  zipapp build, a writer killed mid-run.
 
 pyproject's addopts deselect all three for local work; ``-m ""`` (as .ci/run passes) runs all.
 """
@@ -25,7 +26,9 @@ import pytest
 from netguard.errors import RenderError
 from netguard.render.pdf import find_chromium
 
-LAB_DIR = Path(__file__).resolve().parent / "lab"
+TESTS = Path(__file__).resolve().parent
+#: Folders whose every test carries a marker, so a new file there cannot forget it.
+FOLDER_MARKS = {TESTS / "lab": pytest.mark.lab, TESTS / "scale": pytest.mark.slow}
 
 
 def in_ci() -> bool:
@@ -35,8 +38,9 @@ def in_ci() -> bool:
 @pytest.hookimpl(tryfirst=True)  # before -m deselects: the mark must be there when it looks
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
-        if item.path.is_relative_to(LAB_DIR):
-            item.add_marker(pytest.mark.lab)
+        for folder, mark in FOLDER_MARKS.items():
+            if item.path.is_relative_to(folder):
+                item.add_marker(mark)
 
 
 def pytest_report_header(config: pytest.Config) -> str:

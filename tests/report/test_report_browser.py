@@ -159,7 +159,7 @@ def test_lab_report_in_browser(browser: Any, tmp_path: Path, lang: str) -> None:
 
 @pytest.mark.slow
 def test_big_fleet_filters_and_sorts(browser: Any, tmp_path: Path) -> None:
-    from tests.report.test_fleet import _fleet, naive_verdict
+    from tests.scale.test_report_fleet import _fleet, naive_verdict
 
     doc, report = _fleet()
     n = len(report.hosts)
