@@ -379,7 +379,7 @@ class Lab:
     ...     lab.add_segment("lab-intranet", "intranet", "10.20.0.0/24", "10.20.0.1")
     ...     lab.add_host(HostSpec("ok-pc", "10.20.0.11", "lab-intranet"))
     ...     lab.start()
-    ...     lab.run_in_auditor(["python", "-m", "netguard", "audit", str(lab.inventory_path)])
+    ...     lab.run_in_auditor([sys.executable, "-m", "netguard", "audit", str(lab.inventory_path)])
     """
 
     _counter = 0
