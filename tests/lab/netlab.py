@@ -696,8 +696,10 @@ class Lab:
         # `*` not `!`: sshd without PAM refuses `!`-locked accounts even for key logins.
         shadow += [f"{ln.split(':')[0]}:*:{today - 400}:0:99999:7:::" for ln in passwd[1:]]
         for acct in spec.accounts:
-            home = f"/home/{acct.name}"
-            passwd.append(f"{acct.name}:x:{acct.uid}:{acct.uid}:{acct.name}:{home}:{acct.shell}")
+            home_dir = f"/home/{acct.name}"
+            passwd.append(
+                f"{acct.name}:x:{acct.uid}:{acct.uid}:{acct.name}:{home_dir}:{acct.shell}"
+            )
             group.append(f"{acct.name}:x:{acct.uid}:")
             mx = "" if acct.max_days is None else str(acct.max_days)
             shadow.append(
