@@ -18,6 +18,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import TypeVar
 
@@ -67,7 +68,7 @@ def main(argv: list[str] | None = None) -> int:
     results = timed("load_results", lambda: load_results(results_path))
     report = timed("build_report", lambda: build_report(results))
     for fmt in ("html", "md", "csv"):
-        text = timed(f"render {fmt}", lambda fmt=fmt: render_report(report, fmt, args.lang))
+        text = timed(f"render {fmt}", partial(render_report, report, fmt, args.lang))
         out = tmp / f"report.{fmt}"
         out.write_text(text, encoding="utf-8")
         print(f"  {fmt} size                  {out.stat().st_size / 2**20:7.1f} MiB")

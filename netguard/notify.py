@@ -41,6 +41,7 @@ another field), and capped.
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import os
@@ -230,7 +231,8 @@ def notify_critical(
     if not findings:
         return NotifyOutcome(findings=0, command=tuple(command) if command else None)
     run_id = str(context.get("run_id", ""))
-    lines, problems = 0, ()
+    lines = 0
+    problems: tuple[str, ...] = ()
     if syslog:
         try:
             lines = _to_syslog(findings, run_id)
@@ -308,10 +310,13 @@ class _Drain:
         self._thread.start()
 
     def _run(self) -> None:
-        if self._pipe is None:
+        pipe = self._pipe
+        if pipe is None:
             return
-        with self._pipe:
-            for chunk in iter(lambda: self._pipe.read1(65536), b""):  # type: ignore[union-attr]
+        # Popen's pipes are buffered readers: read1 returns what has arrived, read waits for all
+        read = pipe.read1 if isinstance(pipe, io.BufferedIOBase) else pipe.read
+        with pipe:
+            for chunk in iter(lambda: read(65536), b""):
                 room = OUTPUT_CAP - len(self._kept)
                 if room > 0:
                     self._kept += chunk[:room]

@@ -145,11 +145,11 @@ class SshCollector:
                 HostStatus.TIMEOUT, f"no SSH handshake within {s.connect_timeout:g} s"
             )
         if not transport.is_active():
-            exc = transport.get_exception()
-            if isinstance(exc, paramiko.SSHException):
-                return _handshake_failure(exc, s.connect_timeout, known)
+            failure = transport.get_exception()
+            if isinstance(failure, paramiko.SSHException):
+                return _handshake_failure(failure, s.connect_timeout, known)
             return Collection(
-                HostStatus.ERROR, f"SSH handshake failed: {exc or 'connection closed'}"
+                HostStatus.ERROR, f"SSH handshake failed: {failure or 'connection closed'}"
             )
 
         key = transport.get_remote_server_key()

@@ -19,6 +19,7 @@ import pytest
 
 import netguard
 
+pytestmark = pytest.mark.slow  # builds the archive and runs it in fresh interpreters
 ROOT = Path(__file__).resolve().parents[2]
 TOP_LEVEL = {"__main__.py", "BUILD-INFO", "LICENSES", "netguard", "yaml", "jinja2", "markupsafe",
              "rich", "tzdata"}  # fmt: skip

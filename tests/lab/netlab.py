@@ -379,7 +379,7 @@ class Lab:
     ...     lab.add_segment("lab-intranet", "intranet", "10.20.0.0/24", "10.20.0.1")
     ...     lab.add_host(HostSpec("ok-pc", "10.20.0.11", "lab-intranet"))
     ...     lab.start()
-    ...     lab.run_in_auditor(["python", "-m", "netguard", "audit", str(lab.inventory_path)])
+    ...     lab.run_in_auditor([sys.executable, "-m", "netguard", "audit", str(lab.inventory_path)])
     """
 
     _counter = 0
@@ -696,8 +696,10 @@ class Lab:
         # `*` not `!`: sshd without PAM refuses `!`-locked accounts even for key logins.
         shadow += [f"{ln.split(':')[0]}:*:{today - 400}:0:99999:7:::" for ln in passwd[1:]]
         for acct in spec.accounts:
-            home = f"/home/{acct.name}"
-            passwd.append(f"{acct.name}:x:{acct.uid}:{acct.uid}:{acct.name}:{home}:{acct.shell}")
+            home_dir = f"/home/{acct.name}"
+            passwd.append(
+                f"{acct.name}:x:{acct.uid}:{acct.uid}:{acct.name}:{home_dir}:{acct.shell}"
+            )
             group.append(f"{acct.name}:x:{acct.uid}:")
             mx = "" if acct.max_days is None else str(acct.max_days)
             shadow.append(

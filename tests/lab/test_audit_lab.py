@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -52,7 +53,7 @@ def audit(lab: Any, inventory: Path, out: Path, *extra: str) -> tuple[int, dict[
     start = time.monotonic()
     proc = lab.run_in_auditor(
         [
-            "python3",
+            sys.executable,  # the interpreter running the tests, with its netguard
             "-m",
             "netguard",
             "audit",

@@ -17,6 +17,7 @@ from netguard.inventory import load_inventory
 from netguard.spotcheck.sample import draw, parse_size
 from tests.lab.netlab import DEFAULT_HASH
 
+pytestmark = pytest.mark.browser()  # the spot check prints its record as a PDF
 SEED = "2026-11-23 保密检查"
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import re
 import shlex
-import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -20,7 +19,6 @@ import pytest
 
 from netguard.errors import InputError, RenderError
 from netguard.i18n import catalog
-from netguard.render.pdf import CANDIDATES
 from netguard.results import Results, load_results, parse_results
 from netguard.spotcheck.record import (
     InspectionRecord,
@@ -53,7 +51,6 @@ RESULTS_SHA = hashlib.sha256(b"results.json").hexdigest()
 INVENTORY_SHA = hashlib.sha256(b"inventory.yaml").hexdigest()
 TEMPLATE_INJECTION = "{{ 7*7 }}{% raw %}"
 CONTROL = "evil\x1b[2J\x07\x9bowner"
-HAS_PDF = shutil.which("pdftotext") is not None and any(shutil.which(c) for c in CANDIDATES)
 
 
 def digest(name: str) -> str:
@@ -356,7 +353,7 @@ def pdf_text(path: Path) -> str:
     return out.stdout.decode("utf-8")
 
 
-@pytest.mark.skipif(not HAS_PDF, reason="needs Chromium and poppler-utils (pdftotext)")
+@pytest.mark.browser("pdftotext")
 def test_pdf_zh(lab_results: Results, tmp_path: Path) -> None:
     path = write_record(
         record(lab_results, signer=None), "pdf", "zh", tmp_path / "record.pdf", SHANGHAI
@@ -373,7 +370,7 @@ def test_pdf_zh(lab_results: Results, tmp_path: Path) -> None:
         assert "(A4)" in pages.stdout
 
 
-@pytest.mark.skipif(not HAS_PDF, reason="needs Chromium and poppler-utils (pdftotext)")
+@pytest.mark.browser("pdftotext")
 def test_pdf_en_inspect(tmp_path: Path) -> None:
     doc = lab_doc()
     doc["hosts"] = doc["hosts"][1:2]  # dual-pc

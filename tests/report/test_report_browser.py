@@ -12,14 +12,13 @@ from typing import Any
 
 import pytest
 
+from netguard.render.pdf import find_chromium
 from netguard.report import build_report, render_report
 from netguard.report.model import Report
 from netguard.results import parse_results
 from tests.report.conftest import IMG, SCRIPT, hostile_hosts, lab_doc
 
-sync_api = pytest.importorskip("playwright.sync_api")
-CHROMIUM = shutil.which("chromium")
-pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed")
+pytestmark = pytest.mark.browser("playwright")  # skipped locally without them, failed in CI
 ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -34,8 +33,10 @@ SHOTS = Path("/tmp")  # a copy of each screenshot, for people to look at
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
+    from playwright import sync_api  # here: the browser mark has checked it is installed
+
     with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        b = p.chromium.launch(executable_path=find_chromium(), args=ARGS)
         yield b
         b.close()
 
@@ -156,8 +157,9 @@ def test_lab_report_in_browser(browser: Any, tmp_path: Path, lang: str) -> None:
     pg.close()
 
 
+@pytest.mark.slow
 def test_big_fleet_filters_and_sorts(browser: Any, tmp_path: Path) -> None:
-    from tests.report.test_fleet import _fleet, naive_verdict
+    from tests.scale.test_report_fleet import _fleet, naive_verdict
 
     doc, report = _fleet()
     n = len(report.hosts)

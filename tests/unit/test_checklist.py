@@ -6,7 +6,6 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import shutil
 import string
 import subprocess
 from datetime import UTC, datetime
@@ -561,10 +560,7 @@ def test_finding_messages_in_each_language(
 # -- PDF -------------------------------------------------------------------------------------------
 
 
-@pytest.mark.skipif(
-    not (shutil.which("pdftotext") and (shutil.which("chromium") or shutil.which("google-chrome"))),
-    reason="needs Chromium and poppler-utils (pdftotext)",
-)
+@pytest.mark.browser("pdftotext")
 def test_pdf_checklist_carries_the_chinese_text(tmp_path: Path, lab: Results) -> None:
     from netguard.render.pdf import html_to_pdf
 

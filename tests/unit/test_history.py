@@ -1,5 +1,6 @@
 """The audit history (netguard/history/store.py): round trips, migrations, refusals, references,
-counts against audit.summarize, interrupted writes (a real SIGKILL), and a city-sized run."""
+counts against audit.summarize, interrupted writes (a real SIGKILL). A city-sized run:
+tests/scale/test_history_scale.py."""
 
 from __future__ import annotations
 
@@ -440,6 +441,7 @@ time.sleep(60)  # never finishes: the parent kills it first
 """
 
 
+@pytest.mark.slow  # a 3,000-host writer in a subprocess, killed once it has committed 200
 def test_killed_writer_leaves_earlier_runs_and_committed_hosts(db: Path) -> None:
     from tests.report.fleet import fleet_document
 
@@ -493,27 +495,3 @@ def test_ctrl_c_inside_the_writer_keeps_what_was_added(db: Path) -> None:
         [summary] = store.runs()
         assert not summary.complete and summary.hosts == 5
         assert store.document(run.id)["hosts"] == [r.to_dict() for r in results[:5]]
-
-
-# -- a city-sized run -------------------------------------------------------------------------
-
-
-def test_twelve_thousand_hosts_write_and_read_back(db: Path) -> None:
-    from tests.report.fleet import fleet_document
-
-    doc = fleet_document(12_000, seed=11)
-    run, results = run_of(doc)
-    run.results.extend(results)
-    with open_store(db) as store:
-        writer = store.begin(run)
-        for r in results:
-            writer.add(r)
-        writer.finish(run)
-        again = derived(doc, "e" * 32, "2026-11-24T01:00:00+00:00")
-        store.record(again)
-        [second, first] = store.runs()
-        back = store.document(run.id)
-    assert back["hosts"] == [r.to_dict() for r in results]
-    assert back["summary"] == summarize(results)
-    assert summary_numbers(first) == expected_numbers(summarize(results))
-    assert summary_numbers(second) == summary_numbers(first)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import ipaddress
+import itertools
 import math
 import unicodedata
 from decimal import Decimal
@@ -153,7 +154,10 @@ def test_rank_key_is_the_documented_hmac() -> None:
 @st.composite
 def inventories(draw_: st.DrawFn, min_hosts: int = 1, max_hosts: int = 40) -> Inventory:
     count = draw_(st.integers(min_hosts, max_hosts))
-    ids = draw_(st.lists(st.integers(0, 10_000), min_size=count, max_size=count, unique=True))
+    # Distinct names by construction (increasing ids, then shuffled): a unique=True list of
+    # random ids is filled by rejection, which discarded about 40 % of the examples.
+    gaps = draw_(st.lists(st.integers(1, 250), min_size=count, max_size=count))
+    ids = draw_(st.permutations(list(itertools.accumulate(gaps))))
     segs = list(SEGMENTS)
     hosts = []
     for i, ident in enumerate(ids):
@@ -174,7 +178,11 @@ sizes = st.one_of(
 )
 
 
-@settings(max_examples=150)
+# No deadline on the two inventory properties: they take milliseconds, but a loaded 2-core
+# machine can push one example past Hypothesis's default 200 ms, and DeadlineExceeded (or
+# "Flaky" when the replay is fast) says nothing about sampling. In CI the profile in
+# tests/conftest.py also draws the same examples every run.
+@settings(max_examples=150, deadline=None)
 @given(
     inv=inventories(),
     size=sizes,
@@ -232,6 +240,7 @@ def test_sample_properties(
     assert (sub.path, sub.sha256) == (inv.path, inv.sha256)
 
 
+@settings(deadline=None)
 @given(inv=inventories(min_hosts=2), seed=seeds, by=st.sampled_from(BYS))
 def test_adding_a_host_elsewhere_keeps_a_strata_order(
     inv: Inventory, seed: str, by: str | None

@@ -1,5 +1,6 @@
 """A city-sized fleet (12,000 hosts, ~110,000 findings): every count right in every format.
-No timing assertions here — benchmarks/report_render.py measures."""
+No timing assertions here — benchmarks/report_render.py measures. (The same fleet in a browser:
+tests/report/test_report_browser.py.)"""
 
 from __future__ import annotations
 
