@@ -9,7 +9,9 @@ Markers (registered in pyproject.toml):
 - ``slow``: takes seconds: city-sized fleets (everything under tests/scale/, marked here), the
   zipapp build, a writer killed mid-run.
 
-pyproject's addopts deselect all three for local work; ``-m ""`` (as .ci/run passes) runs all.
+A bare ``pytest`` deselects all three (FAST) for local work; ``pytest --all`` (as .ci/run
+runs it) runs everything; tests named by path (``pytest tests/lab``) or chosen with ``-m`` run as
+asked.
 """
 
 from __future__ import annotations
@@ -37,6 +39,24 @@ if os.environ.get("CI") == "true":
 TESTS = Path(__file__).resolve().parent
 #: Folders whose every test carries a marker, so a new file there cannot forget it.
 FOLDER_MARKS = {TESTS / "lab": pytest.mark.lab, TESTS / "scale": pytest.mark.slow}
+
+
+#: What a bare `pytest` runs.
+FAST = "not lab and not browser and not slow"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--all",
+        action="store_true",
+        help="run every test, lab, browser and slow ones included (what .ci/run does)",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    asked = config.option.markexpr or config.option.file_or_dir or config.getoption("--all")
+    if not asked:
+        config.option.markexpr = FAST
 
 
 def in_ci() -> bool:

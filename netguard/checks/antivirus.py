@@ -169,14 +169,15 @@ def signatures(facts: Facts, ctx: CheckContext) -> Verdict:
                 products=list(products),
             )
         return verdict(False, say("antivirus.signatures.missing"), searched="/var/lib/clamav")
-    evidence: dict[str, object] = {"limit_days": limit, "databases": []}
+    databases: list[dict[str, object]] = []
+    evidence: dict[str, object] = {"limit_days": limit, "databases": databases}
     newest: float | None = None
     source = "header"
     for d in daily:
         when = d.build_time if d.header_ok else d.mtime
         if not d.header_ok:
             source = "file time (database header unreadable)"
-        evidence["databases"].append(  # type: ignore[union-attr]
+        databases.append(
             {"path": d.path, "version": d.version, "build_time": when, "from_header": d.header_ok}
         )
         if when is not None and (newest is None or when > newest):

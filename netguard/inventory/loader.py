@@ -109,7 +109,7 @@ def _check_overlaps(seg: Segment, at: Node, earlier: dict[str, tuple[Segment, No
     for other, other_node in earlier.values():
         if other.zone == seg.zone or other.cidr.version != seg.cidr.version:
             continue
-        if seg.cidr.overlaps(other.cidr):  # type: ignore[arg-type]  # same version checked
+        if seg.cidr.overlaps(other.cidr):  # same version checked above
             at.fail(
                 f"{seg.cidr} ({seg.zone}) overlaps segment {other.name!r} ({other.cidr}, "
                 f"{other.zone}, line {other_node.line}); segments of different zones must not "

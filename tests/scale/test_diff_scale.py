@@ -3,7 +3,8 @@ No timing here — benchmarks/history_bench.py measures."""
 
 from __future__ import annotations
 
-from netguard.history import diff_documents, render_diff_text
+from netguard.history import diff_documents
+from netguard.render.history import diff_text
 from tests.report.fleet import fleet_document
 from tests.unit.test_diff import B_START, host, keys, names, take_down
 from tests.unit.test_history import derived
@@ -37,4 +38,4 @@ def test_twelve_thousand_hosts() -> None:
     assert names(d.became_unknown) == {h["name"] for h in downed if h["name"]} - {
         h["name"] for h in downed if host(a, h["name"])["status"] != "audited"
     }
-    assert len(render_diff_text(d).splitlines()) > len(d.persisting)
+    assert len(diff_text(d).splitlines()) > len(d.persisting)

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from netguard.audit import summarize
 from netguard.history import open_store
+from netguard.results import summarize
 from tests.report.fleet import fleet_document
 from tests.unit.test_history import derived, expected_numbers, run_of, summary_numbers
 

@@ -13,7 +13,7 @@ import pytest
 from netguard.errors import ExitStatus
 from netguard.history import diff_documents, diff_exit_status
 from netguard.history.diff import RunDiff
-from netguard.render.history import diff_text as render_diff_text
+from netguard.render.history import diff_text
 from tests.unit.test_history import derived, lab
 
 B_START = "2026-12-23T01:00:00+00:00"
@@ -144,7 +144,7 @@ def test_nothing_changed(a: dict[str, Any]) -> None:
     assert keys(d.persisting) and not d.new and not d.resolved and not d.unverified
     assert all(not getattr(d, n) for n in RunDiff.HOST_LISTS)
     assert diff_exit_status(d) == ExitStatus.OK
-    text = render_diff_text(d)
+    text = diff_text(d)
     assert "Still failing (12)" in text and "New failing" not in text
 
 
@@ -183,7 +183,7 @@ def test_waiver_ended(a: dict[str, Any]) -> None:
     assert keys(d.new) == keys(d.unwaived) == {("pw-expired", "password.age")}
     assert d.new[0].before == "waived" and d.unwaived[0].waiver == WAIVER
     assert diff_exit_status(d) == ExitStatus.FINDINGS
-    assert "was waived" in render_diff_text(d)
+    assert "was waived" in diff_text(d)
 
 
 def test_interrupted_newer_run_does_not_remove_hosts(a: dict[str, Any]) -> None:
@@ -197,7 +197,7 @@ def test_interrupted_newer_run_does_not_remove_hosts(a: dict[str, Any]) -> None:
     assert ("no-av", "antivirus.installed") in keys(d.unverified)
     assert ("rekeyed-pc", "ssh.hostkey") in keys(d.unverified)  # not audited in either
     assert diff_exit_status(d) == ExitStatus.UNKNOWN
-    assert "incomplete" in render_diff_text(d)
+    assert "incomplete" in diff_text(d)
 
 
 def test_interrupted_older_run_does_not_add_hosts(a: dict[str, Any]) -> None:
@@ -222,7 +222,7 @@ def test_text_and_json(a: dict[str, Any], b: dict[str, Any]) -> None:
     host(b, "new-pc")["owner"] = "\x1b[31mred\x1b[0m\nsecond line"
     finding(b, "new-pc", "isolation.wireless")["message"] = "wlan0\x07 present"
     d = diff_documents(a, b)
-    text = render_diff_text(d)
+    text = diff_text(d)
     assert "\x1b" not in text and "\x07" not in text
     assert text.count("\n") == len(text.splitlines())  # every line is one line
     headings = ["New failing findings (2)", "Resolved", "Unverified", "Still failing (6)",
@@ -243,4 +243,4 @@ def test_policy_change_is_said(a: dict[str, Any]) -> None:
     b["run"]["policy"].update(name="secret", sha256="0" * 64)
     d = diff_documents(a, b)
     assert d.policy_changed and not d.inventory_changed
-    assert "Policy changed: baseline" in render_diff_text(d)
+    assert "Policy changed: baseline" in diff_text(d)
