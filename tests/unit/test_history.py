@@ -36,7 +36,7 @@ from netguard.model import (
     Zone,
 )
 from netguard.policy import Policy
-from netguard.results import Run, summarize
+from netguard.results import Run, parse_results, summarize
 
 REPO = Path(__file__).resolve().parents[2]
 LAB = REPO / "tests" / "fixtures" / "lab-results.json"
@@ -268,6 +268,36 @@ def test_record_refuses_duplicates_and_bad_documents(db: Path) -> None:
         with pytest.raises(InputError, match="schema"):
             store.record({"schema": "other"}, "x.json")
         assert len(store.runs()) == 1  # the refused imports left nothing behind
+
+
+@pytest.mark.parametrize(
+    ("where", "value"),
+    [
+        ("hosts[1].name", "dns01"),  # the name of hosts[0]: rows are keyed by name
+        ("hosts[0].status", "sleeping"),  # not a HostStatus
+        ("hosts[0].findings[0].status", "maybe"),  # not a FindingStatus
+        ("hosts[0].zone", "moon"),
+    ],
+)
+def test_history_import_and_documents_share_one_validator(
+    db: Path, where: str, value: str
+) -> None:
+    """A document `netguard report` refuses is refused by `history import` too, with the same
+    located error (results.parse_results is the only validator)."""
+    doc = copy.deepcopy(lab())
+    doc["hosts"][0]["name"] = "dns01"
+    host, _, rest = where.partition("].")
+    target = doc["hosts"][int(host.removeprefix("hosts["))]
+    if rest.startswith("findings[0]."):
+        target = target["findings"][0]
+        rest = rest.removeprefix("findings[0].")
+    target[rest] = value
+    with pytest.raises(InputError) as by_reader:
+        parse_results(doc, "bad.json")
+    with open_store(db) as store, pytest.raises(InputError) as by_history:
+        store.record(doc, "bad.json")
+    assert by_reader.value.field == by_history.value.field == where
+    assert str(by_reader.value) == str(by_history.value)
 
 
 # -- references, listing, trend ---------------------------------------------------------------
