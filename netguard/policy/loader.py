@@ -191,7 +191,7 @@ def _helpers(node: Node, engines: dict[str, tuple[str, ...]]) -> tuple[AvHelper,
                 if (key, n) in owner:
                     where = next(it for it in m[key].items() if it.value == n)
                     where.fail(f"{n!r} is already listed as {owner[key, n]}")
-                owner[key, n] = f"a {role} helper"
+                owner[key, n] = f"a helper (helpers.{role}.{key})"
         if not any(names.values()):
             entry.fail(f"helper role {role!r} names no services or processes")
         out.append(AvHelper(AvRole(role), **names))
