@@ -171,11 +171,12 @@ def running(facts: Facts, ctx: CheckContext) -> Verdict:
                 helping_labels.setdefault(product.name, []).extend(
                     f"{label} ({h.role.value})" for _, (label, _) in up
                 )
-    used = (
-        "systemd and process table"
-        if facts.services is not None
-        else ("process table (systemd not available: " + facts.problems.get("services", "") + ")")
-    )
+    if facts.processes is None:
+        used = "systemd (process table not readable: " + facts.problems.get("processes", "") + ")"
+    elif facts.services is None:
+        used = "process table (systemd not available: " + facts.problems.get("services", "") + ")"
+    else:
+        used = "systemd and process table"
     extra: dict[str, Any] = {"helpers_running": helping_labels} if helping_labels else {}
     if active:
         labels, parts = _listed(active)

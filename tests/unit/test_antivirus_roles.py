@@ -131,6 +131,7 @@ def test_with_the_process_table_unreadable_systemd_decides(results) -> None:
     g = _running(results, "av-engine-unit-only")
     assert g.status is FindingStatus.PASS
     assert g.evidence["running"] == {"ClamAV": ["service clamav-daemon active"]}
+    assert g.evidence["signal"].startswith("systemd (process table not readable: ")
 
 
 def test_neither_source_readable_cannot_decide(results) -> None:
