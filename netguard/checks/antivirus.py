@@ -2,6 +2,11 @@
 
 Products are recognised through the policy's catalog by any signal a machine gives: package,
 executable, systemd unit, process. The evidence names the signal, so an administrator can see why.
+
+A product is *installed* on any of its signals, its helpers' included (an updater shows the
+product is there). It is *running* only when one of its engines runs — the services and processes
+that scan; helpers (updater, on-access client, GUI, scheduler, console agent) scan nothing by
+themselves, so a machine where only they run fails and the finding names them.
 """
 
 from __future__ import annotations
@@ -26,6 +31,13 @@ from netguard.model.facts import Facts
 Signal = tuple[str, dict[str, Any]]
 
 
+def _all(product: AvProduct, kind: str) -> tuple[str, ...]:
+    """A product's services or processes, its engines' and then its helpers': for *installed*
+    any of them is a sign."""
+    own: tuple[str, ...] = getattr(product, kind)
+    return (*own, *(n for h in product.helpers for n in getattr(h, kind)))
+
+
 def _signals(facts: Facts, product: AvProduct) -> tuple[list[Signal], list[str]]:
     """(signals found, fact groups we could not look at)."""
     found: list[Signal] = []
@@ -38,7 +50,12 @@ def _signals(facts: Facts, product: AvProduct) -> tuple[list[Signal], list[str]]
             "executable",
             lambda n: part("signal.executable", name=n),
         ),
-        ("processes", product.processes, "process", lambda n: part("signal.process", name=n)),
+        (
+            "processes",
+            _all(product, "processes"),
+            "process",
+            lambda n: part("signal.process", name=n),
+        ),
     )
     for group, names, label, make in kinds:
         have = getattr(facts, group)
@@ -49,7 +66,7 @@ def _signals(facts: Facts, product: AvProduct) -> tuple[list[Signal], list[str]]
     if facts.services is not None:
         found += [
             (f"service {n}", part("signal.service", name=n))
-            for n in product.services
+            for n in _all(product, "services")
             if n in facts.services
         ]
     return found, blind
@@ -104,50 +121,91 @@ def installed(facts: Facts, ctx: CheckContext) -> Verdict:
     )
 
 
+def _up(
+    facts: Facts, services: tuple[str, ...], processes: tuple[str, ...]
+) -> list[tuple[str, Signal]]:
+    """(name, signal) of the active units and running processes among these names. A fact group
+    not read adds nothing: the callers fail closed."""
+    up: list[tuple[str, Signal]] = []
+    if facts.services is not None:
+        up += [
+            (n, (f"service {n} active", part("signal.service_active", name=n)))
+            for n in services
+            if facts.services.get(n) == "active"
+        ]
+    if facts.processes is not None:
+        up += [
+            (n, (f"process {n}", part("signal.process", name=n)))
+            for n in processes
+            if n in facts.processes
+        ]
+    return up
+
+
+def _engines(product: AvProduct) -> list[str]:
+    return list(dict.fromkeys([*product.services, *product.processes]))
+
+
 @check(
     "antivirus.running",
     category="antivirus",
     severity=Severity.HIGH,
 )
 def running(facts: Facts, ctx: CheckContext) -> Verdict:
-    active: dict[str, list[Signal]] = {}
     if facts.processes is None and facts.services is None:
         return cannot_decide(
             say("antivirus.running.blind"),
             problems={k: facts.problems.get(k, "") for k in ("processes", "services")},
         )
+    active: dict[str, list[Signal]] = {}
+    #: product → role → what of the role runs (names for the sentence, labels for the evidence)
+    helping: dict[str, dict[str, list[str]]] = {}
+    helping_labels: dict[str, list[str]] = {}
     for product in ctx.products:
-        signals: list[Signal] = []
-        if facts.services is not None:
-            signals += [
-                (f"service {n} active", part("signal.service_active", name=n))
-                for n in product.services
-                if facts.services.get(n) == "active"
-            ]
-        if facts.processes is not None:
-            signals += [
-                (f"process {n}", part("signal.process", name=n))
-                for n in product.processes
-                if n in facts.processes
-            ]
-        if signals:
-            active[product.name] = signals
-    used = (
-        "systemd and process table"
-        if facts.services is not None
-        else ("process table (systemd not available: " + facts.problems.get("services", "") + ")")
-    )
+        if engines := _up(facts, product.services, product.processes):
+            active[product.name] = [signal for _, signal in engines]
+        for h in product.helpers:
+            if up := _up(facts, h.services, h.processes):
+                names = helping.setdefault(product.name, {}).setdefault(h.role.value, [])
+                names += [n for n, _ in up if n not in names]
+                helping_labels.setdefault(product.name, []).extend(
+                    f"{label} ({h.role.value})" for _, (label, _) in up
+                )
+    if facts.processes is None:
+        used = "systemd (process table not readable: " + facts.problems.get("processes", "") + ")"
+    elif facts.services is None:
+        used = "process table (systemd not available: " + facts.problems.get("services", "") + ")"
+    else:
+        used = "systemd and process table"
+    extra: dict[str, Any] = {"helpers_running": helping_labels} if helping_labels else {}
     if active:
         labels, parts = _listed(active)
         return verdict(
-            True, say("antivirus.running.found", products=parts), running=labels, signal=used
+            True,
+            say("antivirus.running.found", products=parts),
+            running=labels,
+            signal=used,
+            **extra,
         )
-    return verdict(
-        False,
-        say("antivirus.running.none"),
-        signal=used,
-        looked_for={p.name: list(p.services) + list(p.processes) for p in ctx.products},
-    )
+    looked_for = {p.name: _engines(p) for p in ctx.products}
+    if helping:
+        idle = [
+            part(
+                "av.helpers_only",
+                product=name,
+                helpers=[part("av.helper", role=role, names=ns) for role, ns in roles.items()],
+                engines=looked_for[name],
+            )
+            for name, roles in helping.items()
+        ]
+        return verdict(
+            False,
+            say("antivirus.running.helpers_only", products=idle),
+            signal=used,
+            looked_for=looked_for,
+            **extra,
+        )
+    return verdict(False, say("antivirus.running.none"), signal=used, looked_for=looked_for)
 
 
 @check(

@@ -101,15 +101,40 @@ def overall_verdict(verdicts: Iterable[str]) -> Verdict:
     return Verdict.COMPLIANT
 
 
+class AvRole(StrEnum):
+    """What a helper of an antivirus product does. None of them scans a file by itself: running,
+    they show the product is there, never that it protects."""
+
+    UPDATER = "updater"  # fetches signatures (freshclam)
+    ON_ACCESS = "on_access"  # hands accessed files to the engine (clamonacc, a clamd client)
+    GUI = "gui"  # a desktop front end or tray icon
+    SCHEDULER = "scheduler"  # starts scheduled scans
+    AGENT = "agent"  # talks to the management console
+
+
+@dataclass(frozen=True)
+class AvHelper:
+    """Services and processes of a product that run beside its engine but scan nothing."""
+
+    role: AvRole
+    services: tuple[str, ...] = ()  # systemd unit names without .service
+    processes: tuple[str, ...] = ()  # process names (comm, at most 15 characters)
+
+
 @dataclass(frozen=True)
 class AvProduct:
-    """An approved antivirus product, recognised by any of these names."""
+    """An approved antivirus product, recognised by any of these names.
+
+    ``services`` and ``processes`` are its engines: what scans or protects in real time; only
+    they make the product *running*. ``helpers`` (updaters, GUIs, ...) count as signs that it is
+    installed, never that it runs."""
 
     name: str
     packages: tuple[str, ...] = ()
     binaries: tuple[str, ...] = ()
     services: tuple[str, ...] = ()  # systemd unit names without .service
     processes: tuple[str, ...] = ()  # process names (comm, at most 15 characters)
+    helpers: tuple[AvHelper, ...] = ()  # one per role, in catalog order
 
 
 @dataclass(frozen=True)

@@ -15,14 +15,16 @@ from types import MappingProxyType
 from typing import Any
 
 from netguard.checks.base import CheckSpec, ParamSpec
-from netguard.model import Severity, Zone
+from netguard.model import AvHelper, AvRole, Severity, Zone
 from netguard.policy.model import AvProduct, CheckConfig, Policy
 from netguard.yamlsrc import Node, describe, did_you_mean, load_file
 
 TOP_KEYS = ("name", "description", "antivirus_products", "checks")
 CHECK_KEYS = ("severity", "zones", "params")
-PRODUCT_KEYS = ("name", "packages", "binaries", "services", "processes")
-SIGNAL_KEYS = PRODUCT_KEYS[1:]
+PRODUCT_KEYS = ("name", "packages", "binaries", "services", "processes", "helpers")
+SIGNAL_KEYS = PRODUCT_KEYS[1:5]
+#: A helper role's keys: what runs of it (services and processes; packages stay the product's).
+HELPER_KEYS = ("services", "processes")
 # The kernel keeps a process name (comm) in 16 bytes including the terminating NUL.
 COMM_MAX = 15
 # Names reach the fixed collection's results as plain tokens: no blanks, quotes or slashes.
@@ -153,12 +155,46 @@ def _products(node: Node) -> tuple[AvProduct, ...]:
             )
         seen[name.casefold()] = m["name"].line
         signals = {key: _signal_names(m[key], key) for key in SIGNAL_KEYS if key in m}
-        if not any(signals.values()):
+        helpers = _helpers(m["helpers"], signals) if "helpers" in m else ()
+        if not any(signals.values()) and not helpers:
             item.fail(
                 f"product {name!r} has no names to recognise it by; give at least one of "
-                + ", ".join(SIGNAL_KEYS)
+                + ", ".join(PRODUCT_KEYS[1:])
             )
-        out.append(AvProduct(name, **signals))
+        if helpers and not (signals.get("services") or signals.get("processes")):
+            m["helpers"].fail(
+                f"product {name!r} lists helpers but no engine: antivirus.running could never "
+                "pass for it; list what scans under services or processes"
+            )
+        out.append(AvProduct(name, **signals, helpers=helpers))
+    return tuple(out)
+
+
+def _helpers(node: Node, engines: dict[str, tuple[str, ...]]) -> tuple[AvHelper, ...]:
+    """helpers: {role: {services: [...], processes: [...]}}. A name is an engine or one role's
+    helper, never both: the same process cannot at once make a product running and not."""
+    if node.is_null:
+        return ()
+    roles = [r.value for r in AvRole]
+    owner: dict[tuple[str, str], str] = {
+        (key, n): f"an engine ({key})" for key in HELPER_KEYS for n in engines.get(key, ())
+    }
+    out: list[AvHelper] = []
+    for role, entry in node.mapping(roles, what="a mapping of helper roles").items():
+        m = entry.mapping(HELPER_KEYS, what=f"the {role} helpers' services and processes")
+        names: dict[str, tuple[str, ...]] = {}
+        for key in HELPER_KEYS:
+            if key not in m or m[key].is_null:
+                continue
+            names[key] = _signal_names(m[key], key)
+            for n in names[key]:
+                if (key, n) in owner:
+                    where = next(it for it in m[key].items() if it.value == n)
+                    where.fail(f"{n!r} is already listed as {owner[key, n]}")
+                owner[key, n] = f"a helper (helpers.{role}.{key})"
+        if not any(names.values()):
+            entry.fail(f"helper role {role!r} names no services or processes")
+        out.append(AvHelper(AvRole(role), **names))
     return tuple(out)
 
 

@@ -10,7 +10,7 @@ import pytest
 from netguard.checks import ALL_CHECKS, CATALOG
 from netguard.collect.parse_linux import parse_linux
 from netguard.engine.evaluate import evaluate
-from netguard.model import Finding, FindingStatus, Host, Segment, Zone
+from netguard.model import AvHelper, AvRole, Finding, FindingStatus, Host, Segment, Zone
 from netguard.model.facts import FactMissing, Facts
 from netguard.policy import AvProduct, CheckConfig, Policy
 from tests.unit.recordings import HOSTS, NOW, recorded
@@ -35,6 +35,10 @@ CLAMAV = AvProduct(
     binaries=("clamscan", "clamd"),
     services=("clamav-daemon",),
     processes=("clamd",),
+    helpers=(
+        AvHelper(AvRole.UPDATER, services=("clamav-freshclam",), processes=("freshclam",)),
+        AvHelper(AvRole.ON_ACCESS, services=("clamav-clamonacc",), processes=("clamonacc",)),
+    ),
 )
 
 

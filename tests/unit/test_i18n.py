@@ -26,7 +26,7 @@ from netguard.collect import Collection
 from netguard.collect.parse_linux import parse_linux
 from netguard.engine.evaluate import evaluate
 from netguard.i18n import LANGS, PART, Catalog, catalog, default_lang
-from netguard.model import Finding, FindingStatus, Host, HostStatus, Segment, Zone
+from netguard.model import AvRole, Finding, FindingStatus, Host, HostStatus, Segment, Zone
 from netguard.model.facts import Account, ClamDatabase, Facts, Interface
 from netguard.policy import AvProduct, Policy
 from tests.unit.recordings import HOSTS, NOW, TODAY, recorded
@@ -48,7 +48,7 @@ CHINESE = re.compile(r"[\u4e00-\u9fff\u3000-\u303f\uff00-\uffef]")
 FALLBACK = "\x00fallback"
 TRANSPORT_CHECKS = ("ssh.hostkey",)
 #: Catalog areas that belong to the checks (their zh text must be Chinese, en text English).
-CHECK_AREAS = ("checks.", "reasons.", "parts.", "facts.")
+CHECK_AREAS = ("checks.", "reasons.", "parts.", "facts.", "av_role.")
 
 
 # --- the catalog files ---------------------------------------------------------------------
@@ -122,12 +122,16 @@ def test_chinese_check_texts_are_chinese_and_english_ones_are_not() -> None:
             assert not HALF_WIDTH.search(prose), f"zh {key}: use full-width punctuation: {text!r}"
     for key, text in catalog("en").messages.items():
         # English remediation may quote Chinese terms of art (违规外联); sentences may not.
-        if key.startswith(("reasons.", "parts.", "facts.")) or key.endswith(".title"):
+        if key.startswith(("reasons.", "parts.", "facts.", "av_role.")) or key.endswith(".title"):
             assert not CJK.search(text), f"en {key} has Chinese: {text!r}"
 
 
 def test_lookups_name_known_prefixes_and_cover_every_value() -> None:
-    wanted = {"zone": {str(z) for z in Zone}, "facts": _fact_groups()}
+    wanted = {
+        "zone": {str(z) for z in Zone},
+        "facts": _fact_groups(),
+        "av_role": {str(r) for r in AvRole},
+    }
     for lang in LANGS:
         cat = catalog(lang)
         for key, text in cat.messages.items():
@@ -190,6 +194,10 @@ def _variants() -> Iterator[tuple[str, Facts, Host, Mapping[str, Segment], Polic
     wifi_iface = Interface("wlan0", 801, False, False, "", "", "up")
     yield "nothing collected", Facts(now=NOW), host(), SEGMENTS, pol
     yield "no approved products", base, host(), SEGMENTS, _with(pol, products=())
+    only_updater = dataclasses.replace(
+        base, processes=frozenset({"systemd", "freshclam"}), services={"clamav-freshclam": "active"}
+    )
+    yield "only the updater runs", only_updater, host(), SEGMENTS, pol
     yield (
         "unreadable product",
         dataclasses.replace(base, clamav_databases=()),
