@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from netguard.checks import antivirus, isolation, password
+from netguard.checks import accounts, antivirus, isolation, password
 from netguard.checks.base import CheckSpec
 
 ALL_CHECKS: tuple[CheckSpec, ...] = (
@@ -11,6 +11,9 @@ ALL_CHECKS: tuple[CheckSpec, ...] = (
     antivirus.signatures,
     password.max_age,
     password.age,
+    password.empty,
+    password.hash_method,
+    accounts.uid0,
     isolation.addresses,
     isolation.multi_homed,
     isolation.default_route,

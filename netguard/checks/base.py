@@ -30,10 +30,11 @@ class ParamSpec:
     """A parameter a policy pack may set for a check."""
 
     name: str
-    type: type  # int | float | bool | str
+    type: type  # int | float | bool | str | tuple (a non-empty list of text)
     default: Any
     help: str = ""
     minimum: float | None = None
+    choices: tuple[str, ...] = ()  # the values a text or list item may take; () = any
 
 
 @dataclass(frozen=True)

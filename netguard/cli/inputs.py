@@ -90,7 +90,10 @@ def list_checks(args: argparse.Namespace, err: Console) -> int:
     from netguard.checks import ALL_CHECKS
 
     for spec in ALL_CHECKS:
-        params = ", ".join(f"{p.name}={p.default}" for p in spec.params)
+        params = ", ".join(
+            f"{p.name}=" + (",".join(p.default) if isinstance(p.default, tuple) else f"{p.default}")
+            for p in spec.params
+        )
         print(
             f"{spec.id:24} {spec.category:10} {spec.severity:9} {spec.title}"
             + (f"  [{params}]" if params else "")

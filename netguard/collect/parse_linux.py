@@ -115,27 +115,76 @@ def parse_accounts(passwd: str, shadow: str, shells: str | None) -> tuple[Accoun
             raise ValueError(f"passwd line with {len(fields)} fields")
         name, uid, shell = fields[0], int(fields[2]), fields[6].strip()
         sh = shadow_by_name.get(name)
-        if sh is None:
-            state, last_change, max_days = "unknown", None, None
+        last_change = None if sh is None else _int_or_none(sh[2])
+        max_days = None if sh is None else _int_or_none(sh[4])
+        # pam_unix reads /etc/shadow only when passwd's field 2 is "x"; anything else there is
+        # the password itself (an empty one included: the classic `toor::0:0:…` backdoor).
+        if fields[1] != "x":
+            field, source = fields[1], "passwd"
+        elif sh is not None:
+            field, source = sh[1], "shadow"
         else:
-            state = _hash_state(sh[1])
-            last_change = _int_or_none(sh[2])
-            max_days = _int_or_none(sh[4])
+            field, source = None, "shadow"
+        state, method, lock = ("unknown", None, "") if field is None else password_field(field)
         shell_base = shell.rsplit("/", 1)[-1]
         shell_ok = bool(shell) and shell_base not in _NO_LOGIN_SHELLS
         if valid_shells is not None and shell:
             shell_ok = shell_ok and shell in valid_shells
         login_capable = state in ("usable", "empty") or shell_ok
-        accounts.append(Account(name, uid, shell, state, last_change, max_days, login_capable))
+        accounts.append(
+            Account(
+                name,
+                uid,
+                shell,
+                state,
+                last_change,
+                max_days,
+                login_capable,
+                method,
+                lock,
+                source,
+                shell_ok,
+            )
+        )
     return tuple(accounts)
 
 
-def _hash_state(field: str) -> str:
-    if field == "":
-        return "empty"
-    if field.startswith("!") or field.startswith("*"):
-        return "locked"
-    return "usable"
+_LOCK = re.compile(r"^[!*]*")
+_MODULAR = re.compile(r"^\$[0-9a-z]+[$,]")
+_CRYPT_ALPHABET = re.compile(r"^[./0-9A-Za-z]*$")
+_REDACTED = "REDACTED"
+
+
+def password_field(field: str) -> tuple[str, str | None, str]:
+    """A password field → (state, hash method, lock), the way scripts/linux.sh reduces it.
+
+    Reads the script's reduced field (``!$y$REDACTED``) and a raw one (``!$y$j9T$…``) alike, by
+    the same rules as the script's ``redact``, so a recording or a host that sent more than it
+    should is still read right. State: empty | locked | usable. Method: the modular-crypt
+    prefix (``$6$``), ``_`` (BSDi DES), ``(des)``, ``?`` (no form crypt(3) knows), or None (no
+    hash). A locked field keeps the method of the hash behind its lock.
+    """
+    lock = _LOCK.match(field)
+    marker = lock.group() if lock else ""
+    rest = field[len(marker) :]
+    method: str | None
+    if rest == "":
+        method = None
+    elif rest in ("_" + _REDACTED, "(des)" + _REDACTED):
+        method = rest.removesuffix(_REDACTED)
+    elif (m := _MODULAR.match(rest)) and len(m.group()) <= 10:
+        method = m.group()[:-1] + "$"
+    elif len(rest) == 20 and rest.startswith("_") and _CRYPT_ALPHABET.match(rest[1:]):
+        method = "_"
+    elif len(rest) == 13 and _CRYPT_ALPHABET.match(rest):
+        method = "(des)"
+    else:
+        method = "?"  # "REDACTED", "x" in shadow, "LK", "NP": nothing crypt(3) can check
+    if marker:
+        return "locked", method, marker
+    if rest == "":
+        return "empty", None, ""
+    return "usable", method, ""
 
 
 def parse_addresses(text: str) -> tuple[tuple[Address, ...], dict[str, str]]:

@@ -39,9 +39,28 @@ class Account:
     last_change: int | None  # days since 1970-01-01; None = aging disabled (empty field)
     max_days: int | None  # None = no maximum (empty field)
     login_capable: bool
+    #: The crypt method of the hash in the password field — usable, or hidden behind a lock —
+    #: as the collection script reduces it (the hash itself never leaves the host): a
+    #: modular-crypt prefix ``$y$``, ``$6$``, ``$2b$``…, ``_`` (BSDi DES), ``(des)``
+    #: (traditional DES), ``?`` (no form crypt(3) knows); None when there is no hash at all
+    #: (empty field, a bare ``!``/``*``, or no shadow entry).
+    hash_method: str | None = None
+    lock: str = ""  # the leading `!`/`*` run of a locked password field (`!`, `!!`, `*`, `!*`)
+    #: where the password field was read: "shadow", or "passwd" when /etc/passwd's field 2 is
+    #: not "x" — PAM (pam_unix) then uses it and never looks at /etc/shadow
+    password_file: str = "shadow"
+    #: the shell gives a session (not nologin/false…, and in /etc/shells when that was read)
+    login_shell: bool = False
+
+    @property
+    def rotatable(self) -> bool:
+        """A password that can be used to log in, so rotation applies: a hash, or an empty field
+        (which logs anyone in). A locked field cannot authenticate; an unknown one (no shadow
+        entry) is not known to be locked, so it is held to rotation too (fail closed)."""
+        return self.password in ("usable", "empty", "unknown")
 
     def evidence(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "name": self.name,
             "uid": self.uid,
             "shell": self.shell,
@@ -49,6 +68,13 @@ class Account:
             "last_change_day": self.last_change,
             "max_days": self.max_days,
         }
+        if self.hash_method is not None:
+            out["hash_method"] = self.hash_method
+        if self.lock:
+            out["lock"] = self.lock
+        if self.password_file != "shadow":
+            out["password_file"] = self.password_file
+        return out
 
 
 @dataclass(frozen=True)

@@ -132,12 +132,27 @@ def _param_value(node: Node, p: ParamSpec) -> Any:
     elif p.type is float:
         value = node.number()
     elif p.type is str:
-        return node.text()
+        return _choice(node, p)
+    elif p.type is tuple:
+        items = node.items(what="a list, e.g. [a, b]")
+        if not items:
+            node.fail("list at least one value")
+        return tuple(dict.fromkeys(_choice(item, p) for item in items))
     else:  # a ParamSpec type we do not know how to read from YAML: a catalog bug, say so
         node.fail(f"parameter type {p.type.__name__} is not supported in policy packs")
     if p.minimum is not None and value < p.minimum:
         node.fail(f"must be at least {p.minimum:g}, got {value:g}")
     return value
+
+
+def _choice(node: Node, p: ParamSpec) -> str:
+    v = node.text()
+    if p.choices and v not in p.choices:
+        node.fail(
+            f"invalid value {v!r}{did_you_mean(v, p.choices)}; expected one of "
+            + ", ".join(p.choices)
+        )
+    return v
 
 
 # -- antivirus products ----------------------------------------------------------------------------

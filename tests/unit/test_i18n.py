@@ -23,13 +23,14 @@ import yaml
 from netguard.checks import ALL_CHECKS, CATALOG
 from netguard.checks.hostkey import hostkey_finding
 from netguard.collect import Collection
-from netguard.collect.parse_linux import parse_linux
+from netguard.collect.parse_linux import encode_sections, parse_linux
 from netguard.engine.evaluate import evaluate
 from netguard.i18n import LANGS, PART, Catalog, catalog, default_lang
 from netguard.model import AvRole, Finding, FindingStatus, Host, HostStatus, Segment, Zone
 from netguard.model.facts import Account, ClamDatabase, Facts, Interface
 from netguard.policy import AvProduct, Policy
 from tests.unit.recordings import HOSTS, NOW, TODAY, recorded
+from tests.unit.recordings_passwords import PASSWORD_HOSTS
 from tests.unit.test_checks import SEGMENTS, host, policy
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -222,6 +223,8 @@ def _variants() -> Iterator[tuple[str, Facts, Host, Mapping[str, Segment], Polic
     extra = dataclasses.replace(base.addresses[0], ip=ipaddress.ip_address("10.30.0.5"))
     two = dataclasses.replace(base, addresses=(*base.addresses, extra))
     yield "intranet and extranet", two, host(), SEGMENTS_3, pol
+    for name, sections in PASSWORD_HOSTS.items():  # issue 11's account scenarios
+        yield name, parse_linux(encode_sections(sections()), now=NOW), host(), SEGMENTS, pol
 
 
 def _raising_policy() -> Policy:

@@ -27,15 +27,47 @@ netguard_collect() {
       printf 'os=%s\n' "$(. /etc/os-release && printf '%s' "$PRETTY_NAME")"
     fi
   }
+  redact() {
+    # A filter over /etc/passwd or /etc/shadow that rewrites field 2: password hashes never leave
+    # the host. The output is kept in evidence bundles, so a hash sent here would end up on an
+    # inspector's USB stick. What is sent instead is all the checks read:
+    #   (empty)        no password at all
+    #   x              passwd's "the password is in /etc/shadow"
+    #   LOCK...        the leading run of `!`/`*` (`!`, `!!`, `*`, `!*` ...: locked), followed by
+    #                  what it hides, reduced as below (`!$y$REDACTED`: a locked yescrypt hash)
+    #   $ID$REDACTED   a modular-crypt hash: its method id only (`$y$`, `$6$`, `$2b$`; `$md5,…`
+    #                  is sent as `$md5$`); an "id" over 8 characters is no id: REDACTED
+    #   _REDACTED      BSDi extended DES (`_` + 19 characters of the crypt alphabet)
+    #   (des)REDACTED  traditional DES crypt (13 characters of [./0-9A-Za-z], no prefix)
+    #   REDACTED       anything else (no form crypt(3) knows)
+    # A line without a field 2 is sent as REDACTED (no name stays behind a broken line); an
+    # empty line stays empty. No {n} intervals in the regexps: mawk 1.3.3 lacks them.
+    awk -F: -v OFS=: '
+      NF == 0 { print ""; next }
+      NF < 2 { print "REDACTED"; next }
+      {
+        f = $2; lock = ""
+        while (f != "" && (substr(f, 1, 1) == "!" || substr(f, 1, 1) == "*")) {
+          lock = lock substr(f, 1, 1); f = substr(f, 2)
+        }
+        alnum = f !~ /[^.\/0-9A-Za-z]/
+        if (f == "" || f == "x") m = f
+        else if (match(f, /^[$][0-9a-z]+[$,]/) && RLENGTH <= 10)
+          m = substr(f, 1, RLENGTH - 1) "$REDACTED"
+        else if (length(f) == 20 && substr(f, 1, 1) == "_" && substr(f, 2) !~ /[^.\/0-9A-Za-z]/)
+          m = "_REDACTED"
+        else if (length(f) == 13 && alnum) m = "(des)REDACTED"
+        else m = "REDACTED"
+        $2 = lock m
+        print
+      }'
+  }
+  passwd_file() { redact </etc/passwd; }
   shadow() {
     # Reading /etc/shadow needs root; an auditor account may have a sudo rule for exactly this.
-    # Password hashes never leave the host: only the state of field 2 is sent (empty, locked
-    # `!`/`*`, or the hash method `$id$` + REDACTED), which is all the checks read. The output is
-    # kept in evidence bundles, so a hash sent here would end up on an inspector's USB stick.
+    # The file is read whole first (a failing sudo prints nothing), then reduced by redact.
     _shadow=$(cat /etc/shadow 2>/dev/null || sudo -n /bin/cat /etc/shadow) || return $?
-    printf '%s\n' "$_shadow" | sed -e 's/^\([^:]*\):\([!*]\)[^:]*:/\1:\2:/' -e t \
-      -e 's/^\([^:]*\):\(\$[^$:]*\$\)[^:]*:/\1:\2REDACTED:/' -e t \
-      -e 's/^\([^:]*\):[^:][^:]*:/\1:REDACTED:/'
+    printf '%s\n' "$_shadow" | redact
     _shadow=''
   }
   netdev() {
@@ -103,7 +135,7 @@ netguard_collect() {
   freshclam_log() { tail -n 20 /var/log/clamav/freshclam.log; }
 
   sec meta meta
-  sec passwd cat /etc/passwd
+  sec passwd passwd_file
   sec shadow shadow
   sec shells cat /etc/shells
   sec login_defs login_defs
