@@ -171,13 +171,13 @@ netguard_collect() {
   }
   klog_journal() {
     # Kernel lines of a USB modem or network adapter binding, the newest 300 over the whole
-    # journal; @first is the oldest kernel line's time (how far back the journal reaches).
+    # journal (400 bytes each at most); @first is the oldest kernel line's time (how far back the journal reaches).
     have journalctl || return 127
     [ -d /var/log/journal ] || [ -d /run/log/journal ] || return 127
     _first=$(journalctl -q --no-pager -o short-iso _TRANSPORT=kernel | grep -m 1 -E '^[0-9]{4}-' | cut -c1-40)
     [ -n "$_first" ] || return 3
     printf '@first %s\n' "$_first"
-    journalctl -q --no-pager -o short-iso _TRANSPORT=kernel | grep -E "$_ksys" | tail -n 300
+    journalctl -q --no-pager -o short-iso _TRANSPORT=kernel | grep -E "$_ksys" | tail -n 300 | cut -c1-400
     return 0
   }
   klog_files() {
@@ -190,7 +190,7 @@ netguard_collect() {
       if [ -r "$f" ]; then
         printf '== %s %s\n' "$(stat -c %Y "$f")" "$(oneline "$f")"
         printf '@first %s\n' "$(head -n 1 "$f" | cut -c1-40)"
-        grep -E "$_ksys" "$f" | tail -n 200
+        grep -E "$_ksys" "$f" | tail -n 200 | cut -c1-400
       else
         printf '!unreadable %s\n' "$(oneline "$f")"
       fi
@@ -203,7 +203,7 @@ netguard_collect() {
     _first=$(dmesg --time-format iso | head -n 1 | cut -c1-40)
     [ -n "$_first" ] || return 3
     printf '@first %s\n' "$_first"
-    dmesg --time-format iso | grep -E "^[^ ]+ $_usbnet$_usbif" | tail -n 300
+    dmesg --time-format iso | grep -E "^[^ ]+ $_usbnet$_usbif" | tail -n 300 | cut -c1-400
     return 0
   }
 
