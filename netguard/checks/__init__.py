@@ -19,6 +19,7 @@ ALL_CHECKS: tuple[CheckSpec, ...] = (
     isolation.default_route,
     isolation.forwarding,
     isolation.wireless,
+    isolation.history,
 )
 
 CATALOG: dict[str, CheckSpec] = {spec.id: spec for spec in ALL_CHECKS}

@@ -6,6 +6,7 @@ inventory registered for its segment; every verdict names the address, route or 
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 from typing import Any
 
@@ -20,20 +21,26 @@ from netguard.checks.base import (
     verdict,
 )
 from netguard.model import ISOLATED_ZONES, Segment, Severity, Zone
-from netguard.model.facts import Address, Facts, Interface
+from netguard.model.facts import Address, DhcpLease, Facts, Interface, NetProfile, UsbNetLine
 
 NON_INTERNET = frozenset(Zone) - {Zone.INTERNET}
 
-# Drivers of USB modems and phone tethering (4G/5G, RNDIS, Apple) — CHECKS.md.
+# Drivers of USB modems and phone tethering (4G/5G, RNDIS, Apple) — CHECKS.md. The same names
+# select the kernel log lines isolation.history reads: scripts/linux.sh repeats them in `_usbnet`
+# (a shell script cannot import them), and a test holds the two lists equal.
 WWAN_DRIVERS = frozenset(
     {
         "qmi_wwan",
+        "qmi_wwan_q",  # Quectel's own build of qmi_wwan (EC20/EC25/RM500Q driver packages)
+        "GobiNet",  # Quectel's out-of-tree QMI network driver
         "cdc_mbim",
         "cdc_ether",
         "rndis_host",
         "ipheth",
         "cdc_ncm",
-        "option",
+        "option",  # the serial (AT/PPP) ports of most USB modems
+        "qcserial",  # Qualcomm Gobi modems' serial ports (also built-in laptop WWAN cards)
+        "sierra",  # Sierra Wireless modems' serial ports
         "huawei_cdc_ncm",
         "sierra_net",
     }
@@ -248,3 +255,190 @@ def wireless(facts: Facts, ctx: CheckContext) -> Verdict:
         # Interfaces looked clean but rfkill/bluetooth could not be read: we cannot say "none".
         return cannot_decide(say("isolation.wireless.unexamined", facts=blind), **evidence)
     return verdict(True, say("isolation.wireless.none", count=len(interfaces)), **evidence)
+
+
+#: NetworkManager connection types that reach a network over the air (or a phone).
+RADIO_PROFILE_TYPES = frozenset({"wifi", "gsm", "cdma", "bluetooth", "wimax", "olpc-mesh"})
+#: The places the host keeps its network history, in the order the evidence lists them.
+HISTORY_SOURCES = ("nm_profiles", "dhcp_leases", "kernel_net_log")
+
+
+def _day(t: float) -> str:
+    """A date for a message (UTC: the auditor's clock, not the host's zone)."""
+    return time.strftime("%Y-%m-%d", time.gmtime(t))
+
+
+def _stamp(t: float | None) -> str | None:
+    return None if t is None else time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(t))
+
+
+def _last_used(profile: NetProfile, timestamps: Mapping[str, float]) -> float | None:
+    """The later of the keyfile's timestamp= and NetworkManager's timestamps file."""
+    known = [t for t in (profile.timestamp, timestamps.get(profile.uuid.lower())) if t]
+    return max(known) if known else None
+
+
+def _profile_part(p: NetProfile, used: float | None) -> dict[str, Any]:
+    if p.type == "wifi":
+        if used is None:
+            return part("history.wifi_unused", name=p.id, ssid=p.ssid)
+        return part("history.wifi_used", name=p.id, ssid=p.ssid, date=_day(used))
+    if used is None:
+        return part("history.radio_unused", name=p.id, type=p.type)
+    return part("history.radio_used", name=p.id, type=p.type, date=_day(used))
+
+
+def _lease_part(lease: DhcpLease, held: float, seg: Segment | None) -> dict[str, Any]:
+    where = {"address": str(lease.address), "interface": lease.interface or "?"}
+    if seg is None:
+        return part("history.lease_unregistered", **where, date=_day(held))
+    return part(
+        "history.lease_in_segment", **where, date=_day(held), segment=seg.name, zone=str(seg.zone)
+    )
+
+
+def _usb_part(driver: str, lines: list[UsbNetLine]) -> dict[str, Any]:
+    times = sorted(ln.time for ln in lines)
+    return part(
+        "history.usb_attached",
+        driver=driver,
+        count=len(lines),
+        first=_day(times[0]),
+        last=_day(times[-1]),
+    )
+
+
+@check(
+    "isolation.history",
+    category="isolation",
+    severity=Severity.HIGH,
+    params=(
+        ParamSpec(
+            "lookback_days",
+            int,
+            90,
+            "how many days back a trace of an outside network counts",
+            minimum=1,
+        ),
+    ),
+    zones=ISOLATED_ZONES,
+)
+def history(facts: Facts, ctx: CheckContext) -> Verdict:
+    """Networks the host joined recently, though it may be clean now (CHECKS.md
+    isolation.history): radio profiles NetworkManager used, DHCP leases from other networks,
+    USB modems and network adapters in the kernel log. Times are compared with the auditor's
+    clock at collection (Facts.now), so a replay judges as of then.
+
+    A Wi-Fi/mobile/Bluetooth profile with no recorded use fails too: the timestamps may have been
+    lost, so it cannot be placed outside the window, and NetworkManager connects it by itself the
+    moment a matching radio appears. A profile last used before the window is listed only.
+    """
+    days = ctx.params["lookback_days"]
+    start = facts.now - days * 86400
+    read = [name for name in HISTORY_SOURCES if getattr(facts, name) is not None]
+    unread = {
+        name: facts.problems.get(name, "not collected")
+        for name in HISTORY_SOURCES
+        if name not in read
+    }
+    unread_parts = [part("history.unread", fact=n, why=why) for n, why in unread.items()]
+    if not read:
+        return cannot_decide(
+            say("isolation.history.no_source", sources=unread_parts), not_read=unread
+        )
+    found: list[dict[str, Any]] = []
+    evidence: dict[str, Any] = {
+        "lookback_days": days,
+        "window_start": _stamp(start),
+        "read": read,
+        "not_read": unread,
+    }
+
+    if facts.nm_profiles is not None:
+        stamps = facts.nm_timestamps or {}
+        if facts.nm_timestamps is None:
+            evidence["nm_timestamps"] = facts.problems.get("nm_timestamps", "not collected")
+        listed = []
+        for p in facts.nm_profiles:
+            used = _last_used(p, stamps)
+            radio = p.type in RADIO_PROFILE_TYPES
+            counts = radio and (used is None or used >= start)
+            listed.append(
+                {
+                    "id": p.id,
+                    "type": p.type,
+                    "ssid": p.ssid,
+                    "mode": p.mode,
+                    "apn": p.apn,
+                    "interface": p.interface,
+                    "autoconnect": p.autoconnect,
+                    "last_used": _stamp(used),
+                    "file": p.path,
+                    "counts": counts,
+                }
+            )
+            if counts:
+                found.append(_profile_part(p, used))
+        evidence["profiles"] = listed
+
+    if facts.dhcp_leases is not None:
+        listed = []
+        for lease in facts.dhcp_leases:
+            held = lease.expires if lease.expires is not None else lease.written
+            inside = lease.address.version == ctx.segment.cidr.version and (
+                lease.address in ctx.segment.cidr
+            )
+            counts = not inside and held >= start
+            listed.append(
+                {
+                    "address": str(lease.address),
+                    "interface": lease.interface,
+                    "router": lease.router,
+                    "held_until": _stamp(held),
+                    "file": lease.path,
+                    "counts": counts,
+                }
+            )
+            if counts:
+                seg = next(
+                    (
+                        s
+                        for s in ctx.segments.values()
+                        if s.cidr.version == lease.address.version and lease.address in s.cidr
+                    ),
+                    None,
+                )
+                found.append(_lease_part(lease, held, seg))
+        evidence["leases"] = listed
+
+    if facts.kernel_net_log is not None:
+        log = facts.kernel_net_log
+        by_driver: dict[str, list[UsbNetLine]] = {}
+        for ln in log.lines:
+            if ln.driver in WWAN_DRIVERS and ln.time >= start:
+                by_driver.setdefault(ln.driver, []).append(ln)
+        evidence["kernel_logs"] = {src: {"since": _stamp(first)} for src, first in log.read}
+        if log.unread:
+            evidence["kernel_logs_not_read"] = list(log.unread)
+        evidence["usb_network_lines"] = [
+            {
+                "source": ln.source,
+                "time": _stamp(ln.time),
+                "driver": ln.driver,
+                "device": ln.device,
+                "text": ln.text,
+            }
+            for lines in by_driver.values()
+            for ln in lines
+        ][:50]
+        found += [_usb_part(d, by_driver[d]) for d in sorted(by_driver)]
+
+    if found:
+        return verdict(False, say("isolation.history.found", days=days, traces=found), **evidence)
+    if unread:
+        return verdict(
+            True,
+            say("isolation.history.clean_partly", days=days, sources=read, unread=unread_parts),
+            **evidence,
+        )
+    return verdict(True, say("isolation.history.clean", days=days, sources=read), **evidence)

@@ -18,6 +18,7 @@ import re
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from netguard.errors import CollectionError
@@ -25,10 +26,14 @@ from netguard.model.facts import (
     Account,
     Address,
     ClamDatabase,
+    DhcpLease,
     Facts,
     Interface,
+    KernelNetLog,
+    NetProfile,
     RfkillDevice,
     Route,
+    UsbNetLine,
 )
 
 SECTION_CAP = 1048576  # must match `head -c` in scripts/linux.sh
@@ -526,6 +531,286 @@ def _packages(sections: Sections) -> frozenset[str]:
     return frozenset(found)
 
 
+# -- network history (isolation.history) ---------------------------------------------------------
+
+#: The script's "the command ran but showed no line" (not root, nor in adm/systemd-journal).
+_NOTHING_VISIBLE = 3
+#: NetworkManager's long type names (older keyfiles) → the short ones it writes today.
+_NM_TYPES = {
+    "802-11-wireless": "wifi",
+    "802-3-ethernet": "ethernet",
+    "802-11-olpc-mesh": "olpc-mesh",
+}
+_UUID_TIME = re.compile(r"^([0-9A-Fa-f-]{36})=(\d+)$")
+_FILE_HEADER = re.compile(r"^== (\d+) (.+)$")  # "== MTIME PATH" (leases, log files)
+_USB_IF = r"(?P<driver>\w+) (?P<device>\d+-[\d.]+:\d+\.\d+)(?P<rest>.*)$"
+_SYSLOG_LINE = re.compile(
+    r"^(?P<when>\S+|\w{3} +\d{1,2} \d\d:\d\d:\d\d) \S+ kernel: "
+    r"(?:\[ *\d+\.\d+\] )?" + _USB_IF
+)
+_DMESG_LINE = re.compile(r"^(?P<when>\S+) " + _USB_IF)
+_DHCLIENT_DATE = re.compile(r"^\d (\d{4})/(\d\d)/(\d\d) (\d\d):(\d\d):(\d\d)$")  # UTC
+
+
+def _history_text(
+    sections: Sections, name: str, ok_codes: tuple[int, ...] = (0,), hidden: str = "not root"
+) -> str:
+    """A history section's text; _Missing says "not present" (127) and "nothing visible" (3)
+    apart from a failure."""
+    sec = sections.get(name)
+    if sec is not None and sec.rc == _NOTHING_VISIBLE:
+        raise _Missing(f"no line visible to the auditing account ({hidden})")
+    try:
+        return _text(sections, name, missing_ok=True, ok_codes=ok_codes)
+    except _NotThere:
+        raise _Missing("not present on the host") from None
+
+
+def _unreadable(text: str) -> None:
+    """The script marks files it could not open with `!unreadable PATH`: the source then is not
+    read at all (a root-only profile may be the very Wi-Fi one)."""
+    bad = [line.removeprefix("!unreadable ") for line in text.splitlines() if line[:1] == "!"]
+    if bad:
+        shown = ", ".join(bad[:3]) + (f" and {len(bad) - 3} more" if len(bad) > 3 else "")
+        raise _Missing(f"not readable by the auditing account (needs root): {shown}")
+
+
+def _iso_time(text: str) -> float:
+    """journalctl short-iso (+0800), rsyslog RFC 3339, dmesg --time-format iso (a comma)."""
+    dt = datetime.fromisoformat(text)
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=UTC)
+    return dt.timestamp()
+
+
+def _syslog_time(text: str, file_time: float | None) -> float:
+    """ISO stamps as they are; a traditional "Nov 17 09:14:02" has no year or zone: the year is
+    the latest that does not put the line after its file's last write, the zone taken as UTC."""
+    if text[:1].isdigit():
+        return _iso_time(text)
+    mon, day, hms = text.split()
+    if mon not in _MONTHS or file_time is None:
+        raise ValueError(f"undatable syslog time {text[:20]!r}")
+    h, m, sec = (int(x) for x in hms.split(":"))
+    year = time.gmtime(file_time).tm_year
+    when = calendar.timegm((year, _MONTHS[mon], int(day), h, m, sec))
+    if when > file_time + 86400:  # a December line in a file last written in January
+        when = calendar.timegm((year - 1, _MONTHS[mon], int(day), h, m, sec))
+    return float(when)
+
+
+def parse_nm_profiles(text: str) -> tuple[NetProfile, ...]:
+    """The script's filtered keyfiles: `== PATH` then `section.key=value` lines."""
+    files: list[tuple[str, dict[str, str]]] = []
+    for line in text.splitlines():
+        if line.startswith("== "):
+            files.append((line[3:], {}))
+        elif line and files:
+            key, sep, value = line.partition("=")
+            if not sep:
+                raise ValueError(f"keyfile line without '=': {line[:60]!r}")
+            files[-1][1].setdefault(key, value)  # a repeated key: GKeyFile reads the first
+        elif line:
+            raise ValueError(f"keyfile line before any file: {line[:60]!r}")
+    out = []
+    for path, kv in files:
+        ctype = kv.get("connection.type", "")
+        stamp = kv.get("connection.timestamp", "")
+        out.append(
+            NetProfile(
+                path=path,
+                id=kv.get("connection.id", ""),
+                uuid=kv.get("connection.uuid", ""),
+                type=_NM_TYPES.get(ctype, ctype),
+                ssid=kv.get("wifi.ssid", kv.get("802-11-wireless.ssid", "")),
+                interface=kv.get("connection.interface-name", ""),
+                mode=kv.get("wifi.mode", kv.get("802-11-wireless.mode", "")),
+                apn=kv.get("gsm.apn", ""),
+                timestamp=float(stamp) if stamp.isdigit() and int(stamp) > 0 else None,
+                autoconnect=kv.get("connection.autoconnect", "true").lower()
+                not in ("false", "no", "0"),
+            )
+        )
+    return tuple(out)
+
+
+def parse_nm_timestamps(text: str) -> dict[str, float]:
+    out = {}
+    for line in _lines(text):
+        m = _UUID_TIME.match(line)
+        if not m:
+            raise ValueError(f"timestamps line {line[:60]!r}")
+        out[m.group(1).lower()] = float(m.group(2))
+    return out
+
+
+def _dhclient_date(value: str) -> float:
+    value = value.split("#", 1)[0].strip().rstrip(";").strip()  # "epoch N; # Tue Nov 17 …"
+    if value.startswith("epoch "):  # db-time-format local
+        return float(int(value.split()[1]))
+    m = _DHCLIENT_DATE.match(value)
+    if not m:
+        raise ValueError(f"dhclient date {value[:40]!r}")
+    return float(calendar.timegm(tuple(int(g) for g in m.groups())))
+
+
+def _lease_iface(path: str) -> str:
+    """NetworkManager's internal-UUID-IFACE.lease / dhclient-UUID-IFACE.lease, Debian's
+    dhclient.IFACE.leases; networkd's files are named by ifindex."""
+    name = path.rsplit("/", 1)[-1]
+    m = re.match(r"^(?:internal|dhclient6?)-[0-9A-Fa-f-]{36}-(.+)\.lease$", name)
+    if m:
+        return m.group(1)
+    m = re.match(r"^dhclient6?\.(.+)\.leases$", name)
+    if m:
+        return m.group(1)
+    if name.isdigit():
+        return f"ifindex {name}"
+    return ""
+
+
+def parse_dhcp_leases(text: str) -> tuple[DhcpLease, ...]:
+    """`== MTIME PATH` then a lease file's lines: dhclient's `lease { … }` blocks, or the
+    KEY=VALUE files of NetworkManager's internal client and systemd-networkd."""
+    out: list[DhcpLease] = []
+    path, written = "", 0.0
+    block: dict[str, str] | None = None  # inside a dhclient lease block
+    kv: dict[str, str] = {}
+
+    def flush_kv() -> None:
+        if "ADDRESS" in kv:
+            life = kv.get("LIFETIME", "")
+            out.append(
+                DhcpLease(
+                    path,
+                    _lease_iface(path),
+                    ipaddress.ip_address(kv["ADDRESS"]),
+                    kv.get("ROUTER", "").split()[0] if kv.get("ROUTER") else "",
+                    written + int(life) if life.isdigit() else None,
+                    written,
+                )
+            )
+        kv.clear()
+
+    for raw in text.splitlines():
+        line = raw.strip()
+        head = _FILE_HEADER.match(raw)
+        if head:
+            flush_kv()
+            written, path, block = float(head.group(1)), head.group(2), None
+            continue
+        if not line or not path:
+            if line:
+                raise ValueError(f"lease line before any file: {line[:60]!r}")
+            continue
+        if line == "lease {":
+            block = {}
+        elif line == "}":
+            if block is not None and "fixed-address" in block:
+                expire = block.get("expire")
+                out.append(
+                    DhcpLease(
+                        path,
+                        block.get("interface", "").strip('"') or _lease_iface(path),
+                        ipaddress.ip_address(block["fixed-address"]),
+                        block.get("option routers", "").split(",")[0].strip(),
+                        _dhclient_date(expire) if expire else None,
+                        written,
+                    )
+                )
+            block = None
+        elif block is not None:
+            words = line.rstrip(";").split(" ")
+            key = " ".join(words[:2]) if words[0] == "option" else words[0]
+            block[key] = line.rstrip(";")[len(key) :].strip()
+        elif "=" in line and line.split("=", 1)[0].isupper():
+            key, _, value = line.partition("=")
+            kv[key] = value
+    flush_kv()
+    return tuple(out)
+
+
+def _usb_lines(
+    text: str, source: str, pattern: re.Pattern[str]
+) -> tuple[float | None, list[UsbNetLine]]:
+    first: float | None = None
+    file_time: float | None = None
+    lines: list[UsbNetLine] = []
+    for raw in text.splitlines():
+        if not raw:
+            continue
+        head = _FILE_HEADER.match(raw)
+        if head:
+            file_time, source = float(head.group(1)), head.group(2)
+            continue
+        if raw.startswith("@first "):
+            stamp = raw[len("@first ") :].strip()
+            try:
+                when = _syslog_time(
+                    stamp.split(" ")[0] if stamp[:1].isdigit() else stamp[:15], file_time
+                )
+            except ValueError:
+                continue  # a first line we cannot date says nothing about reach, nothing more
+            first = when if first is None else min(first, when)
+            continue
+        m = pattern.match(raw)
+        if not m:
+            raise ValueError(f"unexpected kernel log line {raw[:80]!r}")
+        lines.append(
+            UsbNetLine(
+                source,
+                _syslog_time(m.group("when"), file_time),
+                m.group("driver"),
+                m.group("device"),
+                m.group("rest").strip()[:200],
+            )
+        )
+    return first, lines
+
+
+def _kernel_net_log(sections: Sections) -> KernelNetLog:
+    read: list[tuple[str, float | None]] = []
+    unread: list[str] = []
+    lines: list[UsbNetLine] = []
+    for name, source, what, hidden, pattern in (
+        ("kernel_journal", "journal", "journal", "needs root or group adm", _SYSLOG_LINE),
+        ("kernel_logfiles", "syslog", "kern.log/messages", "", _SYSLOG_LINE),
+        ("kernel_dmesg", "dmesg", "dmesg", "kernel.dmesg_restrict: needs root", _DMESG_LINE),
+    ):
+        try:
+            text = _history_text(sections, name, hidden=hidden)
+            _unreadable(text)
+            first, found = _usb_lines(text, source, pattern)
+        except _Missing as exc:
+            unread.append(f"{what}: {exc}")
+            continue
+        except _PARSE_ERRORS as exc:  # one garbled log does not hide the others
+            unread.append(f"{what}: could not parse: {exc}")
+            continue
+        read.append((source, first))
+        lines += found
+    if not read:
+        raise _Missing("; ".join(unread))
+    return KernelNetLog(tuple(read), tuple(unread), tuple(lines))
+
+
+def _nm_profiles(sections: Sections) -> tuple[NetProfile, ...]:
+    text = _history_text(sections, "nm_profiles")
+    _unreadable(text)
+    return parse_nm_profiles(text)
+
+
+def _nm_timestamps(sections: Sections) -> dict[str, float]:
+    # grep finds no uuid line (1): NetworkManager never recorded a use
+    return parse_nm_timestamps(_history_text(sections, "nm_timestamps", ok_codes=(0, 1)))
+
+
+def _dhcp_leases(sections: Sections) -> tuple[DhcpLease, ...]:
+    text = _history_text(sections, "dhcp_leases")
+    _unreadable(text)
+    return parse_dhcp_leases(text)
+
+
 #: Every fact group of Facts, one row each, in the order their problems are recorded.
 FACT_GROUPS: tuple[FactGroup, ...] = (
     FactGroup(("target_time", "hostname", "kernel", "os_name", "uid"), ("meta",), _meta),
@@ -548,6 +833,12 @@ FACT_GROUPS: tuple[FactGroup, ...] = (
     _from_section("clamscan_version", "clamscan_version", str.strip, missing_ok=True),
     # tail fails (1) when freshclam never wrote its log: no log lines, not an unknown
     _from_section("freshclam_log", "freshclam_log", _log_tail, ok_codes=(0, 1)),
+    FactGroup(("nm_profiles",), ("nm_profiles",), _nm_profiles),
+    FactGroup(("nm_timestamps",), ("nm_timestamps",), _nm_timestamps),
+    FactGroup(("dhcp_leases",), ("dhcp_leases",), _dhcp_leases),
+    FactGroup(
+        ("kernel_net_log",), ("kernel_journal", "kernel_logfiles", "kernel_dmesg"), _kernel_net_log
+    ),
 )
 
 

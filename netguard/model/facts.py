@@ -132,6 +132,55 @@ class ClamDatabase:
 
 
 @dataclass(frozen=True)
+class NetProfile:
+    """A NetworkManager connection profile, as the script let it out: names and dates, no
+    secrets (the script sends only the keys read here)."""
+
+    path: str
+    id: str
+    uuid: str
+    type: str  # NM's connection type, long names made short: wifi, gsm, cdma, bluetooth, ethernet …
+    ssid: str
+    interface: str  # interface-name=, "" when the profile is not bound to one
+    mode: str  # Wi-Fi mode: infrastructure, ap (a hotspot), adhoc; "" for other types
+    apn: str  # a mobile broadband profile's access point name
+    timestamp: float | None  # [connection] timestamp=: last successful activation, when written
+    autoconnect: bool  # NetworkManager's default is yes
+
+
+@dataclass(frozen=True)
+class DhcpLease:
+    """A lease a DHCP client kept on disk (dhclient, NetworkManager's own client, networkd)."""
+
+    path: str
+    interface: str  # "" when the file does not say (systemd-networkd names files by ifindex)
+    address: IPAddress
+    router: str
+    expires: float | None  # dhclient's expire date, or the file time plus LIFETIME
+    written: float  # the file's modification time: when the client last wrote the lease
+
+
+@dataclass(frozen=True)
+class UsbNetLine:
+    """A kernel log line of a USB modem or network adapter driver binding to a device."""
+
+    source: str  # journal | dmesg | the log file's path
+    time: float
+    driver: str
+    device: str  # the USB interface, e.g. 1-1:1.4
+    text: str  # the rest of the line (capped)
+
+
+@dataclass(frozen=True)
+class KernelNetLog:
+    """What the kernel's logs say about USB network devices, from every log that could be read."""
+
+    read: tuple[tuple[str, float | None], ...]  # (source, time of its oldest line)
+    unread: tuple[str, ...]  # why each other source was not read
+    lines: tuple[UsbNetLine, ...]
+
+
+@dataclass(frozen=True)
 class Facts:
     """Everything collected from one host. Optional groups are None when not collected."""
 
@@ -158,6 +207,10 @@ class Facts:
     clamav_databases: tuple[ClamDatabase, ...] | None = None
     clamscan_version: str | None = None
     freshclam_log: tuple[str, ...] | None = None
+    nm_profiles: tuple[NetProfile, ...] | None = None
+    nm_timestamps: dict[str, float] | None = None  # profile uuid → last use (epoch s)
+    dhcp_leases: tuple[DhcpLease, ...] | None = None
+    kernel_net_log: KernelNetLog | None = None
     problems: dict[str, str] = field(default_factory=dict)  # fact group → why it is missing
 
     @property

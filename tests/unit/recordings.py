@@ -15,14 +15,18 @@ Where their shape comes from (so that they stay realistic):
   (qmi_wwan, DEVTYPE=wwan), an Android phone tethering (rndis_host) and a PPP dial-up link
   (ARPHRD_PPP = 512) are taken from the kernel's documented sysfs layout; the lab cannot create
   such devices (no radios in namespaces), so these signals are tested here.
+- network history (NetworkManager profiles, DHCP leases, kernel log): tests/unit/
+  recordings_history.py, which says where each shape comes from; its hosts join HOSTS below.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from functools import partial
 
 from netguard.collect.parse_linux import encode_sections
+from tests.unit.recordings_history import history_hosts, quiet_history
 
 NOW = 1795392000.0  # 2026-11-23 00:00:00 UTC
 TODAY = int(NOW // 86400)
@@ -248,6 +252,7 @@ def desktop(**overrides: tuple[str, int]) -> Sections:
         "clamav_db": (clamav_db(1.5), 0),
         "clamscan_version": ("ClamAV 1.4.6/27830/Fri Nov 21 12:00:00 2026", 0),
         "freshclam_log": ("", 1),
+        **quiet_history(NOW),
     }
     base.update(overrides)
     return base
@@ -339,6 +344,7 @@ HOSTS: dict[str, Callable[[], Sections]] = {
     "forwarding": lambda: desktop(ip_forward=("1\n", 0)),
     "route-output-garbled": lambda: desktop(ip_route4=("Error: ip -j not supported\n", 0)),
 }
+HOSTS.update({name: partial(desktop, **sections) for name, sections in history_hosts(NOW).items()})
 
 
 def recorded(name: str) -> bytes:

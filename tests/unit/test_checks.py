@@ -93,6 +93,21 @@ EXPECTED: dict[str, tuple[set[str], set[str]]] = {
     "isolation.default_route": ({"rogue-gateway", "two-default-routes"}, {"route-output-garbled"}),
     "isolation.forwarding": ({"forwarding"}, set()),
     "isolation.wireless": ({"wifi-card", "usb-modem", "phone-tethering", "dialup-ppp"}, set()),
+    # hosts of tests/unit/recordings_history.py; tests/unit/test_isolation_history.py has more
+    "isolation.history": (
+        {
+            "history-wifi-joined",
+            "history-wifi-unused",
+            "history-gsm-profile",
+            "history-bluetooth-pan",
+            "history-tethering-lease",
+            "history-networkd-lease",
+            "history-internet-lease",
+            "history-ec20-journal",
+            "history-e3372-kernlog",
+        },
+        {"history-no-source"},
+    ),
 }
 
 

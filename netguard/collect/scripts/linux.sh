@@ -133,6 +133,111 @@ netguard_collect() {
   login_defs() { grep -E '^[[:space:]]*(PASS_|ENCRYPT_METHOD)' /etc/login.defs; }
   clamscan_version() { have clamscan || return 127; clamscan --version; }
   freshclam_log() { tail -n 20 /var/log/clamav/freshclam.log; }
+  # -- where the host keeps its network history (isolation.history) -----------------------------
+  # A source that is not on the host at all ends with 127 ("not present"); 3 means the command ran
+  # but showed no line (not root, nor in group adm/systemd-journal). Paths are sanitised of
+  # newlines so that no file name can forge a line of the section.
+  _usbnet='(GobiNet|cdc_ether|cdc_mbim|cdc_ncm|huawei_cdc_ncm|ipheth|option|qcserial|qmi_wwan|qmi_wwan_q|rndis_host|sierra|sierra_net)'
+  _usbif=' [0-9]+-[0-9.]+:[0-9]+\.[0-9]+'
+  _ksys=" kernel: (\[ *[0-9]+\.[0-9]+\] )?$_usbnet$_usbif"
+  oneline() { printf '%s' "$1" | tr '\n' '?'; }
+  nm_keys() {
+    # Only these keys of a NetworkManager keyfile leave the host: never psk=, password=, or any
+    # key of [wifi-security], [802-1x], [vpn-secrets] or another section not named here.
+    awk '
+      FNR == 1 { f = FILENAME; gsub(/\n/, "?", f); print "== " f; s = "" }
+      /^[ \t]*\[/ { s = $0; sub(/^[ \t]*\[/, "", s); sub(/\][ \t\r]*$/, "", s); next }
+      {
+        i = index($0, "="); if (i == 0) next
+        k = substr($0, 1, i - 1); v = substr($0, i + 1)
+        gsub(/^[ \t]+|[ \t\r]+$/, "", k); gsub(/^[ \t]+|[ \t\r]+$/, "", v)
+        w = s "." k
+        if (w == "connection.id" || w == "connection.uuid" || w == "connection.type" ||
+            w == "connection.interface-name" || w == "connection.timestamp" ||
+            w == "connection.autoconnect" || w == "wifi.ssid" || w == "wifi.mode" ||
+            w == "802-11-wireless.ssid" || w == "802-11-wireless.mode" || w == "gsm.apn" ||
+            w == "bluetooth.type")
+          print w "=" substr(v, 1, 128)
+      }' "$@"
+  }
+  nm_profiles() {
+    # NetworkManager's saved connections (root-only files, 0600: they hold the Wi-Fi keys).
+    _seen=127
+    for d in "$@"; do
+      [ -d "$d" ] || continue
+      _seen=0
+      if [ ! -r "$d" ] || [ ! -x "$d" ]; then printf '!unreadable %s\n' "$(oneline "$d")"; continue; fi
+      for f in "$d"/*; do
+        [ -f "$f" ] || continue
+        if [ -r "$f" ]; then nm_keys "$f"; else printf '!unreadable %s\n' "$(oneline "$f")"; fi
+      done
+    done
+    return $_seen
+  }
+  nm_timestamps() { [ -e "$1" ] || return 127; grep -E '^[0-9A-Fa-f-]{36}=[0-9]+$' "$1"; }
+  lease_keys() {
+    # Interface, address, netmask, router, server, lease time and dates: no client id, host name.
+    grep -E '^[[:space:]]*(lease [{]|[}]|interface |fixed-address |option (subnet-mask|routers|dhcp-lease-time|dhcp-server-identifier) |renew |rebind |expire )|^(ADDRESS|NETMASK|ROUTER|SERVER_ADDRESS|LIFETIME)=' "$1" | tail -n 400
+  }
+  dhcp_leases() {
+    _seen=127
+    for d in "$@"; do
+      [ -d "$d" ] || continue
+      _seen=0
+      if [ ! -r "$d" ] || [ ! -x "$d" ]; then printf '!unreadable %s\n' "$(oneline "$d")"; continue; fi
+      for f in "$d"/*; do
+        case ${d##*/}/${f##*/} in
+          */dhclient*.lease | */dhclient*.leases | */internal-*.lease | leases/[0-9]*) ;;
+          *) continue ;;
+        esac
+        [ -f "$f" ] || continue
+        if [ -r "$f" ]; then
+          printf '== %s %s\n' "$(stat -c %Y "$f")" "$(oneline "$f")"
+          lease_keys "$f"
+        else
+          printf '!unreadable %s\n' "$(oneline "$f")"
+        fi
+      done
+    done
+    return $_seen
+  }
+  klog_journal() {
+    # Kernel lines of a USB modem or network adapter binding, the newest 300 over the whole
+    # journal (400 bytes each at most); @first is the oldest kernel line's time (how far back the journal reaches).
+    have journalctl || return 127
+    [ -d /var/log/journal ] || [ -d /run/log/journal ] || return 127
+    _first=$(journalctl -q --no-pager -o short-iso _TRANSPORT=kernel | grep -m 1 -E '^[0-9]{4}-' | cut -c1-40)
+    [ -n "$_first" ] || return 3
+    printf '@first %s\n' "$_first"
+    journalctl -q --no-pager -o short-iso _TRANSPORT=kernel | grep -E "$_ksys" | tail -n 300 | cut -c1-400
+    return 0
+  }
+  klog_files() {
+    # The same lines from syslog's files (uncompressed ones only), with each file's time, which
+    # dates the traditional "Nov 17 09:14:02" stamps that carry no year.
+    _seen=127
+    for f in "$@"; do
+      [ -f "$f" ] || continue
+      _seen=0
+      if [ -r "$f" ]; then
+        printf '== %s %s\n' "$(stat -c %Y "$f")" "$(oneline "$f")"
+        printf '@first %s\n' "$(head -n 1 "$f" | cut -c1-40)"
+        grep -E "$_ksys" "$f" | tail -n 200 | cut -c1-400
+      else
+        printf '!unreadable %s\n' "$(oneline "$f")"
+      fi
+    done
+    return $_seen
+  }
+  klog_dmesg() {
+    # The kernel ring buffer (this boot only); restricted to root where kernel.dmesg_restrict=1.
+    have dmesg || return 127
+    _first=$(dmesg --time-format iso | head -n 1 | cut -c1-40)
+    [ -n "$_first" ] || return 3
+    printf '@first %s\n' "$_first"
+    dmesg --time-format iso | grep -E "^[^ ]+ $_usbnet$_usbif" | tail -n 300 | cut -c1-400
+    return 0
+  }
 
   sec meta meta
   sec passwd passwd_file
@@ -156,6 +261,15 @@ netguard_collect() {
   sec clamav_db clamav_db
   sec clamscan_version clamscan_version
   sec freshclam_log freshclam_log
+  sec nm_profiles nm_profiles /etc/NetworkManager/system-connections \
+    /run/NetworkManager/system-connections
+  sec nm_timestamps nm_timestamps /var/lib/NetworkManager/timestamps
+  sec dhcp_leases dhcp_leases /var/lib/dhcp /var/lib/dhclient /var/lib/NetworkManager \
+    /run/systemd/netif/leases /var/lib/systemd/netif/leases
+  sec kernel_journal klog_journal
+  sec kernel_logfiles klog_files /var/log/kern.log.1 /var/log/kern.log /var/log/messages-2* \
+    /var/log/messages.1 /var/log/messages
+  sec kernel_dmesg klog_dmesg
   printf '@@end\n'
 }
 netguard_collect </dev/null
