@@ -26,6 +26,8 @@ PASSING_CHECKS = {
     "isolation.default_route",
     "isolation.forwarding",
     "isolation.wireless",
+    # the machines keep no radio profiles, leases or modem lines; the kernel log is readable
+    "isolation.history",
 }
 
 # host → (status, failing checks). Every other check of an audited host must pass.
@@ -50,6 +52,7 @@ INTERNET_NOT_APPLICABLE = {
     "isolation.default_route",
     "isolation.forwarding",
     "isolation.wireless",
+    "isolation.history",
 }
 
 
