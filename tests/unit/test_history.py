@@ -69,7 +69,7 @@ def result_of(h: dict[str, Any]) -> HostResult:
         owner=h["owner"],
         location=h["location"],
     )
-    segment = Segment(h["segment"], Zone(h["zone"]), ipaddress.ip_network("0.0.0.0/0"))
+    segment = Segment(h["segment"], Zone(h["zone"]), (ipaddress.ip_network("0.0.0.0/0"),))
     findings = tuple(
         Finding(
             check=f["check"],
@@ -279,9 +279,7 @@ def test_record_refuses_duplicates_and_bad_documents(db: Path) -> None:
         ("hosts[0].zone", "moon"),
     ],
 )
-def test_history_import_and_documents_share_one_validator(
-    db: Path, where: str, value: str
-) -> None:
+def test_history_import_and_documents_share_one_validator(db: Path, where: str, value: str) -> None:
     """A document `netguard report` refuses is refused by `history import` too, with the same
     located error (results.parse_results is the only validator)."""
     doc = copy.deepcopy(lab())
