@@ -64,7 +64,7 @@ class Recorded:
 def fleet(n: int, folder: Path) -> Inventory:
     """An inventory file of n hosts (a file, as offices have: the bundle copies its bytes)."""
     net = ipaddress.ip_network("10.0.0.0/16")
-    seg = Segment("city", Zone.INTRANET, net, ipaddress.ip_address("10.0.0.1"))
+    seg = Segment("city", Zone.INTRANET, (net,), (ipaddress.ip_address("10.0.0.1"),))
     hosts = tuple(
         Host(f"pc-{i:05}", net[i + 10], "city", transport="local", department=f"d{i % 54}")
         for i in range(n)

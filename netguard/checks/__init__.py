@@ -18,6 +18,8 @@ ALL_CHECKS: tuple[CheckSpec, ...] = (
     isolation.multi_homed,
     isolation.default_route,
     isolation.forwarding,
+    isolation.bridge,
+    isolation.tunnel,
     isolation.wireless,
     isolation.history,
 )

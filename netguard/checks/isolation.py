@@ -21,7 +21,16 @@ from netguard.checks.base import (
     verdict,
 )
 from netguard.model import ISOLATED_ZONES, Segment, Severity, Zone
-from netguard.model.facts import Address, DhcpLease, Facts, Interface, NetProfile, UsbNetLine
+from netguard.model.facts import (
+    Address,
+    DhcpLease,
+    Facts,
+    Interface,
+    Link,
+    NetProfile,
+    Route,
+    UsbNetLine,
+)
 
 NON_INTERNET = frozenset(Zone) - {Zone.INTERNET}
 
@@ -57,7 +66,7 @@ def _routable(addr: Address) -> bool:
 
 
 def _in_segment(addr: Address, seg: Segment) -> bool:
-    return addr.ip.version == seg.cidr.version and addr.ip in seg.cidr
+    return seg.contains(addr.ip)
 
 
 def _where(addr: Address) -> dict[str, str]:
@@ -90,13 +99,13 @@ def addresses(facts: Facts, ctx: CheckContext) -> Verdict:
             if seg
             else part("address.unregistered", **_where(a))
         )
+    cidr = ctx.segment.cidr_text
     evidence = {
         "segment": ctx.segment.name,
-        "cidr": str(ctx.segment.cidr),
+        "cidr": cidr,
         "addresses": [str(a) for a in addrs],
         "outside": outside,
     }
-    cidr = str(ctx.segment.cidr)
     if outside:
         return verdict(
             False, say("isolation.addresses.outside", cidr=cidr, addresses=listed), **evidence
@@ -110,8 +119,12 @@ def addresses(facts: Facts, ctx: CheckContext) -> Verdict:
     severity=Severity.CRITICAL,
 )
 def multi_homed(facts: Facts, ctx: CheckContext) -> Verdict:
+    """Addresses in two zones, or beside an address on a network no segment registers: an
+    unknown network (a phone's hotspot, a USB modem) must be assumed to lead to the internet."""
     zones: dict[str, list[str]] = {}
     where: dict[str, list[dict[str, Any]]] = {}
+    unknown: dict[str, list[str]] = {}
+    unknown_where: dict[str, list[dict[str, Any]]] = {}
     for a in facts.need("addresses"):
         if not _routable(a):
             continue
@@ -119,19 +132,48 @@ def multi_homed(facts: Facts, ctx: CheckContext) -> Verdict:
         if seg is not None:
             zones.setdefault(str(seg.zone), []).append(str(a))
             where.setdefault(str(seg.zone), []).append(part("address.on_interface", **_where(a)))
-    evidence = {"zones": zones}
-    if len(zones) > 1:
+        else:
+            net = str(a.network)
+            unknown.setdefault(net, []).append(str(a))
+            unknown_where.setdefault(net, []).append(part("address.on_interface", **_where(a)))
+    evidence: dict[str, Any] = {"zones": zones}
+    if unknown:
+        evidence["unregistered_networks"] = unknown
+    if len(zones) + len(unknown) > 1:
         bridging = [part("zone_addresses", zone=z, addresses=where[z]) for z in sorted(where)]
+        bridging += [
+            part("network.unregistered", network=n, addresses=unknown_where[n])
+            for n in sorted(unknown_where)
+        ]
         crosses = Zone.INTERNET in zones and any(z in zones for z in ISOLATED_ZONES)
-        said = (
-            say("isolation.multi_homed.crosses", zones=bridging)
-            if crosses
-            else say("isolation.multi_homed.several", zones=bridging)
-        )
+        if crosses:
+            said = say("isolation.multi_homed.crosses", zones=bridging)
+        elif unknown:
+            said = say("isolation.multi_homed.unregistered", zones=bridging)
+        else:
+            said = say("isolation.multi_homed.several", zones=bridging)
         return verdict(False, said, crosses_isolation=crosses, **evidence)
     if not zones:
         return verdict(True, say("isolation.multi_homed.no_zone"), **evidence)
     return verdict(True, say("isolation.multi_homed.one_zone", zone=next(iter(zones))), **evidence)
+
+
+def _exits(routes: tuple[Route, ...]) -> list[tuple[Route, str]]:
+    """Each way out once: a default route, or the halves of a split default that share table,
+    device and gateway (``0.0.0.0/1`` + ``128.0.0.0/1`` via tun0 is one way out). Each comes
+    with its text, e.g. ``0.0.0.0/1 + 128.0.0.0/1 via 10.8.0.1 dev tun0``."""
+    out: list[tuple[Route, str]] = []
+    halves: dict[tuple[int, str, str, str], list[Route]] = {}
+    for r in routes:
+        if r.is_default:
+            out.append((r, str(r)))
+        else:
+            halves.setdefault((r.family, r.table, r.dev, str(r.gateway)), []).append(r)
+    for group in halves.values():
+        first = group[0]
+        text = str(first).replace(first.dst, " + ".join(r.dst for r in group), 1)
+        out.append((first, text))
+    return out
 
 
 @check(
@@ -139,31 +181,58 @@ def multi_homed(facts: Facts, ctx: CheckContext) -> Verdict:
     category="isolation",
     severity=Severity.CRITICAL,
     params=(
-        ParamSpec("max_default_routes", int, 1, "how many default routes are allowed", minimum=0),
+        ParamSpec(
+            "max_default_routes",
+            int,
+            1,
+            "how many default routes are allowed per address family",
+            minimum=0,
+        ),
     ),
     zones=NON_INTERNET,
 )
 def default_route(facts: Facts, ctx: CheckContext) -> Verdict:
+    """Per address family: at most ``max_default_routes`` ways out (default routes and split
+    defaults, in every table a rule selects), each via the segment's gateway of that family."""
     routes = facts.need("default_routes")
     limit = ctx.params["max_default_routes"]
-    gw = ctx.segment.gateway
+    seg = ctx.segment
+    exits = _exits(routes)
     problems: list[dict[str, Any]] = []
-    if len(routes) > limit:
-        problems.append(part("route.too_many", count=len(routes), limit=limit))
-    for r in routes:
-        if gw is None:
-            problems.append(part("route.no_gateway", route=str(r), segment=ctx.segment.name))
-        elif r.gateway != gw:
-            problems.append(part("route.not_via_gateway", route=str(r), gateway=str(gw)))
+    used: list[str] = []
+    for family in (4, 6):
+        mine = [(r, text) for r, text in exits if r.family == family]
+        if len(mine) > limit:
+            problems.append(part("route.too_many", count=len(mine), limit=limit, family=family))
+        gw = seg.gateway_for(family)
+        for r, text in mine:
+            if r.gateway is not None and r.gateway == gw:
+                if str(gw) not in used:
+                    used.append(str(gw))
+                continue
+            if r.protocol == "ra" and r.gateway is not None:
+                problems.append(part("route.ra_unregistered", route=text, router=str(r.gateway)))
+            elif not seg.gateway:
+                problems.append(part("route.no_gateway", route=text, segment=seg.name))
+            elif gw is None:
+                problems.append(
+                    part("route.no_family_gateway", route=text, segment=seg.name, family=family)
+                )
+            else:
+                problems.append(part("route.not_via_gateway", route=text, gateway=str(gw)))
     evidence = {
-        "registered_gateway": str(gw) if gw else None,
-        "default_routes": [str(r) for r in routes],
+        "registered_gateway": ", ".join(str(g) for g in seg.gateway) or None,
+        "default_routes": [text for _, text in exits],
     }
     if problems:
         return verdict(False, say("isolation.default_route.wrong", problems=problems), **evidence)
-    if not routes:
+    if not exits:
         return verdict(True, say("isolation.default_route.none"), **evidence)
-    return verdict(True, say("isolation.default_route.ok", gateway=str(gw)), **evidence)
+    if len(used) > 1:
+        return verdict(
+            True, say("isolation.default_route.ok_families", gateways=", ".join(used)), **evidence
+        )
+    return verdict(True, say("isolation.default_route.ok", gateway=used[0]), **evidence)
 
 
 @check(
@@ -183,6 +252,91 @@ def forwarding(facts: Facts, ctx: CheckContext) -> Verdict:
     if on:
         return verdict(False, say("isolation.forwarding.on", sysctls=on), **evidence)
     return verdict(True, say("isolation.forwarding.off"), **evidence)
+
+
+#: Ports that end on this machine rather than lead to a wire: a VM's or VPN's tap/tun, dummy.
+#: Every other port (a NIC, a VLAN, a bond, a veth to a namespace or container) is a network.
+LOCAL_PORT_KINDS = frozenset({"tun", "dummy"})
+
+
+@check(
+    "isolation.bridge",
+    category="isolation",
+    severity=Severity.CRITICAL,
+    zones=ISOLATED_ZONES,
+)
+def bridge(facts: Facts, ctx: CheckContext) -> Verdict:
+    """A bridge or bond that joins two ports: frames pass between whatever the ports are cabled
+    to, without routing and without any address on the host to give it away."""
+    links: tuple[Link, ...] = facts.need("links")
+    joined: list[dict[str, Any]] = []
+    found: list[dict[str, Any]] = []
+    for master in links:
+        if master.kind not in ("bridge", "bond", "team"):
+            continue
+        ports = [p for p in links if p.master == master.name]
+        wired = [p for p in ports if p.kind not in LOCAL_PORT_KINDS]
+        found.append(
+            {
+                "device": master.name,
+                "kind": master.kind,
+                "ports": [f"{p.name} ({p.describe_kind})" for p in ports],
+                "counted": [p.name for p in wired],
+            }
+        )
+        if len(wired) >= 2:
+            joined.append(
+                part(
+                    "bridge.ports",
+                    kind=master.kind,
+                    device=master.name,
+                    count=len(wired),
+                    ports=[part("bridge.port", device=p.name, kind=p.describe_kind) for p in wired],
+                )
+            )
+    evidence = {"bridges": found}
+    if joined:
+        return verdict(False, say("isolation.bridge.joined", bridges=joined), **evidence)
+    return verdict(True, say("isolation.bridge.none", count=len(links)), **evidence)
+
+
+#: Name prefixes of tunnel devices, for a route whose device `ip -d link` did not list.
+TUNNEL_PREFIXES = ("tun", "tap", "wg", "gre", "ipip", "sit", "ip6tnl", "vti")
+
+
+def _tunnel_kind(dev: str, links: Mapping[str, Link]) -> str | None:
+    link = links.get(dev)
+    if link is not None:
+        return link.describe_kind if link.is_tunnel else None
+    return next((p for p in TUNNEL_PREFIXES if dev.startswith(p)), None)
+
+
+@check(
+    "isolation.tunnel",
+    category="isolation",
+    severity=Severity.CRITICAL,
+    zones=NON_INTERNET,
+)
+def tunnel(facts: Facts, ctx: CheckContext) -> Verdict:
+    """A default or split-default route into a tunnel (OpenVPN's tun, WireGuard, GRE, IPIP,
+    SIT): the host's traffic leaves wrapped for wherever the tunnel ends, past the registered
+    gateway."""
+    routes = facts.need("default_routes")
+    links = {link.name: link for link in facts.need("links")}
+    found: list[dict[str, Any]] = []
+    listed: list[dict[str, Any]] = []
+    for r, text in _exits(routes):
+        kind = _tunnel_kind(r.dev, links)
+        if kind is not None:
+            found.append({"route": text, "device": r.dev, "kind": kind})
+            listed.append(part("tunnel.route", route=text, kind=kind))
+    tunnels = sorted(
+        f"{link.name} ({link.describe_kind})" for link in links.values() if link.is_tunnel
+    )
+    evidence = {"tunnel_routes": found, "tunnel_interfaces": tunnels}
+    if listed:
+        return verdict(False, say("isolation.tunnel.found", routes=listed), **evidence)
+    return verdict(True, say("isolation.tunnel.none", count=len(tunnels)), **evidence)
 
 
 def _radio_signals(iface: Interface) -> list[tuple[str, dict[str, Any]]]:
@@ -385,9 +539,7 @@ def history(facts: Facts, ctx: CheckContext) -> Verdict:
         listed = []
         for lease in facts.dhcp_leases:
             held = lease.expires if lease.expires is not None else lease.written
-            inside = lease.address.version == ctx.segment.cidr.version and (
-                lease.address in ctx.segment.cidr
-            )
+            inside = ctx.segment.contains(lease.address)
             counts = not inside and held >= start
             listed.append(
                 {
@@ -401,11 +553,7 @@ def history(facts: Facts, ctx: CheckContext) -> Verdict:
             )
             if counts:
                 seg = next(
-                    (
-                        s
-                        for s in ctx.segments.values()
-                        if s.cidr.version == lease.address.version and lease.address in s.cidr
-                    ),
+                    (s for s in ctx.segments.values() if s.contains(lease.address)),
                     None,
                 )
                 found.append(_lease_part(lease, held, seg))

@@ -30,10 +30,13 @@ from netguard.model.facts import (
     Facts,
     Interface,
     KernelNetLog,
+    Link,
     NetProfile,
     RfkillDevice,
     Route,
+    RouteRule,
     UsbNetLine,
+    is_split_default_half,
 )
 
 SECTION_CAP = 1048576  # must match `head -c` in scripts/linux.sh
@@ -226,14 +229,37 @@ def parse_psutil_addresses(text: str) -> tuple[Address, ...]:
     return tuple(addrs)
 
 
-def parse_default_routes(text: str, family: int) -> tuple[Route, ...]:
+def parse_default_routes(
+    text: str, family: int, tables: frozenset[str] | None = None
+) -> tuple[Route, ...]:
+    """Routes that carry traffic out, from ``ip -j route show table all`` (or ``table main``).
+
+    Kept: unicast routes to ``default`` or to a split-default half (``0.0.0.0/1``; see
+    ``is_split_default_half``), in the main table or a table in ``tables`` (those some
+    ``ip rule`` selects; None: rules unknown, so every table counts). The local table and
+    unreachable/blackhole/prohibit routes carry nothing out.
+    """
     data = json.loads(text) if text.strip() else []
     if not isinstance(data, list):
         raise ValueError("ip -j route: not a list")
     routes = []
     for r in data:
-        if r.get("dst") != "default":
+        if not isinstance(r, dict):
+            raise ValueError("ip -j route: an entry is not an object")
+        if r.get("type", "unicast") != "unicast":
             continue
+        table = str(r.get("table", "main"))  # `table all` names every table but main
+        if table == "local" or (tables is not None and table != "main" and table not in tables):
+            continue
+        dst = str(r.get("dst", ""))
+        if dst != "default":
+            try:
+                net = ipaddress.ip_network(dst, strict=False)
+            except ValueError:
+                continue  # a host route or a name ip could not print: not a wide prefix
+            if net.version != family or not is_split_default_half(net):
+                continue
+            dst = str(net)
         gw = r.get("gateway")
         routes.append(
             Route(
@@ -241,9 +267,69 @@ def parse_default_routes(text: str, family: int) -> tuple[Route, ...]:
                 ipaddress.ip_address(gw) if gw else None,
                 str(r.get("dev", "")),
                 int(r["metric"]) if "metric" in r else None,
+                dst=dst,
+                table=table,
+                protocol=str(r.get("protocol", "")),
             )
         )
     return tuple(routes)
+
+
+#: Keys of an ``ip -j rule`` entry that are not part of its match.
+_RULE_NOT_MATCH = {"priority", "table", "action", "not", "suppress_prefixlen", "suppress_ifgroup"}
+
+
+def parse_rules(text: str, family: int) -> tuple[RouteRule, ...]:
+    """``ip -j rule``: priority, the table it looks up, and its match as one text."""
+    data = json.loads(text) if text.strip() else []
+    if not isinstance(data, list):
+        raise ValueError("ip -j rule: not a list")
+    rules = []
+    for r in data:
+        if not isinstance(r, dict):
+            raise ValueError("ip -j rule: an entry is not an object")
+        words = ["not"] if "not" in r else []
+        src = r.get("src", "all")
+        words.append(f"from {src}/{r['srclen']}" if "srclen" in r else f"from {src}")
+        for key, value in r.items():
+            if key in _RULE_NOT_MATCH or key in ("src", "srclen"):
+                continue
+            words.append(f"{key} {value}")
+        prio = r.get("priority")
+        rules.append(
+            RouteRule(
+                family,
+                int(prio) if prio is not None else None,
+                str(r.get("table", "")),
+                " ".join(words),
+            )
+        )
+    return tuple(rules)
+
+
+def parse_links(text: str) -> tuple[Link, ...]:
+    """``ip -d -j link show``: each link's kind, and which bridge or bond it is a port of."""
+    data = json.loads(text)
+    if not isinstance(data, list):
+        raise ValueError("ip -j link: not a list")
+    links = []
+    for item in data:
+        info = item.get("linkinfo") or {}
+        if not isinstance(info, dict):
+            raise ValueError("ip -j link: linkinfo is not an object")
+        data_ = info.get("info_data") or {}
+        links.append(
+            Link(
+                name=str(item["ifname"]),
+                kind=str(info.get("info_kind", "")),
+                tun_type=str(data_.get("type", "")) if isinstance(data_, dict) else "",
+                master=str(item.get("master", "")),
+                slave_kind=str(info.get("info_slave_kind", "")),
+                link_type=str(item.get("link_type", "")),
+                operstate=str(item.get("operstate", "")),
+            )
+        )
+    return tuple(links)
 
 
 def parse_netdev(text: str) -> tuple[Interface, ...]:
@@ -499,13 +585,23 @@ def _addresses(sections: Sections) -> tuple[Address, ...]:
             raise exc from None
 
 
-def _default_routes(sections: Sections) -> tuple[Route, ...]:
-    v4 = parse_default_routes(_text(sections, "ip_route4"), 4)
+def _selected_tables(sections: Sections, section: str, family: int) -> frozenset[str] | None:
+    """The tables the rules of one family look up; None when the rules cannot be read (then
+    every table counts: a route we cannot rule out is a route)."""
     try:
-        v6 = parse_default_routes(_text(sections, "ip_route6"), 6)
+        return frozenset(r.table for r in parse_rules(_text(sections, section), family) if r.table)
+    except (_Missing, *_PARSE_ERRORS):
+        return None
+
+
+def _default_routes(sections: Sections) -> tuple[Route, ...]:
+    tables4 = _selected_tables(sections, "ip_rule4", 4)
+    v4 = parse_default_routes(_text(sections, "ip_route4"), 4, tables4)
+    try:
+        text6 = _text(sections, "ip_route6")
     except _Missing:
-        v6 = ()  # IPv6 disabled in the kernel makes `ip -6 route` fail
-    return v4 + v6
+        return v4  # IPv6 disabled in the kernel makes `ip -6 route` fail
+    return v4 + parse_default_routes(text6, 6, _selected_tables(sections, "ip_rule6", 6))
 
 
 def _processes(sections: Sections) -> frozenset[str]:
@@ -818,7 +914,10 @@ FACT_GROUPS: tuple[FactGroup, ...] = (
     # grep finds no PASS_ line (1): the default is simply not set
     _from_section("pass_max_days_default", "login_defs", parse_pass_max_days, ok_codes=(0, 1)),
     FactGroup(("addresses",), ("ip_addr", "psutil_addresses"), _addresses),
-    FactGroup(("default_routes",), ("ip_route4", "ip_route6"), _default_routes),
+    FactGroup(
+        ("default_routes",), ("ip_route4", "ip_route6", "ip_rule4", "ip_rule6"), _default_routes
+    ),
+    _from_section("links", "ip_link", parse_links),
     _from_section("ip_forward", "ip_forward", _flag),
     _from_section("ip6_forward", "ip6_forward", _flag),
     _from_section("interfaces", "netdev", parse_netdev),

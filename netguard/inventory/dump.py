@@ -27,12 +27,17 @@ def dump_inventory(inventory: Inventory) -> str:
 
 
 def _segment(seg: Segment) -> dict[str, Any]:
-    out: dict[str, Any] = {"name": seg.name, "zone": str(seg.zone), "cidr": str(seg.cidr)}
-    if seg.gateway is not None:
-        out["gateway"] = str(seg.gateway)
+    out: dict[str, Any] = {"name": seg.name, "zone": str(seg.zone), "cidr": _one_or_list(seg.cidr)}
+    if seg.gateway:
+        out["gateway"] = _one_or_list(seg.gateway)
     if seg.description:
         out["description"] = seg.description
     return out
+
+
+def _one_or_list(values: tuple[object, ...]) -> str | list[str]:
+    """One value as a scalar (the format as most inventories write it), several as a list."""
+    return str(values[0]) if len(values) == 1 else [str(v) for v in values]
 
 
 def _host(h: Host) -> dict[str, Any]:

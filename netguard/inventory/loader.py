@@ -89,32 +89,85 @@ def _segments(node: Node) -> dict[str, tuple[Segment, Node]]:
             first = out[name][1]
             m["name"].fail(f"duplicate segment name {name!r} (first defined on line {first.line})")
         zone = m["zone"].choice(Zone)
-        cidr = _network(m["cidr"])
-        gateway = None
+        prefixes = _networks(m["cidr"])
+        owner = f"segment {name!r}"
+        gateways: list[IPAddress] = []
         if "gateway" in m and not m["gateway"].is_null:
-            gateway = _address(m["gateway"])
-            _check_inside(m["gateway"], gateway, cidr, f"segment {name!r}")
+            for gw_node in _one_or_list(m["gateway"], "a gateway address or a list of them"):
+                gateway = _address(gw_node)
+                taken = next((g for g in gateways if g.version == gateway.version), None)
+                if taken is not None:
+                    gw_node.fail(
+                        f"a second IPv{gateway.version} gateway ({taken} is already registered); "
+                        "a segment has at most one gateway per address family"
+                    )
+                _check_gateway(gw_node, gateway, [net for net, _ in prefixes], owner)
+                gateways.append(gateway)
         description = ""
         if "description" in m and not m["description"].is_null:
             description = m["description"].text(allow_empty=True)
-        seg = Segment(name, zone, cidr, gateway, description)
-        _check_overlaps(seg, m["cidr"], out)
+        seg = Segment(name, zone, tuple(net for net, _ in prefixes), tuple(gateways), description)
+        for net, at in prefixes:
+            _check_overlaps(seg, net, at, out)
         out[name] = (seg, item)
     return out
 
 
-def _check_overlaps(seg: Segment, at: Node, earlier: dict[str, tuple[Segment, Node]]) -> None:
+def _one_or_list(node: Node, what: str) -> list[Node]:
+    """A field that takes one value or a list of them: its values as nodes (a list is not empty)."""
+    if not isinstance(node.value, list):
+        return [node]
+    items = node.items(what=what)
+    if not items:
+        node.fail(f"expected {what}, got an empty list")
+    return items
+
+
+def _networks(node: Node) -> list[tuple[IPNetwork, Node]]:
+    """`cidr:` — one prefix or a list of them (IPv4 and IPv6), none repeated or overlapping."""
+    out: list[tuple[IPNetwork, Node]] = []
+    for item in _one_or_list(node, "a network (e.g. 10.20.0.0/24) or a list of networks"):
+        net = _network(item)
+        for other, other_node in out:
+            if net.version == other.version and net.overlaps(other):
+                item.fail(
+                    f"{net} overlaps {other} (line {other_node.line}) of the same segment; "
+                    "list each network once"
+                )
+        out.append((net, item))
+    return out
+
+
+def _check_gateway(node: Node, gateway: IPAddress, prefixes: list[IPNetwork], owner: str) -> None:
+    """A gateway lies in a prefix of its own family; an IPv6 router may also be link-local
+    (``fe80::1``: routers advertise themselves by their link-local address)."""
+    same = [net for net in prefixes if net.version == gateway.version]
+    if gateway.version == 6 and gateway.is_link_local:
+        if not same:
+            node.fail(f"{gateway} is an IPv6 gateway but {owner} registers no IPv6 network")
+        return
+    inside = next((net for net in same if gateway in net), None)
+    if inside is None:
+        shown = ", ".join(str(n) for n in same) or f"no IPv{gateway.version} network"
+        node.fail(f"{gateway} is outside {owner} ({shown})")
+    _check_inside(node, gateway, inside, owner)
+
+
+def _check_overlaps(
+    seg: Segment, net: IPNetwork, at: Node, earlier: dict[str, tuple[Segment, Node]]
+) -> None:
     # Overlapping segments of different zones would make "which zone is this address in?"
-    # ambiguous, and that question is the heart of the isolation checks.
+    # ambiguous, and that question is the heart of the isolation checks. Prefix by prefix.
     for other, other_node in earlier.values():
-        if other.zone == seg.zone or other.cidr.version != seg.cidr.version:
+        if other.zone == seg.zone:
             continue
-        if seg.cidr.overlaps(other.cidr):  # same version checked above
-            at.fail(
-                f"{seg.cidr} ({seg.zone}) overlaps segment {other.name!r} ({other.cidr}, "
-                f"{other.zone}, line {other_node.line}); segments of different zones must not "
-                "overlap"
-            )
+        for other_net in other.networks(net.version):
+            if net.overlaps(other_net):  # same version: networks() picked it
+                at.fail(
+                    f"{net} ({seg.zone}) overlaps segment {other.name!r} ({other_net}, "
+                    f"{other.zone}, line {other_node.line}); segments of different zones must "
+                    "not overlap"
+                )
 
 
 def _network(node: Node) -> IPNetwork:
@@ -239,7 +292,10 @@ def _hosts(
         segment = segments[seg_name][0]
 
         address = _address(m["address"])
-        _check_inside(m["address"], address, segment.cidr, f"segment {seg_name!r}")
+        inside = next((n for n in segment.networks(address.version) if address in n), None)
+        if inside is None:
+            m["address"].fail(f"{address} is outside segment {seg_name!r} ({segment.cidr_text})")
+        _check_inside(m["address"], address, inside, f"segment {seg_name!r}")
         if address in addresses:
             first = addresses[address]
             m["address"].fail(

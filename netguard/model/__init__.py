@@ -139,11 +139,50 @@ class AvProduct:
 
 @dataclass(frozen=True)
 class Segment:
+    """A registered network segment: one or more prefixes (IPv4 and/or IPv6) and at most one
+    gateway per address family.
+
+    ``cidr`` and ``gateway`` are tuples; a single network, a single address or None given to the
+    constructor is turned into a tuple, so a one-prefix segment is still written simply.
+    """
+
     name: str
     zone: Zone
-    cidr: IPNetwork
-    gateway: IPAddress | None = None
+    cidr: tuple[IPNetwork, ...]
+    gateway: tuple[IPAddress, ...] = ()
     description: str = ""
+
+    def __post_init__(self) -> None:
+        cidr: Any = self.cidr
+        if not isinstance(cidr, tuple):
+            object.__setattr__(self, "cidr", tuple(cidr) if isinstance(cidr, list) else (cidr,))
+        gw: Any = self.gateway
+        if gw is None:
+            object.__setattr__(self, "gateway", ())
+        elif not isinstance(gw, tuple):
+            object.__setattr__(self, "gateway", tuple(gw) if isinstance(gw, list) else (gw,))
+
+    def contains(self, ip: IPAddress) -> bool:
+        """The address lies in one of the segment's prefixes (of its own family)."""
+        return any(ip.version == net.version and ip in net for net in self.cidr)
+
+    def networks(self, family: int) -> tuple[IPNetwork, ...]:
+        """The prefixes of one address family (4 or 6)."""
+        return tuple(net for net in self.cidr if net.version == family)
+
+    def gateway_for(self, family: int) -> IPAddress | None:
+        """The registered gateway of one address family, None when there is none."""
+        return next((gw for gw in self.gateway if gw.version == family), None)
+
+    @property
+    def families(self) -> tuple[int, ...]:
+        """The address families the segment registers, 4 before 6."""
+        return tuple(sorted({net.version for net in self.cidr}))
+
+    @property
+    def cidr_text(self) -> str:
+        """The prefixes as one text: ``10.20.0.0/24`` or ``10.20.0.0/24, 2001:db8:20::/64``."""
+        return ", ".join(str(net) for net in self.cidr)
 
 
 @dataclass(frozen=True)

@@ -102,16 +102,114 @@ class Interface:
     operstate: str
 
 
+#: IPv4 space that is not internet unicast: multicast 224.0.0.0/4 and reserved 240.0.0.0/4. A
+#: wide route there (``224.0.0.0/4 dev eth0`` for multicast) carries no traffic to the internet.
+_NOT_UNICAST4 = ipaddress.ip_network("224.0.0.0/3")
+#: IPv6 global unicast: a wide IPv6 route that does not reach into it is not a way out.
+_GLOBAL6 = ipaddress.ip_network("2000::/3")
+#: The widest prefix length that is still "part of a split default": OpenVPN's def1 uses /1
+#: (0.0.0.0/1 + 128.0.0.0/1; IPv6 ::/3, 2000::/4, 3000::/4); no registered network of an office
+#: is wider than a /8.
+SPLIT_DEFAULT_MAX_PREFIXLEN = 4
+
+
+def is_split_default_half(net: IPNetwork) -> bool:
+    """A route to this network takes over part of the default route: a prefix of length 1 to 4
+    into internet unicast space (``0.0.0.0/1`` and ``128.0.0.0/1`` together are a default)."""
+    if not 0 < net.prefixlen <= SPLIT_DEFAULT_MAX_PREFIXLEN:
+        return False
+    if net.version == 4:
+        return not net.subnet_of(_NOT_UNICAST4)  # type: ignore[arg-type]
+    return net.overlaps(_GLOBAL6)
+
+
 @dataclass(frozen=True)
 class Route:
+    """A route that can carry traffic out of the machine: a default route, or one half of a
+    split default, in the main table or in any table an ``ip rule`` selects."""
+
     family: int  # 4 or 6
     gateway: IPAddress | None
     dev: str
     metric: int | None
+    dst: str = "default"  # "default", or a wide prefix such as 0.0.0.0/1 (a split default)
+    table: str = "main"
+    protocol: str = ""  # as `ip` prints it: boot, static, dhcp, ra, kernel …; "" when absent
+
+    @property
+    def is_default(self) -> bool:
+        return self.dst == "default"
 
     def __str__(self) -> str:
         via = f"via {self.gateway} " if self.gateway else ""
-        return f"default {via}dev {self.dev}"
+        text = f"{self.dst} {via}dev {self.dev}"
+        if self.table != "main":
+            text += f" table {self.table}"
+        if self.protocol == "ra":
+            text += " proto ra"
+        return text
+
+
+@dataclass(frozen=True)
+class RouteRule:
+    """One policy-routing rule (``ip rule``): which table it sends matching traffic to."""
+
+    family: int
+    priority: int | None
+    table: str  # "" for a rule without a lookup (unreachable, goto …)
+    selector: str  # the match as `ip rule` prints it, e.g. "not from all fwmark 0xca6c"
+
+    def __str__(self) -> str:
+        lookup = f" lookup {self.table}" if self.table else ""
+        return f"{self.priority}: {self.selector}{lookup}"
+
+
+#: Link kinds (``ip -d link``'s ``linkinfo.info_kind``) of tunnels: traffic put into them leaves
+#: the machine wrapped, to wherever the tunnel's far end is.
+TUNNEL_KINDS = frozenset(
+    {
+        "tun",
+        "wireguard",
+        "gre",
+        "gretap",
+        "ip6gre",
+        "ip6gretap",
+        "ipip",
+        "sit",
+        "ip6tnl",
+        "vti",
+        "vti6",
+        "erspan",
+        "ip6erspan",
+        "vxlan",
+        "geneve",
+        "l2tp",
+    }
+)
+
+
+@dataclass(frozen=True)
+class Link:
+    """One network link as ``ip -d -j link`` describes it."""
+
+    name: str
+    kind: str  # linkinfo.info_kind: bridge, bond, vlan, tun, wireguard, gre, veth …; "" = NIC
+    tun_type: str  # for kind tun: "tun" or "tap"
+    master: str  # the bridge or bond this link is a port of; "" when none
+    slave_kind: str  # linkinfo.info_slave_kind: "bridge", "bond" or ""
+    link_type: str  # ether, none, loopback, ppp …
+    operstate: str
+
+    @property
+    def is_tunnel(self) -> bool:
+        return self.kind in TUNNEL_KINDS
+
+    @property
+    def describe_kind(self) -> str:
+        """The kind as a person names it: tap for a tun device in tap mode, NIC when none."""
+        if self.kind == "tun" and self.tun_type:
+            return self.tun_type
+        return self.kind or "NIC"
 
 
 @dataclass(frozen=True)
@@ -194,7 +292,9 @@ class Facts:
     pass_max_days_default: int | None = None  # login.defs: only applies to NEW accounts
     addresses: tuple[Address, ...] | None = None
     interfaces: tuple[Interface, ...] | None = None
+    # default routes and split defaults, in main and every table an `ip rule` looks up
     default_routes: tuple[Route, ...] | None = None
+    links: tuple[Link, ...] | None = None  # `ip -d -j link`: kinds, bridge/bond ports
     ip_forward: bool | None = None
     ip6_forward: bool | None = None
     rfkill: tuple[RfkillDevice, ...] | None = None

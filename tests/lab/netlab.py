@@ -112,6 +112,11 @@ class HostSpec:
     ip_forward: bool = False
     wireless: tuple[str, ...] = ()  # veth ends that go nowhere, named like Wi-Fi cards (wlan0)
     tun: tuple[str, ...] = ()  # tun devices, named like modems (wwan0)
+    # Further `ip -batch` lines run in the machine's namespace after its legs and default route:
+    # real kernel objects for the network scenarios (a bridge, a tun with a split default, a
+    # policy-routing table and its rule, IPv6 addresses and routes). Addresses stay inside. No
+    # -4/-6 in batch lines: the family follows from the addresses.
+    ip_commands: tuple[str, ...] = ()
     known_host: KnownHost = KnownHost.MATCH
     department: str = ""
     owner: str = ""
@@ -125,6 +130,10 @@ class SegmentSpec:
     cidr: ipaddress.IPv4Network
     gateway: str | None
     index: int
+    # An IPv6 prefix and gateway registered beside the IPv4 ones (a dual-stack segment). The
+    # auditor reaches machines over IPv4 only; the prefix exists for the machines' own addresses.
+    cidr6: ipaddress.IPv6Network | None = None
+    gateway6: str | None = None
 
     @property
     def auditor_address(self) -> str:
@@ -416,13 +425,22 @@ class Lab:
 
     # -- description ----------------------------------------------------------------------------
 
-    def add_segment(self, name: str, zone: str, cidr: str, gateway: str | None) -> SegmentSpec:
+    def add_segment(
+        self,
+        name: str,
+        zone: str,
+        cidr: str,
+        gateway: str | None,
+        cidr6: str | None = None,
+        gateway6: str | None = None,
+    ) -> SegmentSpec:
         if self._started:
             raise LabError("add segments before start()")
         net = ipaddress.IPv4Network(cidr)
         if net.num_addresses < 8:
             raise LabError(f"segment {name}: {cidr} too small")
-        seg = SegmentSpec(name, zone, net, gateway, len(self.segments))
+        net6 = ipaddress.IPv6Network(cidr6) if cidr6 else None
+        seg = SegmentSpec(name, zone, net, gateway, len(self.segments), net6, gateway6)
         self.segments[name] = seg
         return seg
 
@@ -659,6 +677,7 @@ class Lab:
                 hb.append(f"link set {name} up")
             for name in spec.tun:
                 hb += [f"tuntap add mode tun name {name}", f"link set {name} up"]
+            hb += spec.ip_commands
         # Switch first: it creates the host-side veth ends the host batches then configure.
         _ip_batch(self.switch_ns, sw)
         _ip_batch(self.auditor_ns, au)
@@ -804,11 +823,15 @@ class Lab:
                 )
 
     def _write_inventory(self) -> None:
-        segments = [
-            {"name": s.name, "zone": s.zone, "cidr": str(s.cidr)}
-            | ({"gateway": s.gateway} if s.gateway else {})
-            for s in self.segments.values()
-        ]
+        segments = []
+        for s in self.segments.values():
+            cidrs = [str(s.cidr)] + ([str(s.cidr6)] if s.cidr6 else [])
+            gateways = [g for g in (s.gateway, s.gateway6) if g]
+            seg: dict[str, Any] = {"name": s.name, "zone": s.zone}
+            seg["cidr"] = cidrs[0] if len(cidrs) == 1 else cidrs
+            if gateways:
+                seg["gateway"] = gateways[0] if len(gateways) == 1 else gateways
+            segments.append(seg)
         hosts = []
         for spec in self.hosts.values():
             h: dict[str, Any] = {
@@ -1093,8 +1116,13 @@ INTRANET = "lab-intranet"
 INTERNET = "lab-internet"
 
 
+#: The intranet's registered IPv6 prefix and router (documentation prefix, RFC 3849).
+INTRANET6 = "2001:db8:20::/64"
+INTRANET6_GATEWAY = "2001:db8:20::1"
+
+
 def add_office_segments(lab: Lab) -> None:
-    lab.add_segment(INTRANET, "intranet", "10.20.0.0/24", "10.20.0.1")
+    lab.add_segment(INTRANET, "intranet", "10.20.0.0/24", "10.20.0.1", INTRANET6, INTRANET6_GATEWAY)
     lab.add_segment(INTERNET, "internet", "198.51.100.0/24", "198.51.100.1")
 
 
@@ -1115,6 +1143,11 @@ def office_scenario() -> dict[str, HostSpec]:
         "rekeyed-pc": ("财务科", "黄磊", "Room 112", "huanglei"),
         "newkey-pc": ("财务科", "林峰", "Room 113", "linfeng"),
         "inet-pc": ("信息中心", "何平", "Room 201 (外网)", "heping"),
+        "bridge-pc": ("信息中心", "马超", "Room 114", "machao"),
+        "vpn-pc": ("财务科", "许诺", "Room 115", "xunuo"),
+        "table-pc": ("人事科", "高远", "Room 116", "gaoyuan"),
+        "dual6-pc": ("办公室", "罗兰", "Room 117", "luolan"),
+        "ra6-pc": ("办公室", "宋佳", "Room 118", "songjia"),
     }
 
     def host(name: str, address: str, segment: str = INTRANET, **kw: Any) -> HostSpec:
@@ -1141,6 +1174,60 @@ def office_scenario() -> dict[str, HostSpec]:
         host("rekeyed-pc", "10.20.0.22", known_host=KnownHost.OTHER_KEY),
         host("newkey-pc", "10.20.0.23", known_host=KnownHost.ABSENT),
         host("inet-pc", "198.51.100.30", INTERNET, wireless=("wlan0",)),
+        # A bridge joining two ports; veth pairs stand in for the two NICs (ends go nowhere).
+        host(
+            "bridge-pc",
+            "10.20.0.24",
+            ip_commands=(
+                "link add br0 type bridge",
+                "link add lan0 type veth peer name lan0p",
+                "link add lan1 type veth peer name lan1p",
+                "link set lan0 master br0",
+                "link set lan1 master br0",
+                "link set br0 up",
+            ),
+        ),
+        # OpenVPN's redirect-gateway def1 on a tun device (no daemon behind it: no carrier).
+        host(
+            "vpn-pc",
+            "10.20.0.25",
+            ip_commands=(
+                "tuntap add mode tun name tun0",
+                "link set tun0 up",
+                "route add 0.0.0.0/1 dev tun0",
+                "route add 128.0.0.0/1 dev tun0",
+            ),
+        ),
+        # wg-quick's policy routing (a veth leg stands in for wg0, which the kernel may lack):
+        # the default route of table 51820, picked for all unmarked traffic; main keeps
+        # everything more specific than a default (so the auditor's SSH still comes back).
+        host(
+            "table-pc",
+            "10.20.0.26",
+            ip_commands=(
+                "route add default via 10.20.0.254 dev eth0 table 51820",
+                "rule add not fwmark 0xca6c table 51820 pref 32765",
+                "rule add table main suppress_prefixlength 0 pref 32764",
+            ),
+        ),
+        # Dual stack, compliant: an address in the registered IPv6 prefix, default via its router.
+        host(
+            "dual6-pc",
+            "10.20.0.27",
+            ip_commands=(
+                "addr add 2001:db8:20::27/64 dev eth0 nodad",
+                f"route add default via {INTRANET6_GATEWAY} dev eth0",
+            ),
+        ),
+        # An IPv6 default route a router advertisement gave, from a router nobody registered.
+        host(
+            "ra6-pc",
+            "10.20.0.28",
+            ip_commands=(
+                "addr add 2001:db8:20::28/64 dev eth0 nodad",
+                "route add default via fe80::bad:1 dev eth0 proto ra",
+            ),
+        ),
     ]
     return {h.name: h for h in hosts}
 

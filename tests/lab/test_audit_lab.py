@@ -25,6 +25,8 @@ PASSING_CHECKS = {
     "isolation.multi_homed",
     "isolation.default_route",
     "isolation.forwarding",
+    "isolation.bridge",
+    "isolation.tunnel",
     "isolation.wireless",
     # the machines keep no radio profiles, leases or modem lines; the kernel log is readable
     "isolation.history",
@@ -46,11 +48,18 @@ EXPECTED: dict[str, tuple[str, set[str]]] = {
     "rekeyed-pc": ("hostkey_mismatch", {"ssh.hostkey"}),
     "newkey-pc": ("hostkey_unknown", set()),
     "inet-pc": ("audited", set()),
+    "bridge-pc": ("audited", {"isolation.bridge"}),
+    "vpn-pc": ("audited", {"isolation.default_route", "isolation.tunnel"}),
+    "table-pc": ("audited", {"isolation.default_route"}),
+    "dual6-pc": ("audited", set()),
+    "ra6-pc": ("audited", {"isolation.default_route"}),
 }
 INTERNET_NOT_APPLICABLE = {
     "isolation.addresses",
     "isolation.default_route",
     "isolation.forwarding",
+    "isolation.bridge",
+    "isolation.tunnel",
     "isolation.wireless",
     "isolation.history",
 }
@@ -139,6 +148,27 @@ def test_evidence_names_what_was_seen(first_audit) -> None:
     assert key["severity"] == "critical"
     assert key["evidence"]["offered_fingerprint"].startswith("SHA256:")
     assert key["evidence"]["offered_fingerprint"] not in key["evidence"]["known_keys"].values()
+
+
+def _finding(hosts: dict[str, Any], host: str, check: str) -> dict[str, Any]:
+    (f,) = [f for f in hosts[host]["findings"] if f["check"] == check]
+    return f
+
+
+def test_network_evidence_from_real_kernel_objects(first_audit) -> None:
+    _, hosts, _ = first_audit
+    bridge = _finding(hosts, "bridge-pc", "isolation.bridge")
+    assert bridge["evidence"]["bridges"][0]["counted"] == ["lan0", "lan1"], bridge
+    tunnel = _finding(hosts, "vpn-pc", "isolation.tunnel")
+    assert tunnel["evidence"]["tunnel_routes"] == [
+        {"route": "0.0.0.0/1 + 128.0.0.0/1 dev tun0", "device": "tun0", "kind": "tun"}
+    ]
+    table = _finding(hosts, "table-pc", "isolation.default_route")
+    assert "default via 10.20.0.254 dev eth0 table 51820" in table["evidence"]["default_routes"]
+    dual = _finding(hosts, "dual6-pc", "isolation.default_route")
+    assert dual["message"] == "default routes via the registered gateways 10.20.0.1, 2001:db8:20::1"
+    ra = _finding(hosts, "ra6-pc", "isolation.default_route")
+    assert "router advertisement by fe80::bad:1" in ra["message"], ra["message"]
 
 
 def test_hung_host_does_not_hold_up_the_audit(first_audit) -> None:

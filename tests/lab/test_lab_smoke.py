@@ -83,6 +83,7 @@ def test_hang_host_accepts_and_stays_silent_and_down_host_is_absent(office_lab: 
 def test_root_namespace_has_no_route_or_address_of_the_lab(office_lab: OfficeLab) -> None:
     lab = office_lab.lab
     nets = [s.cidr for s in lab.segments.values()]
+    nets += [s.cidr6 for s in lab.segments.values() if s.cidr6 is not None]
     addrs = json.loads(subprocess.run(["ip", "-j", "addr"], capture_output=True).stdout)
     for link in addrs:
         for a in link.get("addr_info", []):

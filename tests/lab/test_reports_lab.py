@@ -13,13 +13,22 @@ import pytest
 
 # playbook → the lab machines it must list (scenarios: tests/lab/netlab.py)
 EXPECTED_INCIDENTS = {
-    "isolation-breach": {"dual-pc", "route-pc", "radio-pc", "fwd-pc"},
+    "isolation-breach": {
+        "dual-pc",
+        "route-pc",
+        "radio-pc",
+        "fwd-pc",
+        "bridge-pc",
+        "vpn-pc",
+        "table-pc",
+        "ra6-pc",
+    },
     "antivirus-failure": {"stale-av", "no-av"},
     "password-breach": {"pw-expired", "pw-norotate"},
     "unknown-machine": {"hang-pc", "down-pc", "newkey-pc"},
     "unregistered-device": {"rekeyed-pc"},
 }
-ALL_HOSTS = set().union(*EXPECTED_INCIDENTS.values()) | {"ok-pc", "inet-pc"}
+ALL_HOSTS = set().union(*EXPECTED_INCIDENTS.values()) | {"ok-pc", "inet-pc", "dual6-pc"}
 
 
 @pytest.fixture(scope="module")

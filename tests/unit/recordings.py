@@ -146,6 +146,49 @@ ROUTES6 = json.dumps(
     ]
 )
 
+#: `ip -j -4 rule` / `ip -j -6 rule` of a machine without policy routing (iproute2 6.1, Debian 12).
+RULES4 = json.dumps(
+    [
+        {"priority": 0, "src": "all", "table": "local"},
+        {"priority": 32766, "src": "all", "table": "main"},
+        {"priority": 32767, "src": "all", "table": "default"},
+    ]
+)
+RULES6 = json.dumps(
+    [
+        {"priority": 0, "src": "all", "table": "local"},
+        {"priority": 32766, "src": "all", "table": "main"},
+    ]
+)
+
+
+def ip_link(extra: list[dict] | None = None) -> str:
+    """`ip -d -j link show` (iproute2 6.1), trimmed: a physical NIC has no `linkinfo`."""
+    links = [
+        {
+            "ifindex": 1,
+            "ifname": "lo",
+            "flags": ["LOOPBACK", "UP", "LOWER_UP"],
+            "mtu": 65536,
+            "operstate": "UNKNOWN",
+            "link_type": "loopback",
+            "address": "00:00:00:00:00:00",
+        },
+        {
+            "ifindex": 2,
+            "ifname": "enp3s0",
+            "flags": ["BROADCAST", "MULTICAST", "UP", "LOWER_UP"],
+            "mtu": 1500,
+            "operstate": "UP",
+            "link_type": "ether",
+            "address": "3c:7c:3f:1e:42:07",
+            "parentbus": "pci",
+            "parentdev": "0000:03:00.0",
+        },
+    ]
+    return json.dumps(links + (extra or []))
+
+
 NETDEV_WIRED = "enp3s0\t1\t0\t0\te1000e\t\tup\nlo\t772\t0\t0\t\t\tunknown\n"
 
 SERVICES = """clamav-daemon.service loaded active running Clam AntiVirus userspace daemon
@@ -241,6 +284,9 @@ def desktop(**overrides: tuple[str, int]) -> Sections:
         "ip_forward": ("0\n", 0),
         "ip6_forward": ("0\n", 0),
         "netdev": (NETDEV_WIRED, 0),
+        "ip_rule4": (RULES4, 0),
+        "ip_rule6": (RULES6, 0),
+        "ip_link": (ip_link(), 0),
         "rfkill": ("", 0),
         "bluetooth": ("", 0),
         "processes": (PROCESSES, 0),

@@ -69,7 +69,7 @@ def result_of(h: dict[str, Any]) -> HostResult:
         owner=h["owner"],
         location=h["location"],
     )
-    segment = Segment(h["segment"], Zone(h["zone"]), ipaddress.ip_network("0.0.0.0/0"))
+    segment = Segment(h["segment"], Zone(h["zone"]), (ipaddress.ip_network("0.0.0.0/0"),))
     findings = tuple(
         Finding(
             check=f["check"],

@@ -30,6 +30,7 @@ from netguard.model import AvRole, Finding, FindingStatus, Host, HostStatus, Seg
 from netguard.model.facts import Account, ClamDatabase, Facts, Interface
 from netguard.policy import AvProduct, Policy
 from tests.unit.recordings import HOSTS, NOW, TODAY, recorded
+from tests.unit.recordings_network import NETWORK_HOSTS, NETWORK_SEGMENTS
 from tests.unit.recordings_passwords import PASSWORD_HOSTS
 from tests.unit.test_checks import SEGMENTS, host, policy
 
@@ -264,6 +265,10 @@ def _all_findings() -> list[tuple[str, Finding]]:
         facts = _facts(name)
         for seg in ("county-intranet", "county-internet"):
             out += [(f"{name}@{seg}", f) for f in evaluate(facts, host(seg), SEGMENTS, policy())]
+    for name in NETWORK_HOSTS:  # dual stack, bridges, tunnels: tests/unit/recordings_network.py
+        facts = parse_linux(encode_sections(NETWORK_HOSTS[name]()), now=NOW)
+        for segments in (NETWORK_SEGMENTS, SEGMENTS):  # dual-stack and IPv4-only segments
+            out += [(name, f) for f in evaluate(facts, host(), segments, policy())]
     for label, facts, h, segments, pol in _variants():
         out += [(label, f) for f in evaluate(facts, h, segments, pol)]
     out += [("raises", f) for f in evaluate(_facts(), host(), SEGMENTS, _raising_policy())]
@@ -433,10 +438,10 @@ GOLDEN: list[tuple[str, str, str, str, str]] = [
         "two-default-routes",
         "isolation.default_route",
         "county-intranet",
-        "2 default routes (at most 1); default dev ppp0 is not via the registered gateway "
+        "2 IPv4 default routes (at most 1); default dev ppp0 is not via the registered gateway "
         "10.20.0.1",
-        "默认路由不合规：共有 2 条默认路由（最多允许 1 条）；“default dev ppp0”未经过登记的网关 "
-        "10.20.0.1",
+        "默认路由不合规：共有 2 条 IPv4 默认路由（最多允许 1 条）；“default dev ppp0”未经过登记的"
+        "网关 10.20.0.1",
     ),
     (
         "stale-signatures",

@@ -127,13 +127,13 @@ def test_empty_fleet_is_allowed(write_yaml: WriteYaml, text: str) -> None:
 
 def test_documented_example_loads() -> None:
     inv = load_inventory(ROOT / "inventory" / "example.yaml")
-    assert {n: (s.zone, str(s.cidr)) for n, s in inv.segments.items()} == {
+    assert {n: (s.zone, s.cidr_text) for n, s in inv.segments.items()} == {
         "county-intranet": (Zone.INTRANET, "10.20.0.0/24"),
         "county-extranet": (Zone.EXTRANET, "10.88.16.0/24"),
         "county-internet": (Zone.INTERNET, "192.168.50.0/24"),
         "confidential-room": (Zone.CLASSIFIED, "172.16.9.0/28"),
     }
-    assert inv.segments["confidential-room"].gateway is None
+    assert inv.segments["confidential-room"].gateway == ()
     assert [h.name for h in inv.hosts] == [
         "fin-pc-07",
         "fin-pc-08",
@@ -402,6 +402,10 @@ def test_local_inventory_uses_the_primary_network(
     table = tmp_path / "route"
     table.write_text(ROUTES)
     monkeypatch.setattr(local_mod, "ROUTE_TABLE", table)
+    no_ipv6 = tmp_path / "empty"
+    no_ipv6.write_text("")
+    monkeypatch.setattr(local_mod, "IPV6_ROUTE_TABLE", no_ipv6)
+    monkeypatch.setattr(local_mod, "IPV6_ADDRESSES", no_ipv6)
     monkeypatch.setattr(
         local_mod, "_primary_address", lambda: ipaddress.IPv4Address("192.168.20.17")
     )
@@ -409,7 +413,7 @@ def test_local_inventory_uses_the_primary_network(
     inv = local_inventory()
     assert inv.path == "<local>"
     seg = inv.segments["local"]
-    assert (seg.zone, str(seg.cidr), str(seg.gateway)) == (
+    assert (seg.zone, seg.cidr_text, str(seg.gateway_for(4))) == (
         Zone.INTRANET,
         "192.168.20.0/24",
         "192.168.20.1",
@@ -424,12 +428,15 @@ def test_local_inventory_uses_the_primary_network(
     )
 
 
-def test_local_inventory_falls_back_to_loopback(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_local_inventory_falls_back_to_loopback(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(local_mod, "_primary_address", lambda: None)
+    monkeypatch.setattr(local_mod, "IPV6_ADDRESSES", tmp_path / "absent")
     monkeypatch.setattr(local_mod.socket, "gethostname", lambda: "-odd name")
     inv = local_inventory()
     seg = inv.segments["local"]
-    assert (str(seg.cidr), seg.gateway) == ("127.0.0.0/8", None)
+    assert (seg.cidr_text, seg.gateway) == ("127.0.0.0/8", ())
     assert str(inv.hosts[0].address) == "127.0.0.1"
     assert inv.hosts[0].name == "odd-name"  # made safe like any inventory name
 
@@ -437,5 +444,5 @@ def test_local_inventory_falls_back_to_loopback(monkeypatch: pytest.MonkeyPatch)
 def test_local_inventory_on_this_machine_is_consistent() -> None:
     inv = local_inventory()
     (host,) = inv.hosts
-    assert host.address in inv.segment_of(host).cidr
+    assert inv.segment_of(host).contains(host.address)
     assert host.transport == "local"

@@ -245,11 +245,16 @@ netguard_collect() {
   sec shells cat /etc/shells
   sec login_defs login_defs
   sec ip_addr ip -j addr show
-  sec ip_route4 ip -j -4 route show table main
-  sec ip_route6 ip -j -6 route show table main
+  # Every table: a VPN's default route often lives outside main (wg-quick: table 51820), picked
+  # by an `ip rule` (sections ip_rule4/ip_rule6 below).
+  sec ip_route4 ip -j -4 route show table all
+  sec ip_route6 ip -j -6 route show table all
   sec ip_forward cat /proc/sys/net/ipv4/ip_forward
   sec ip6_forward cat /proc/sys/net/ipv6/conf/all/forwarding
   sec netdev netdev
+  sec ip_rule4 ip -j -4 rule show
+  sec ip_rule6 ip -j -6 rule show
+  sec ip_link ip -d -j link show
   sec rfkill rfkill_sys
   sec bluetooth bluetooth
   sec processes procs
