@@ -45,6 +45,7 @@ TMP_ROOT = Path(tempfile.gettempdir())
 
 SSHD = "/usr/sbin/sshd"
 CLAMD = "/usr/sbin/clamd"
+FRESHCLAM = "/usr/bin/freshclam"
 # Every ClamAV program a no-antivirus machine must not show (each one that exists is hidden).
 CLAMAV_PROGRAMS = (
     "clamscan", "clamd", "clamdscan", "clamdtop", "clamonacc", "freshclam", "sigtool",
@@ -117,6 +118,12 @@ class HostSpec:
     # policy-routing table and its rule, IPv6 addresses and routes). Addresses stay inside. No
     # -4/-6 in batch lines: the family follows from the addresses.
     ip_commands: tuple[str, ...] = ()
+    # A real `freshclam -d` (the updater alone: with clamd=False nothing scans). Its mirror is
+    # the machine's own loopback, where nothing listens: no update ever leaves the machine.
+    freshclam_daemon: bool = False
+    # Files of the machine's own /run (a tmpfs of its mount namespace): (path under /run, text).
+    # NetworkManager profiles and systemd-networkd leases live there on a real machine too.
+    run_files: tuple[tuple[str, str], ...] = ()
     known_host: KnownHost = KnownHost.MATCH
     department: str = ""
     owner: str = ""
@@ -778,6 +785,11 @@ class Lab:
                     shutil.copy2(skel, home / skel.name)
         for acct in spec.accounts:
             os.chown(mdir / "home" / acct.name, acct.uid, acct.uid)
+        for rel, text in spec.run_files:
+            path = mdir / "runfs" / rel
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text)
+            path.chmod(0o600)  # as NetworkManager keeps its profiles
         if av:
             built = dt.datetime.now(dt.timezone(dt.timedelta(hours=-5))) - dt.timedelta(
                 days=spec.signature_age_days
@@ -799,6 +811,25 @@ class Lab:
                         "ERROR: Update failed.",
                     ]
             (log / "freshclam.log").write_text("\n".join(fl) + "\n")
+            if spec.freshclam_daemon:
+                (clam_etc / "freshclam.conf").write_text(
+                    "\n".join(
+                        [
+                            "Foreground yes",
+                            "DatabaseDirectory /var/lib/clamav",
+                            f"UpdateLogFile {run}/freshclam-daemon.log",
+                            f"PidFile {run}/freshclam.pid",
+                            "DatabaseOwner root",
+                            "DNSDatabaseInfo no",  # no DNS query for the current version
+                            "DatabaseMirror 127.0.0.1",
+                            "Checks 1",
+                            "MaxAttempts 1",
+                            "ConnectTimeout 2",
+                            "ReceiveTimeout 2",
+                            "",
+                        ]
+                    )
+                )
             if spec.clamd:
                 engine = mdir / "engine"
                 engine.mkdir()
@@ -887,7 +918,14 @@ class Lab:
                     if os.path.lexists(f"{d}/{prog}"):
                         lines.append(f"mount --bind /dev/null {d}/{prog}")
         lines += [f"mount --bind {mdir}/root /root", f"mount --bind {mdir}/home /home"]
+        if spec.run_files:
+            lines += ["mount -t tmpfs -o mode=0755 tmpfs /run", f"cp -a {mdir}/runfs/. /run/"]
         lines.append("mkdir -p /run/sshd")
+        if spec.freshclam_daemon:
+            lines.append(
+                f"{FRESHCLAM} -d --config-file=/etc/clamav/freshclam.conf "
+                f"</dev/null >{mdir}/run/freshclam.out 2>&1 &"
+            )
         if spec.antivirus and spec.clamd:
             lines.append(
                 f"{CLAMD} -c /etc/clamav/clamd.conf </dev/null >{mdir}/run/clamd.out 2>&1 &"
@@ -1126,6 +1164,33 @@ def add_office_segments(lab: Lab) -> None:
     lab.add_segment(INTERNET, "internet", "198.51.100.0/24", "198.51.100.1")
 
 
+#: A real md5crypt hash ("$1$"), as `openssl passwd -1 -salt labsalt1 labpass` writes it.
+MD5_HASH = "$1$labsalt1$KzSxRFCXCtf5aOXh5gllM1"
+
+
+def _wifi_profile(days_ago: int) -> tuple[str, str]:
+    """A NetworkManager keyfile of a phone hotspot last used `days_ago` days ago (its psk must
+    stay on the machine: the script sends only the keys it needs)."""
+    used = int(time.time()) - days_ago * 86400
+    text = (
+        "[connection]\nid=HUAWEI-P40\nuuid=5b7f3c1e-2a4d-4e8f-9c6b-1d2e3f4a5b6c\ntype=wifi\n"
+        f"interface-name=wlan0\ntimestamp={used}\n\n[wifi]\nmode=infrastructure\n"
+        "ssid=HUAWEI-P40\n\n[wifi-security]\nkey-mgmt=wpa-psk\npsk=lab-psk-never-leaves\n\n"
+        "[ipv4]\nmethod=auto\n"
+    )
+    return "NetworkManager/system-connections/HUAWEI-P40.nmconnection", text
+
+
+def _hotspot_lease() -> tuple[str, str]:
+    """A systemd-networkd lease from a phone's hotspot (192.168.43.0/24, Android's default),
+    written now: a network no segment registers."""
+    text = (
+        "# This is private data. Do not parse.\nADDRESS=192.168.43.27\nNETMASK=255.255.255.0\n"
+        "ROUTER=192.168.43.1\nSERVER_ADDRESS=192.168.43.1\nLIFETIME=3600\n"
+    )
+    return "systemd/netif/leases/3", text
+
+
 def office_scenario() -> dict[str, HostSpec]:
     """The scenario hosts by name: the contract with the audit tests (see tests/lab/conftest.py)."""
     people = {
@@ -1148,6 +1213,13 @@ def office_scenario() -> dict[str, HostSpec]:
         "table-pc": ("人事科", "高远", "Room 116", "gaoyuan"),
         "dual6-pc": ("办公室", "罗兰", "Room 117", "luolan"),
         "ra6-pc": ("办公室", "宋佳", "Room 118", "songjia"),
+        "svc-pc": ("信息中心", "唐宁", "Room 119", "tangning"),
+        "pw-empty": ("后勤科", "邓超", "Room 120", "dengchao"),
+        "pw-md5": ("档案室", "冯静", "Room 121", "fengjing"),
+        "toor-pc": ("信息中心", "曹阳", "Room 122", "caoyang"),
+        "updater-pc": ("法制科", "彭丽", "Room 123", "pengli"),
+        "wifi-hist-pc": ("财务科", "韩梅", "Room 124", "hanmei"),
+        "lease-hist-pc": ("人事科", "董明", "Room 125", "dongming"),
     }
 
     def host(name: str, address: str, segment: str = INTRANET, **kw: Any) -> HostSpec:
@@ -1228,6 +1300,33 @@ def office_scenario() -> dict[str, HostSpec]:
                 "route add default via fe80::bad:1 dev eth0 proto ra",
             ),
         ),
+        # A stock server: PostgreSQL's locked account with a shell, and a key-only user — both
+        # unchanged for years with no maximum, neither of them usable with a password.
+        host(
+            "svc-pc",
+            "10.20.0.29",
+            accounts=(
+                Account("tangning", 1000),
+                Account("postgres", 120, password_hash="*", changed_days_ago=700, max_days=None),
+                Account(
+                    "deploy",
+                    1001,
+                    password_hash="!" + DEFAULT_HASH,
+                    changed_days_ago=700,
+                    max_days=None,
+                ),
+            ),
+        ),
+        host("pw-empty", "10.20.0.30", accounts=(Account("dengchao", 1000, password_hash=""),)),
+        host("pw-md5", "10.20.0.31", accounts=(Account("fengjing", 1000, password_hash=MD5_HASH),)),
+        host(
+            "toor-pc",
+            "10.20.0.32",
+            accounts=(Account("caoyang", 1000), Account("toor", 0, password_hash="*")),
+        ),
+        host("updater-pc", "10.20.0.33", clamd=False, freshclam_daemon=True),
+        host("wifi-hist-pc", "10.20.0.34", run_files=(_wifi_profile(days_ago=10),)),
+        host("lease-hist-pc", "10.20.0.35", run_files=(_hotspot_lease(),)),
     ]
     return {h.name: h for h in hosts}
 

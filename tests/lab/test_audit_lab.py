@@ -53,7 +53,17 @@ EXPECTED: dict[str, tuple[str, set[str]]] = {
     "table-pc": ("audited", {"isolation.default_route"}),
     "dual6-pc": ("audited", set()),
     "ra6-pc": ("audited", {"isolation.default_route"}),
+    # issue 11: locked and key-only accounts are not subject to rotation
+    "svc-pc": ("audited", set()),
+    "pw-empty": ("audited", {"password.empty"}),
+    "pw-md5": ("audited", {"password.hash"}),
+    "toor-pc": ("audited", {"accounts.uid0"}),
+    "updater-pc": ("audited", {"antivirus.running"}),  # freshclam runs, nothing scans
+    "wifi-hist-pc": ("audited", {"isolation.history"}),
+    "lease-hist-pc": ("audited", {"isolation.history"}),
 }
+#: host → the checks that do not apply to it (every other host: none)
+NOT_APPLICABLE: dict[str, set[str]] = {}
 INTERNET_NOT_APPLICABLE = {
     "isolation.addresses",
     "isolation.default_route",
@@ -63,6 +73,9 @@ INTERNET_NOT_APPLICABLE = {
     "isolation.wireless",
     "isolation.history",
 }
+NOT_APPLICABLE["inet-pc"] = INTERNET_NOT_APPLICABLE
+# an empty password is no hash to judge, and root is locked: password.hash has nothing to say
+NOT_APPLICABLE["pw-empty"] = {"password.hash"}
 
 
 def audit(lab: Any, inventory: Path, out: Path, *extra: str) -> tuple[int, dict[str, Any], float]:
@@ -116,7 +129,7 @@ def test_scenario_classified(first_audit, name: str) -> None:
     assert not [f for f in h["findings"] if f["status"] == "error"], h["findings"]
     if status == "audited":
         n_a = {f["check"] for f in h["findings"] if f["status"] == "not_applicable"}
-        assert n_a == (INTERNET_NOT_APPLICABLE if name == "inet-pc" else set())
+        assert n_a == NOT_APPLICABLE.get(name, set())
         passed = {f["check"] for f in h["findings"] if f["status"] == "pass"}
         assert passed == PASSING_CHECKS - failing - n_a
     elif status != "hostkey_mismatch":
@@ -169,6 +182,27 @@ def test_network_evidence_from_real_kernel_objects(first_audit) -> None:
     assert dual["message"] == "default routes via the registered gateways 10.20.0.1, 2001:db8:20::1"
     ra = _finding(hosts, "ra6-pc", "isolation.default_route")
     assert "router advertisement by fe80::bad:1" in ra["message"], ra["message"]
+
+
+def test_accounts_updater_and_history_from_real_machines(first_audit) -> None:
+    _, hosts, _ = first_audit
+    svc = _finding(hosts, "svc-pc", "password.age")
+    locked = {a["account"] for a in svc["evidence"]["not_considered"]}
+    assert {"postgres", "deploy", "root"} <= locked, svc["evidence"]
+    empty = _finding(hosts, "pw-empty", "password.empty")
+    assert "dengchao" in empty["message"], empty["message"]
+    md5 = _finding(hosts, "pw-md5", "password.hash")
+    assert "fengjing" in md5["message"] and "md5crypt" in md5["message"], md5["message"]
+    uid0 = _finding(hosts, "toor-pc", "accounts.uid0")
+    assert "toor" in uid0["message"], uid0["message"]
+    running = _finding(hosts, "updater-pc", "antivirus.running")
+    assert "freshclam" in running["message"] and "clamd" in running["message"], running
+    wifi = _finding(hosts, "wifi-hist-pc", "isolation.history")
+    assert "HUAWEI-P40" in wifi["message"], wifi["message"]
+    lease = _finding(hosts, "lease-hist-pc", "isolation.history")
+    assert "192.168.43.27" in lease["message"], lease["message"]
+    # the profile's Wi-Fi key stayed on the machine: nowhere in the results
+    assert "lab-psk-never-leaves" not in json.dumps(hosts, ensure_ascii=False)
 
 
 def test_hung_host_does_not_hold_up_the_audit(first_audit) -> None:
