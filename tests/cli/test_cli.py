@@ -29,6 +29,35 @@ def test_audit_without_inventory_audits_this_machine(tmp_path: Path) -> None:
     assert proc.returncode == expected
 
 
+def test_this_machines_ipv6_addressing_causes_no_isolation_finding(tmp_path: Path) -> None:
+    """The first local audit of the machine the tests run on (the CI machine is dual-stack:
+    an IPv4 and an IPv6 address, a default route in each family): the derived segment holds
+    both families, so neither its addresses nor its two default routes are findings."""
+    import ipaddress
+
+    import psutil
+
+    v6 = {
+        ipaddress.ip_address(a.address.split("%")[0])
+        for addrs in psutil.net_if_addrs().values()
+        for a in addrs
+        if a.family.name == "AF_INET6"
+    }
+    routable = {a for a in v6 if not (a.is_link_local or a.is_loopback)}
+    out = tmp_path / "local.json"
+    run_cli("audit", "--format", "json", "-o", str(out), "-q")
+    (host,) = json.loads(out.read_text(encoding="utf-8"))["hosts"]
+    checks = {f["check"]: f for f in host["findings"]}
+    network = ("isolation.addresses", "isolation.multi_homed", "isolation.default_route")
+    for check in network:
+        f = checks[check]
+        said = f["message"] + json.dumps(f["evidence"])
+        if f["status"] == "fail":  # another cause may fail it, never an address of ours
+            assert not [a for a in routable if str(a) in said] and "IPv6" not in said, f
+    if routable:  # a dual-stack machine: its IPv6 addresses are inside the derived segment
+        assert checks["isolation.addresses"]["status"] == "pass", checks["isolation.addresses"]
+
+
 def test_missing_inventory_is_bad_input_and_writes_nothing(tmp_path: Path) -> None:
     out = tmp_path / "r.json"
     out.write_text("earlier results\n")
