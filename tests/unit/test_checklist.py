@@ -188,6 +188,24 @@ def test_error_findings_do_not_trigger_fail_playbooks(
     assert build_incidents(res, playbooks, contacts) == []
 
 
+@pytest.mark.parametrize(
+    ("check", "playbook"),
+    [
+        ("password.empty", "password-breach"),
+        ("password.hash", "password-breach"),
+        ("accounts.uid0", "password-breach"),  # a second root is an account incident too
+        ("isolation.bridge", "isolation-breach"),
+        ("isolation.tunnel", "isolation-breach"),
+        ("isolation.history", "isolation-breach"),  # it was on another network: 违规外联
+    ],
+)
+def test_the_checks_of_issue_11_trigger_their_playbook(
+    check: str, playbook: str, playbooks: list[Playbook], contacts: Contacts
+) -> None:
+    res = results(host("pc", findings=[finding(check)]))
+    assert [i.playbook.id for i in build_incidents(res, playbooks, contacts)] == [playbook]
+
+
 def test_zone_filter(playbooks: list[Playbook], contacts: Contacts) -> None:
     # A pack that runs isolation checks on internet hosts does not make them 违规外联.
     res = results(host("web", zone="internet", findings=[finding("isolation.forwarding")]))
