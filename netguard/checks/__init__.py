@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from netguard.checks import accounts, antivirus, isolation, password
+from netguard.checks import accounts, antivirus, isolation, media, password
 from netguard.checks.base import CheckSpec
 
 ALL_CHECKS: tuple[CheckSpec, ...] = (
@@ -22,6 +22,9 @@ ALL_CHECKS: tuple[CheckSpec, ...] = (
     isolation.tunnel,
     isolation.wireless,
     isolation.history,
+    media.history,
+    media.blocked,
+    media.cross_network,
 )
 
 CATALOG: dict[str, CheckSpec] = {spec.id: spec for spec in ALL_CHECKS}

@@ -36,6 +36,9 @@ from netguard.model.facts import (
     Route,
     RouteRule,
     UsbNetLine,
+    UsbStorageDevice,
+    UsbStorageLog,
+    UsbStorageModule,
     is_split_default_half,
 )
 
@@ -907,6 +910,195 @@ def _dhcp_leases(sections: Sections) -> tuple[DhcpLease, ...]:
     return parse_dhcp_leases(text)
 
 
+# -- removable media (media.history, media.blocked) ----------------------------------------------
+
+_USB_MEDIA_LINE = re.compile(
+    r"^(?P<when>\S+|\w{3} +\d{1,2} \d\d:\d\d:\d\d) \S+ kernel: (?:\[ *\d+\.\d+\] )?"
+    r"(?:usb (?P<port>\d+-[\d.]+): (?P<key>New USB device found, |Product: |Manufacturer: "
+    r"|SerialNumber: )(?P<value>.*)"
+    r"|usb-storage (?P<sport>\d+-[\d.]+):\d+\.\d+: USB Mass Storage device detected)$"
+)
+_USB_IDS = re.compile(r"idVendor=(?P<vendor>[0-9a-fA-F]{4}), idProduct=(?P<product>[0-9a-fA-F]{4})")
+_USB_STRINGS = {
+    "Product: ": "product",
+    "Manufacturer: ": "manufacturer",
+    "SerialNumber: ": "serial",
+}
+
+
+@dataclass
+class _Attach:
+    """One attachment being read: the lines of one port since its "New USB device found"."""
+
+    source: str
+    time: float
+    vendor: str
+    product_id: str
+    strings: dict[str, str]
+    storage: bool = False
+
+
+def _usb_attachments(text: str, source: str) -> tuple[float | None, list[_Attach]]:
+    """The attachments of USB storage in one source's lines (oldest reach, attachments)."""
+    first: float | None = None
+    file_time: float | None = None
+    current: dict[str, _Attach] = {}  # port → its latest attachment in this file
+    found: list[_Attach] = []
+    for raw in text.splitlines():
+        if not raw:
+            continue
+        head = _FILE_HEADER.match(raw)
+        if head:
+            file_time, source, current = float(head.group(1)), head.group(2), {}
+            continue
+        if raw.startswith("@first "):
+            stamp = raw[len("@first ") :].strip()
+            try:
+                when = _syslog_time(
+                    stamp.split(" ")[0] if stamp[:1].isdigit() else stamp[:15], file_time
+                )
+            except ValueError:
+                continue  # an undatable first line says nothing about reach
+            first = when if first is None else min(first, when)
+            continue
+        m = _USB_MEDIA_LINE.match(raw)
+        if not m:
+            raise ValueError(f"unexpected kernel log line {raw[:80]!r}")
+        if m.group("sport"):
+            att = current.get(m.group("sport"))
+            if att is not None and not att.storage:
+                att.storage = True
+                found.append(att)
+            continue
+        port, key, value = m.group("port"), m.group("key"), m.group("value").strip()
+        if key.startswith("New"):
+            ids = _USB_IDS.search(value)
+            if ids is None:
+                raise ValueError(f"USB device line without ids {raw[:80]!r}")
+            current[port] = _Attach(
+                source,
+                _syslog_time(m.group("when"), file_time),
+                ids.group("vendor").lower(),
+                ids.group("product").lower(),
+                {},
+            )
+        elif port in current:
+            current[port].strings.setdefault(_USB_STRINGS[key], value[:64])
+    return first, found
+
+
+def merge_usb_storage(attachments: list[_Attach]) -> tuple[UsbStorageDevice, ...]:
+    """One device per (vendor, product, serial), first and last seen over all sources; the same
+    attachment logged by the journal and by syslog counts once (same second)."""
+    groups: dict[tuple[str, str, str], list[_Attach]] = {}
+    for a in attachments:
+        groups.setdefault((a.vendor, a.product_id, a.strings.get("serial", "")), []).append(a)
+    out = []
+    for (vendor, prod, serial), atts in sorted(groups.items()):
+        times = sorted(a.time for a in atts)
+        named = next((a for a in atts if a.strings.get("product")), atts[0])
+        out.append(
+            UsbStorageDevice(
+                vendor,
+                prod,
+                serial,
+                named.strings.get("product", ""),
+                named.strings.get("manufacturer", ""),
+                times[0],
+                times[-1],
+                len({int(t) for t in times}),
+                tuple(sorted({a.source for a in atts})),
+            )
+        )
+    return tuple(out)
+
+
+def _usb_storage_log(sections: Sections) -> UsbStorageLog:
+    read: list[tuple[str, float | None]] = []
+    unread: list[str] = []
+    attachments: list[_Attach] = []
+    persistent: bool | None = None
+    why = ""
+    for name, source, what, hidden in (
+        ("usb_journal", "journal", "journal", "needs root or group adm"),
+        ("usb_logfiles", "syslog", "kern.log/syslog/messages", ""),
+    ):
+        try:
+            text = _history_text(sections, name, hidden=hidden)
+            _unreadable(text)
+            lines = text.splitlines()
+            if name == "usb_journal" and lines and lines[0].startswith("@persistent "):
+                words = lines[0].split(" ", 2)
+                persistent = words[1] == "yes"
+                why = words[2][:60] if len(words) > 2 and not persistent else ""
+                text = "\n".join(lines[1:])
+            first, found = _usb_attachments(text, source)
+        except _Missing as exc:
+            unread.append(f"{what}: {exc}")
+            continue
+        except _PARSE_ERRORS as exc:  # one garbled log does not hide the others
+            unread.append(f"{what}: could not parse: {exc}")
+            continue
+        read.append((source, first))
+        attachments += found
+    if not read:
+        raise _Missing("; ".join(unread))
+    return UsbStorageLog(
+        tuple(read), tuple(unread), merge_usb_storage(attachments), persistent, why
+    )
+
+
+def parse_usb_storage_module(text: str) -> UsbStorageModule:
+    """The script's usb_storage_module lines: `@key value` and `> ` modprobe output."""
+    loaded: bool | None = None
+    builtin = False
+    files: list[str] = []
+    rc: int | None = None
+    modprobe: list[str] = []
+    blacklisted: list[str] = []
+    install: list[tuple[str, str]] = []
+    cmdline: list[str] = []
+    for line in text.splitlines():
+        if line.startswith("> "):
+            modprobe.append(line[2:].strip()[:200])
+            continue
+        key, _, value = line.partition(" ")
+        if key == "@loaded":
+            loaded = value.strip() == "yes"
+        elif key == "@builtin":
+            builtin = value.strip() == "yes"
+        elif key == "@file":
+            files.append(value[:200])
+        elif key == "@modprobe":
+            rc = int(value)
+        elif key == "@conf":
+            path, _, rule = value.partition(" ")
+            words = rule.split()
+            if len(words) >= 2 and words[1].replace("_", "-") == "usb-storage":
+                if words[0] == "blacklist":
+                    blacklisted.append(path)
+                elif words[0] == "install":
+                    install.append((path, " ".join(words[2:])[:200]))
+        elif key == "@cmdline":
+            names = value.partition("=")[2].split(",")
+            if any(n.replace("-", "_") == "usb_storage" for n in names):
+                cmdline.append(value[:200])
+        elif line.strip():
+            raise ValueError(f"unexpected usb-storage line {line[:60]!r}")
+    if loaded is None:
+        raise ValueError("no @loaded line")
+    return UsbStorageModule(
+        loaded,
+        builtin,
+        tuple(files),
+        rc,
+        tuple(modprobe),
+        tuple(blacklisted),
+        tuple(install),
+        tuple(cmdline),
+    )
+
+
 #: Every fact group of Facts, one row each, in the order their problems are recorded.
 FACT_GROUPS: tuple[FactGroup, ...] = (
     FactGroup(("target_time", "hostname", "kernel", "os_name", "uid"), ("meta",), _meta),
@@ -938,6 +1130,8 @@ FACT_GROUPS: tuple[FactGroup, ...] = (
     FactGroup(
         ("kernel_net_log",), ("kernel_journal", "kernel_logfiles", "kernel_dmesg"), _kernel_net_log
     ),
+    FactGroup(("usb_storage_log",), ("usb_journal", "usb_logfiles"), _usb_storage_log),
+    _from_section("usb_storage_module", "usb_storage_module", parse_usb_storage_module),
 )
 
 

@@ -20,7 +20,7 @@ def evaluate(
 ) -> tuple[Finding, ...]:
     segment = segments[host.segment]
     return tuple(
-        _finding(cfg, _run(cfg, facts, host, segment, segments, policy)) for cfg in policy.checks
+        finding(cfg, _run(cfg, facts, host, segment, segments, policy)) for cfg in policy.checks
     )
 
 
@@ -46,7 +46,8 @@ def _run(
         return cannot_decide(say("engine.check_raised", error=type(exc).__name__, detail=str(exc)))
 
 
-def _finding(cfg: CheckConfig, v: Verdict) -> Finding:
+def finding(cfg: CheckConfig, v: Verdict) -> Finding:
+    """The finding of one selected check's verdict (also for the fleet step's verdicts)."""
     spec = cfg.spec
     return Finding(
         check=spec.id,

@@ -5,6 +5,7 @@ Facts are dropped as soon as a host is evaluated, so memory stays flat over thou
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import threading
 import time
@@ -18,10 +19,11 @@ from netguard.checks.hostkey import hostkey_finding
 from netguard.collect import Collection, Collector
 from netguard.collect.local import collect_local
 from netguard.collect.parse_linux import parse_linux
-from netguard.engine.evaluate import evaluate
+from netguard.engine.evaluate import evaluate, finding
 from netguard.errors import CollectionError, InputError
+from netguard.fleet import MediaSummary, cross_network, summarize
 from netguard.model import Finding, Host, HostResult, HostStatus, Inventory
-from netguard.policy import Policy
+from netguard.policy import CheckConfig, Policy
 from netguard.results import Run
 from netguard.waivers import Waivers, apply_waivers
 
@@ -119,9 +121,11 @@ def audit_host(
     waivers: Waivers | None = None,
     today: date | None = None,
     sink: CollectionSink | None = None,
+    media: list[MediaSummary] | None = None,
 ) -> HostResult:
-    """One host's result, with failing findings that an active waiver covers WAIVED."""
-    result = _audit_host(host, inventory, policy, collector, sink)
+    """One host's result, with failing findings that an active waiver covers WAIVED; when
+    ``media`` is given, the host's removable-media summary is added to it (the fleet step)."""
+    result = _audit_host(host, inventory, policy, collector, sink, media)
     return apply_waivers(result, waivers, today or date.today()) if waivers else result
 
 
@@ -131,6 +135,7 @@ def _audit_host(
     policy: Policy,
     collector: Collector,
     sink: CollectionSink | None = None,
+    media: list[MediaSummary] | None = None,
 ) -> HostResult:
     start = time.monotonic()
     segment = inventory.segment_of(host)
@@ -155,6 +160,8 @@ def _audit_host(
             status, detail = HostStatus.ERROR, f"unusable collection output: {exc}"
         else:
             findings = evaluate(facts, host, inventory.segments, policy)
+            if media is not None:  # list.append is atomic: worker threads share the list
+                media.append(summarize(facts, host.name, segment.zone, _lookback(policy)))
     return HostResult(host, segment, status, detail, findings, time.monotonic() - start)
 
 
@@ -170,17 +177,52 @@ def run_audit(
         run.today = job.today
     if on_start:
         on_start(run)
-    for result in iter_results(job, run.today):
+    fleet = _fleet_check(job.policy)
+    media: list[MediaSummary] | None = [] if fleet is not None else None
+    held: list[HostResult] = []  # results the fleet step may change: reported after it
+    for result in iter_results(job, run.today, media):
+        if fleet is not None and result.findings and result.segment.zone in fleet.zones:
+            held.append(result)
+            continue
         run.results.append(result)
         if on_result:
             on_result(result)
+    if fleet is not None and media is not None:
+        verdicts = cross_network(media, job.inventory.exchange_media, fleet.zones)
+        for result in held:
+            v = verdicts.get(result.host.name)
+            if v is not None:
+                new = finding(fleet, v)
+                found = tuple(new if f.check == fleet.spec.id else f for f in result.findings)
+                result = dataclasses.replace(result, findings=found)
+                if job.waivers:
+                    result = apply_waivers(result, job.waivers, run.today)
+            run.results.append(result)
+            if on_result:
+                on_result(result)
     order = {h.name: i for i, h in enumerate(job.inventory.hosts)}
     run.results.sort(key=lambda r: order[r.host.name])
     run.finished = datetime.now(UTC)
     return run
 
 
-def iter_results(job: AuditJob, today: date) -> Iterator[HostResult]:
+#: the check the fleet step decides once every host is done (netguard.fleet)
+FLEET_CHECK = "media.cross_network"
+
+
+def _fleet_check(policy: Policy) -> CheckConfig | None:
+    return next((c for c in policy.checks if c.spec.id == FLEET_CHECK), None)
+
+
+def _lookback(policy: Policy) -> int:
+    """How far back a host's USB history must reach: media.history's setting, else its default."""
+    cfg = next((c for c in policy.checks if c.spec.id == "media.history"), None)
+    return int(cfg.params["lookback_days"]) if cfg is not None else 90
+
+
+def iter_results(
+    job: AuditJob, today: date, media: list[MediaSummary] | None = None
+) -> Iterator[HostResult]:
     """Every host's result, in the order they finish."""
     inventory, options = job.inventory, job.options
     source = job.collector or LiveCollector(options)
@@ -193,7 +235,7 @@ def iter_results(job: AuditJob, today: date) -> Iterator[HostResult]:
                 host = next(hosts, None)
                 if host is None:
                     break
-                pending.add(pool.submit(_safe_audit, job, host, source, today))
+                pending.add(pool.submit(_safe_audit, job, host, source, today, media))
             if not pending:
                 return
             done, pending = wait(pending, return_when=FIRST_COMPLETED)
@@ -201,9 +243,17 @@ def iter_results(job: AuditJob, today: date) -> Iterator[HostResult]:
                 yield fut.result()
 
 
-def _safe_audit(job: AuditJob, host: Host, collector: Collector, today: date) -> HostResult:
+def _safe_audit(
+    job: AuditJob,
+    host: Host,
+    collector: Collector,
+    today: date,
+    media: list[MediaSummary] | None = None,
+) -> HostResult:
     try:
-        return audit_host(host, job.inventory, job.policy, collector, job.waivers, today, job.sink)
+        return audit_host(
+            host, job.inventory, job.policy, collector, job.waivers, today, job.sink, media
+        )
     except Exception as exc:  # one host's surprise must not end the audit, nor read as compliant
         return HostResult(
             host,

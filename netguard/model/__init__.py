@@ -210,6 +210,14 @@ class Host:
 
 
 @dataclass(frozen=True)
+class ExchangeMedium:
+    """A registered exchange medium (专用中转盘): allowed on both sides, matched by its serial."""
+
+    serial: str
+    label: str = ""
+
+
+@dataclass(frozen=True)
 class Inventory:
     path: str
     sha256: str
@@ -218,6 +226,8 @@ class Inventory:
     #: the file's bytes as loaded (empty for an inventory that was never a file): evidence
     #: bundles keep exactly what was audited
     source: bytes = field(default=b"", repr=False, compare=False)
+    #: registered exchange media (media.cross_network allows them)
+    exchange_media: tuple[ExchangeMedium, ...] = ()
 
     def segment_of(self, host: Host) -> Segment:
         return self.segments[host.segment]

@@ -279,6 +279,48 @@ class KernelNetLog:
 
 
 @dataclass(frozen=True)
+class UsbStorageDevice:
+    """A USB mass-storage device the kernel logged, merged over every time it was attached."""
+
+    vendor_id: str  # 4 hex digits, lower case
+    product_id: str
+    serial: str  # "" when the device reported none
+    product: str
+    manufacturer: str
+    first_seen: float
+    last_seen: float
+    times: int  # how many attachments were logged
+    sources: tuple[str, ...]  # journal | the log file's path
+
+
+@dataclass(frozen=True)
+class UsbStorageLog:
+    """USB storage history from every kernel log that could be read (media.history)."""
+
+    read: tuple[tuple[str, float | None], ...]  # (source, time of its oldest line)
+    unread: tuple[str, ...]  # why each other source was not read
+    devices: tuple[UsbStorageDevice, ...]
+    #: journald keeps the journal across boots: True/False, None when the journal was not read
+    journal_persistent: bool | None = None
+    journal_volatile_why: str = ""  # "Storage=volatile", "no /var/log/journal"
+
+
+@dataclass(frozen=True)
+class UsbStorageModule:
+    """Whether the usb-storage driver can load (media.blocked)."""
+
+    loaded: bool  # /sys/module/usb_storage exists
+    builtin: bool  # listed in modules.builtin: no modprobe rule can stop it
+    module_files: tuple[str, ...]
+    #: what `modprobe -n -v usb-storage` says: its exit status (None: no modprobe) and lines
+    modprobe_rc: int | None
+    modprobe: tuple[str, ...]
+    blacklisted_in: tuple[str, ...]  # files with `blacklist usb-storage`
+    install: tuple[tuple[str, str], ...]  # (file, command) of `install usb-storage COMMAND`
+    cmdline: tuple[str, ...]  # modprobe.blacklist= / module_blacklist= naming usb_storage
+
+
+@dataclass(frozen=True)
 class Facts:
     """Everything collected from one host. Optional groups are None when not collected."""
 
@@ -311,6 +353,8 @@ class Facts:
     nm_timestamps: dict[str, float] | None = None  # profile uuid → last use (epoch s)
     dhcp_leases: tuple[DhcpLease, ...] | None = None
     kernel_net_log: KernelNetLog | None = None
+    usb_storage_log: UsbStorageLog | None = None
+    usb_storage_module: UsbStorageModule | None = None
     problems: dict[str, str] = field(default_factory=dict)  # fact group → why it is missing
 
     @property

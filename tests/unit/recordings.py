@@ -17,6 +17,7 @@ Where their shape comes from (so that they stay realistic):
   such devices (no radios in namespaces), so these signals are tested here.
 - network history (NetworkManager profiles, DHCP leases, kernel log): tests/unit/
   recordings_history.py, which says where each shape comes from; its hosts join HOSTS below.
+- removable media (USB storage history, the usb-storage module): tests/unit/recordings_media.py.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from functools import partial
 
 from netguard.collect.parse_linux import encode_sections
 from tests.unit.recordings_history import history_hosts, quiet_history
+from tests.unit.recordings_media import media_hosts, quiet_media
 
 NOW = 1795392000.0  # 2026-11-23 00:00:00 UTC
 TODAY = int(NOW // 86400)
@@ -299,6 +301,7 @@ def desktop(**overrides: tuple[str, int]) -> Sections:
         "clamscan_version": ("ClamAV 1.4.6/27830/Fri Nov 21 12:00:00 2026", 0),
         "freshclam_log": ("", 1),
         **quiet_history(NOW),
+        **quiet_media(NOW),
     }
     base.update(overrides)
     return base
@@ -391,6 +394,7 @@ HOSTS: dict[str, Callable[[], Sections]] = {
     "route-output-garbled": lambda: desktop(ip_route4=("Error: ip -j not supported\n", 0)),
 }
 HOSTS.update({name: partial(desktop, **sections) for name, sections in history_hosts(NOW).items()})
+HOSTS.update({name: partial(desktop, **sections) for name, sections in media_hosts(NOW).items()})
 
 
 def recorded(name: str) -> bytes:

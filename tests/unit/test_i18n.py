@@ -33,6 +33,7 @@ from tests.unit.recordings import HOSTS, NOW, TODAY, recorded
 from tests.unit.recordings_network import NETWORK_HOSTS, NETWORK_SEGMENTS
 from tests.unit.recordings_passwords import PASSWORD_HOSTS
 from tests.unit.test_checks import SEGMENTS, host, policy
+from tests.unit.test_media import fleet_findings
 
 ROOT = Path(__file__).resolve().parents[2]
 I18N = ROOT / "netguard" / "i18n"
@@ -40,6 +41,7 @@ I18N = ROOT / "netguard" / "i18n"
 SOURCES = [
     *sorted((ROOT / "netguard" / "checks").glob("*.py")),
     *sorted((ROOT / "netguard" / "engine").glob("*.py")),
+    *sorted((ROOT / "netguard" / "fleet").glob("*.py")),
 ]
 CJK = re.compile(r"[\u4e00-\u9fff]")
 ENGLISH_WORD = re.compile(r"\b(?:the|and|or|not|is|are|of|to|in|on|with|no|from)\b", re.I)
@@ -273,6 +275,7 @@ def _all_findings() -> list[tuple[str, Finding]]:
         out += [(label, f) for f in evaluate(facts, h, segments, pol)]
     out += [("raises", f) for f in evaluate(_facts(), host(), SEGMENTS, _raising_policy())]
     out += [("hostkey", f) for f in _hostkey_findings()]
+    out += [("fleet", f) for f in fleet_findings()]  # media.cross_network across hosts
     return out
 
 

@@ -35,8 +35,10 @@ ALLOWED: dict[str, set[str]] = {
     "collect": {"model"},
     # the results document
     "results": {"model", "policy", "waivers"},
+    # what only the hosts of one run together show (pure, over per-host summaries)
+    "fleet": {"model", "checks"},
     # running an audit
-    "engine": {"model", "checks", "collect", "policy", "waivers", "results", "inventory"},
+    "engine": {"model", "checks", "collect", "policy", "waivers", "results", "inventory", "fleet"},
     # keeping results
     "history": {"model", "results"},
     "evidence": {"model", "collect", "results", "inventory", "policy", "waivers", "render"},

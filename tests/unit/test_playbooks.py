@@ -104,14 +104,10 @@ def test_every_packaged_playbook_loads(caplog: pytest.LogCaptureFixture) -> None
         assert pb.name.zh and pb.name.en and pb.category in CATEGORIES
         assert pb.steps and pb.signoff and pb.path.endswith(f"{pb.id}.yaml")
         assert {s.phase for s in pb.steps} >= {Phase.DISCOVER, Phase.REVIEW}, pb.id
-    # The one trigger without a check yet (docs/playbooks.md): a note, not an error — and only
-    # at INFO, since it is packaged and documented (an office's own playbooks warn; see below).
-    assert all(r.levelno == logging.INFO for r in caplog.records)
-    warnings = [r.getMessage() for r in caplog.records]
-    assert len(warnings) == 1 and "'media.*' matches no known check" in warnings[0]
-    assert "removable-media.yaml:" in warnings[0]
+    # Every packaged trigger now matches a check (media.* since the removable-media checks).
+    assert [r.getMessage() for r in caplog.records] == []
     (media,) = (p for p in playbooks if p.id == "removable-media")
-    assert media.notes == (warnings[0],)
+    assert media.notes == ()
 
 
 def test_isolation_breach_says_what_incidents_md_requires() -> None:

@@ -239,6 +239,77 @@ netguard_collect() {
     return 0
   }
 
+  # -- removable media (media.history, media.blocked) ------------------------------------------
+  # The kernel's lines for every USB device (vendor/product ids, strings, serial) and for the
+  # mass-storage driver binding to one; the parser keeps the devices usb-storage bound to.
+  _usbdev=' usb [0-9]+-[0-9.]+: (New USB device found, |Product: |Manufacturer: |SerialNumber: )'
+  _usbsto=' usb-storage [0-9]+-[0-9.]+:[0-9]+\.[0-9]+: USB Mass Storage device detected'
+  _kusb=" kernel: (\[ *[0-9]+\.[0-9]+\] )?(${_usbdev# }|${_usbsto# })"
+  usb_journal() {
+    # @persistent: whether journald keeps the journal across boots (Storage=volatile, or no
+    # /var/log/journal with the default Storage=auto, loses it at each shutdown).
+    have journalctl || return 127
+    [ -d /var/log/journal ] || [ -d /run/log/journal ] || return 127
+    _vol=$(cat /etc/systemd/journald.conf /etc/systemd/journald.conf.d/*.conf \
+      /usr/lib/systemd/journald.conf.d/*.conf 2>/dev/null | grep -E '^[[:space:]]*Storage=' | tail -n 1 | tr -d ' \t\r')
+    case $_vol in
+      Storage=volatile | Storage=none) printf '@persistent no %s\n' "$(oneline "$_vol")" ;;
+      *) if [ -d /var/log/journal ]; then printf '@persistent yes\n'; else printf '@persistent no no-/var/log/journal\n'; fi ;;
+    esac
+    _first=$(journalctl -q --no-pager -o short-iso _TRANSPORT=kernel | grep -m 1 -E '^[0-9]{4}-' | cut -c1-40)
+    [ -n "$_first" ] || return 3
+    printf '@first %s\n' "$_first"
+    journalctl -q --no-pager -o short-iso _TRANSPORT=kernel | grep -E "$_kusb" | tail -n 3000 | cut -c1-300
+    return 0
+  }
+  usb_files() {
+    # The same lines from syslog's files, rotated and gzipped ones included, each with its time.
+    _seen=127
+    for f in "$@"; do
+      [ -f "$f" ] || continue
+      _seen=0
+      if [ -r "$f" ]; then
+        printf '== %s %s\n' "$(stat -c %Y "$f")" "$(oneline "$f")"
+        case $f in
+          *.gz) have zcat || { printf '!unreadable %s\n' "$(oneline "$f")"; continue; }
+            printf '@first %s\n' "$(zcat "$f" | head -n 1 | cut -c1-40)"
+            zcat "$f" | grep -E "$_kusb" | tail -n 1000 | cut -c1-300 ;;
+          *) printf '@first %s\n' "$(head -n 1 "$f" | cut -c1-40)"
+            grep -E "$_kusb" "$f" | tail -n 1000 | cut -c1-300 ;;
+        esac
+      else
+        printf '!unreadable %s\n' "$(oneline "$f")"
+      fi
+    done
+    return $_seen
+  }
+  usb_storage_module() {
+    # Whether usb-storage can load: loaded now, built in, its module file, what modprobe would
+    # do (`install /bin/false` shows there), blacklist/install lines and the kernel command line.
+    if [ -d /sys/module/usb_storage ]; then printf '@loaded yes\n'; else printf '@loaded no\n'; fi
+    _rel=$(uname -r)
+    if grep -qE '/usb-storage\.ko' "/lib/modules/$_rel/modules.builtin" 2>/dev/null; then
+      printf '@builtin yes\n'
+    fi
+    find "/lib/modules/$_rel" -name 'usb-storage.ko*' 2>/dev/null | head -n 3 | while read -r _m; do
+      printf '@file %s\n' "$(oneline "$_m")"
+    done
+    if have modprobe; then
+      _out=$(modprobe -n -v usb-storage 2>&1); _rc=$?
+      printf '@modprobe %s\n' "$_rc"
+      printf '%s\n' "$_out" | head -n 20 | cut -c1-300 | sed 's/^/> /'
+    fi
+    for _d in /etc/modprobe.d /run/modprobe.d /usr/local/lib/modprobe.d /lib/modprobe.d /usr/lib/modprobe.d; do
+      for _f in "$_d"/*.conf; do
+        [ -f "$_f" ] || continue
+        grep -E '^[[:space:]]*(blacklist|install)[[:space:]]+usb[-_]storage([[:space:]]|$)' "$_f" 2>/dev/null \
+          | head -n 5 | cut -c1-200 | while IFS= read -r _l; do printf '@conf %s %s\n' "$(oneline "$_f" | tr ' ' '?')" "$_l"; done
+      done
+    done
+    tr ' ' '\n' </proc/cmdline | grep -E '^(modprobe\.blacklist|module_blacklist)=' | head -n 3 | cut -c1-200 | sed 's/^/@cmdline /'
+    return 0
+  }
+
   sec meta meta
   sec passwd passwd_file
   sec shadow shadow
@@ -275,6 +346,11 @@ netguard_collect() {
   sec kernel_logfiles klog_files /var/log/kern.log.1 /var/log/kern.log /var/log/messages-2* \
     /var/log/messages.1 /var/log/messages
   sec kernel_dmesg klog_dmesg
+  sec usb_journal usb_journal
+  sec usb_logfiles usb_files /var/log/kern.log.[0-9]*.gz /var/log/kern.log.1 /var/log/kern.log \
+    /var/log/syslog.[0-9]*.gz /var/log/syslog.1 /var/log/syslog /var/log/messages-2* \
+    /var/log/messages.[0-9]*.gz /var/log/messages.1 /var/log/messages
+  sec usb_storage_module usb_storage_module
   printf '@@end\n'
 }
 netguard_collect </dev/null
