@@ -23,6 +23,11 @@ def dump_inventory(inventory: Inventory) -> str:
         "segments": [_segment(s) for s in inventory.segments.values()],
         "hosts": [_host(h) for h in inventory.hosts],
     }
+    if inventory.exchange_media:
+        doc["exchange_media"] = [
+            {"serial": m.serial, **({"label": m.label} if m.label else {})}
+            for m in inventory.exchange_media
+        ]
     return yaml.safe_dump(doc, allow_unicode=True, sort_keys=False, width=100)
 
 

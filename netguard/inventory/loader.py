@@ -13,10 +13,20 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
-from netguard.model import Host, Inventory, IPAddress, IPNetwork, Segment, SshSettings, Zone
+from netguard.model import (
+    ExchangeMedium,
+    Host,
+    Inventory,
+    IPAddress,
+    IPNetwork,
+    Segment,
+    SshSettings,
+    Zone,
+)
 from netguard.yamlsrc import Node, did_you_mean, load_file
 
-TOP_KEYS = ("segments", "defaults", "hosts")
+TOP_KEYS = ("segments", "defaults", "hosts", "exchange_media")
+EXCHANGE_KEYS = ("serial", "label")
 SEGMENT_KEYS = ("name", "zone", "cidr", "gateway", "description")
 DEFAULTS_KEYS = ("ssh", "os")
 HOST_KEYS = (
@@ -66,13 +76,35 @@ def load_inventory(path: str | Path) -> Inventory:
             default_os = _choice(d["os"], OS_NAMES)
 
     hosts = _hosts(top["hosts"], segments, ssh_base, default_os, doc.folder)
+    exchange = _exchange_media(top["exchange_media"]) if "exchange_media" in top else ()
     return Inventory(
         path=doc.path,
         sha256=doc.sha256,
         segments={name: seg for name, (seg, _) in segments.items()},
         hosts=hosts,
         source=doc.raw,
+        exchange_media=exchange,
     )
+
+
+def _exchange_media(node: Node) -> tuple[ExchangeMedium, ...]:
+    """`exchange_media:` — registered exchange media (专用中转盘), by the serial the kernel logs."""
+    if node.is_null:
+        return ()
+    out: dict[str, tuple[ExchangeMedium, int | None]] = {}
+    for item in node.items(what="a list of exchange media"):
+        m = item.mapping(EXCHANGE_KEYS, ("serial",), what="an exchange medium (serial, label)")
+        serial = m["serial"].text().strip()
+        if len(set(serial)) <= 1 or len(serial) > 64 or not serial.isprintable():
+            m["serial"].fail(
+                f"{serial[:20]!r} identifies no single device (one repeated character, or over "
+                "64 characters); register only media with a unique serial"
+            )
+        if serial in out:
+            m["serial"].fail(f"duplicate serial {serial!r} (first on line {out[serial][1]})")
+        label = m["label"].text(allow_empty=True) if "label" in m and not m["label"].is_null else ""
+        out[serial] = (ExchangeMedium(serial, label), m["serial"].line)
+    return tuple(medium for medium, _ in out.values())
 
 
 # -- segments ------------------------------------------------------------------------------------
