@@ -22,6 +22,7 @@ import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import settings
@@ -110,6 +111,31 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
             pytrace=False,
         )
     pytest.skip(f"needs {what}")
+
+
+def _no_packet(*_: Any, **__: Any) -> Any:
+    raise AssertionError(
+        "a test outside the lab tried to put a packet on this machine's real interfaces: "
+        "feed the sweep recorded answers, or run it in the lab's namespaces"
+    )
+
+
+@pytest.fixture(autouse=True)
+def no_packets_outside_the_lab(request: pytest.FixtureRequest, monkeypatch: Any) -> None:
+    """The network rule, enforced: only lab tests (their own namespaces) may send raw frames.
+    Everywhere else scapy's senders and raw sockets raise, whatever a test forgets to patch —
+    so a sweep can never leave through the real interface of the machine running the tests."""
+    if request.node.get_closest_marker("lab") is not None:
+        return
+    try:
+        import scapy.sendrecv
+        from scapy.config import conf
+    except ImportError:
+        return
+    for name in ("send", "sendp", "sr", "sr1", "srp", "srp1", "sniff", "AsyncSniffer"):
+        monkeypatch.setattr(scapy.sendrecv, name, _no_packet)
+    for name in ("L2socket", "L3socket", "L2listen"):
+        monkeypatch.setattr(conf, name, _no_packet)
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from netguard.cli.network import check_discover_args, run_sweep, sweep_options
 from netguard.cli.options import (
     REPORT_FORMATS,
     announce,
@@ -109,6 +110,13 @@ def add_parsers(sub: Any) -> None:
         "policy) without contacting any host; not recorded in the history",
     )
     a.add_argument(
+        "--discover",
+        action="store_true",
+        help="before the hosts, sweep the segments this machine is on (as netguard discover): "
+        "unregistered devices, changed MACs and bridges join the results",
+    )
+    sweep_options(a, prefix="discover-")
+    a.add_argument(
         "--trusted-key",
         action="append",
         metavar="PUB",
@@ -131,6 +139,8 @@ def run(args: argparse.Namespace, err: Console) -> int:
     from netguard.engine import AuditJob, AuditOptions, preflight
     from netguard.inventory import load_inventory, local_inventory
 
+    if args.discover:
+        check_discover_args(args)
     if args.replay:
         return _replay(args, err)
     # Everything the user gave is validated before any host is contacted.
@@ -142,6 +152,11 @@ def run(args: argparse.Namespace, err: Console) -> int:
     )
     preflight(job)
     after = _afterwards(args)  # a command that cannot be split is bad input, found up front
+    if args.discover:  # before any host: a refused raw socket is bad input, nothing written
+        done, found = run_sweep(
+            job.inventory, args.discover_segment, args.discover_rate, args.discover_timeout
+        )
+        job = replace(job, sweep=done, network=found)
     bundle = bundle_writer(args, "audit")
     if bundle is not None:
         job = replace(job, sink=bundle.writer.collect_sink)

@@ -11,18 +11,19 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from typing import Any
 
 from netguard.checks.hostkey import hostkey_finding
+from netguard.checks.network import NetworkFindings, network_results
 from netguard.collect import Collection, Collector
 from netguard.collect.local import collect_local
 from netguard.collect.parse_linux import parse_linux
 from netguard.engine.evaluate import evaluate, finding
 from netguard.errors import CollectionError, InputError
 from netguard.fleet import MediaSummary, cross_network, summarize
-from netguard.model import Finding, Host, HostResult, HostStatus, Inventory
+from netguard.model import Finding, Host, HostResult, HostStatus, Inventory, Sweep
 from netguard.policy import CheckConfig, Policy
 from netguard.results import Run
 from netguard.waivers import Waivers, apply_waivers
@@ -55,6 +56,10 @@ class AuditJob:
     sink: CollectionSink | None = None
     #: a replay's source, recorded in the document (``run.replay_of``)
     replay_of: dict[str, Any] | None = None
+    #: a network sweep made before the audit (``audit --discover``) and its findings: those
+    #: on an audited host join its result; the rest become entries of their own
+    sweep: Sweep | None = None
+    network: NetworkFindings | None = None
 
 
 class LiveCollector:
@@ -122,10 +127,18 @@ def audit_host(
     today: date | None = None,
     sink: CollectionSink | None = None,
     media: list[MediaSummary] | None = None,
+    network: tuple[Finding, ...] = (),
 ) -> HostResult:
     """One host's result, with failing findings that an active waiver covers WAIVED; when
-    ``media`` is given, the host's removable-media summary is added to it (the fleet step)."""
+    ``media`` is given, the host's removable-media summary is added to it (the fleet step);
+    ``network``: what the network sweep found about the host, added whatever its status."""
     result = _audit_host(host, inventory, policy, collector, sink, media)
+    if network:
+        result = replace(result, findings=result.findings + network)
+    return _waived(result, waivers, today)
+
+
+def _waived(result: HostResult, waivers: Waivers | None, today: date | None) -> HostResult:
     return apply_waivers(result, waivers, today or date.today()) if waivers else result
 
 
@@ -172,7 +185,9 @@ def run_audit(
 ) -> Run:
     """Audit every host of the job; ``on_start`` hears of the run before the first host (the
     history records it as begun), ``on_result`` of every host as it is done."""
-    run = Run(job.inventory, job.policy, waivers=job.waivers, replay_of=job.replay_of)
+    run = Run(
+        job.inventory, job.policy, waivers=job.waivers, replay_of=job.replay_of, sweep=job.sweep
+    )
     if job.today is not None:
         run.today = job.today
     if on_start:
@@ -202,6 +217,13 @@ def run_audit(
                 on_result(result)
     order = {h.name: i for i, h in enumerate(job.inventory.hosts)}
     run.results.sort(key=lambda r: order[r.host.name])
+    if job.network is not None:  # devices and unregistered machines the sweep found, after them
+        audited = frozenset(order)
+        for extra in network_results(job.inventory, job.network, audited):
+            result = _waived(extra, job.waivers, run.today)
+            run.results.append(result)
+            if on_result:
+                on_result(result)
     run.finished = datetime.now(UTC)
     return run
 
@@ -251,8 +273,17 @@ def _safe_audit(
     media: list[MediaSummary] | None = None,
 ) -> HostResult:
     try:
+        network = job.network.for_host(host.name) if job.network is not None else ()
         return audit_host(
-            host, job.inventory, job.policy, collector, job.waivers, today, job.sink, media
+            host,
+            job.inventory,
+            job.policy,
+            collector,
+            job.waivers,
+            today,
+            job.sink,
+            media,
+            network,
         )
     except Exception as exc:  # one host's surprise must not end the audit, nor read as compliant
         return HostResult(

@@ -642,8 +642,13 @@ class RunWriter:
 def _run_doc_extra(run: Run) -> dict[str, Any] | None:
     """The top-level keys run_document adds besides hosts and summary: the ``waivers`` block
     when the run used a waivers file (computed by the same function, from the same results)."""
+    out: dict[str, Any] = {}
+    if run.sweep is not None:  # the network sweep's block (run_document writes the same)
+        out["network"] = run.sweep.to_dict()
     block = run_waivers_block(run)
-    return {"waivers": block} if block is not None else None
+    if block is not None:
+        out["waivers"] = block
+    return out or None
 
 
 def _json(value: Any) -> str:

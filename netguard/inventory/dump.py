@@ -21,7 +21,7 @@ _DEFAULT_SSH = SshSettings()
 def dump_inventory(inventory: Inventory) -> str:
     doc = {
         "segments": [_segment(s) for s in inventory.segments.values()],
-        "hosts": [_host(h) for h in inventory.hosts],
+        "hosts": [_host(h) for h in inventory.registered],
     }
     if inventory.exchange_media:
         doc["exchange_media"] = [
@@ -54,6 +54,10 @@ def _host(h: Host) -> dict[str, Any]:
             out[key] = getattr(h, key)
     if h.tags:
         out["tags"] = list(h.tags)
+    if h.mac is not None:
+        out["mac"] = h.mac
+    if not h.audit:
+        out["audit"] = False
     ssh = {k: v for k, v in asdict(h.ssh).items() if v != getattr(_DEFAULT_SSH, k)}
     if ssh:
         out["ssh"] = ssh

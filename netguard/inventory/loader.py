@@ -40,10 +40,15 @@ HOST_KEYS = (
     "location",
     "tags",
     "ssh",
+    "mac",
+    "audit",
 )
 SSH_KEYS = tuple(f.name for f in fields(SshSettings))
 OS_NAMES = ("linux", "windows")
 TRANSPORTS = ("ssh", "local")
+
+# A MAC address as people write it: six octets with ':' or '-' (or none), any case.
+MAC_TEXT = re.compile(r"[0-9A-Fa-f]{2}([:-]?)[0-9A-Fa-f]{2}(?:\1[0-9A-Fa-f]{2}){4}")
 
 # Host names reach file names, report paths and terminals: keep them to a portable alphabet.
 HOST_NAME = re.compile(r"[A-Za-z0-9_.][A-Za-z0-9_.-]{0,62}")
@@ -75,15 +80,16 @@ def load_inventory(path: str | Path) -> Inventory:
         if "os" in d:
             default_os = _choice(d["os"], OS_NAMES)
 
-    hosts = _hosts(top["hosts"], segments, ssh_base, default_os, doc.folder)
+    registered = _hosts(top["hosts"], segments, ssh_base, default_os, doc.folder)
     exchange = _exchange_media(top["exchange_media"]) if "exchange_media" in top else ()
     return Inventory(
         path=doc.path,
         sha256=doc.sha256,
         segments={name: seg for name, (seg, _) in segments.items()},
-        hosts=hosts,
+        hosts=tuple(h for h in registered if h.audit),
         source=doc.raw,
         exchange_media=exchange,
+        devices=tuple(h for h in registered if not h.audit),
     )
 
 
@@ -302,6 +308,7 @@ def _hosts(
     hosts: list[Host] = []
     names: dict[str, _Seen] = {}
     addresses: dict[IPAddress, _Seen] = {}
+    macs: dict[str, _Seen] = {}
     for item in node.items(what="a list of hosts"):
         m = item.mapping(HOST_KEYS, ("name", "address", "segment"), what="a host (a mapping)")
         name = _host_name(m["name"])
@@ -335,6 +342,21 @@ def _hosts(
             )
         addresses[address] = _Seen(name, m["address"].line)
 
+        mac = _mac(m["mac"]) if "mac" in m and not m["mac"].is_null else None
+        if mac is not None:
+            # one MAC per registered machine: two entries with one MAC are one machine twice
+            # (or a copied line), and the sweep could not tell them apart
+            if mac in macs:
+                first = macs[mac]
+                m["mac"].fail(
+                    f"duplicate MAC {mac} (already host {first.what!r} on line {first.line})"
+                )
+            macs[mac] = _Seen(name, m["mac"].line)
+        audit = True
+        if "audit" in m:
+            if not isinstance(m["audit"].value, bool):
+                m["audit"].fail(f"expected true or false, got {m['audit'].value!r}")
+            audit = m["audit"].value
         host_ssh = _ssh_overrides(m["ssh"]) if "ssh" in m else {}
         hosts.append(
             Host(
@@ -348,9 +370,27 @@ def _hosts(
                 location=_optional_text(m, "location"),
                 tags=_tags(m["tags"]) if "tags" in m else (),
                 transport=_choice(m["transport"], TRANSPORTS) if "transport" in m else "ssh",
+                mac=mac,
+                audit=audit,
             )
         )
     return tuple(hosts)
+
+
+def normalize_mac(text: str) -> str | None:
+    """``00-1A-2B-3C-4D-5E``, ``001a2b3c4d5e`` → ``00:1a:2b:3c:4d:5e``; None when not a MAC."""
+    if not MAC_TEXT.fullmatch(text):
+        return None
+    digits = re.sub(r"[:-]", "", text).lower()
+    return ":".join(digits[i : i + 2] for i in range(0, 12, 2))
+
+
+def _mac(node: Node) -> str:
+    text = node.text()
+    mac = normalize_mac(text)
+    if mac is None:
+        node.fail(f"invalid MAC address {text!r}: expected six hex octets, e.g. 00:1a:2b:3c:4d:5e")
+    return mac
 
 
 def _host_name(node: Node) -> str:

@@ -207,6 +207,56 @@ class Host:
     location: str = ""
     tags: tuple[str, ...] = ()
     transport: str = "ssh"  # ssh | local
+    #: the registered MAC address (six lowercase hex octets with colons), None when unrecorded:
+    #: ``netguard discover`` compares it with what answers at ``address``
+    mac: str | None = None
+    #: False: a registered device (printer, switch) the audit does not contact; it lives in
+    #: ``Inventory.devices``, never in ``Inventory.hosts``
+    audit: bool = True
+    #: False: not in the inventory at all — a device the network sweep found (a result entry
+    #: of kind ``unregistered``, named after its address)
+    registered: bool = True
+
+    @property
+    def kind(self) -> str:
+        """The result entry's ``kind``: "" for an audited host, ``device`` for a registered
+        device the audit does not contact, ``unregistered`` for a device found on the network."""
+        if not self.registered:
+            return "unregistered"
+        return "" if self.audit else "device"
+
+
+@dataclass(frozen=True)
+class Neighbor:
+    """One answer of the network sweep: ``ip`` answered with ``mac`` on ``interface``, which
+    is the auditor's leg in ``segment`` (ARP for IPv4, neighbor discovery for IPv6)."""
+
+    segment: str
+    ip: IPAddress
+    mac: str  # six lowercase hex octets with colons
+    interface: str
+
+
+@dataclass(frozen=True)
+class Sweep:
+    """What a network sweep did: the segments it swept (segment → the auditor's interface),
+    the ones it could not (segment → why), and every answer."""
+
+    swept: dict[str, str]
+    skipped: dict[str, str]
+    answers: tuple[Neighbor, ...]
+    duration: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "swept": [{"segment": s, "interface": i} for s, i in self.swept.items()],
+            "skipped": [{"segment": s, "why": w} for s, w in self.skipped.items()],
+            "answers": [
+                {"segment": a.segment, "ip": str(a.ip), "mac": a.mac, "interface": a.interface}
+                for a in self.answers
+            ],
+            "duration_s": round(self.duration, 3),
+        }
 
 
 @dataclass(frozen=True)
@@ -228,6 +278,14 @@ class Inventory:
     source: bytes = field(default=b"", repr=False, compare=False)
     #: registered exchange media (media.cross_network allows them)
     exchange_media: tuple[ExchangeMedium, ...] = ()
+    #: registered devices the audit does not contact (``audit: false``): known to the network
+    #: sweep (``netguard discover``), absent from the audit's hosts, its coverage and reports
+    devices: tuple[Host, ...] = ()
+
+    @property
+    def registered(self) -> tuple[Host, ...]:
+        """Every registered machine: the audited hosts, then the devices."""
+        return self.hosts + self.devices
 
     def segment_of(self, host: Host) -> Segment:
         return self.segments[host.segment]
@@ -288,7 +346,7 @@ class HostResult:
 
     def to_dict(self) -> dict[str, Any]:
         h = self.host
-        return {
+        out: dict[str, Any] = {
             "name": h.name,
             "address": str(h.address),
             "segment": h.segment,
@@ -302,3 +360,6 @@ class HostResult:
             "duration_s": round(self.duration, 3),
             "findings": [f.to_dict() for f in self.findings],
         }
+        if h.kind:  # absent for audited hosts: documents without a network sweep stay as they were
+            out["kind"] = h.kind
+        return out

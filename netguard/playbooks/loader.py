@@ -72,8 +72,13 @@ def default_contacts_path() -> Traversable:
 def known_checks() -> dict[str, str]:
     """Check id → category, of every check that can appear in results."""
     from netguard.checks import CATALOG
+    from netguard.checks.network import CHECK_IDS as NETWORK_CHECKS  # the sweep's findings
 
-    return {**{cid: spec.category for cid, spec in CATALOG.items()}, **TRANSPORT_CHECKS}
+    return {
+        **{cid: spec.category for cid, spec in CATALOG.items()},
+        **TRANSPORT_CHECKS,
+        **dict.fromkeys(NETWORK_CHECKS, "network"),
+    }
 
 
 # -- contacts --------------------------------------------------------------------------------------

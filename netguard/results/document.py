@@ -19,6 +19,8 @@ def run_document(run: Run) -> dict[str, Any]:
         "summary": summarize(run.results),
         "hosts": [r.to_dict() for r in run.results],
     }
+    if run.sweep is not None:  # absent without a sweep: older readers see no change
+        doc["network"] = run.sweep.to_dict()
     waivers = run_waivers_block(run)
     if waivers is not None:  # absent without a waivers file: older readers see no change
         doc["waivers"] = waivers

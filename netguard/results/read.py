@@ -27,6 +27,8 @@ _HOST_STATUSES = {str(s) for s in HostStatus}
 _FINDING_STATUSES = {str(s) for s in FindingStatus}
 _SEVERITIES = {str(s) for s in Severity}
 _ZONES = {str(z) for z in Zone}
+#: a host entry's ``kind``: absent for an audited host (model.Host.kind)
+_KINDS = {"device", "unregistered"}
 
 
 def load_results(path: str | Path) -> Results:
@@ -72,6 +74,7 @@ def parse_results(doc: Any, source: str = "<results>") -> Results:
         netguard_version=str(top.get("netguard_version", "")),
         hosts=r.hosts(hosts_raw),
         waivers=r.waivers(top["waivers"], "waivers") if top.get("waivers") is not None else None,
+        network=r.mapping(top["network"], "network") if top.get("network") is not None else None,
     )
 
 
@@ -150,6 +153,7 @@ class _Reader:
             detail=self.text(h, "detail", where, optional=True),
             duration_s=float(duration) if isinstance(duration, int | float) else 0.0,
             findings=[self.finding(f, f"{where}.findings[{i}]") for i, f in enumerate(findings)],
+            kind=self.choice(h, "kind", where, _KINDS) if "kind" in h else "",
         )
 
     def finding(self, value: Any, where: str) -> FindingRecord:

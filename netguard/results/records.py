@@ -87,6 +87,9 @@ class HostRecord:
     detail: str
     duration_s: float
     findings: list[FindingRecord]
+    #: "" an audited host; "device" a registered device seen only by the network sweep;
+    #: "unregistered" a device the sweep found that no inventory entry registers
+    kind: str = ""
 
     @property
     def audited(self) -> bool:
@@ -122,6 +125,8 @@ class Results:
     netguard_version: str
     hosts: list[HostRecord]
     waivers: WaiversBlock | None = None  # documents of runs without a waivers file have none
+    #: the ``network`` block (what the sweep swept, skipped and heard); None without a sweep
+    network: dict[str, Any] | None = None
 
     @property
     def detected(self) -> datetime:

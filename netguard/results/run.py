@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
-from netguard.model import HostResult, Inventory
+from netguard.model import HostResult, Inventory, Sweep
 
 if TYPE_CHECKING:
     from netguard.policy import Policy
@@ -28,6 +28,9 @@ class Run:
     today: date = field(default_factory=date.today)
     #: a replay's source: the bundle folder and the run it recorded (``run.replay_of``)
     replay_of: dict[str, Any] | None = None
+    #: the network sweep of ``netguard discover`` / ``audit --discover`` (the document's
+    #: ``network`` block); its findings are in the host entries
+    sweep: Sweep | None = None
 
 
 def run_block(run: Run) -> dict[str, Any]:

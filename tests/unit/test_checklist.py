@@ -197,6 +197,10 @@ def test_error_findings_do_not_trigger_fail_playbooks(
         ("isolation.bridge", "isolation-breach"),
         ("isolation.tunnel", "isolation-breach"),
         ("isolation.history", "isolation-breach"),  # it was on another network: 违规外联
+        # issue 12: the network sweep
+        ("network.unregistered_device", "unregistered-device"),
+        ("network.mac_changed", "unregistered-device"),
+        ("network.bridged_zones", "isolation-breach"),
     ],
 )
 def test_the_checks_of_issue_11_trigger_their_playbook(

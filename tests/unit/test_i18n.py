@@ -13,6 +13,7 @@ import ipaddress
 import json
 import re
 import string
+import tempfile
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,7 @@ import yaml
 
 from netguard.checks import ALL_CHECKS, CATALOG
 from netguard.checks.hostkey import hostkey_finding
+from netguard.checks.network import CHECK_IDS as NETWORK_CHECKS
 from netguard.collect import Collection
 from netguard.collect.parse_linux import encode_sections, parse_linux
 from netguard.engine.evaluate import evaluate
@@ -33,6 +35,7 @@ from tests.unit.recordings import HOSTS, NOW, TODAY, recorded
 from tests.unit.recordings_network import NETWORK_HOSTS, NETWORK_SEGMENTS
 from tests.unit.recordings_passwords import PASSWORD_HOSTS
 from tests.unit.test_checks import SEGMENTS, host, policy
+from tests.unit.test_discover_analysis import network_findings_for_i18n
 from tests.unit.test_media import fleet_findings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -50,7 +53,7 @@ HALF_WIDTH = re.compile(r"[(),;?]|[\u4e00-\u9fff]:|:[\u4e00-\u9fff]")
 #: Chinese, or Chinese punctuation (a template like "{product}({signals})" has no words).
 CHINESE = re.compile(r"[\u4e00-\u9fff\u3000-\u303f\uff00-\uffef]")
 FALLBACK = "\x00fallback"
-TRANSPORT_CHECKS = ("ssh.hostkey",)
+TRANSPORT_CHECKS = ("ssh.hostkey", *NETWORK_CHECKS)
 #: Catalog areas that belong to the checks (their zh text must be Chinese, en text English).
 CHECK_AREAS = ("checks.", "reasons.", "parts.", "facts.", "av_role.")
 
@@ -276,6 +279,8 @@ def _all_findings() -> list[tuple[str, Finding]]:
     out += [("raises", f) for f in evaluate(_facts(), host(), SEGMENTS, _raising_policy())]
     out += [("hostkey", f) for f in _hostkey_findings()]
     out += [("fleet", f) for f in fleet_findings()]  # media.cross_network across hosts
+    with tempfile.TemporaryDirectory() as tmp:
+        out += [("network", f) for f in network_findings_for_i18n(Path(tmp))]
     return out
 
 

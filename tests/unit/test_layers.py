@@ -33,6 +33,7 @@ ALLOWED: dict[str, set[str]] = {
     "playbooks": {"model", "checks", "i18n"},
     # what hosts said
     "collect": {"model"},
+    "net": {"model"},  # what the network said: the auditor's own sweep (scapy)
     # the results document
     "results": {"model", "policy", "waivers"},
     # what only the hosts of one run together show (pure, over per-host summaries)
