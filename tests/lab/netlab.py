@@ -30,7 +30,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -91,6 +91,18 @@ class Account:
 
 
 @dataclass(frozen=True)
+class UsbStick:
+    """A USB stick as the kernel logs it when it is plugged in."""
+
+    vendor: str
+    product: str
+    name: str
+    maker: str
+    serial: str
+    days_ago: int
+
+
+@dataclass(frozen=True)
 class HostSpec:
     """One machine of a scenario. Defaults describe a compliant intranet PC."""
 
@@ -124,6 +136,11 @@ class HostSpec:
     # Files of the machine's own /run (a tmpfs of its mount namespace): (path under /run, text).
     # NetworkManager profiles and systemd-networkd leases live there on a real machine too.
     run_files: tuple[tuple[str, str], ...] = ()
+    # The machine's own /var/log/kern.log (rsyslog's format), reaching back this many days (a
+    # boot line first); None: no kernel log file (and the CI machine has no journal either).
+    kernel_log_days: int | None = 120
+    # USB sticks attached `days ago`, as real kernel lines in that kern.log.
+    usb_sticks: tuple[UsbStick, ...] = ()
     known_host: KnownHost = KnownHost.MATCH
     department: str = ""
     owner: str = ""
@@ -419,6 +436,8 @@ class Lab:
         self.command_timeout = command_timeout
         self.segments: dict[str, SegmentSpec] = {}
         self.hosts: dict[str, HostSpec] = {}
+        #: registered exchange media of the inventory: (serial, label)
+        self.exchange_media: list[tuple[str, str]] = []
         self.timings = Timings()
         self._machines: dict[str, _Machine] = {}
         self._netns_created: list[str] = []
@@ -785,6 +804,10 @@ class Lab:
                     shutil.copy2(skel, home / skel.name)
         for acct in spec.accounts:
             os.chown(mdir / "home" / acct.name, acct.uid, acct.uid)
+        varlog = mdir / "varlog"
+        (varlog / "clamav").mkdir(parents=True)
+        if spec.kernel_log_days is not None:
+            (varlog / "kern.log").write_text(_kern_log(spec))
         for rel, text in spec.run_files:
             path = mdir / "runfs" / rel
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -889,6 +912,9 @@ class Lab:
             },
             "hosts": hosts,
         }
+        if self.exchange_media:
+            doc["exchange_media"] = [{"serial": s, "label": label} for s, label in
+                                     self.exchange_media]  # fmt: skip
         self.inventory_path.write_text(
             "# written by tests/lab/netlab.py for lab run " + self.prefix + "\n"
             + yaml.safe_dump(doc, allow_unicode=True, sort_keys=False)
@@ -898,7 +924,9 @@ class Lab:
 
     def _machine_script(self, m: _Machine) -> str:
         spec, mdir = m.spec, m.dir
-        lines = ["set -e", f"hostname {spec.name}"]
+        # Its own /var/log first (the ClamAV log folder is bound inside it below): the kern.log
+        # the scenario says, and nothing of the builder's logs.
+        lines = ["set -e", f"hostname {spec.name}", f"mount --bind {mdir}/varlog /var/log"]
         if spec.antivirus:
             lines += [
                 f"mount --bind {mdir}/clamav-db /var/lib/clamav",
@@ -1168,6 +1196,44 @@ def add_office_segments(lab: Lab) -> None:
 MD5_HASH = "$1$labsalt1$KzSxRFCXCtf5aOXh5gllM1"
 
 
+KINGSTON = UsbStick("0951", "1666", "DataTraveler 3.0", "Kingston", "60A44C413A8CF1B0B9A10080", 0)
+#: registered in the office inventory as its exchange medium (exchange_media)
+EXCHANGE_STICK = UsbStick("0781", "5567", "Cruzer Blade", "SanDisk", "4C530001230714115324", 0)
+
+
+def _kern_log(spec: HostSpec) -> str:
+    """kern.log in rsyslog's traditional format: a boot `kernel_log_days` ago, then each stick's
+    attachment as drivers/usb/core/hub.c and drivers/usb/storage/usb.c print it (Debian 12)."""
+    now = time.time()
+
+    def stamp(days_ago: float) -> str:
+        return time.strftime("%b %d %H:%M:%S", time.gmtime(now - days_ago * 86400))
+
+    assert spec.kernel_log_days is not None
+    boot = stamp(spec.kernel_log_days)
+    lines = [
+        f"{boot} {spec.name} kernel: [    0.000000] Linux version 6.1.0-27-amd64 "
+        "(debian-kernel@lists.debian.org) (gcc-12 (Debian 12.2.0-14) 12.2.0) #1 SMP "
+        "PREEMPT_DYNAMIC Debian 6.1.115-1 (2024-11-01)",
+        f"{boot} {spec.name} kernel: [    0.000000] Command line: BOOT_IMAGE=/vmlinuz ro quiet",
+    ]
+    for n, stick in enumerate(sorted(spec.usb_sticks, key=lambda s: -s.days_ago), start=1):
+        t, port = stamp(stick.days_ago), f"2-{n}"
+        k = f"{t} {spec.name} kernel: [ {3700 + n}.721342]"
+        lines += [
+            f"{k} usb {port}: new high-speed USB device number {n + 2} using xhci_hcd",
+            f"{k} usb {port}: New USB device found, idVendor={stick.vendor}, "
+            f"idProduct={stick.product}, bcdDevice= 1.10",
+            f"{k} usb {port}: New USB device strings: Mfr=1, Product=2, SerialNumber=3",
+            f"{k} usb {port}: Product: {stick.name}",
+            f"{k} usb {port}: Manufacturer: {stick.maker}",
+            f"{k} usb {port}: SerialNumber: {stick.serial}",
+            f"{k} usb-storage {port}:1.0: USB Mass Storage device detected",
+            f"{k} scsi host{n}: usb-storage {port}:1.0",
+        ]
+    return "\n".join(lines) + "\n"
+
+
 def _wifi_profile(days_ago: int) -> tuple[str, str]:
     """A NetworkManager keyfile of a phone hotspot last used `days_ago` days ago (its psk must
     stay on the machine: the script sends only the keys it needs)."""
@@ -1220,6 +1286,9 @@ def office_scenario() -> dict[str, HostSpec]:
         "updater-pc": ("法制科", "彭丽", "Room 123", "pengli"),
         "wifi-hist-pc": ("财务科", "韩梅", "Room 124", "hanmei"),
         "lease-hist-pc": ("人事科", "董明", "Room 125", "dongming"),
+        "usb-pc": ("财务科", "江涛", "Room 126", "jiangtao"),
+        "xfer-pc": ("档案室", "白雪", "Room 127", "baixue"),
+        "nolog-pc": ("后勤科", "石磊", "Room 128", "shilei"),
     }
 
     def host(name: str, address: str, segment: str = INTRANET, **kw: Any) -> HostSpec:
@@ -1245,7 +1314,13 @@ def office_scenario() -> dict[str, HostSpec]:
         host("down-pc", "10.20.0.21", kind=HostKind.DOWN),
         host("rekeyed-pc", "10.20.0.22", known_host=KnownHost.OTHER_KEY),
         host("newkey-pc", "10.20.0.23", known_host=KnownHost.ABSENT),
-        host("inet-pc", "198.51.100.30", INTERNET, wireless=("wlan0",)),
+        host(
+            "inet-pc",
+            "198.51.100.30",
+            INTERNET,
+            wireless=("wlan0",),
+            usb_sticks=(replace(KINGSTON, days_ago=20), replace(EXCHANGE_STICK, days_ago=5)),
+        ),
         # A bridge joining two ports; veth pairs stand in for the two NICs (ends go nowhere).
         host(
             "bridge-pc",
@@ -1327,6 +1402,11 @@ def office_scenario() -> dict[str, HostSpec]:
         host("updater-pc", "10.20.0.33", clamd=False, freshclam_daemon=True),
         host("wifi-hist-pc", "10.20.0.34", run_files=(_wifi_profile(days_ago=10),)),
         host("lease-hist-pc", "10.20.0.35", run_files=(_hotspot_lease(),)),
+        # removable media: a private stick also used on the internet machine; the registered
+        # exchange stick (专用中转盘), allowed; no kernel log at all (undecidable, not clean)
+        host("usb-pc", "10.20.0.36", usb_sticks=(replace(KINGSTON, days_ago=10),)),
+        host("xfer-pc", "10.20.0.37", usb_sticks=(replace(EXCHANGE_STICK, days_ago=3),)),
+        host("nolog-pc", "10.20.0.38", kernel_log_days=None),
     ]
     return {h.name: h for h in hosts}
 
@@ -1335,6 +1415,7 @@ def build_office_lab(**lab_kw: Any) -> tuple[Lab, dict[str, HostSpec]]:
     """A Lab (not yet started) holding the office scenario."""
     lab = Lab(**lab_kw)
     add_office_segments(lab)
+    lab.exchange_media.append((EXCHANGE_STICK.serial, "档案室 专用中转盘 1号"))
     scenario = office_scenario()
     for spec in scenario.values():
         lab.add_host(spec)

@@ -11,6 +11,8 @@ from typing import Any
 
 import pytest
 
+from tests.lab.netlab import office_scenario
+
 # playbook → the lab machines it must list (scenarios: tests/lab/netlab.py)
 EXPECTED_INCIDENTS = {
     "isolation-breach": {
@@ -22,13 +24,18 @@ EXPECTED_INCIDENTS = {
         "vpn-pc",
         "table-pc",
         "ra6-pc",
+        "wifi-hist-pc",
+        "lease-hist-pc",
     },
-    "antivirus-failure": {"stale-av", "no-av"},
-    "password-breach": {"pw-expired", "pw-norotate"},
+    "antivirus-failure": {"stale-av", "no-av", "updater-pc"},
+    "password-breach": {"pw-expired", "pw-norotate", "pw-empty", "pw-md5", "toor-pc"},
+    "removable-media": {"usb-pc"},
     "unknown-machine": {"hang-pc", "down-pc", "newkey-pc"},
     "unregistered-device": {"rekeyed-pc"},
 }
-ALL_HOSTS = set().union(*EXPECTED_INCIDENTS.values()) | {"ok-pc", "inet-pc", "dual6-pc"}
+ALL_HOSTS = set().union(*EXPECTED_INCIDENTS.values()) | {
+    "ok-pc", "inet-pc", "dual6-pc", "svc-pc", "xfer-pc", "nolog-pc",
+}  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -48,6 +55,10 @@ def documents(office_lab: Any, tmp_path_factory: pytest.TempPathFactory) -> dict
     shown = re.findall(r"^(?:report|checklist): (.+)$", proc.stderr, re.M)
     assert sorted(shown) == sorted(str(p) for p in (out / "docs").iterdir()), proc.stderr
     return {"results": out / "results.json", "docs": out / "docs"}
+
+
+def test_every_machine_of_the_scenario_is_accounted_for() -> None:
+    assert set(office_scenario()) == ALL_HOSTS
 
 
 def test_the_report_names_every_machine_and_its_trouble(documents: dict[str, Path]) -> None:
