@@ -36,10 +36,19 @@ def _stamp(t: float | None) -> str | None:
     return None if t is None else time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(t))
 
 
-def history_gaps(log: UsbStorageLog, now: float, days: int) -> list[dict[str, Any]]:
+#: A log that starts within this long of the installation has seen the machine's whole life.
+INSTALL_SLACK = 86400.0
+
+
+def history_gaps(
+    log: UsbStorageLog, now: float, days: int, installed_at: float | None = None
+) -> list[dict[str, Any]]:
     """Why the history may not cover the last ``days`` days (parts; [] = it does): a log that
-    reaches back far enough is needed — a persistent journal or syslog's files."""
+    reaches back far enough is needed — a persistent journal or syslog's files — or, on a
+    machine installed since, back to its installation (a new machine is not undecidable)."""
     start = now - days * 86400
+    if installed_at is not None and installed_at > start:
+        start = installed_at + INSTALL_SLACK
     gaps: list[dict[str, Any]] = []
     for source, first in log.read:
         if source == "journal" and log.journal_persistent is False:
@@ -90,7 +99,7 @@ def history(facts: Facts, ctx: CheckContext) -> Verdict:
     }
     if log.unread:
         evidence["logs_not_read"] = list(log.unread)
-    gaps = history_gaps(log, facts.now, days)
+    gaps = history_gaps(log, facts.now, days, facts.installed_at)
     if gaps:
         return cannot_decide(
             say("media.history.incomplete", days=days, gaps=gaps, count=len(log.devices)),

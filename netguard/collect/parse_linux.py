@@ -1048,6 +1048,16 @@ def _usb_storage_log(sections: Sections) -> UsbStorageLog:
     )
 
 
+def parse_installed(text: str) -> float:
+    """The earliest install sign (root file system birth, /etc/machine-id's time): the earliest,
+    so a log is only ever taken as complete for the longer life."""
+    kv = _kv_lines(text)
+    times = [int(v) for k in ("root_birth", "machine_id") if (v := kv.get(k, "")).isdigit()]
+    if not times:
+        raise ValueError("no install time (no file system birth time, no /etc/machine-id)")
+    return float(min(times))
+
+
 def parse_usb_storage_module(text: str) -> UsbStorageModule:
     """The script's usb_storage_module lines: `@key value` and `> ` modprobe output."""
     loaded: bool | None = None
@@ -1132,6 +1142,7 @@ FACT_GROUPS: tuple[FactGroup, ...] = (
     ),
     FactGroup(("usb_storage_log",), ("usb_journal", "usb_logfiles"), _usb_storage_log),
     _from_section("usb_storage_module", "usb_storage_module", parse_usb_storage_module),
+    _from_section("installed_at", "installed", parse_installed),
 )
 
 

@@ -53,7 +53,7 @@ def summarize(facts: Facts, host: str, zone: Zone, lookback_days: int) -> MediaS
         )
         for d in log.devices
     )
-    gaps = tuple(history_gaps(log, facts.now, lookback_days))
+    gaps = tuple(history_gaps(log, facts.now, lookback_days, facts.installed_at))
     return MediaSummary(host, zone, devices, gaps=gaps)
 
 

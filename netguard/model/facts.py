@@ -355,6 +355,8 @@ class Facts:
     kernel_net_log: KernelNetLog | None = None
     usb_storage_log: UsbStorageLog | None = None
     usb_storage_module: UsbStorageModule | None = None
+    #: when the system was installed (epoch s): a log that starts then covers its whole life
+    installed_at: float | None = None
     problems: dict[str, str] = field(default_factory=dict)  # fact group → why it is missing
 
     @property

@@ -111,6 +111,8 @@ def quiet_media(now: float) -> Sections:
         "usb_journal": (usb_journal(now, (now - 100 * DAY, attach("1-3", kbd, False))), 0),
         "usb_logfiles": ("", 127),
         "usb_storage_module": (INSTALL_FALSE, 0),
+        # installed two years ago (root file system birth; machine-id written at first boot)
+        "installed": (f"root_birth={int(now - 730 * DAY)}\nmachine_id={int(now - 729 * DAY)}\n", 0),
     }
 
 

@@ -317,3 +317,16 @@ def fleet_findings() -> list[Finding]:
         )
         for v in verdicts
     ]
+
+
+def test_a_machine_installed_since_the_window_began_has_its_whole_history() -> None:
+    """A log that starts within a day of the installation has seen the machine's whole life: a
+    new machine is judged, not undecidable; one installed long before its log starts is not."""
+    from netguard.checks.media import history_gaps
+    from netguard.model.facts import UsbStorageLog
+
+    now = 1_800_000_000.0
+    log = UsbStorageLog((("journal", now - 30 * 86400),), (), (), journal_persistent=True)
+    assert history_gaps(log, now, 90, installed_at=now - 30 * 86400 - 3600) == []
+    assert history_gaps(log, now, 90, installed_at=now - 100 * 86400) != []
+    assert history_gaps(log, now, 90) != []  # no install time known: fail closed

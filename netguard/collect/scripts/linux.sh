@@ -283,6 +283,15 @@ netguard_collect() {
     done
     return $_seen
   }
+  installed() {
+    # When the system was installed: the root file system's birth (statx, where the file system
+    # keeps it) and /etc/machine-id's time (written at first boot). A log that starts then has
+    # seen the machine's whole life.
+    _b=$(stat -c %W / 2>/dev/null)
+    case $_b in '' | 0 | -* | *[!0-9]*) ;; *) printf 'root_birth=%s\n' "$_b" ;; esac
+    [ -f /etc/machine-id ] && printf 'machine_id=%s\n' "$(stat -c %Y /etc/machine-id)"
+    return 0
+  }
   usb_storage_module() {
     # Whether usb-storage can load: loaded now, built in, its module file, what modprobe would
     # do (`install /bin/false` shows there), blacklist/install lines and the kernel command line.
@@ -351,6 +360,7 @@ netguard_collect() {
     /var/log/syslog.[0-9]*.gz /var/log/syslog.1 /var/log/syslog /var/log/messages-2* \
     /var/log/messages.[0-9]*.gz /var/log/messages.1 /var/log/messages
   sec usb_storage_module usb_storage_module
+  sec installed installed
   printf '@@end\n'
 }
 netguard_collect </dev/null
