@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from rich.console import Console
 
 from netguard import __version__
-from netguard.cli import audit, documents, history, inputs, inspection
+from netguard.cli import audit, documents, history, inputs, inspection, probe
 from netguard.errors import ExitStatus, NetguardError
 
 Handler = Callable[[argparse.Namespace, Console], int]
@@ -32,6 +32,8 @@ HANDLERS: dict[str, Handler] = {
     "inspect": inspection.inspect,
     "verify": inspection.verify,
     "keygen": inspection.keygen,
+    "receiver": probe.receiver,
+    "probe-key": probe.probe_key,
 }
 
 
@@ -49,6 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
     inputs.add_parsers(sub)
     history.add_parsers(sub)
     inspection.add_parsers(sub)
+    probe.add_parsers(sub)
     return p
 
 
