@@ -299,6 +299,7 @@ def desktop(**overrides: tuple[str, int]) -> Sections:
         "clamscan_version": ("ClamAV 1.4.6/27830/Fri Nov 21 12:00:00 2026", 0),
         "freshclam_log": ("", 1),
         **quiet_history(NOW),
+        "probe": ("requested=0", 0),
     }
     base.update(overrides)
     return base
