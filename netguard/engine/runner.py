@@ -18,10 +18,12 @@ from netguard.checks.hostkey import hostkey_finding
 from netguard.collect import Collection, Collector
 from netguard.collect.local import collect_local
 from netguard.collect.parse_linux import parse_linux
+from netguard.collect.probe import ProbeRequest
 from netguard.engine.evaluate import evaluate
 from netguard.errors import CollectionError, InputError
-from netguard.model import Finding, Host, HostResult, HostStatus, Inventory
+from netguard.model import Finding, Host, HostResult, HostStatus, Inventory, Zone
 from netguard.policy import Policy
+from netguard.probe import token as probe_token
 from netguard.results import Run
 from netguard.waivers import Waivers, apply_waivers
 
@@ -30,6 +32,30 @@ from netguard.waivers import Waivers, apply_waivers
 class AuditOptions:
     workers: int = 32
     accept_new_hostkeys: bool = False
+
+
+#: Zones whose hosts send the 违规外联 probe unless the policy's isolation.reachability says others
+PROBE_ZONES: frozenset[Zone] = frozenset({Zone.INTRANET, Zone.CLASSIFIED})
+
+
+@dataclass(frozen=True)
+class ProbePlan:
+    """The 违规外联 probe of an audit: where to (IP literals and ports, checked by
+    collect/probe.py), under which key, from hosts of which zones."""
+
+    targets: tuple[tuple[str, int], ...]
+    key: bytes = field(repr=False)
+    zones: frozenset[Zone] = PROBE_ZONES
+
+
+@dataclass(frozen=True)
+class RunContext:
+    """What every host's work needs to know of its run, decided once when the run starts."""
+
+    today: date
+    run_id: str = ""
+    #: the run's start (epoch s): the start of every probe token's window
+    started: int = 0
 
 
 #: Called with every host's collection as it arrives (from worker threads): the evidence bundle
@@ -53,6 +79,8 @@ class AuditJob:
     sink: CollectionSink | None = None
     #: a replay's source, recorded in the document (``run.replay_of``)
     replay_of: dict[str, Any] | None = None
+    #: the 违规外联 probe (``--probe``): None sends none
+    probe: ProbePlan | None = None
 
 
 class LiveCollector:
@@ -64,16 +92,16 @@ class LiveCollector:
         self._ssh: Collector | None = None
         self._lock = threading.Lock()  # one SSH collector: one known_hosts cache and writer
 
-    def collect(self, host: Host) -> Collection:
+    def collect(self, host: Host, request: ProbeRequest | None = None) -> Collection:
         if host.transport == "local":
-            return collect_local(host)
+            return collect_local(host, request)
         with self._lock:
             if self._ssh is None:
                 from netguard.collect.ssh import SshCollector
 
                 self._ssh = SshCollector(accept_new=self.options.accept_new_hostkeys)
             ssh = self._ssh
-        return ssh.collect(host)
+        return ssh.collect(host, request)
 
 
 def preflight(job: AuditJob) -> None:
@@ -119,9 +147,11 @@ def audit_host(
     waivers: Waivers | None = None,
     today: date | None = None,
     sink: CollectionSink | None = None,
+    request: ProbeRequest | None = None,
 ) -> HostResult:
-    """One host's result, with failing findings that an active waiver covers WAIVED."""
-    result = _audit_host(host, inventory, policy, collector, sink)
+    """One host's result, with failing findings that an active waiver covers WAIVED; with a
+    probe request, the host also sends the probe while it is collected."""
+    result = _audit_host(host, inventory, policy, collector, sink, request)
     return apply_waivers(result, waivers, today or date.today()) if waivers else result
 
 
@@ -131,6 +161,7 @@ def _audit_host(
     policy: Policy,
     collector: Collector,
     sink: CollectionSink | None = None,
+    request: ProbeRequest | None = None,
 ) -> HostResult:
     start = time.monotonic()
     segment = inventory.segment_of(host)
@@ -141,7 +172,8 @@ def _audit_host(
             HostStatus.ERROR,
             f"no collector for os {host.os!r} yet: host not audited",
         )
-    coll = collector.collect(host)
+    # Without a request, the one-argument call every collector has always taken.
+    coll = collector.collect(host) if request is None else collector.collect(host, request)
     if sink is not None:
         sink(host, coll)
     findings: tuple[Finding, ...] = ()
@@ -170,7 +202,8 @@ def run_audit(
         run.today = job.today
     if on_start:
         on_start(run)
-    for result in iter_results(job, run.today):
+    ctx = RunContext(run.today, run.id, int(run.started.timestamp()))
+    for result in iter_results(job, ctx):
         run.results.append(result)
         if on_result:
             on_result(result)
@@ -180,7 +213,7 @@ def run_audit(
     return run
 
 
-def iter_results(job: AuditJob, today: date) -> Iterator[HostResult]:
+def iter_results(job: AuditJob, ctx: RunContext) -> Iterator[HostResult]:
     """Every host's result, in the order they finish."""
     inventory, options = job.inventory, job.options
     source = job.collector or LiveCollector(options)
@@ -193,7 +226,7 @@ def iter_results(job: AuditJob, today: date) -> Iterator[HostResult]:
                 host = next(hosts, None)
                 if host is None:
                     break
-                pending.add(pool.submit(_safe_audit, job, host, source, today))
+                pending.add(pool.submit(_safe_audit, job, host, source, ctx))
             if not pending:
                 return
             done, pending = wait(pending, return_when=FIRST_COMPLETED)
@@ -201,9 +234,22 @@ def iter_results(job: AuditJob, today: date) -> Iterator[HostResult]:
                 yield fut.result()
 
 
-def _safe_audit(job: AuditJob, host: Host, collector: Collector, today: date) -> HostResult:
+def probe_request(job: AuditJob, host: Host, ctx: RunContext) -> ProbeRequest | None:
+    """The probe this host sends: one token bound to the run, the host's name and the run's
+    start, built here from those alone; none outside the plan's zones or without a plan."""
+    plan = job.probe
+    if plan is None or job.inventory.segments[host.segment].zone not in plan.zones:
+        return None
+    token = probe_token.make(plan.key, ctx.run_id, host.name, ctx.started)
+    return ProbeRequest(str(token), plan.targets)
+
+
+def _safe_audit(job: AuditJob, host: Host, collector: Collector, ctx: RunContext) -> HostResult:
     try:
-        return audit_host(host, job.inventory, job.policy, collector, job.waivers, today, job.sink)
+        request = probe_request(job, host, ctx)
+        return audit_host(
+            host, job.inventory, job.policy, collector, job.waivers, ctx.today, job.sink, request
+        )
     except Exception as exc:  # one host's surprise must not end the audit, nor read as compliant
         return HostResult(
             host,

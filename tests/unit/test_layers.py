@@ -37,7 +37,7 @@ ALLOWED: dict[str, set[str]] = {
     # the results document
     "results": {"model", "policy", "waivers"},
     # running an audit
-    "engine": {"model", "checks", "collect", "policy", "waivers", "results", "inventory"},
+    "engine": {"model", "checks", "collect", "policy", "waivers", "results", "inventory", "probe"},
     # keeping results
     "history": {"model", "results"},
     "evidence": {"model", "collect", "results", "inventory", "policy", "waivers", "render"},
