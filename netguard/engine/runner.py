@@ -10,7 +10,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -33,6 +33,9 @@ class AuditOptions:
     workers: int = 32
     accept_new_hostkeys: bool = False
 
+
+#: The collection's evidence key for the probe token the host was asked to send.
+PROBE_EVIDENCE = "probe_token"
 
 #: Zones whose hosts send the 违规外联 probe unless the policy's isolation.reachability says others
 PROBE_ZONES: frozenset[Zone] = frozenset({Zone.INTRANET, Zone.CLASSIFIED})
@@ -174,6 +177,9 @@ def _audit_host(
         )
     # Without a request, the one-argument call every collector has always taken.
     coll = collector.collect(host) if request is None else collector.collect(host, request)
+    if request is not None and coll.status is HostStatus.AUDITED:
+        # Kept with the collection (and in a bundle): a replay knows the probe was asked for.
+        coll = replace(coll, evidence={**coll.evidence, PROBE_EVIDENCE: request.token})
     if sink is not None:
         sink(host, coll)
     findings: tuple[Finding, ...] = ()
@@ -186,7 +192,9 @@ def _audit_host(
         except CollectionError as exc:
             status, detail = HostStatus.ERROR, f"unusable collection output: {exc}"
         else:
-            findings = evaluate(facts, host, inventory.segments, policy)
+            token = coll.evidence.get(PROBE_EVIDENCE)
+            probe = token if isinstance(token, str) else None
+            findings = evaluate(facts, host, inventory.segments, policy, probe)
     return HostResult(host, segment, status, detail, findings, time.monotonic() - start)
 
 

@@ -62,8 +62,10 @@ EXPECTED: dict[str, tuple[str, set[str]]] = {
     "wifi-hist-pc": ("audited", {"isolation.history"}),
     "lease-hist-pc": ("audited", {"isolation.history"}),
 }
-#: host → the checks that do not apply to it (every other host: none)
+#: host → the checks that do not apply to it, besides NO_PROBE (every other host: none)
 NOT_APPLICABLE: dict[str, set[str]] = {}
+#: this audit requests no probe: isolation.reachability is not applicable on every host
+NO_PROBE = {"isolation.reachability"}
 INTERNET_NOT_APPLICABLE = {
     "isolation.addresses",
     "isolation.default_route",
@@ -129,7 +131,7 @@ def test_scenario_classified(first_audit, name: str) -> None:
     assert not [f for f in h["findings"] if f["status"] == "error"], h["findings"]
     if status == "audited":
         n_a = {f["check"] for f in h["findings"] if f["status"] == "not_applicable"}
-        assert n_a == NOT_APPLICABLE.get(name, set())
+        assert n_a == NOT_APPLICABLE.get(name, set()) | NO_PROBE
         passed = {f["check"] for f in h["findings"] if f["status"] == "pass"}
         assert passed == PASSING_CHECKS - failing - n_a
     elif status != "hostkey_mismatch":

@@ -49,6 +49,7 @@ EXPECTED: dict[str, tuple[set[str], set[str], set[str]]] = {
     # a locked MD5 hash is evidence only; no usable hash at all is not applicable
     "password.hash": ({"md5-hash", "des-hash"}, set(), {"empty-login", "key-only-server"}),
     "accounts.uid0": ({"toor", "toor-locked", "toor-passwd-empty"}, set(), set()),
+    "isolation.reachability": (set(), set(), set(PASSWORD_HOSTS)),  # no probe requested
 }
 
 

@@ -4,6 +4,7 @@ the command line's up-front validation of --probe and --probe-key."""
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import socket
 import threading
@@ -16,16 +17,19 @@ from netguard.cli.main import main
 from netguard.cli.probe import parse_targets
 from netguard.collect import Collection
 from netguard.collect.local import collect_local
-from netguard.collect.parse_linux import parse_linux
+from netguard.collect.parse_linux import encode_sections, parse_linux
 from netguard.collect.probe import ProbeRequest
 from netguard.engine import AuditJob, run_audit
-from netguard.engine.runner import ProbePlan
+from netguard.engine.evaluate import evaluate
+from netguard.engine.runner import PROBE_EVIDENCE, ProbePlan
 from netguard.errors import ExitStatus, InputError
 from netguard.inventory import load_inventory, local_inventory
-from netguard.model import Host, HostStatus, Zone
+from netguard.model import Finding, FindingStatus, Host, HostStatus, Severity, Zone
 from netguard.policy import default_policy_path, load_policy
 from netguard.probe import token as tk
-from tests.unit.recordings import NOW, recorded
+from tests.unit.recordings import NOW, desktop, recorded
+from tests.unit.recordings_probe import PROBE_SECTIONS, PROBE_TOKEN, attempt, probe_section
+from tests.unit.test_checks import SEGMENTS
 
 KEY = bytes(range(32))
 INVENTORY = """\
@@ -181,3 +185,117 @@ def test_replay_refuses_probe(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     argv = ["audit", "--replay", str(tmp_path / "b"), "--probe", "192.0.2.7:80"]
     assert main([*argv, "--probe-key", key]) == ExitStatus.BAD_INPUT
     assert "--probe: a replay sends no probe" in capsys.readouterr().err
+
+
+# --- isolation.reachability ------------------------------------------------------------------
+
+
+def _reachability(section: str | None, token: str | None) -> Finding:
+    sections = desktop() if section is None else desktop(probe=(section, 0))
+    if section is None:
+        del sections["probe"]  # a bundle recorded before the probe section existed
+    facts = parse_linux(encode_sections(sections), now=NOW)
+    policy = load_policy(default_policy_path(), CATALOG)
+    host = Host("lan-pc", ipaddress.ip_address("10.20.0.17"), "county-intranet")
+    found = evaluate(facts, host, SEGMENTS, policy, token)
+    return next(f for f in found if f.check == "isolation.reachability")
+
+
+@pytest.mark.parametrize(
+    ("scenario", "status", "reason"),
+    [
+        ("probe-connected", FindingStatus.FAIL, "isolation.reachability.connected"),
+        ("probe-sent", FindingStatus.PASS, "isolation.reachability.sent"),
+        ("probe-partly-sent", FindingStatus.PASS, "isolation.reachability.sent"),
+        ("probe-not-sent", FindingStatus.ERROR, "isolation.reachability.not_sent"),
+        ("probe-not-done", FindingStatus.ERROR, "isolation.reachability.mismatch"),
+        ("probe-other-token", FindingStatus.ERROR, "isolation.reachability.mismatch"),
+    ],
+)
+def test_reachability_verdicts(scenario: str, status: FindingStatus, reason: str) -> None:
+    f = _reachability(PROBE_SECTIONS[scenario], PROBE_TOKEN)
+    assert (f.status, f.reason, f.severity) == (status, reason, Severity.CRITICAL)
+
+
+def test_reachability_names_target_method_and_time() -> None:
+    f = _reachability(PROBE_SECTIONS["probe-connected"], PROBE_TOKEN)
+    assert f.message == (
+        "the probe connected to the internet side: "
+        "192.0.2.7:80 by bash: connected at 2027-01-15T08:00:10+00:00"
+    )
+    assert f.evidence == {
+        "token": PROBE_TOKEN,
+        "attempts": [
+            {
+                "target": "192.0.2.7:80",
+                "method": "bash",
+                "outcome": "connected",
+                "sent_at": "2027-01-15T08:00:10+00:00",
+            },
+            {
+                "target": "[2001:db8::7]:443",
+                "method": "curl",
+                "outcome": "refused",
+                "sent_at": "2027-01-15T08:00:11+00:00",
+            },
+        ],
+    }
+    sent = _reachability(PROBE_SECTIONS["probe-sent"], PROBE_TOKEN)
+    assert sent.message == (
+        "sent, not connected; arrivals decide: 192.0.2.7:80 by bash: refused at "
+        "2027-01-15T08:00:10+00:00; 192.0.2.8:53 by bash: timed out at 2027-01-15T08:00:13+00:00"
+    )
+    not_sent = _reachability(PROBE_SECTIONS["probe-not-sent"], PROBE_TOKEN)
+    assert not_sent.message == (
+        "the probe could not be sent: 192.0.2.7:80 by none: not sent (no tool); "
+        "192.0.2.8:53 by curl: failed"
+    )
+
+
+def test_reachability_without_a_request_is_not_applicable_whatever_the_output_says() -> None:
+    for section in (PROBE_SECTIONS["probe-connected"], "requested=0", None):
+        f = _reachability(section, None)
+        assert (f.status, f.message) == (FindingStatus.NOT_APPLICABLE, "no probe was requested")
+
+
+def test_reachability_requested_but_section_missing_cannot_be_decided() -> None:
+    f = _reachability(None, PROBE_TOKEN)
+    assert (f.status, f.reason) == (FindingStatus.ERROR, "engine.fact_missing")
+
+
+class Answering:
+    """A transport whose hosts answer the request they were given (connected for lan-pc)."""
+
+    def collect(self, host: Host, request: ProbeRequest | None = None) -> Collection:
+        if request is None:
+            out = encode_sections(desktop())
+        else:
+            outcome = "connected" if host.name == "lan-pc" else "refused"
+            lines = [attempt(ip, port, "bash", outcome, 1800000010) for ip, port in request.targets]
+            out = encode_sections(desktop(probe=(probe_section(*lines, token=request.token), 0)))
+        return Collection(HostStatus.AUDITED, "", out, 0, collected_at=NOW)
+
+
+def test_audit_with_probe_judges_each_host_by_its_own_token(inv_path: Path) -> None:
+    kept: dict[str, Collection] = {}
+    job = AuditJob(
+        inventory=load_inventory(str(inv_path)),
+        policy=load_policy(default_policy_path(), CATALOG),
+        collector=Answering(),
+        sink=lambda host, coll: kept.__setitem__(host.name, coll),
+        probe=ProbePlan((("192.0.2.7", 80),), KEY),
+    )
+    run = run_audit(job)
+    got = {
+        r.host.name: next(f.status for f in r.findings if f.check == "isolation.reachability")
+        for r in run.results
+    }
+    assert got == {
+        "lan-pc": FindingStatus.FAIL,
+        "vault-pc": FindingStatus.PASS,
+        "web-pc": FindingStatus.NOT_APPLICABLE,
+    }
+    # the request is kept with the collection: a replay of it judges the same
+    start = int(run.started.timestamp())
+    assert kept["lan-pc"].evidence == {PROBE_EVIDENCE: str(tk.make(KEY, run.id, "lan-pc", start))}
+    assert kept["web-pc"].evidence == {}
