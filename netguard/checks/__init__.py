@@ -20,6 +20,7 @@ ALL_CHECKS: tuple[CheckSpec, ...] = (
     isolation.forwarding,
     isolation.bridge,
     isolation.tunnel,
+    isolation.reachability,
     isolation.wireless,
     isolation.history,
     media.history,

@@ -97,6 +97,8 @@ class CheckContext:
     segments: Mapping[str, Segment]
     params: Mapping[str, Any]
     products: tuple[AvProduct, ...] = ()
+    #: the token of the 违规外联 probe netguard asked this host to send (None: none asked)
+    probe_token: str | None = None
 
 
 CheckFunc = Callable[["Facts", CheckContext], Verdict]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from typing import Any
 
 from netguard.checks.base import (
@@ -16,6 +17,7 @@ from netguard.checks.base import (
     Verdict,
     cannot_decide,
     check,
+    not_applicable,
     part,
     say,
     verdict,
@@ -28,6 +30,7 @@ from netguard.model.facts import (
     Interface,
     Link,
     NetProfile,
+    ProbeAttempt,
     Route,
     UsbNetLine,
 )
@@ -337,6 +340,52 @@ def tunnel(facts: Facts, ctx: CheckContext) -> Verdict:
     if listed:
         return verdict(False, say("isolation.tunnel.found", routes=listed), **evidence)
     return verdict(True, say("isolation.tunnel.none", count=len(tunnels)), **evidence)
+
+
+#: Outcomes of an attempt that was sent and did not connect: the arrivals decide.
+PROBE_SENT = frozenset({"refused", "no_route", "timeout"})
+
+
+def _when(at: float | None) -> str:
+    return datetime.fromtimestamp(at, UTC).isoformat() if at is not None else "?"
+
+
+def _attempt(a: ProbeAttempt) -> dict[str, Any]:
+    return {
+        "target": f"[{a.ip}]:{a.port}" if ":" in a.ip else f"{a.ip}:{a.port}",
+        "method": a.method,
+        "outcome": a.outcome,
+        "sent_at": _when(a.sent_at) if a.sent_at is not None else None,
+    }
+
+
+@check(
+    "isolation.reachability",
+    category="isolation",
+    severity=Severity.CRITICAL,
+    zones=ISOLATED_ZONES,
+)
+def reachability(facts: Facts, ctx: CheckContext) -> Verdict:
+    """The 违规外联 probe as the host's own stack saw it: a connection that completed to a
+    target on the internet side is proof from the host's side; one sent and not connected
+    passes here — whether it arrived is for `netguard correlate` to say."""
+    if ctx.probe_token is None:
+        return not_applicable(say("isolation.reachability.not_requested"))
+    probe = facts.need("probe")
+    if not probe.requested or probe.token != ctx.probe_token or not probe.attempts:
+        return cannot_decide(say("isolation.reachability.mismatch"), token=ctx.probe_token)
+    attempts = [_attempt(a) for a in probe.attempts]
+    evidence = {"token": probe.token, "attempts": attempts}
+    connected = [a for a in attempts if a["outcome"] == "connected"]
+    if connected:
+        listed = [part("probe.attempt", **a) for a in connected]
+        return verdict(False, say("isolation.reachability.connected", attempts=listed), **evidence)
+    sent = [a for a in attempts if a["outcome"] in PROBE_SENT]
+    if not sent:
+        listed = [part("probe.not_sent", **a) for a in attempts]
+        return cannot_decide(say("isolation.reachability.not_sent", attempts=listed), **evidence)
+    listed = [part("probe.attempt", **a) for a in attempts]
+    return verdict(True, say("isolation.reachability.sent", attempts=listed), **evidence)
 
 
 def _radio_signals(iface: Interface) -> list[tuple[str, dict[str, Any]]]:

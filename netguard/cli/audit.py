@@ -25,6 +25,7 @@ from netguard.cli.options import (
     load_waivers,
     positive_int,
 )
+from netguard.cli.probe import probe_options, probe_plan
 from netguard.cli.signing import Bundling, bundle_writer, open_replay, signing_options
 from netguard.errors import InputError
 
@@ -103,6 +104,7 @@ def add_parsers(sub: Any) -> None:
         "inputs and a manifest of SHA-256 digests, signed with --key",
     )
     signing_options(a)
+    probe_options(a)
     a.add_argument(
         "--replay",
         metavar="BUNDLE",
@@ -144,11 +146,13 @@ def run(args: argparse.Namespace, err: Console) -> int:
     if args.replay:
         return _replay(args, err)
     # Everything the user gave is validated before any host is contacted.
+    policy = load_policy(args.policy)
     job = AuditJob(
         inventory=load_inventory(args.inventory) if args.inventory else local_inventory(),
-        policy=load_policy(args.policy),
+        policy=policy,
         options=AuditOptions(workers=args.workers, accept_new_hostkeys=args.accept_new_hostkeys),
         waivers=load_waivers(args.waivers) if args.waivers else None,
+        probe=probe_plan(args, policy),
     )
     preflight(job)
     after = _afterwards(args)  # a command that cannot be split is bad input, found up front
@@ -187,6 +191,9 @@ def _replay(args: argparse.Namespace, err: Console) -> int:
     if args.notify or args.syslog:  # old findings re-judged are not news to alert anyone about
         flag = "--notify" if args.notify else "--syslog"
         raise InputError("a replay sends no alerts", field=flag)
+    if args.probe or args.probe_key:  # a replay contacts no host: nothing could be sent
+        flag = "--probe" if args.probe else "--probe-key"
+        raise InputError("a replay sends no probe", field=flag)
     bundle = open_replay(args.replay, args.trusted_key, err)
     inventory = load_inventory(bundle.inventory)
     recorded = {h["name"] for h in bundle.results.get("hosts", []) if isinstance(h, dict)}

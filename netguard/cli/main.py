@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from rich.console import Console
 
 from netguard import __version__
-from netguard.cli import audit, documents, history, inputs, inspection, network
+from netguard.cli import audit, documents, history, inputs, inspection, network, probe
 from netguard.errors import ExitStatus, NetguardError
 
 Handler = Callable[[argparse.Namespace, Console], int]
@@ -33,6 +33,8 @@ HANDLERS: dict[str, Handler] = {
     "verify": inspection.verify,
     "keygen": inspection.keygen,
     "discover": network.discover,
+    "receiver": probe.receiver,
+    "probe-key": probe.probe_key,
 }
 
 
@@ -51,6 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
     history.add_parsers(sub)
     inspection.add_parsers(sub)
     network.add_parsers(sub)
+    probe.add_parsers(sub)
     return p
 
 

@@ -6,9 +6,12 @@ import time
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from netguard.model import Host, HostStatus
+
+if TYPE_CHECKING:
+    from netguard.collect.probe import ProbeRequest
 
 #: Output above this size is not read further: hostile or broken hosts must not exhaust memory.
 OUTPUT_CAP = 32 * 1024 * 1024
@@ -29,9 +32,11 @@ class Collection:
 
 
 class Collector(Protocol):
-    """Brings back one host's output: SSH, the local machine, or an evidence bundle (replay)."""
+    """Brings back one host's output: SSH, the local machine, or an evidence bundle (replay).
+    With a probe request, a live transport puts ``probe.preamble(request)`` before the fixed
+    script; the engine passes one only when there is a request."""
 
-    def collect(self, host: Host) -> Collection: ...
+    def collect(self, host: Host, request: ProbeRequest | None = None) -> Collection: ...
 
 
 @cache  # read once per process, not once per host

@@ -23,6 +23,7 @@ from typing import Any
 
 from netguard.collect import OUTPUT_CAP, Collection, linux_script
 from netguard.collect.parse_linux import encode_sections
+from netguard.collect.probe import ProbeRequest, preamble
 from netguard.model import Host, HostStatus
 
 _ENV = {
@@ -33,11 +34,11 @@ _ENV = {
 _END = b"@@end\n"
 
 
-def collect_local(host: Host) -> Collection:
+def collect_local(host: Host, request: ProbeRequest | None = None) -> Collection:
     try:
         proc = subprocess.run(
             ["/bin/sh", "-s"],
-            input=linux_script(),
+            input=preamble(request) + linux_script(),
             capture_output=True,
             env=_ENV,
             timeout=host.ssh.command_timeout,

@@ -32,6 +32,8 @@ from netguard.model.facts import (
     KernelNetLog,
     Link,
     NetProfile,
+    ProbeAttempt,
+    ProbeReport,
     RfkillDevice,
     Route,
     RouteRule,
@@ -1110,6 +1112,33 @@ def parse_usb_storage_module(text: str) -> UsbStorageModule:
 
 
 #: Every fact group of Facts, one row each, in the order their problems are recorded.
+PROBE_METHODS = frozenset({"bash", "curl", "python3", "nc", "none"})
+PROBE_OUTCOMES = frozenset({"connected", "refused", "no_route", "timeout", "error", "not_sent"})
+_PROBE_LINE = re.compile(
+    r"ip=(?P<ip>[0-9A-Fa-f.:]{1,45}) port=(?P<port>[0-9]{1,5}) method=(?P<method>[a-z0-9]+) "
+    r"outcome=(?P<outcome>[a-z_]+) sent_at=(?P<at>[0-9]{0,12})"
+)
+
+
+def parse_probe(text: str) -> ProbeReport:
+    """The probe section: ``requested=0``, or ``requested=1``, ``token=…`` and one line per
+    target. Any other line, method or outcome is unusable output (ValueError)."""
+    lines = text.splitlines()
+    if lines == ["requested=0"]:
+        return ProbeReport(False, "", ())
+    if len(lines) < 2 or lines[0] != "requested=1" or not lines[1].startswith("token="):
+        raise ValueError("probe section is neither requested=0 nor requested=1 with a token")
+    attempts = []
+    for line in lines[2:]:
+        m = _PROBE_LINE.fullmatch(line)
+        if m is None or m["method"] not in PROBE_METHODS or m["outcome"] not in PROBE_OUTCOMES:
+            raise ValueError(f"unreadable probe line {line[:80]!r}")
+        ip = str(ipaddress.ip_address(m["ip"]))
+        at = float(m["at"]) if m["at"] else None
+        attempts.append(ProbeAttempt(ip, int(m["port"]), m["method"], m["outcome"], at))
+    return ProbeReport(True, lines[1].removeprefix("token="), tuple(attempts))
+
+
 FACT_GROUPS: tuple[FactGroup, ...] = (
     FactGroup(("target_time", "hostname", "kernel", "os_name", "uid"), ("meta",), _meta),
     FactGroup(("accounts",), ("passwd", "shadow", "shells"), _accounts),
@@ -1143,6 +1172,7 @@ FACT_GROUPS: tuple[FactGroup, ...] = (
     FactGroup(("usb_storage_log",), ("usb_journal", "usb_logfiles"), _usb_storage_log),
     _from_section("usb_storage_module", "usb_storage_module", parse_usb_storage_module),
     _from_section("installed_at", "installed", parse_installed),
+    _from_section("probe", "probe", parse_probe),
 )
 
 

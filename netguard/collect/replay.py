@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from netguard.collect import OUTPUT_CAP, Collection
+from netguard.collect.probe import ProbeRequest
 from netguard.model import Host, HostStatus
 
 
@@ -21,7 +22,8 @@ class ReplayCollector:
         self.root = root
         self.folders = folders  # host name → its folder in the bundle
 
-    def collect(self, host: Host) -> Collection:
+    def collect(self, host: Host, request: ProbeRequest | None = None) -> Collection:
+        """The recorded output; a probe request is ignored (nothing is sent in a replay)."""
         folder = self.folders.get(host.name)
         if folder is None:
             return Collection(HostStatus.ERROR, "no collection recorded for this host")

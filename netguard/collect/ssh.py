@@ -19,6 +19,7 @@ from pathlib import Path
 import paramiko
 
 from netguard.collect import OUTPUT_CAP, REMOTE_COMMAND, Collection, linux_script
+from netguard.collect.probe import ProbeRequest, preamble
 from netguard.model import Host, HostStatus
 
 # known_hosts key type → host key algorithms that may prove it (RSA keys sign with SHA-2).
@@ -100,7 +101,8 @@ class SshCollector:
                 self._known[path] = KnownHosts(path)
             return self._known[path]
 
-    def collect(self, host: Host) -> Collection:
+    def collect(self, host: Host, request: ProbeRequest | None = None) -> Collection:
+        stdin = preamble(request) + linux_script()  # a bad request fails before any connection
         s = host.ssh
         try:
             sock = socket.create_connection((str(host.address), s.port), timeout=s.connect_timeout)
@@ -115,12 +117,12 @@ class SshCollector:
             )
         transport = paramiko.Transport(sock)
         try:
-            return self._session(host, transport)
+            return self._session(host, transport, stdin)
         finally:
             transport.close()
             sock.close()
 
-    def _session(self, host: Host, transport: paramiko.Transport) -> Collection:
+    def _session(self, host: Host, transport: paramiko.Transport, stdin: bytes) -> Collection:
         s = host.ssh
         known = self.known_hosts(s.known_hosts).lookup(host)
         transport.banner_timeout = s.connect_timeout
@@ -176,7 +178,7 @@ class SshCollector:
             return Collection(
                 HostStatus.AUTH_FAILED, f"public key authentication as {s.user!r} was refused"
             )
-        return self._run(host, transport)
+        return self._run(host, transport, stdin)
 
     def _verify(
         self, host: Host, key: paramiko.PKey, known: dict[str, paramiko.PKey]
@@ -204,14 +206,14 @@ class SshCollector:
             },
         )
 
-    def _run(self, host: Host, transport: paramiko.Transport) -> Collection:
+    def _run(self, host: Host, transport: paramiko.Transport, stdin: bytes) -> Collection:
         timeout = host.ssh.command_timeout
         deadline = time.monotonic() + timeout
         try:
             chan = transport.open_session(timeout=host.ssh.connect_timeout)
             chan.settimeout(timeout)
             chan.exec_command(REMOTE_COMMAND)
-            chan.sendall(linux_script())
+            chan.sendall(stdin)
             chan.shutdown_write()
             chunks: list[bytes] = []
             size = 0

@@ -16,11 +16,17 @@ from netguard.policy import CheckConfig, Policy
 
 
 def evaluate(
-    facts: Facts, host: Host, segments: Mapping[str, Segment], policy: Policy
+    facts: Facts,
+    host: Host,
+    segments: Mapping[str, Segment],
+    policy: Policy,
+    probe_token: str | None = None,
 ) -> tuple[Finding, ...]:
+    """``probe_token``: the probe the host was asked to send (isolation.reachability)."""
     segment = segments[host.segment]
     return tuple(
-        finding(cfg, _run(cfg, facts, host, segment, segments, policy)) for cfg in policy.checks
+        finding(cfg, _run(cfg, facts, host, segment, segments, policy, probe_token))
+        for cfg in policy.checks
     )
 
 
@@ -31,13 +37,14 @@ def _run(
     segment: Segment,
     segments: Mapping[str, Segment],
     policy: Policy,
+    probe_token: str | None,
 ) -> Verdict:
     if segment.zone not in cfg.zones:
         zones = sorted(str(z) for z in cfg.zones)
         return not_applicable(
             say("engine.outside_zone", zones=zones, host=host.name, zone=str(segment.zone))
         )
-    ctx = CheckContext(host, segment, segments, cfg.params, policy.products)
+    ctx = CheckContext(host, segment, segments, cfg.params, policy.products, probe_token)
     try:
         return cfg.spec.func(facts, ctx)
     except FactMissing as exc:

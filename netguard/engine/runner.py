@@ -20,11 +20,13 @@ from netguard.checks.network import NetworkFindings, network_results
 from netguard.collect import Collection, Collector
 from netguard.collect.local import collect_local
 from netguard.collect.parse_linux import parse_linux
+from netguard.collect.probe import ProbeRequest
 from netguard.engine.evaluate import evaluate, finding
 from netguard.errors import CollectionError, InputError
 from netguard.fleet import MediaSummary, cross_network, summarize
-from netguard.model import Finding, Host, HostResult, HostStatus, Inventory, Sweep
+from netguard.model import Finding, Host, HostResult, HostStatus, Inventory, Sweep, Zone
 from netguard.policy import CheckConfig, Policy
+from netguard.probe import token as probe_token
 from netguard.results import Run
 from netguard.waivers import Waivers, apply_waivers
 
@@ -33,6 +35,35 @@ from netguard.waivers import Waivers, apply_waivers
 class AuditOptions:
     workers: int = 32
     accept_new_hostkeys: bool = False
+
+
+#: The collection's evidence key for the probe token the host was asked to send.
+PROBE_EVIDENCE = "probe_token"
+
+#: Zones whose hosts send the 违规外联 probe unless the policy's isolation.reachability says others
+PROBE_ZONES: frozenset[Zone] = frozenset({Zone.INTRANET, Zone.CLASSIFIED})
+
+
+@dataclass(frozen=True)
+class ProbePlan:
+    """The 违规外联 probe of an audit: where to (IP literals and ports, checked by
+    collect/probe.py), under which key, from hosts of which zones."""
+
+    targets: tuple[tuple[str, int], ...]
+    key: bytes = field(repr=False)
+    zones: frozenset[Zone] = PROBE_ZONES
+
+
+@dataclass(frozen=True)
+class RunContext:
+    """What every host's work needs to know of its run, decided once when the run starts."""
+
+    today: date
+    run_id: str = ""
+    #: the run's start (epoch s): the start of every probe token's window
+    started: int = 0
+    #: every host's removable-media summary, for the fleet step (None: no fleet check)
+    media: list[MediaSummary] | None = None
 
 
 #: Called with every host's collection as it arrives (from worker threads): the evidence bundle
@@ -60,6 +91,8 @@ class AuditJob:
     #: on an audited host join its result; the rest become entries of their own
     sweep: Sweep | None = None
     network: NetworkFindings | None = None
+    #: the 违规外联 probe (``--probe``): None sends none
+    probe: ProbePlan | None = None
 
 
 class LiveCollector:
@@ -71,16 +104,16 @@ class LiveCollector:
         self._ssh: Collector | None = None
         self._lock = threading.Lock()  # one SSH collector: one known_hosts cache and writer
 
-    def collect(self, host: Host) -> Collection:
+    def collect(self, host: Host, request: ProbeRequest | None = None) -> Collection:
         if host.transport == "local":
-            return collect_local(host)
+            return collect_local(host, request)
         with self._lock:
             if self._ssh is None:
                 from netguard.collect.ssh import SshCollector
 
                 self._ssh = SshCollector(accept_new=self.options.accept_new_hostkeys)
             ssh = self._ssh
-        return ssh.collect(host)
+        return ssh.collect(host, request)
 
 
 def preflight(job: AuditJob) -> None:
@@ -126,13 +159,15 @@ def audit_host(
     waivers: Waivers | None = None,
     today: date | None = None,
     sink: CollectionSink | None = None,
+    request: ProbeRequest | None = None,
     media: list[MediaSummary] | None = None,
     network: tuple[Finding, ...] = (),
 ) -> HostResult:
-    """One host's result, with failing findings that an active waiver covers WAIVED; when
-    ``media`` is given, the host's removable-media summary is added to it (the fleet step);
-    ``network``: what the network sweep found about the host, added whatever its status."""
-    result = _audit_host(host, inventory, policy, collector, sink, media)
+    """One host's result, with failing findings that an active waiver covers WAIVED. With a
+    probe ``request`` the host also sends the probe while it is collected; with ``media`` its
+    removable-media summary is added there (the fleet step); ``network``: what the network
+    sweep found about the host, added whatever its status."""
+    result = _audit_host(host, inventory, policy, collector, sink, request, media)
     if network:
         result = replace(result, findings=result.findings + network)
     return _waived(result, waivers, today)
@@ -148,6 +183,7 @@ def _audit_host(
     policy: Policy,
     collector: Collector,
     sink: CollectionSink | None = None,
+    request: ProbeRequest | None = None,
     media: list[MediaSummary] | None = None,
 ) -> HostResult:
     start = time.monotonic()
@@ -159,7 +195,11 @@ def _audit_host(
             HostStatus.ERROR,
             f"no collector for os {host.os!r} yet: host not audited",
         )
-    coll = collector.collect(host)
+    # Without a request, the one-argument call every collector has always taken.
+    coll = collector.collect(host) if request is None else collector.collect(host, request)
+    if request is not None and coll.status is HostStatus.AUDITED:
+        # Kept with the collection (and in a bundle): a replay knows the probe was asked for.
+        coll = replace(coll, evidence={**coll.evidence, PROBE_EVIDENCE: request.token})
     if sink is not None:
         sink(host, coll)
     findings: tuple[Finding, ...] = ()
@@ -172,7 +212,9 @@ def _audit_host(
         except CollectionError as exc:
             status, detail = HostStatus.ERROR, f"unusable collection output: {exc}"
         else:
-            findings = evaluate(facts, host, inventory.segments, policy)
+            token = coll.evidence.get(PROBE_EVIDENCE)
+            probe = token if isinstance(token, str) else None
+            findings = evaluate(facts, host, inventory.segments, policy, probe)
             if media is not None:  # list.append is atomic: worker threads share the list
                 media.append(summarize(facts, host.name, segment.zone, _lookback(policy)))
     return HostResult(host, segment, status, detail, findings, time.monotonic() - start)
@@ -195,7 +237,8 @@ def run_audit(
     fleet = _fleet_check(job.policy)
     media: list[MediaSummary] | None = [] if fleet is not None else None
     held: list[HostResult] = []  # results the fleet step may change: reported after it
-    for result in iter_results(job, run.today, media):
+    ctx = RunContext(run.today, run.id, int(run.started.timestamp()), media)
+    for result in iter_results(job, ctx):
         if fleet is not None and result.findings and result.segment.zone in fleet.zones:
             held.append(result)
             continue
@@ -242,9 +285,7 @@ def _lookback(policy: Policy) -> int:
     return int(cfg.params["lookback_days"]) if cfg is not None else 90
 
 
-def iter_results(
-    job: AuditJob, today: date, media: list[MediaSummary] | None = None
-) -> Iterator[HostResult]:
+def iter_results(job: AuditJob, ctx: RunContext) -> Iterator[HostResult]:
     """Every host's result, in the order they finish."""
     inventory, options = job.inventory, job.options
     source = job.collector or LiveCollector(options)
@@ -257,7 +298,7 @@ def iter_results(
                 host = next(hosts, None)
                 if host is None:
                     break
-                pending.add(pool.submit(_safe_audit, job, host, source, today, media))
+                pending.add(pool.submit(_safe_audit, job, host, source, ctx))
             if not pending:
                 return
             done, pending = wait(pending, return_when=FIRST_COMPLETED)
@@ -265,25 +306,29 @@ def iter_results(
                 yield fut.result()
 
 
-def _safe_audit(
-    job: AuditJob,
-    host: Host,
-    collector: Collector,
-    today: date,
-    media: list[MediaSummary] | None = None,
-) -> HostResult:
+def probe_request(job: AuditJob, host: Host, ctx: RunContext) -> ProbeRequest | None:
+    """The probe this host sends: one token bound to the run, the host's name and the run's
+    start, built here from those alone; none outside the plan's zones or without a plan."""
+    plan = job.probe
+    if plan is None or job.inventory.segments[host.segment].zone not in plan.zones:
+        return None
+    token = probe_token.make(plan.key, ctx.run_id, host.name, ctx.started)
+    return ProbeRequest(str(token), plan.targets)
+
+
+def _safe_audit(job: AuditJob, host: Host, collector: Collector, ctx: RunContext) -> HostResult:
     try:
-        network = job.network.for_host(host.name) if job.network is not None else ()
         return audit_host(
             host,
             job.inventory,
             job.policy,
             collector,
             job.waivers,
-            today,
+            ctx.today,
             job.sink,
-            media,
-            network,
+            probe_request(job, host, ctx),
+            ctx.media,
+            job.network.for_host(host.name) if job.network is not None else (),
         )
     except Exception as exc:  # one host's surprise must not end the audit, nor read as compliant
         return HostResult(

@@ -321,6 +321,27 @@ class UsbStorageModule:
 
 
 @dataclass(frozen=True)
+class ProbeAttempt:
+    """One 违规外联 probe as the host's own stack saw it (the script's probe section)."""
+
+    ip: str
+    port: int
+    method: str  # bash | curl | python3 | nc | none
+    #: connected (the TCP handshake completed) | refused | no_route | timeout | error | not_sent
+    outcome: str
+    sent_at: float | None
+
+
+@dataclass(frozen=True)
+class ProbeReport:
+    """Whether netguard asked this host to probe, with which token, and what each target gave."""
+
+    requested: bool
+    token: str
+    attempts: tuple[ProbeAttempt, ...]
+
+
+@dataclass(frozen=True)
 class Facts:
     """Everything collected from one host. Optional groups are None when not collected."""
 
@@ -357,6 +378,7 @@ class Facts:
     usb_storage_module: UsbStorageModule | None = None
     #: when the system was installed (epoch s): a log that starts then covers its whole life
     installed_at: float | None = None
+    probe: ProbeReport | None = None
     problems: dict[str, str] = field(default_factory=dict)  # fact group → why it is missing
 
     @property

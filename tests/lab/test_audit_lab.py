@@ -71,8 +71,10 @@ EXPECTED: dict[str, tuple[str, set[str]]] = {
 }
 #: host → the checks that could not decide (every other host: none)
 UNDECIDED: dict[str, set[str]] = {"nolog-pc": {"media.history", "media.cross_network"}}
-#: host → the checks that do not apply to it (every other host: none)
+#: host → the checks that do not apply to it, besides NO_PROBE (every other host: none)
 NOT_APPLICABLE: dict[str, set[str]] = {}
+#: this audit requests no probe: isolation.reachability is not applicable on every host
+NO_PROBE = {"isolation.reachability"}
 INTERNET_NOT_APPLICABLE = {
     "isolation.addresses",
     "isolation.default_route",
@@ -141,7 +143,7 @@ def test_scenario_classified(first_audit, name: str) -> None:
     assert errors == UNDECIDED.get(name, set()), h["findings"]
     if status == "audited":
         n_a = {f["check"] for f in h["findings"] if f["status"] == "not_applicable"}
-        assert n_a == NOT_APPLICABLE.get(name, set()) | LAB_NOT_APPLICABLE
+        assert n_a == NOT_APPLICABLE.get(name, set()) | LAB_NOT_APPLICABLE | NO_PROBE
         passed = {f["check"] for f in h["findings"] if f["status"] == "pass"}
         assert passed == PASSING_CHECKS - failing - n_a - errors
     elif status != "hostkey_mismatch":

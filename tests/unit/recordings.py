@@ -302,6 +302,7 @@ def desktop(**overrides: tuple[str, int]) -> Sections:
         "freshclam_log": ("", 1),
         **quiet_history(NOW),
         **quiet_media(NOW),
+        "probe": ("requested=0", 0),
     }
     base.update(overrides)
     return base

@@ -50,7 +50,8 @@ EXPECTED: dict[str, tuple[set[str], set[str]]] = {
 }
 
 
-@pytest.mark.parametrize("check", sorted(CATALOG))
+# isolation.reachability needs a probe request: tests/unit/test_probe_audit.py
+@pytest.mark.parametrize("check", sorted(set(CATALOG) - {"isolation.reachability"}))
 def test_check_sets(results: dict[str, dict[str, Finding]], check: str) -> None:
     fail, error = EXPECTED.get(check, (set(), set()))
     got: dict[str, set[str]] = {s.value: set() for s in FindingStatus}

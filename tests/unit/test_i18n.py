@@ -25,15 +25,16 @@ from netguard.checks import ALL_CHECKS, CATALOG
 from netguard.checks.hostkey import hostkey_finding
 from netguard.checks.network import CHECK_IDS as NETWORK_CHECKS
 from netguard.collect import Collection
-from netguard.collect.parse_linux import encode_sections, parse_linux
+from netguard.collect.parse_linux import PROBE_OUTCOMES, encode_sections, parse_linux
 from netguard.engine.evaluate import evaluate
 from netguard.i18n import LANGS, PART, Catalog, catalog, default_lang
 from netguard.model import AvRole, Finding, FindingStatus, Host, HostStatus, Segment, Zone
 from netguard.model.facts import Account, ClamDatabase, Facts, Interface
 from netguard.policy import AvProduct, Policy
-from tests.unit.recordings import HOSTS, NOW, TODAY, recorded
+from tests.unit.recordings import HOSTS, NOW, TODAY, desktop, recorded
 from tests.unit.recordings_network import NETWORK_HOSTS, NETWORK_SEGMENTS
 from tests.unit.recordings_passwords import PASSWORD_HOSTS
+from tests.unit.recordings_probe import PROBE_SECTIONS, PROBE_TOKEN
 from tests.unit.test_checks import SEGMENTS, host, policy
 from tests.unit.test_discover_analysis import network_findings_for_i18n
 from tests.unit.test_media import fleet_findings
@@ -138,6 +139,7 @@ def test_lookups_name_known_prefixes_and_cover_every_value() -> None:
         "zone": {str(z) for z in Zone},
         "facts": _fact_groups(),
         "av_role": {str(r) for r in AvRole},
+        "probe_outcome": set(PROBE_OUTCOMES),
     }
     for lang in LANGS:
         cat = catalog(lang)
@@ -281,6 +283,9 @@ def _all_findings() -> list[tuple[str, Finding]]:
     out += [("fleet", f) for f in fleet_findings()]  # media.cross_network across hosts
     with tempfile.TemporaryDirectory() as tmp:
         out += [("network", f) for f in network_findings_for_i18n(Path(tmp))]
+    for label, section in PROBE_SECTIONS.items():  # isolation.reachability with a request
+        facts = parse_linux(encode_sections(desktop(probe=(section, 0))), now=NOW)
+        out += [(label, f) for f in evaluate(facts, host(), SEGMENTS, policy(), PROBE_TOKEN)]
     return out
 
 

@@ -25,6 +25,7 @@ ALLOWED: dict[str, set[str]] = {
     # the nouns
     "model": set(),
     "i18n": set(),
+    "probe": set(),  # probe tokens and the receiver: no netguard part but the foundation
     # reading what people wrote
     "inventory": {"model"},
     "checks": {"model", "i18n"},  # pure functions over facts: never a transport
@@ -32,14 +33,24 @@ ALLOWED: dict[str, set[str]] = {
     "waivers": {"model", "checks"},
     "playbooks": {"model", "checks", "i18n"},
     # what hosts said
-    "collect": {"model"},
+    "collect": {"model", "probe"},  # probe: the strict token pattern of a probe's parameters
     "net": {"model"},  # what the network said: the auditor's own sweep (scapy)
     # the results document
     "results": {"model", "policy", "waivers"},
     # what only the hosts of one run together show (pure, over per-host summaries)
     "fleet": {"model", "checks"},
     # running an audit
-    "engine": {"model", "checks", "collect", "policy", "waivers", "results", "inventory", "fleet"},
+    "engine": {
+        "model",
+        "checks",
+        "collect",
+        "policy",
+        "waivers",
+        "results",
+        "inventory",
+        "fleet",
+        "probe",
+    },
     # keeping results
     "history": {"model", "results"},
     "evidence": {"model", "collect", "results", "inventory", "policy", "waivers", "render"},

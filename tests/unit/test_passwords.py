@@ -51,6 +51,7 @@ EXPECTED: dict[str, tuple[set[str], set[str], set[str]]] = {
     "accounts.uid0": ({"toor", "toor-locked", "toor-passwd-empty"}, set(), set()),
     # the per-host stand-in of a fleet check: undecided until the run's fleet step replaces it
     "media.cross_network": (set(), set(PASSWORD_HOSTS), set()),
+    "isolation.reachability": (set(), set(), set(PASSWORD_HOSTS)),  # no probe requested
 }
 
 

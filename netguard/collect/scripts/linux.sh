@@ -132,6 +132,96 @@ netguard_collect() {
   }
   login_defs() { grep -E '^[[:space:]]*(PASS_|ENCRYPT_METHOD)' /etc/login.defs; }
   clamscan_version() { have clamscan || return 127; clamscan --version; }
+  # The 违规外联 probe. Only when netguard put `NG_PROBE='TOKEN IP PORT [IP PORT]...'` before
+  # this script (every word checked by netguard: a token of [A-Za-z0-9._-], IP literals, port
+  # numbers): one short connection per target with what the host has, first of bash /dev/tcp,
+  # curl, python3, nc, each bounded by `timeout`; it sends `GET /TOKEN HTTP/1.0` and nothing
+  # else, and writes nothing here (no files, no history). One line per target:
+  #   ip=IP port=PORT method=bash|curl|python3|nc|none outcome=WORD sent_at=EPOCH
+  # where WORD is connected (the TCP handshake completed), refused, no_route, timeout, error,
+  # or not_sent (no method, or no `timeout` to bound one).
+  probe_class() {
+    case $1 in
+      *[Rr]efused*) echo refused ;;
+      *'No route'*|*[Uu]nreachable*) echo no_route ;;
+      *'timed out'*|*[Tt]imeout*) echo timeout ;;
+      *) echo error ;;
+    esac
+  }
+  probe_one() {
+    _t=$1 _ip=$2 _port=$3 _m=none _o=not_sent
+    _req="GET /$_t HTTP/1.0"
+    _at=$(date +%s)
+    if ! have timeout; then
+      printf 'ip=%s port=%s method=none outcome=not_sent sent_at=%s\n' "$_ip" "$_port" "$_at"
+      return 0
+    fi
+    if have bash; then
+      _e=$(timeout 5 bash -c 'exec 3<>"/dev/tcp/$1/$2" || exit 91
+        printf "%s\r\n\r\n" "$3" >&3; exec 3>&-' ngprobe "$_ip" "$_port" "$_req" 2>&1 >/dev/null)
+      _rc=$?
+      case $_rc:$_e in
+        0:*) _m=bash _o=connected ;;
+        124:*) _m=bash _o=timeout ;;
+        *'No such file'*|*'not supported'*|*'bad file'*) ;;  # a bash without /dev/tcp
+        *) _m=bash _o=$(probe_class "$_e") ;;
+      esac
+    fi
+    if [ "$_m" = none ] && have curl; then
+      case $_ip in *:*) _u="http://[$_ip]:$_port/$_t" ;; *) _u="http://$_ip:$_port/$_t" ;; esac
+      _e=$(timeout 5 curl -q -g -v -sS -o /dev/null -w 'NGTC=%{time_connect}' \
+        --connect-timeout 3 --max-time 3 -0 "$_u" 2>&1)
+      _rc=$?
+      _m=curl
+      case $_rc:$_e in
+        0:*|52:*|56:*) _o=connected ;;
+        124:*) _o=timeout ;;
+        *NGTC=0.000000*) _o=$(probe_class "$_e") ;;
+        *) _o=connected ;;  # time_connect set: the handshake completed before the failure
+      esac
+    fi
+    if [ "$_m" = none ] && have python3; then
+      _m=python3
+      _o=$(timeout 5 python3 -I -S -B -c '
+import errno, socket, sys
+try:
+    s = socket.create_connection((sys.argv[1], int(sys.argv[2])), 3)
+except ConnectionRefusedError:
+    print("refused")
+except (TimeoutError, socket.timeout):
+    print("timeout")
+except OSError as e:
+    print("no_route" if e.errno in (errno.EHOSTUNREACH, errno.ENETUNREACH) else "error")
+else:
+    print("connected")
+    try:
+        s.sendall(sys.argv[3].encode() + b"\r\n\r\n")
+        s.close()
+    except OSError:
+        pass
+' "$_ip" "$_port" "$_req" 2>/dev/null)
+      [ $? -eq 124 ] && _o=timeout
+      case $_o in connected|refused|timeout|no_route) ;; *) _o=error ;; esac
+    fi
+    if [ "$_m" = none ] && have nc; then
+      _m=nc
+      _e=$(printf '%s\r\n\r\n' "$_req" | timeout 5 nc -v -w 3 "$_ip" "$_port" 2>&1 >/dev/null)
+      case $?:$_e in
+        0:*) _o=connected ;;
+        124:*) _o=timeout ;;
+        *) _o=$(probe_class "$_e") ;;
+      esac
+    fi
+    printf 'ip=%s port=%s method=%s outcome=%s sent_at=%s\n' "$_ip" "$_port" "$_m" "$_o" "$_at"
+  }
+  probe_send() {
+    [ -n "${NG_PROBE:-}" ] || { echo requested=0; return 0; }
+    # shellcheck disable=SC2086  # netguard's checked words, split on purpose
+    set -- $NG_PROBE
+    printf 'requested=1\ntoken=%s\n' "$1"
+    _tok=$1; shift
+    while [ $# -ge 2 ]; do probe_one "$_tok" "$1" "$2"; shift 2; done
+  }
   freshclam_log() { tail -n 20 /var/log/clamav/freshclam.log; }
   # -- where the host keeps its network history (isolation.history) -----------------------------
   # A source that is not on the host at all ends with 127 ("not present"); 3 means the command ran
@@ -361,6 +451,7 @@ netguard_collect() {
     /var/log/messages.[0-9]*.gz /var/log/messages.1 /var/log/messages
   sec usb_storage_module usb_storage_module
   sec installed installed
+  sec probe probe_send
   printf '@@end\n'
 }
 netguard_collect </dev/null

@@ -1,0 +1,149 @@
+"""The 违规外联 probe's verbs: ``receiver`` (run on the internet side) and ``probe-key``."""
+
+from __future__ import annotations
+
+import argparse
+import ipaddress
+import sys
+from typing import TYPE_CHECKING, Any
+
+from rich.console import Console
+
+from netguard.cli.options import positive_int
+from netguard.errors import ExitStatus, InputError
+from netguard.probe import receiver as rc
+from netguard.probe import token as tk
+
+if TYPE_CHECKING:
+    from netguard.engine.runner import ProbePlan
+    from netguard.policy import Policy
+
+#: the check whose zones say which hosts send the probe
+PROBE_CHECK = "isolation.reachability"
+
+
+def add_parsers(sub: Any) -> None:
+    r = sub.add_parser(
+        "receiver",
+        help="log probes arriving on the internet side (违规外联 proof), until SIGINT/SIGTERM",
+    )
+    r.add_argument(
+        "--listen",
+        required=True,
+        metavar="ADDR:PORT[,…]",
+        help="IP addresses and ports to listen on, TCP and UDP each (e.g. 0.0.0.0:80,0.0.0.0:53)",
+    )
+    r.add_argument(
+        "--key", metavar="KEYFILE", help="the probe key: marks each token's MAC ok or bad"
+    )
+    r.add_argument("--out", required=True, metavar="FILE", help="arrivals JSONL (appended)")
+    r.add_argument(
+        "--max-bytes", type=positive_int, default=rc.MAX_BYTES, help="largest message kept"
+    )
+    r.add_argument(
+        "--rate",
+        type=positive_int,
+        default=rc.RATE,
+        help=f"arrivals kept per source address per {rc.RATE_PERIOD:g} s",
+    )
+
+    k = sub.add_parser("probe-key", help="make a probe key (32 random bytes, hex, mode 0600)")
+    k.add_argument("file", help="the key file to create (never overwritten)")
+
+
+def receiver(args: argparse.Namespace, err: Console) -> int:
+    listens = rc.parse_listen(args.listen)
+    key = tk.load_key(args.key) if args.key else None
+    try:
+        log = rc.ArrivalLog.open(args.out)
+    except OSError as exc:
+        raise InputError(f"cannot open: {exc.strerror or exc}", file=args.out) from exc
+    recv = rc.Receiver(log, key=key, max_bytes=args.max_bytes, rate=args.rate)
+
+    def ready(proto: str, addr: str, port: int) -> None:
+        host = f"[{addr}]" if ":" in addr else addr
+        print(f"listening {proto} {host}:{port}", flush=True)
+
+    try:
+        rc.run(recv, listens, ready)
+    except OSError as exc:
+        raise InputError(f"cannot listen: {exc.strerror or exc}", field="--listen") from exc
+    finally:
+        log.close()
+    s = recv.stats
+    print(
+        f"kept {s.kept}, lost {s.lost} (write errors), no token {s.no_token}, "
+        f"oversize {s.oversize}, rate-limited {s.rate_limited}",
+        file=sys.stderr,
+    )
+    return int(ExitStatus.OK)
+
+
+def probe_key(args: argparse.Namespace, err: Console) -> int:
+    try:
+        tk.write_key(args.file)
+    except FileExistsError:
+        raise InputError("exists; not overwritten", file=args.file) from None
+    except OSError as exc:
+        raise InputError(f"cannot write: {exc.strerror or exc}", file=args.file) from exc
+    print(f"probe key written to {args.file}")
+    return int(ExitStatus.OK)
+
+
+def probe_options(p: argparse.ArgumentParser) -> None:
+    """``audit --probe`` and ``--probe-key``: the 违规外联 probe sent while hosts are collected."""
+    p.add_argument(
+        "--probe",
+        metavar="IP:PORT[,…]",
+        help="from every host in the zones of isolation.reachability (default: intranet and "
+        "classified), try one bounded connection to each target (IP literals: the host's "
+        "resolver is not used; IPv6 as [addr]:port), carrying a token signed with --probe-key",
+    )
+    p.add_argument("--probe-key", metavar="KEYFILE", help="the probe key (netguard probe-key)")
+
+
+def parse_targets(text: str) -> tuple[tuple[str, int], ...]:
+    """``IP:PORT[,…]`` → canonical (ip, port) pairs; InputError naming the bad one."""
+    from netguard.collect.probe import MAX_TARGETS
+
+    targets: list[tuple[str, int]] = []
+    for item in text.split(","):
+        item = item.strip()
+        host, sep, port = item.rpartition(":")
+        if host.startswith("[") and host.endswith("]"):
+            host = host[1:-1]
+        elif ":" in host:
+            host = ""  # an IPv6 address needs its brackets
+        try:
+            ip = ipaddress.ip_address(host) if sep else None
+        except ValueError:
+            ip = None
+        if ip is None or not port.isdigit() or not 0 < int(port) < 65536:
+            raise InputError(
+                f"{item!r} is not IP:PORT (an IP literal, [addr]:port for IPv6, port 1-65535)",
+                field="--probe",
+            )
+        if (str(ip), int(port)) not in targets:
+            targets.append((str(ip), int(port)))
+    if len(targets) > MAX_TARGETS:
+        raise InputError(f"at most {MAX_TARGETS} probe targets", field="--probe")
+    return tuple(targets)
+
+
+def probe_plan(args: argparse.Namespace, policy: Policy) -> ProbePlan | None:
+    """The audit's probe plan from ``--probe``/``--probe-key`` (both or neither), sent from
+    the zones the policy gives isolation.reachability (the default zones without it)."""
+    from netguard.engine.runner import PROBE_ZONES, ProbePlan
+
+    if not args.probe and not args.probe_key:
+        return None
+    if not args.probe:
+        raise InputError("--probe-key without --probe: no target to probe", field="--probe-key")
+    if not args.probe_key:
+        raise InputError(
+            "--probe needs --probe-key (the key that signs its tokens)", field="--probe"
+        )
+    targets = parse_targets(args.probe)
+    key = tk.load_key(args.probe_key)
+    zones = next((c.zones for c in policy.checks if c.spec.id == PROBE_CHECK), PROBE_ZONES)
+    return ProbePlan(targets, key, frozenset(zones))
