@@ -7,7 +7,7 @@ inventory registered for its segment; every verdict names the address, route or 
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -386,6 +386,18 @@ def reachability(facts: Facts, ctx: CheckContext) -> Verdict:
         return cannot_decide(say("isolation.reachability.not_sent", attempts=listed), **evidence)
     listed = [part("probe.attempt", **a) for a in attempts]
     return verdict(True, say("isolation.reachability.sent", attempts=listed), **evidence)
+
+
+def arrived(arrivals: Sequence[Mapping[str, Any]], evidence: Mapping[str, Any]) -> Verdict:
+    """isolation.reachability once the receiver's file proves it: the probe arrived on the
+    internet side (``arrivals``: arrived_at ISO time, source address seen, port, proto — a NAT
+    address names the exit that was used). ``evidence``: what the host reported, kept."""
+    listed = [part("probe.arrival", **a) for a in arrivals]
+    return verdict(
+        False,
+        say("isolation.reachability.arrived", arrivals=listed),
+        **{**evidence, "arrivals": [dict(a) for a in arrivals]},
+    )
 
 
 def _radio_signals(iface: Interface) -> list[tuple[str, dict[str, Any]]]:

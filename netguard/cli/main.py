@@ -35,6 +35,7 @@ HANDLERS: dict[str, Handler] = {
     "discover": network.discover,
     "receiver": probe.receiver,
     "probe-key": probe.probe_key,
+    "correlate": probe.correlate,
 }
 
 

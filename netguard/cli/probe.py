@@ -47,8 +47,60 @@ def add_parsers(sub: Any) -> None:
         help=f"arrivals kept per source address per {rc.RATE_PERIOD:g} s",
     )
 
+    c = sub.add_parser(
+        "correlate",
+        help="hold a receiver's arrivals against an audit's results: probes that arrived make "
+        "isolation.reachability fail; forged or foreign ones are listed, never counted",
+    )
+    c.add_argument("results", help="results JSON of the audit that sent the probes")
+    c.add_argument("arrivals", help="the receiver's arrivals JSONL (copied back)")
+    c.add_argument("--probe-key", required=True, metavar="KEYFILE", help="the audit's probe key")
+    c.add_argument("-o", "--output", metavar="FILE", help="write there instead of stdout")
+    c.add_argument(
+        "--format",
+        choices=("table", "json"),
+        default="table",
+        help="the new results document (json) or what was accepted and rejected (table)",
+    )
+
     k = sub.add_parser("probe-key", help="make a probe key (32 random bytes, hex, mode 0600)")
     k.add_argument("file", help="the key file to create (never overwritten)")
+
+
+def correlate(args: argparse.Namespace, err: Console) -> int:
+    from netguard.engine.correlate import correlate as apply_arrivals
+    from netguard.probe.arrivals import read_lines
+    from netguard.render.files import write_atomic
+    from netguard.results import dumps, exit_status_of_verdicts, parse_results, read_document
+
+    key = tk.load_key(args.probe_key)
+    doc = read_document(args.results)
+    new, _ = apply_arrivals(doc, read_lines(args.arrivals), key, source=args.arrivals)
+    text = dumps(new) if args.format == "json" else correlation_text(new["probe"])
+    if args.output:
+        write_atomic(args.output, text)
+        if args.format == "json":
+            err.print(correlation_text(new["probe"]), end="", markup=False, highlight=False)
+    else:
+        sys.stdout.write(text)
+    verdicts = [h.verdict for h in parse_results(new, args.results).hosts]
+    return int(exit_status_of_verdicts(verdicts))
+
+
+def correlation_text(block: dict[str, Any]) -> str:
+    """What a correlation found: probes that arrived, by host, and what proved nothing."""
+    from netguard.render.text import clean
+
+    lines = [f"arrived: {len(block['accepted'])}, rejected: {len(block['rejected'])}"]
+    for a in block["accepted"]:
+        lines.append(
+            f"  ARRIVED  {clean(a['host'])}: {a['proto']} port {a['port']} at {a['arrived_at']}"
+            f" from {a['source']}"
+        )
+    for r in block["rejected"]:
+        what = clean(r["token"][:40]) or "no token"
+        lines.append(f"  rejected line {r['line']}: {r['reason']} ({what}, from {r['source']})")
+    return "\n".join(lines) + "\n"
 
 
 def receiver(args: argparse.Namespace, err: Console) -> int:

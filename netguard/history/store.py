@@ -23,7 +23,13 @@ from netguard.errors import InputError
 from netguard.history import schema
 from netguard.history.model import RunSummary
 from netguard.model import FindingStatus, HostResult
-from netguard.results import SCHEMA, parse_results, run_waivers_block, summarize_statuses
+from netguard.results import (
+    SCHEMA,
+    parse_results,
+    run_waivers_block,
+    summarize_hosts,
+    summarize_statuses,
+)
 
 if TYPE_CHECKING:
     from netguard.results import Run
@@ -675,14 +681,6 @@ def _finding_dict(
     if waiver is not None:
         out["waiver"] = json.loads(waiver)
     return out
-
-
-def summarize_hosts(hosts: list[dict[str, Any]]) -> dict[str, Any]:
-    """The summary of a document's ``hosts``, by results.summarize_statuses."""
-    return summarize_statuses(
-        (str(h.get("status")), [str(f.get("status")) for f in h.get("findings") or ()])
-        for h in hosts
-    )
 
 
 def _parse_time(text: str) -> datetime:

@@ -16,7 +16,14 @@ from netguard.results.records import (
     WaiversBlock,
 )
 from netguard.results.run import Run, run_block
-from netguard.results.summary import SCHEMA, exit_status_of, summarize, summarize_statuses
+from netguard.results.summary import (
+    SCHEMA,
+    exit_status_of,
+    exit_status_of_verdicts,
+    summarize,
+    summarize_hosts,
+    summarize_statuses,
+)
 
 __all__ = [
     "SCHEMA",
@@ -28,6 +35,7 @@ __all__ = [
     "WaiversBlock",
     "dumps",
     "exit_status_of",
+    "exit_status_of_verdicts",
     "load_results",
     "parse_results",
     "read_document",
@@ -35,5 +43,6 @@ __all__ = [
     "run_document",
     "run_waivers_block",
     "summarize",
+    "summarize_hosts",
     "summarize_statuses",
 ]

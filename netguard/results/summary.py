@@ -3,7 +3,7 @@ in memory, a document read back and the history alike."""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Mapping
 from typing import Any
 
 from netguard.errors import ExitStatus
@@ -60,9 +60,21 @@ def summarize_statuses(hosts: Iterable[tuple[str, Collection[str]]]) -> dict[str
     }
 
 
+def summarize_hosts(hosts: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
+    """The summary of a document's ``hosts`` (dicts, as stored or read back)."""
+    return summarize_statuses(
+        (str(h.get("status")), [str(f.get("status")) for f in h.get("findings") or ()])
+        for h in hosts
+    )
+
+
 def exit_status_of(results: Iterable[HostResult]) -> ExitStatus:
     """0 every host compliant, 1 something fails (failing beats unknown), 3 something unknown."""
-    verdicts = {r.verdict for r in results}
+    return exit_status_of_verdicts(r.verdict for r in results)
+
+
+def exit_status_of_verdicts(host_verdicts: Iterable[str]) -> ExitStatus:
+    verdicts = set(host_verdicts)
     if Verdict.FAILING in verdicts:
         return ExitStatus.FINDINGS
     if Verdict.UNKNOWN in verdicts:

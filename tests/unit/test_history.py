@@ -23,7 +23,6 @@ import pytest
 from netguard.errors import InputError
 from netguard.history import RunSummary, default_history_path, open_store
 from netguard.history import schema as history_schema
-from netguard.history.store import summarize_hosts
 from netguard.model import (
     Finding,
     FindingStatus,
@@ -36,7 +35,7 @@ from netguard.model import (
     Zone,
 )
 from netguard.policy import Policy
-from netguard.results import Run, parse_results, summarize
+from netguard.results import Run, parse_results, summarize, summarize_hosts
 
 REPO = Path(__file__).resolve().parents[2]
 LAB = REPO / "tests" / "fixtures" / "lab-results.json"

@@ -42,6 +42,7 @@ ALLOWED: dict[str, set[str]] = {
     # running an audit
     "engine": {
         "model",
+        "i18n",
         "checks",
         "collect",
         "policy",
