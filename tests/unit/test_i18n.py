@@ -23,10 +23,11 @@ import yaml
 
 from netguard.checks import ALL_CHECKS, CATALOG
 from netguard.checks.hostkey import hostkey_finding
+from netguard.checks.isolation import arrived
 from netguard.checks.network import CHECK_IDS as NETWORK_CHECKS
 from netguard.collect import Collection
 from netguard.collect.parse_linux import PROBE_OUTCOMES, encode_sections, parse_linux
-from netguard.engine.evaluate import evaluate
+from netguard.engine.evaluate import evaluate, finding
 from netguard.i18n import LANGS, PART, Catalog, catalog, default_lang
 from netguard.model import AvRole, Finding, FindingStatus, Host, HostStatus, Segment, Zone
 from netguard.model.facts import Account, ClamDatabase, Facts, Interface
@@ -286,6 +287,10 @@ def _all_findings() -> list[tuple[str, Finding]]:
     for label, section in PROBE_SECTIONS.items():  # isolation.reachability with a request
         facts = parse_linux(encode_sections(desktop(probe=(section, 0))), now=NOW)
         out += [(label, f) for f in evaluate(facts, host(), SEGMENTS, policy(), PROBE_TOKEN)]
+    # what `netguard correlate` says once the receiver's file proves the probe arrived
+    reach = next(c for c in policy().checks if c.spec.id == "isolation.reachability")
+    came = {"arrived_at": "2026-11-23T02:00:00Z", "source": "203.0.113.9", "port": 80}
+    out.append(("arrived", finding(reach, arrived([{**came, "proto": "tcp"}], {}))))
     return out
 
 
