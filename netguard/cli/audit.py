@@ -153,6 +153,7 @@ def run(args: argparse.Namespace, err: Console) -> int:
         options=AuditOptions(workers=args.workers, accept_new_hostkeys=args.accept_new_hostkeys),
         waivers=load_waivers(args.waivers) if args.waivers else None,
         probe=probe_plan(args, policy),
+        arrivals=args.arrivals,
     )
     preflight(job)
     after = _afterwards(args)  # a command that cannot be split is bad input, found up front
@@ -191,8 +192,8 @@ def _replay(args: argparse.Namespace, err: Console) -> int:
     if args.notify or args.syslog:  # old findings re-judged are not news to alert anyone about
         flag = "--notify" if args.notify else "--syslog"
         raise InputError("a replay sends no alerts", field=flag)
-    if args.probe or args.probe_key:  # a replay contacts no host: nothing could be sent
-        flag = "--probe" if args.probe else "--probe-key"
+    if args.probe or args.probe_key or args.arrivals:  # a replay contacts no host: no probe
+        flag = "--probe" if args.probe else "--probe-key" if args.probe_key else "--arrivals"
         raise InputError("a replay sends no probe", field=flag)
     bundle = open_replay(args.replay, args.trusted_key, err)
     inventory = load_inventory(bundle.inventory)

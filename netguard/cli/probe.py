@@ -152,6 +152,12 @@ def probe_options(p: argparse.ArgumentParser) -> None:
         "resolver is not used; IPv6 as [addr]:port), carrying a token signed with --probe-key",
     )
     p.add_argument("--probe-key", metavar="KEYFILE", help="the probe key (netguard probe-key)")
+    p.add_argument(
+        "--arrivals",
+        metavar="FILE",
+        help="with --probe: the receiver's arrivals file (a shared or local path), read once "
+        "every host is done: probes that arrived fail isolation.reachability in this run",
+    )
 
 
 def parse_targets(text: str) -> tuple[tuple[str, int], ...]:
@@ -188,6 +194,8 @@ def probe_plan(args: argparse.Namespace, policy: Policy) -> ProbePlan | None:
     from netguard.engine.runner import PROBE_ZONES, ProbePlan
 
     if not args.probe and not args.probe_key:
+        if args.arrivals:
+            raise InputError("--arrivals needs --probe and --probe-key", field="--arrivals")
         return None
     if not args.probe:
         raise InputError("--probe-key without --probe: no target to probe", field="--probe-key")

@@ -38,16 +38,21 @@ def correlate(
         if arrivals:
             host["findings"] = _with_arrivals(host.get("findings", []), arrivals)
     out["summary"] = summarize_hosts(out["hosts"])
-    out["probe"] = {
-        "arrivals": source,
-        "accepted": [_arrival(a) | {"host": a.host} for h in sorted(found.arrivals)
-                     for a in found.arrivals[h]],
-        "rejected": [asdict(r) for r in found.rejected],
-    }  # fmt: skip
+    out["probe"] = probe_block(found, source)
     return out, found
 
 
-def _arrival(a: Arrival) -> dict[str, Any]:
+def probe_block(found: Sorted, source: str) -> dict[str, Any]:
+    """The document's ``probe`` block: the arrivals accepted, by host, and those rejected."""
+    return {
+        "arrivals": source,
+        "accepted": [arrival_row(a) | {"host": a.host} for h in sorted(found.arrivals)
+                     for a in found.arrivals[h]],
+        "rejected": [asdict(r) for r in found.rejected],
+    }  # fmt: skip
+
+
+def arrival_row(a: Arrival) -> dict[str, Any]:
     return {
         "arrived_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(a.arrived_at)),
         "source": a.source,
@@ -61,7 +66,7 @@ def _with_arrivals(findings: list[dict[str, Any]], arrivals: list[Arrival]) -> l
     host has none: the token proves netguard asked this host of this run to send it)."""
     old = next((f for f in findings if f.get("check") == CHECK), None)
     evidence = old.get("evidence", {}) if old else {}
-    v = arrived([_arrival(a) for a in arrivals], evidence if isinstance(evidence, dict) else {})
+    v = arrived([arrival_row(a) for a in arrivals], evidence if isinstance(evidence, dict) else {})
     en = catalog("en")
     new = {
         "check": CHECK,

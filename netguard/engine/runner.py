@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from typing import Any
 
+from netguard.checks.base import Verdict
 from netguard.checks.hostkey import hostkey_finding
 from netguard.checks.network import NetworkFindings, network_results
 from netguard.collect import Collection, Collector
@@ -29,6 +30,9 @@ from netguard.policy import CheckConfig, Policy
 from netguard.probe import token as probe_token
 from netguard.results import Run
 from netguard.waivers import Waivers, apply_waivers
+
+#: the check a probe's arrivals decide
+PROBE_CHECK = "isolation.reachability"
 
 
 @dataclass(frozen=True)
@@ -93,6 +97,9 @@ class AuditJob:
     network: NetworkFindings | None = None
     #: the 违规外联 probe (``--probe``): None sends none
     probe: ProbePlan | None = None
+    #: a receiver's arrivals file, read once every host is done (``--arrivals``): genuine
+    #: arrivals fail isolation.reachability before the results are reported (needs ``probe``)
+    arrivals: str | None = None
 
 
 class LiveCollector:
@@ -236,28 +243,35 @@ def run_audit(
         on_start(run)
     fleet = _fleet_check(job.policy)
     media: list[MediaSummary] | None = [] if fleet is not None else None
-    held: list[HostResult] = []  # results the fleet step may change: reported after it
+    held: list[HostResult] = []  # results a step after all hosts may change: reported after it
     ctx = RunContext(run.today, run.id, int(run.started.timestamp()), media)
+    probed = job.probe.zones if job.probe is not None and job.arrivals else frozenset()
     for result in iter_results(job, ctx):
-        if fleet is not None and result.findings and result.segment.zone in fleet.zones:
+        if result.findings and (
+            (fleet is not None and result.segment.zone in fleet.zones)
+            or result.segment.zone in probed
+        ):
             held.append(result)
             continue
         run.results.append(result)
         if on_result:
             on_result(result)
+    verdicts: dict[str, tuple[CheckConfig, Verdict]] = {}
     if fleet is not None and media is not None:
-        verdicts = cross_network(media, job.inventory.exchange_media, fleet.zones)
-        for result in held:
-            v = verdicts.get(result.host.name)
-            if v is not None:
-                new = finding(fleet, v)
-                found = tuple(new if f.check == fleet.spec.id else f for f in result.findings)
-                result = dataclasses.replace(result, findings=found)
-                if job.waivers:
-                    result = apply_waivers(result, job.waivers, run.today)
-            run.results.append(result)
-            if on_result:
-                on_result(result)
+        found = cross_network(media, job.inventory.exchange_media, fleet.zones)
+        verdicts.update({host: (fleet, v) for host, v in found.items()})
+    arrivals = _arrivals(job, run) if probed else {}
+    for result in held:
+        changes = [verdicts[result.host.name]] if result.host.name in verdicts else []
+        if result.host.name in arrivals and (cfg := _check(job.policy, PROBE_CHECK)):
+            changes.append((cfg, _arrived(result, arrivals[result.host.name])))
+        if changes:
+            result = _with(result, [finding(cfg, v) for cfg, v in changes])
+            if job.waivers:
+                result = apply_waivers(result, job.waivers, run.today)
+        run.results.append(result)
+        if on_result:
+            on_result(result)
     order = {h.name: i for i, h in enumerate(job.inventory.hosts)}
     run.results.sort(key=lambda r: order[r.host.name])
     if job.network is not None:  # devices and unregistered machines the sweep found, after them
@@ -271,12 +285,44 @@ def run_audit(
     return run
 
 
+def _with(result: HostResult, new: list[Finding]) -> HostResult:
+    """The result with each new finding in place of its check's finding (added if absent)."""
+    by_check = {f.check: f for f in new}
+    kept = tuple(by_check.pop(f.check, f) for f in result.findings)
+    return dataclasses.replace(result, findings=kept + tuple(by_check.values()))
+
+
+def _check(policy: Policy, check_id: str) -> CheckConfig | None:
+    return next((c for c in policy.checks if c.spec.id == check_id), None)
+
+
+def _arrivals(job: AuditJob, run: Run) -> dict[str, list[dict[str, Any]]]:
+    """The receiver's file, read now that every host is done: each host's genuine arrivals;
+    the rest are kept on the run (the document's ``probe`` block), never counted."""
+    from netguard.engine.correlate import arrival_row, probe_block
+    from netguard.probe.arrivals import read_lines, sort_arrivals
+
+    assert job.probe is not None and job.arrivals is not None
+    hosts = frozenset(h.name for h in job.inventory.hosts)
+    found = sort_arrivals(read_lines(job.arrivals), job.probe.key, run_id=run.id, hosts=hosts)
+    run.probe = probe_block(found, job.arrivals)
+    return {host: [arrival_row(a) for a in rows] for host, rows in found.arrivals.items()}
+
+
+def _arrived(result: HostResult, rows: list[dict[str, Any]]) -> Verdict:
+    """isolation.reachability failing on the arrivals, keeping what the host itself reported."""
+    from netguard.checks.isolation import arrived
+
+    old = next((f for f in result.findings if f.check == PROBE_CHECK), None)
+    return arrived(rows, old.evidence if old is not None else {})
+
+
 #: the check the fleet step decides once every host is done (netguard.fleet)
 FLEET_CHECK = "media.cross_network"
 
 
 def _fleet_check(policy: Policy) -> CheckConfig | None:
-    return next((c for c in policy.checks if c.spec.id == FLEET_CHECK), None)
+    return _check(policy, FLEET_CHECK)
 
 
 def _lookback(policy: Policy) -> int:

@@ -21,6 +21,8 @@ def run_document(run: Run) -> dict[str, Any]:
     }
     if run.sweep is not None:  # absent without a sweep: older readers see no change
         doc["network"] = run.sweep.to_dict()
+    if run.probe is not None:  # absent without --arrivals, as without `netguard correlate`
+        doc["probe"] = run.probe
     waivers = run_waivers_block(run)
     if waivers is not None:  # absent without a waivers file: older readers see no change
         doc["waivers"] = waivers

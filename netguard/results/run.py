@@ -31,6 +31,8 @@ class Run:
     #: the network sweep of ``netguard discover`` / ``audit --discover`` (the document's
     #: ``network`` block); its findings are in the host entries
     sweep: Sweep | None = None
+    #: what a receiver's arrivals file proved (``audit --arrivals``; the ``probe`` block)
+    probe: dict[str, Any] | None = None
 
 
 def run_block(run: Run) -> dict[str, Any]:

@@ -12,7 +12,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -41,34 +40,54 @@ def probed(office_lab: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterato
     netns = lab.netns_of("inet-pc")
     assert netns is not None
     addr, port = RECEIVER
+
+    def audit(out: Path, *extra: str) -> subprocess.CompletedProcess[str]:
+        return lab.run_in_auditor(  # type: ignore[no-any-return]
+            [sys.executable, "-m", "netguard", "audit", str(inventory), "--format", "json",
+             "-o", str(out), "-q", "--no-history",
+             "--probe", f"{addr}:{port}", "--probe-key", str(key), *extra],
+            timeout=180,
+        )  # fmt: skip
+
+    out, again = tmp / "results.json", tmp / "again.json"
+    receiver = _start_receiver(netns, key, arrivals)
+    try:
+        proc = audit(out)
+        # the receiver killed and started again between two runs: what it wrote is kept, and
+        # the second run's arrival is appended to the same file
+        _stop(receiver)
+        kept = arrivals.read_text(encoding="utf-8")
+        receiver = _start_receiver(netns, key, arrivals)
+        # the second audit reads the receiver's file itself once every host is done
+        proc_again = audit(again, "--arrivals", str(arrivals))
+    finally:
+        _stop(receiver)
+    yield {
+        "proc": proc, "doc": json.loads(out.read_text(encoding="utf-8")), "results": out,
+        "arrivals": arrivals, "key": key, "tmp": tmp, "kept": kept,
+        "again": json.loads(again.read_text(encoding="utf-8")), "proc_again": proc_again,
+    }  # fmt: skip
+
+
+def _start_receiver(netns: str, key: Path, arrivals: Path) -> subprocess.Popen[str]:
+    addr, port = RECEIVER
     receiver = subprocess.Popen(
         ["ip", "netns", "exec", netns, sys.executable, "-m", "netguard", "receiver",
          "--listen", f"{addr}:{port}", "--out", str(arrivals), "--key", str(key)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, start_new_session=True,
     )  # fmt: skip
-    try:
-        assert receiver.stdout is not None
-        ready = receiver.stdout.readline()  # "listening tcp 198.51.100.30:8080"
-        assert ready.startswith("listening"), (
-            ready,
-            receiver.stderr.read() if receiver.stderr else "",
-        )
-        out = tmp / "results.json"
-        proc = lab.run_in_auditor(
-            [sys.executable, "-m", "netguard", "audit", str(inventory), "--format", "json",
-             "-o", str(out), "-q", "--no-history",
-             "--probe", f"{addr}:{port}", "--probe-key", str(key)],
-            timeout=180,
-        )  # fmt: skip
-        deadline = time.monotonic() + 10  # the receiver fsyncs each arrival as it comes
-        while time.monotonic() < deadline and not arrivals.exists():
-            time.sleep(0.2)
-    finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(receiver.pid, signal.SIGTERM)
-        receiver.wait(timeout=20)
-    doc = json.loads(out.read_text(encoding="utf-8"))
-    yield {"proc": proc, "doc": doc, "results": out, "arrivals": arrivals, "key": key, "tmp": tmp}
+    assert receiver.stdout is not None
+    ready = receiver.stdout.readline()  # "listening tcp 198.51.100.30:8080"; "" if it died
+    if not ready.startswith("listening"):
+        _stop(receiver)
+        pytest.fail(f"the receiver did not start: {ready!r}")
+    return receiver
+
+
+def _stop(receiver: subprocess.Popen[str]) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(receiver.pid, signal.SIGTERM)
+    receiver.wait(timeout=20)
 
 
 def _reach(doc: dict[str, Any], host: str) -> dict[str, Any]:
@@ -88,9 +107,27 @@ def test_the_hosts_own_stack_already_tells(probed: dict[str, Any]) -> None:
     assert _reach(doc, "inet-pc")["status"] == "not_applicable"
 
 
+def test_audit_arrivals_decides_within_the_run_across_a_receiver_restart(
+    probed: dict[str, Any],
+) -> None:
+    arrivals: Path = probed["arrivals"]
+    assert arrivals.read_text(encoding="utf-8").startswith(probed["kept"])  # nothing lost
+    lines = arrivals.read_text(encoding="utf-8").splitlines()
+    assert [json.loads(x)["source"] for x in lines] == ["198.51.100.12"] * 2, lines
+    doc = probed["again"]
+    assert probed["proc_again"].returncode == 1, probed["proc_again"].stderr
+    dual = _reach(doc, "dual-pc")
+    assert dual["reason"] == "isolation.reachability.arrived", dual
+    assert dual["evidence"]["attempts"][0]["outcome"] == "connected"  # the host's own report
+    assert _reach(doc, "ok-pc")["status"] == "pass"
+    # the first run's arrival is another run's token here: listed, never counted
+    assert [r["reason"] for r in doc["probe"]["rejected"]] == ["other_run"]
+    assert [a["host"] for a in doc["probe"]["accepted"]] == ["dual-pc"]
+
+
 def test_correlate_proves_what_arrived_and_refuses_the_rest(probed: dict[str, Any]) -> None:
     arrivals: Path = probed["arrivals"]
-    lines = arrivals.read_text(encoding="utf-8").splitlines()
+    lines = arrivals.read_text(encoding="utf-8").splitlines()[:1]  # the first run's
     assert [json.loads(x)["source"] for x in lines] == ["198.51.100.12"], lines  # dual-pc's leg
     # a forger without the key, and a genuine token of another run
     real = json.loads(lines[0])
@@ -110,4 +147,5 @@ def test_correlate_proves_what_arrived_and_refuses_the_rest(probed: dict[str, An
     assert dual["reason"] == "isolation.reachability.arrived", dual
     assert dual["evidence"]["arrivals"][0]["source"] == "198.51.100.12"
     assert _reach(doc, "ok-pc")["status"] == "pass"
-    assert [r["reason"] for r in doc["probe"]["rejected"]] == ["forged", "other_run"]
+    # the second run's genuine arrival, a forger without the key, another run's token
+    assert [r["reason"] for r in doc["probe"]["rejected"]] == ["other_run", "forged", "other_run"]
