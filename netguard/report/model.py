@@ -43,7 +43,7 @@ if TYPE_CHECKING:
 
 VERDICTS = tuple(Verdict)  # worst first
 #: Categories in the order officials read them; others (e.g. transport) follow alphabetically.
-CATEGORY_ORDER = ("antivirus", "password", "isolation")
+CATEGORY_ORDER = ("antivirus", "password", "accounts", "isolation", "media", "network")
 #: Up to this many hosts, the detail section covers every host; above it, only the hosts that
 #: need attention (failing or unknown) — compliant hosts stay in the host table and the JSON.
 DETAIL_ALL_MAX = 200
