@@ -16,10 +16,10 @@ import ipaddress
 import json
 import re
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from netguard.errors import CollectionError
 from netguard.model.facts import (
@@ -869,29 +869,52 @@ def _usb_lines(
     return first, lines
 
 
-def _kernel_net_log(sections: Sections) -> KernelNetLog:
+_Read = TypeVar("_Read")
+
+
+def _log_sources(
+    sections: Sections,
+    sources: Sequence[tuple[str, str, str, str]],
+    read_one: Callable[[str, str, str], tuple[float | None, list[_Read]]],
+) -> tuple[list[tuple[str, float | None]], list[str], list[_Read]]:
+    """Each log source a look-back check reads — (section, source, what, why hidden) — through
+    ``read_one(section, source, text)``: the sources read with their oldest time, why each other
+    was not, and what was found. One garbled or unreadable log does not hide the others; none
+    read at all is the fact missing (the check is undecidable, never clean)."""
     read: list[tuple[str, float | None]] = []
     unread: list[str] = []
-    lines: list[UsbNetLine] = []
-    for name, source, what, hidden, pattern in (
-        ("kernel_journal", "journal", "journal", "needs root or group adm", _SYSLOG_LINE),
-        ("kernel_logfiles", "syslog", "kern.log/messages", "", _SYSLOG_LINE),
-        ("kernel_dmesg", "dmesg", "dmesg", "kernel.dmesg_restrict: needs root", _DMESG_LINE),
-    ):
+    found: list[_Read] = []
+    for name, source, what, hidden in sources:
         try:
             text = _history_text(sections, name, hidden=hidden)
             _unreadable(text)
-            first, found = _usb_lines(text, source, pattern)
+            first, items = read_one(name, source, text)
         except _Missing as exc:
             unread.append(f"{what}: {exc}")
             continue
-        except _PARSE_ERRORS as exc:  # one garbled log does not hide the others
+        except _PARSE_ERRORS as exc:
             unread.append(f"{what}: could not parse: {exc}")
             continue
         read.append((source, first))
-        lines += found
+        found += items
     if not read:
         raise _Missing("; ".join(unread))
+    return read, unread, found
+
+
+_KERNEL_NET_SOURCES = (
+    ("kernel_journal", "journal", "journal", "needs root or group adm"),
+    ("kernel_logfiles", "syslog", "kern.log/messages", ""),
+    ("kernel_dmesg", "dmesg", "dmesg", "kernel.dmesg_restrict: needs root"),
+)
+
+
+def _kernel_net_log(sections: Sections) -> KernelNetLog:
+    def read_one(name: str, source: str, text: str) -> tuple[float | None, list[UsbNetLine]]:
+        first, lines = _usb_lines(text, source, _DMESG_LINE if source == "dmesg" else _SYSLOG_LINE)
+        return first, list(lines)
+
+    read, unread, lines = _log_sources(sections, _KERNEL_NET_SOURCES, read_one)
     return KernelNetLog(tuple(read), tuple(unread), tuple(lines))
 
 
@@ -1015,36 +1038,28 @@ def merge_usb_storage(attachments: list[_Attach]) -> tuple[UsbStorageDevice, ...
     return tuple(out)
 
 
+_USB_STORAGE_SOURCES = (
+    ("usb_journal", "journal", "journal", "needs root or group adm"),
+    ("usb_logfiles", "syslog", "kern.log/syslog/messages", ""),
+)
+
+
 def _usb_storage_log(sections: Sections) -> UsbStorageLog:
-    read: list[tuple[str, float | None]] = []
-    unread: list[str] = []
-    attachments: list[_Attach] = []
     persistent: bool | None = None
     why = ""
-    for name, source, what, hidden in (
-        ("usb_journal", "journal", "journal", "needs root or group adm"),
-        ("usb_logfiles", "syslog", "kern.log/syslog/messages", ""),
-    ):
-        try:
-            text = _history_text(sections, name, hidden=hidden)
-            _unreadable(text)
-            lines = text.splitlines()
-            if name == "usb_journal" and lines and lines[0].startswith("@persistent "):
-                words = lines[0].split(" ", 2)
-                persistent = words[1] == "yes"
-                why = words[2][:60] if len(words) > 2 and not persistent else ""
-                text = "\n".join(lines[1:])
-            first, found = _usb_attachments(text, source)
-        except _Missing as exc:
-            unread.append(f"{what}: {exc}")
-            continue
-        except _PARSE_ERRORS as exc:  # one garbled log does not hide the others
-            unread.append(f"{what}: could not parse: {exc}")
-            continue
-        read.append((source, first))
-        attachments += found
-    if not read:
-        raise _Missing("; ".join(unread))
+
+    def read_one(name: str, source: str, text: str) -> tuple[float | None, list[_Attach]]:
+        nonlocal persistent, why
+        lines = text.splitlines()
+        if name == "usb_journal" and lines and lines[0].startswith("@persistent "):
+            words = lines[0].split(" ", 2)
+            persistent = words[1] == "yes"
+            why = words[2][:60] if len(words) > 2 and not persistent else ""
+            text = "\n".join(lines[1:])
+        first, found = _usb_attachments(text, source)
+        return first, list(found)
+
+    read, unread, attachments = _log_sources(sections, _USB_STORAGE_SOURCES, read_one)
     return UsbStorageLog(
         tuple(read), tuple(unread), merge_usb_storage(attachments), persistent, why
     )

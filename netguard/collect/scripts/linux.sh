@@ -291,34 +291,45 @@ else:
     done
     return $_seen
   }
-  klog_journal() {
-    # Kernel lines of a USB modem or network adapter binding, the newest 300 over the whole
-    # journal (400 bytes each at most); @first is the oldest kernel line's time (how far back the journal reaches).
+  # -- kernel logs: one reader for every check that looks back (isolation.history, media.history)
+  journal_grep() {
+    # journal_grep PATTERN COUNT WIDTH: the newest COUNT kernel lines of the whole journal that
+    # match PATTERN, WIDTH bytes each at most; @first is the oldest kernel line's time (how far
+    # back the journal reaches). 127: no journal; 3: no line visible to this account.
     have journalctl || return 127
     [ -d /var/log/journal ] || [ -d /run/log/journal ] || return 127
     _first=$(journalctl -q --no-pager -o short-iso _TRANSPORT=kernel | grep -m 1 -E '^[0-9]{4}-' | cut -c1-40)
     [ -n "$_first" ] || return 3
     printf '@first %s\n' "$_first"
-    journalctl -q --no-pager -o short-iso _TRANSPORT=kernel | grep -E "$_ksys" | tail -n 300 | cut -c1-400
+    journalctl -q --no-pager -o short-iso _TRANSPORT=kernel | grep -E "$1" | tail -n "$2" | cut -c1-"$3"
     return 0
   }
-  klog_files() {
-    # The same lines from syslog's files (uncompressed ones only), with each file's time, which
-    # dates the traditional "Nov 17 09:14:02" stamps that carry no year.
+  logfiles_grep() {
+    # logfiles_grep PATTERN COUNT WIDTH FILE...: the same from syslog's files, gzipped ones
+    # too, each with its time, which dates the traditional "Nov 17 09:14:02" stamps (no year).
+    _pat=$1 _n=$2 _w=$3
+    shift 3
     _seen=127
     for f in "$@"; do
       [ -f "$f" ] || continue
       _seen=0
       if [ -r "$f" ]; then
         printf '== %s %s\n' "$(stat -c %Y "$f")" "$(oneline "$f")"
-        printf '@first %s\n' "$(head -n 1 "$f" | cut -c1-40)"
-        grep -E "$_ksys" "$f" | tail -n 200 | cut -c1-400
+        case $f in
+          *.gz) have zcat || { printf '!unreadable %s\n' "$(oneline "$f")"; continue; }; _cat=zcat ;;
+          *) _cat=cat ;;
+        esac
+        printf '@first %s\n' "$($_cat "$f" | head -n 1 | cut -c1-40)"
+        $_cat "$f" | grep -E "$_pat" | tail -n "$_n" | cut -c1-"$_w"
       else
         printf '!unreadable %s\n' "$(oneline "$f")"
       fi
     done
     return $_seen
   }
+  # USB modems and network adapters binding (isolation.history)
+  klog_journal() { journal_grep "$_ksys" 300 400; }
+  klog_files() { logfiles_grep "$_ksys" 200 400 "$@"; }
   klog_dmesg() {
     # The kernel ring buffer (this boot only); restricted to root where kernel.dmesg_restrict=1.
     have dmesg || return 127
@@ -346,33 +357,10 @@ else:
       Storage=volatile | Storage=none) printf '@persistent no %s\n' "$(oneline "$_vol")" ;;
       *) if [ -d /var/log/journal ]; then printf '@persistent yes\n'; else printf '@persistent no no-/var/log/journal\n'; fi ;;
     esac
-    _first=$(journalctl -q --no-pager -o short-iso _TRANSPORT=kernel | grep -m 1 -E '^[0-9]{4}-' | cut -c1-40)
-    [ -n "$_first" ] || return 3
-    printf '@first %s\n' "$_first"
-    journalctl -q --no-pager -o short-iso _TRANSPORT=kernel | grep -E "$_kusb" | tail -n 3000 | cut -c1-300
-    return 0
+    journal_grep "$_kusb" 3000 300
   }
-  usb_files() {
-    # The same lines from syslog's files, rotated and gzipped ones included, each with its time.
-    _seen=127
-    for f in "$@"; do
-      [ -f "$f" ] || continue
-      _seen=0
-      if [ -r "$f" ]; then
-        printf '== %s %s\n' "$(stat -c %Y "$f")" "$(oneline "$f")"
-        case $f in
-          *.gz) have zcat || { printf '!unreadable %s\n' "$(oneline "$f")"; continue; }
-            printf '@first %s\n' "$(zcat "$f" | head -n 1 | cut -c1-40)"
-            zcat "$f" | grep -E "$_kusb" | tail -n 1000 | cut -c1-300 ;;
-          *) printf '@first %s\n' "$(head -n 1 "$f" | cut -c1-40)"
-            grep -E "$_kusb" "$f" | tail -n 1000 | cut -c1-300 ;;
-        esac
-      else
-        printf '!unreadable %s\n' "$(oneline "$f")"
-      fi
-    done
-    return $_seen
-  }
+  # the same lines from syslog's files, rotated and gzipped ones included
+  usb_files() { logfiles_grep "$_kusb" 1000 300 "$@"; }
   installed() {
     # When the system was installed: the root file system's birth (statx, where the file system
     # keeps it) and /etc/machine-id's time (written at first boot). A log that starts then has
