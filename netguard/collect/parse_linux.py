@@ -16,7 +16,7 @@ import ipaddress
 import json
 import re
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -831,18 +831,27 @@ def parse_dhcp_leases(text: str) -> tuple[DhcpLease, ...]:
     return tuple(out)
 
 
-def _usb_lines(
-    text: str, source: str, pattern: re.Pattern[str]
-) -> tuple[float | None, list[UsbNetLine]]:
+@dataclass
+class _Reach:
+    """How far back one source's log reaches: the earliest of its files' first lines."""
+
     first: float | None = None
+
+
+def _log_lines(
+    text: str, source: str, reach: _Reach
+) -> Iterator[tuple[str, float | None, str, bool]]:
+    """A kernel-log section's matching lines as (source, file time, line, new file): `== TIME
+    NAME` starts a file (its time dates year-less syslog stamps), `@first …` is its oldest line
+    (how far back it reaches: recorded in ``reach``, never yielded)."""
     file_time: float | None = None
-    lines: list[UsbNetLine] = []
     for raw in text.splitlines():
         if not raw:
             continue
         head = _FILE_HEADER.match(raw)
         if head:
             file_time, source = float(head.group(1)), head.group(2)
+            yield source, file_time, "", True
             continue
         if raw.startswith("@first "):
             stamp = raw[len("@first ") :].strip()
@@ -852,21 +861,32 @@ def _usb_lines(
                 )
             except ValueError:
                 continue  # a first line we cannot date says nothing about reach, nothing more
-            first = when if first is None else min(first, when)
+            reach.first = when if reach.first is None else min(reach.first, when)
+            continue
+        yield source, file_time, raw, False
+
+
+def _usb_lines(
+    text: str, source: str, pattern: re.Pattern[str]
+) -> tuple[float | None, list[UsbNetLine]]:
+    reach = _Reach()
+    lines: list[UsbNetLine] = []
+    for src, file_time, raw, new_file in _log_lines(text, source, reach):
+        if new_file:
             continue
         m = pattern.match(raw)
         if not m:
             raise ValueError(f"unexpected kernel log line {raw[:80]!r}")
         lines.append(
             UsbNetLine(
-                source,
+                src,
                 _syslog_time(m.group("when"), file_time),
                 m.group("driver"),
                 m.group("device"),
                 m.group("rest").strip()[:200],
             )
         )
-    return first, lines
+    return reach.first, lines
 
 
 _Read = TypeVar("_Read")
@@ -965,26 +985,12 @@ class _Attach:
 
 def _usb_attachments(text: str, source: str) -> tuple[float | None, list[_Attach]]:
     """The attachments of USB storage in one source's lines (oldest reach, attachments)."""
-    first: float | None = None
-    file_time: float | None = None
+    reach = _Reach()
     current: dict[str, _Attach] = {}  # port → its latest attachment in this file
     found: list[_Attach] = []
-    for raw in text.splitlines():
-        if not raw:
-            continue
-        head = _FILE_HEADER.match(raw)
-        if head:
-            file_time, source, current = float(head.group(1)), head.group(2), {}
-            continue
-        if raw.startswith("@first "):
-            stamp = raw[len("@first ") :].strip()
-            try:
-                when = _syslog_time(
-                    stamp.split(" ")[0] if stamp[:1].isdigit() else stamp[:15], file_time
-                )
-            except ValueError:
-                continue  # an undatable first line says nothing about reach
-            first = when if first is None else min(first, when)
+    for src, file_time, raw, new_file in _log_lines(text, source, reach):
+        if new_file:
+            current = {}
             continue
         m = _USB_MEDIA_LINE.match(raw)
         if not m:
@@ -1001,7 +1007,7 @@ def _usb_attachments(text: str, source: str) -> tuple[float | None, list[_Attach
             if ids is None:
                 raise ValueError(f"USB device line without ids {raw[:80]!r}")
             current[port] = _Attach(
-                source,
+                src,
                 _syslog_time(m.group("when"), file_time),
                 ids.group("vendor").lower(),
                 ids.group("product").lower(),
@@ -1009,7 +1015,7 @@ def _usb_attachments(text: str, source: str) -> tuple[float | None, list[_Attach
             )
         elif port in current:
             current[port].strings.setdefault(_USB_STRINGS[key], value[:64])
-    return first, found
+    return reach.first, found
 
 
 def merge_usb_storage(attachments: list[_Attach]) -> tuple[UsbStorageDevice, ...]:
