@@ -4,14 +4,12 @@ the documents and the alerts it was asked for."""
 from __future__ import annotations
 
 import argparse
-import io
 import sys
 from dataclasses import dataclass, replace
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from netguard.cli.network import check_discover_args, run_sweep, sweep_options
 from netguard.cli.options import (
@@ -26,13 +24,13 @@ from netguard.cli.options import (
     positive_int,
 )
 from netguard.cli.probe import probe_options, probe_plan
+from netguard.cli.runs import results_text, run_with_progress
 from netguard.cli.signing import Bundling, bundle_writer, open_replay, signing_options
 from netguard.errors import InputError
 
 if TYPE_CHECKING:
     from netguard.engine import AuditJob
-    from netguard.history import RunRecorder, Store
-    from netguard.results import Run
+    from netguard.history import Store
 
 #: Runs in the trend of a report written by ``netguard audit --report``.
 TREND_RUNS = 12
@@ -256,48 +254,6 @@ def _run_and_write(
     if after.notify or after.syslog:
         _notify_new_critical(doc, history, after, err)
     return exit_status_of(run.results)
-
-
-def results_text(run: Run, results_json: str, fmt: str) -> str:
-    """What an audit writes to -o or standard output: the JSON document, or the summary table."""
-    from netguard.render.console import print_summary
-
-    if fmt == "json":
-        return results_json
-    buf = io.StringIO()
-    print_summary(run, Console(file=buf, width=140, force_terminal=False))
-    return buf.getvalue()
-
-
-def run_with_progress(
-    err: Console,
-    quiet: bool,
-    job: AuditJob,
-    recorder: RunRecorder | None = None,
-    label: str = "auditing",
-) -> Run:
-    """run_audit with a progress bar on a terminal (audit, replay, spot-check, inspect)."""
-    from netguard.engine import run_audit
-    from netguard.model import HostResult
-
-    with Progress(
-        TextColumn(label),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        TextColumn("{task.description}"),
-        console=err,
-        disable=quiet or not err.is_terminal,
-        transient=True,
-    ) as progress:
-        task = progress.add_task("", total=len(job.inventory.hosts))
-
-        def done(result: HostResult) -> None:
-            progress.update(task, advance=1)
-            if recorder is not None:
-                recorder.add(result)
-
-        return run_audit(job, on_result=done, on_start=recorder.begin if recorder else None)
 
 
 def _open_history(path: str | None) -> Store:

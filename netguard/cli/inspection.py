@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 
-from netguard.cli.audit import results_text, run_with_progress
 from netguard.cli.options import LANGS, announce, load_policy, positive_int, report_zone
+from netguard.cli.runs import results_text, run_with_progress
 from netguard.cli.signing import (
     PASSPHRASE_ENV,
     Bundling,

@@ -86,7 +86,7 @@ def run_sweep(
 
 def discover(args: argparse.Namespace, err: Console) -> int:
     from netguard.checks.network import network_results
-    from netguard.cli.audit import results_text
+    from netguard.cli.runs import results_text
     from netguard.inventory import load_inventory
     from netguard.render.files import write_atomic
     from netguard.results import Run, dumps, exit_status_of, run_document

@@ -148,6 +148,47 @@ def test_the_layers_have_no_cycle() -> None:
         visit(part, ())
 
 
+def _module_graph() -> dict[str, set[str]]:
+    """module → the netguard modules it imports (a package's ``__init__`` as the package)."""
+    known = {name for name, _ in _modules()}
+    graph: dict[str, set[str]] = {}
+    for module, path in _modules():
+        deps: set[str] = set()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
+            if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                names = [f"{node.module}.{a.name}" for a in node.names] + [node.module]
+                deps |= {n for n in names if n in known}
+            elif isinstance(node, ast.Import):
+                deps |= {a.name for a in node.names if a.name in known}
+        graph[module] = deps - {module}
+    return graph
+
+
+def test_no_two_modules_import_each_other() -> None:
+    """No import cycle between modules, lazy imports included (a package's ``__init__`` that
+    only hands names on is left out: importing a package's module passes through it)."""
+    graph = _module_graph()
+    faces = {m for m in graph if (PACKAGE.parent / m.replace(".", "/") / "__init__.py").exists()}
+    graph = {m: deps - faces for m, deps in graph.items() if m not in faces}
+    state: dict[str, int] = {}
+    cycles: list[str] = []
+
+    def visit(node: str, trail: tuple[str, ...]) -> None:
+        if state.get(node) == 1:
+            cycles.append(" → ".join((*trail[trail.index(node) :], node)))
+            return
+        if state.get(node) == 2:
+            return
+        state[node] = 1
+        for dep in sorted(graph.get(node, ())):
+            visit(dep, (*trail, node))
+        state[node] = 2
+
+    for module in sorted(graph):
+        visit(module, ())
+    assert cycles == []
+
+
 def test_the_checker_sees_a_forbidden_import(tmp_path: Path) -> None:
     """The test can fail: a check importing a transport is caught (line and parts named)."""
     bad = tmp_path / "bad.py"

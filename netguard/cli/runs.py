@@ -1,0 +1,57 @@
+"""Running an audit on the command line, for every verb that runs one (audit, replay,
+spot-check, inspect, discover): a progress bar on a terminal, and the text it writes."""
+
+from __future__ import annotations
+
+import io
+from typing import TYPE_CHECKING
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+if TYPE_CHECKING:
+    from netguard.engine import AuditJob
+    from netguard.history import RunRecorder
+    from netguard.results import Run
+
+
+def results_text(run: Run, results_json: str, fmt: str) -> str:
+    """What an audit writes to -o or standard output: the JSON document, or the summary table."""
+    from netguard.render.console import print_summary
+
+    if fmt == "json":
+        return results_json
+    buf = io.StringIO()
+    print_summary(run, Console(file=buf, width=140, force_terminal=False))
+    return buf.getvalue()
+
+
+def run_with_progress(
+    err: Console,
+    quiet: bool,
+    job: AuditJob,
+    recorder: RunRecorder | None = None,
+    label: str = "auditing",
+) -> Run:
+    """run_audit with a progress bar on a terminal (audit, replay, spot-check, inspect)."""
+    from netguard.engine import run_audit
+    from netguard.model import HostResult
+
+    with Progress(
+        TextColumn(label),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TextColumn("{task.description}"),
+        console=err,
+        disable=quiet or not err.is_terminal,
+        transient=True,
+    ) as progress:
+        task = progress.add_task("", total=len(job.inventory.hosts))
+
+        def done(result: HostResult) -> None:
+            progress.update(task, advance=1)
+            if recorder is not None:
+                recorder.add(result)
+
+        return run_audit(job, on_result=done, on_start=recorder.begin if recorder else None)
