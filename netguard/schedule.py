@@ -53,6 +53,7 @@ AUDIT_FLAGS = {
     "waivers": "--waivers",
     "notify": "--notify",
     "syslog": "--syslog",
+    "discover": "--discover",
 }
 
 _HHMM = re.compile(r"([01]?[0-9]|2[0-3]):([0-5][0-9])")
@@ -84,6 +85,8 @@ class ScheduleSpec:
     working_dir: Path
     netguard: tuple[str, ...]  # how to start netguard: absolute executable first
     unit_name: str  # netguard-audit or netguard-audit-<slug>
+    #: sweep the intranet/classified segments first (``audit --discover``): needs raw sockets
+    discover: bool = False
 
     @property
     def results_path(self) -> Path:
@@ -118,6 +121,7 @@ def build_schedule_command(
     name: str | None = None,
     per_inventory: bool = False,
     cwd: Path | None = None,
+    discover: bool = False,
 ) -> ScheduleSpec:
     """A ScheduleSpec from command-line style values (argparse fields map one to one).
 
@@ -154,6 +158,8 @@ def build_schedule_command(
     user = user or _current_user()
     if not _USER.fullmatch(user):
         raise InputError(f"not a user name: {user!r}", field="--user")
+    if discover and inventory is None:
+        raise InputError("the network sweep needs an inventory (its segments)", field="--discover")
     command = tuple(netguard) if netguard else default_netguard_command(workdir)
     _check_executable(command)
     spec = ScheduleSpec(
@@ -172,6 +178,7 @@ def build_schedule_command(
         working_dir=workdir,
         netguard=command,
         unit_name=unit_name(inv, name=name, per_inventory=per_inventory),
+        discover=discover,
     )
     return spec
 
@@ -320,6 +327,8 @@ def audit_argv(spec: ScheduleSpec) -> list[str]:
         argv += [AUDIT_FLAGS["notify"], shlex.join(spec.notify)]
     if spec.syslog:
         argv.append(AUDIT_FLAGS["syslog"])
+    if spec.discover:
+        argv.append(AUDIT_FLAGS["discover"])
     return argv
 
 
@@ -464,6 +473,15 @@ def systemd_units(spec: ScheduleSpec) -> dict[str, str]:
         *hardening,
         "ProtectHome=read-only",
         f"ReadWritePaths={rw}",
+        *(
+            [
+                "# The network sweep (--discover) sends ARP and neighbor solicitations: raw",
+                "# sockets, granted to this service alone (root or not).",
+                "AmbientCapabilities=CAP_NET_RAW",
+            ]
+            if spec.discover
+            else []
+        ),
         # PDF rendering puts Chromium's profile in a temporary folder: a private /tmp is fine.
         "PrivateTmp=yes",
         "",
@@ -537,6 +555,12 @@ def cron_line(spec: ScheduleSpec, *, system: bool = True) -> str:
         raise InputError(
             f"cron needs a time of day HH:MM, not {spec.at!r} (OnCalendar is systemd only)",
             field="--at",
+        )
+    if spec.discover and spec.user not in ("root", "0"):
+        raise InputError(
+            f"the network sweep needs raw sockets, which cron cannot grant to {spec.user!r}: "
+            "run it as root, or schedule with --kind systemd (CAP_NET_RAW for the service)",
+            field="--discover",
         )
     user = f" {spec.user}" if system else ""
     return f"{int(m[2])} {int(m[1])} * * *{user} {cron_command(spec)}"

@@ -52,6 +52,11 @@ def add_parsers(sub: Any) -> None:
     s.add_argument("--waivers", metavar="FILE")
     s.add_argument("--notify", metavar="COMMAND")
     s.add_argument("--syslog", action="store_true")
+    s.add_argument(
+        "--discover",
+        action="store_true",
+        help="sweep the intranet/classified segments before each audit (audit --discover)",
+    )
     s.add_argument("--user", help="run the audit as this user (default: you)")
     s.add_argument("--name", help="unit / cron.d file name (default: netguard-audit)")
     s.add_argument("--install", action="store_true", help="write the files (default: print)")
@@ -122,6 +127,7 @@ def schedule(args: argparse.Namespace, err: Console) -> int:
         waivers=args.waivers,
         notify=args.notify,
         syslog=args.syslog,
+        discover=args.discover,
         user=args.user,
         name=args.name,
     )

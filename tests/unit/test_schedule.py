@@ -16,6 +16,7 @@ import shutil
 import stat
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -374,6 +375,7 @@ def test_units_pass_systemd_analyze_verify(tmp_path: Path, hook: bool) -> None:
         notify="cat" if hook else None,
         syslog=True,
         at="02:30" if hook else "Mon..Fri *-*-* 22:00",
+        discover=hook,  # the sweep's capability line verified too
     )
     unit_dir = tmp_path / "units"
     unit_dir.mkdir()
@@ -382,6 +384,24 @@ def test_units_pass_systemd_analyze_verify(tmp_path: Path, hook: bool) -> None:
     done = _verify(unit_dir, *systemd_units(spec))
     assert done.returncode == 0, done.stdout + done.stderr
     assert "netguard-audit" not in done.stderr, done.stderr  # no warning about our units
+
+
+def test_the_nightly_sweep_gets_raw_sockets_or_is_refused(tmp_path: Path) -> None:
+    """--discover: the audit sweeps first; systemd grants CAP_NET_RAW to that service alone,
+    cron cannot grant it to a user who is not root (refused, not a nightly exit 2)."""
+    spec = _spec(tmp_path, discover=True)
+    assert audit_argv(spec)[-1] == "--discover"
+    service = systemd_units(spec)[f"{spec.unit_name}.service"]
+    assert "AmbientCapabilities=CAP_NET_RAW" in service.splitlines()
+    assert "CAP_NET_RAW" not in systemd_units(_spec(tmp_path))[f"{spec.unit_name}.service"]
+    as_root = replace(spec, user="root")
+    assert " --discover " in cron_line(as_root) or " --discover;" in cron_line(as_root)
+    with pytest.raises(InputError, match="raw sockets") as err:
+        cron_line(replace(spec, user="nobody"))
+    assert err.value.field == "--discover"
+    with pytest.raises(InputError, match="inventory") as err:
+        build_schedule_command(None, discover=True, cwd=tmp_path)
+    assert err.value.field == "--discover"
 
 
 def _executable(path: Path) -> Path:
