@@ -30,6 +30,7 @@ from netguard.errors import InputError
 
 if TYPE_CHECKING:
     from netguard.engine import AuditJob
+    from netguard.fleet import MediaSummary
     from netguard.history import Store
 
 #: Runs in the trend of a report written by ``netguard audit --report``.
@@ -164,6 +165,8 @@ def run(args: argparse.Namespace, err: Console) -> int:
     if bundle is not None:
         job = replace(job, sink=bundle.writer.collect_sink)
     history = None if args.no_history else _open_history(args.history)
+    if history is not None:
+        job = replace(job, earlier_media=_earlier_media(history, job))
     try:
         return _run_and_write(args, err, job, after, history, bundle)
     finally:
@@ -254,6 +257,21 @@ def _run_and_write(
     if after.notify or after.syslog:
         _notify_new_critical(doc, history, after, err)
     return exit_status_of(run.results)
+
+
+def _earlier_media(history: Store, job: AuditJob) -> tuple[MediaSummary, ...]:
+    """The internet machines of the previous complete run and the sticks they had, for
+    media.cross_network (a machine this run did not reach still tells what was plugged in)."""
+    from datetime import UTC, datetime
+
+    from netguard.fleet import earlier_sightings
+
+    if not any(c.spec.id == "media.cross_network" for c in job.policy.checks):
+        return ()
+    previous = history.previous_complete(datetime.now(UTC))
+    if previous is None:
+        return ()
+    return tuple(earlier_sightings(history.document(previous.id)))
 
 
 def _open_history(path: str | None) -> Store:

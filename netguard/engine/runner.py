@@ -97,6 +97,9 @@ class AuditJob:
     network: NetworkFindings | None = None
     #: the 违规外联 probe (``--probe``): None sends none
     probe: ProbePlan | None = None
+    #: internet machines of earlier runs with the storage devices they had (from the history:
+    #: fleet.earlier_sightings), matched by media.cross_network beside this run's
+    earlier_media: tuple[MediaSummary, ...] = ()
     #: a receiver's arrivals file, read once every host is done (``--arrivals``): genuine
     #: arrivals fail isolation.reachability before the results are reported (needs ``probe``)
     arrivals: str | None = None
@@ -258,7 +261,7 @@ def run_audit(
             on_result(result)
     verdicts: dict[str, tuple[CheckConfig, Verdict]] = {}
     if fleet is not None and media is not None:
-        found = cross_network(media, job.inventory.exchange_media, fleet.zones)
+        found = cross_network(media, job.inventory.exchange_media, fleet.zones, job.earlier_media)
         verdicts.update({host: (fleet, v) for host, v in found.items()})
     arrivals = _arrivals(job, run) if probed else {}
     for result in held:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import calendar
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,6 +36,12 @@ class MediaSummary:
     devices: tuple[SeenDevice, ...] | None  # None: the history could not be read at all
     why_unread: str = ""
     gaps: tuple[dict[str, Any], ...] = ()
+    #: an earlier run's machine (earlier_sightings): which run, as a reader is shown it
+    run: str = ""
+
+    @property
+    def label(self) -> str:
+        return f"{self.host} ({self.run})" if self.run else self.host
 
 
 def summarize(facts: Facts, host: str, zone: Zone, lookback_days: int) -> MediaSummary:
@@ -80,23 +87,65 @@ def unmatchable_serials(summaries: Iterable[MediaSummary]) -> frozenset[str]:
     return frozenset(bad)
 
 
+def earlier_sightings(doc: Mapping[str, Any]) -> list[MediaSummary]:
+    """The internet-zone machines of an earlier run (its results document, from the history),
+    with the storage devices their media.history listed: a stick plugged into an intranet PC
+    this week is matched against one seen on an internet PC that this run did not reach."""
+    given = doc.get("run")
+    run: Mapping[str, Any] = given if isinstance(given, dict) else {}
+    label = f"run {str(run.get('id', ''))[:8]}, {str(run.get('started', ''))[:10]}"
+    out: list[MediaSummary] = []
+    for h in doc.get("hosts") or ():
+        if not isinstance(h, dict) or h.get("zone") != Zone.INTERNET:
+            continue
+        found = [f for f in h.get("findings") or () if f.get("check") == "media.history"]
+        evidence = found[0].get("evidence") if found else None
+        listed = evidence.get("devices") if isinstance(evidence, dict) else None
+        if not isinstance(listed, list):
+            continue
+        devices = []
+        for d in listed:
+            try:
+                devices.append(
+                    SeenDevice(
+                        str(d["serial"]),
+                        f"{d['vendor_id']}:{d['product_id']}",
+                        " ".join(str(d[k]) for k in ("manufacturer", "product") if d.get(k)),
+                        _epoch(d["first_seen"]),
+                        _epoch(d["last_seen"]),
+                    )
+                )
+            except (KeyError, TypeError, ValueError):
+                continue  # a device an edited document garbled proves nothing either way
+        out.append(MediaSummary(str(h.get("name")), Zone.INTERNET, tuple(devices), run=label))
+    return out
+
+
+def _epoch(text: str) -> float:
+    return calendar.timegm(time.strptime(text, "%Y-%m-%dT%H:%M:%SZ"))
+
+
 def cross_network(
     summaries: Sequence[MediaSummary],
     exchange: Sequence[ExchangeMedium] = (),
     zones: Iterable[Zone] = ISOLATED_ZONES,
+    earlier: Sequence[MediaSummary] = (),
 ) -> dict[str, Verdict]:
     """host name → the verdict of media.cross_network, for every isolated-zone host summarised.
 
     FAIL: a device of the host was also seen on an internet-zone machine (named, with times on
     both sides), registered exchange media excepted. Otherwise ERROR when the host's own history
     is not whole, or when it has matchable devices and some internet machine's history could not
-    be read; NOT_APPLICABLE when the run has no internet-zone machine at all. ``zones``: the
-    zones the policy applies the check to (the internet zone itself is never judged)."""
+    be read; NOT_APPLICABLE when the run has no internet-zone machine at all (nor ``earlier``).
+    ``zones``: the zones the policy applies the check to (the internet zone itself is never
+    judged). ``earlier``: internet machines of earlier runs (earlier_sightings), matched too."""
     registered = {m.serial: m.label for m in exchange}
     internet = [s for s in summaries if s.zone is Zone.INTERNET]
-    bad = unmatchable_serials(summaries)
+    # a machine this run audited tells its own history: its earlier run adds nothing
+    earlier = [e for e in earlier if e.host not in {s.host for s in internet}]
+    bad = unmatchable_serials([*summaries, *earlier])
     seen_outside: dict[str, list[tuple[MediaSummary, SeenDevice]]] = {}
-    for s in internet:
+    for s in [*internet, *earlier]:
         for d in s.devices or ():
             seen_outside.setdefault(d.serial, []).append((s, d))
     blind = [s.host for s in internet if s.devices is None or s.gaps]
@@ -105,7 +154,7 @@ def cross_network(
     for s in summaries:
         if s.zone not in judged:
             continue
-        if not internet:
+        if not internet and not earlier:
             out[s.host] = not_applicable(say("media.cross_network.no_internet"))
             continue
         if s.devices is None:
@@ -131,7 +180,7 @@ def cross_network(
                         serial=d.serial,
                         name=d.name or d.ids,
                         here=f"{_day(d.first)}..{_day(d.last)}",
-                        other=other.host,
+                        other=other.label,
                         zone=str(other.zone),
                         there=f"{_day(od.first)}..{_day(od.last)}",
                     )
@@ -142,13 +191,14 @@ def cross_network(
                         "ids": d.ids,
                         "name": d.name,
                         "here": {"first_seen": _stamp(d.first), "last_seen": _stamp(d.last)},
-                        "other_host": other.host,
+                        "other_host": other.label,
                         "other_zone": str(other.zone),
                         "there": {"first_seen": _stamp(od.first), "last_seen": _stamp(od.last)},
                     }
                 )
         evidence: dict[str, Any] = {
-            "compared_with": sorted(x.host for x in internet if x.host not in blind),
+            "compared_with": sorted(x.host for x in internet if x.host not in blind)
+            + [x.label for x in earlier],
             "not_compared": sorted(blind),
             "crossed": evidence_crossed,
             "unmatchable": unmatchable,
@@ -172,7 +222,7 @@ def cross_network(
                 say(
                     "media.cross_network.none",
                     count=matchable,
-                    hosts=len(internet),
+                    hosts=len(internet) + len(earlier),
                     unmatchable=len(unmatchable),
                 ),
                 **evidence,

@@ -200,6 +200,39 @@ def test_a_stick_on_an_intranet_and_an_internet_machine_is_critical_on_the_intra
     ]
 
 
+def test_an_internet_machine_of_the_previous_run_is_matched_from_the_history() -> None:
+    """The internet PC is not in this run (switched off tonight); last week's run listed the
+    stick in its media.history evidence — the history tells, and the intranet PC fails."""
+    from netguard.checks.media import device_evidence
+    from netguard.fleet import earlier_sightings
+
+    net_facts = facts(**journal_of((NOW - 28 * DAY, attach("1-1", KINGSTON)), since_days=210))
+    assert net_facts.usb_storage_log is not None
+    # the evidence media.history writes (checks/media.py): the devices, as a document keeps them
+    listed = {"devices": [device_evidence(d) for d in net_facts.usb_storage_log.devices]}
+    doc = {
+        "run": {"id": "0123456789abcdef", "started": "2026-11-16T01:00:00+00:00"},
+        "hosts": [
+            {"name": "web-pc-01", "zone": "internet", "findings": [
+                {"check": "media.history", "evidence": listed}]},
+            {"name": "fin-pc-03", "zone": "intranet", "findings": [
+                {"check": "media.history", "evidence": listed}]},  # not internet: ignored
+        ],
+    }  # fmt: skip
+    earlier = earlier_sightings(doc)
+    assert [(e.host, e.run) for e in earlier] == [("web-pc-01", "run 01234567, 2026-11-16")]
+    fin = summary("fin-pc-07", Zone.INTRANET, (NOW - 3 * DAY, attach("2-1", KINGSTON)))
+    got = cross_network([fin], earlier=earlier)
+    assert by_host(got) == {"fin-pc-07": (FindingStatus.FAIL, "media.cross_network.crossed")}
+    assert "web-pc-01 (run 01234567, 2026-11-16)" in got["fin-pc-07"].message
+    # without the history the run has no internet machine: not applicable, as before
+    assert by_host(cross_network([fin]))["fin-pc-07"][0] is FindingStatus.NOT_APPLICABLE
+    # a machine this run audited tells its own history: its earlier run is not counted twice
+    net = summary("web-pc-01", Zone.INTERNET, (NOW - 28 * DAY, attach("1-1", KINGSTON)))
+    twice = cross_network([fin, net], earlier=earlier)["fin-pc-07"].evidence["crossed"]
+    assert [c["other_host"] for c in twice] == ["web-pc-01"]
+
+
 def test_a_registered_exchange_stick_is_allowed() -> None:
     fin = summary("fin-pc-07", Zone.CLASSIFIED, (NOW - 3 * DAY, attach("2-1", EXCHANGE)))
     net = summary("web-pc-01", Zone.INTERNET, (NOW - 2 * DAY, attach("1-1", EXCHANGE)))
