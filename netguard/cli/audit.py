@@ -27,6 +27,7 @@ from netguard.cli.probe import probe_options, probe_plan
 from netguard.cli.runs import results_text, run_with_progress
 from netguard.cli.signing import Bundling, bundle_writer, open_replay, signing_options
 from netguard.errors import InputError
+from netguard.results import inventory_block, scope_of
 
 if TYPE_CHECKING:
     from netguard.engine import AuditJob
@@ -268,7 +269,9 @@ def _earlier_media(history: Store, job: AuditJob) -> tuple[MediaSummary, ...]:
 
     if not any(c.spec.id == "media.cross_network" for c in job.policy.checks):
         return ()
-    previous = history.previous_complete(datetime.now(UTC))
+    previous = history.previous_complete(
+        datetime.now(UTC), scope_of(inventory_block(job.inventory))
+    )
     if previous is None:
         return ()
     return tuple(earlier_sightings(history.document(previous.id)))
@@ -291,7 +294,8 @@ def _notify_new_critical(
 
     results = parse_results(doc, "<this audit>")
     before: set[tuple[str, str]] = set()
-    previous = history.previous_complete(results.started) if history is not None else None
+    scope = scope_of(results.inventory)
+    previous = history.previous_complete(results.started, scope) if history is not None else None
     if history is not None and previous is not None:
         old = history.document(previous.id)
         before = {
@@ -334,7 +338,9 @@ def _documents_after_audit(
             lang_of(args),
             default_in(args.report_dir),
             tz=report_zone(args.tz),
-            trend=history.trend(results.started, TREND_RUNS) if history else None,
+            trend=history.trend(results.started, TREND_RUNS, scope_of(results.inventory))
+            if history
+            else None,
         )
         announce("report", path)
     if when == "always" or (when == "critical" and critical_findings(results)):

@@ -22,6 +22,7 @@ from netguard.cli.options import (
     zone,
 )
 from netguard.errors import ExitStatus, InputError
+from netguard.results import scope_of
 
 if TYPE_CHECKING:
     from netguard.history import RunSummary
@@ -88,14 +89,16 @@ def _report_source(args: argparse.Namespace) -> tuple[Results, list[RunSummary] 
     if results is not None:  # the trend is a bonus: an unusable history must not stop a report
         try:
             with open_store(path) as store:
-                return results, store.trend(results.started, args.trend)
+                return results, store.trend(
+                    results.started, args.trend, scope_of(results.inventory)
+                )
         except InputError as exc:
             print(f"netguard: no trend: {exc}", file=sys.stderr)
             return results, None
     with open_store(path) as store:
         run_id = store.resolve(args.run)
         results = parse_results(store.document(run_id), f"history:{run_id}")
-        return results, store.trend(results.started, args.trend)
+        return results, store.trend(results.started, args.trend, scope_of(results.inventory))
 
 
 def checklist(args: argparse.Namespace, err: Console) -> int:

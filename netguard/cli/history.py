@@ -64,7 +64,8 @@ def diff(args: argparse.Namespace, err: Console) -> int:
         if args.run_a:
             a = store.resolve(args.run_a)
         else:
-            older = store.previous_complete(store.summary(b).started)
+            newer = store.summary(b)  # the run before it of the same office
+            older = store.previous_complete(newer.started, newer.scope)
             if older is None:
                 raise InputError("the history has no complete run before that one", field="diff")
             a = older.id

@@ -22,6 +22,12 @@ class RunSummary:
     failing: int
     unknown: int
     waived: int = 0  # failing findings an active waiver turned into "waived"
+    inventory_name: str = ""  # the office's name (inventory ``name:``), "" when it has none
+
+    @property
+    def scope(self) -> str:
+        """The office this run belongs to: its inventory's name, else its path."""
+        return self.inventory_name or self.inventory_path
 
     @property
     def coverage(self) -> float:

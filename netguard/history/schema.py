@@ -117,5 +117,16 @@ def _v1(conn: sqlite3.Connection) -> None:
     conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
 
 
+def _v2(conn: sqlite3.Connection) -> None:
+    """Runs belong to an office: the inventory's ``name:`` (empty for runs recorded before, and
+    for unnamed inventories, whose path is their identity then). "Previous", trends, diffs and
+    alerts compare runs of one office only."""
+    conn.execute("ALTER TABLE runs ADD COLUMN inventory_name TEXT NOT NULL DEFAULT ''")
+    conn.execute(f"CREATE INDEX runs_by_scope ON runs ({SCOPE}, started_us, key)")
+
+
+#: A run's office: the inventory's name, else its path (SQL, the same rule as RunSummary.scope).
+SCOPE = "(CASE WHEN inventory_name <> '' THEN inventory_name ELSE inventory_path END)"
+
 #: Applied in order; ``user_version`` N means the first N have been applied.
-MIGRATIONS: list[Migration] = [_v1]
+MIGRATIONS: list[Migration] = [_v1, _v2]

@@ -25,6 +25,7 @@ from netguard.history.model import RunSummary
 from netguard.model import FindingStatus, HostResult
 from netguard.results import (
     SCHEMA,
+    inventory_block,
     parse_results,
     run_waivers_block,
     summarize_hosts,
@@ -215,7 +216,7 @@ class Store:
             id=run.id,
             started=run.started.isoformat(),
             finished=None,
-            inventory={"path": run.inventory.path, "sha256": run.inventory.sha256},
+            inventory=inventory_block(run.inventory),
             policy={"name": run.policy.name, "path": run.policy.path, "sha256": run.policy.sha256},
             version=__version__,
             hosts_expected=len(run.inventory.hosts),
@@ -273,8 +274,9 @@ class Store:
             raise InputError(f"run {id} is already in the history", file=self.path)
         cur = self._conn.execute(
             "INSERT INTO runs (id, started, started_us, finished, inventory_path,"
-            " inventory_sha256, policy_name, policy_path, policy_sha256, netguard_version,"
-            " hosts_expected, run_extra, recorded) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            " inventory_sha256, inventory_name, policy_name, policy_path, policy_sha256,"
+            " netguard_version, hosts_expected, run_extra, recorded)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (
                 id,
                 started,
@@ -282,6 +284,7 @@ class Store:
                 finished,
                 str(inventory.get("path") or ""),
                 str(inventory.get("sha256") or ""),
+                str(inventory.get("name") or ""),
                 str(policy.get("name") or ""),
                 str(policy.get("path") or ""),
                 str(policy.get("sha256") or ""),
@@ -388,31 +391,35 @@ class Store:
                 raise InputError(f"no run {run_id!r} in the history", file=self.path)
             return self._summary(row)
 
-    def previous_complete(self, before: datetime) -> RunSummary | None:
+    def previous_complete(self, before: datetime, scope: str | None = None) -> RunSummary | None:
         """The newest complete run that started before ``before`` (what a diff compares with,
         and what decides which critical findings are new): interrupted runs are skipped,
-        however many of them there are."""
+        however many of them there are. ``scope``: runs of that office only (RunSummary.scope)
+        — two offices sharing one history never stand in for each other."""
+        where, args = _scoped(scope)
         with self._errors():
             row = self._conn.execute(
                 f"SELECT {_SUMMARY_COLUMNS} FROM runs WHERE complete = 1 AND started_us < ?"
-                " ORDER BY started_us DESC, key DESC LIMIT 1",
-                (_epoch_us(before.isoformat()),),
+                f"{where} ORDER BY started_us DESC, key DESC LIMIT 1",
+                (_epoch_us(before.isoformat()), *args),
             ).fetchone()
             return self._summary(row) if row is not None else None
 
-    def trend(self, until: datetime, limit: int) -> list[RunSummary]:
+    def trend(self, until: datetime, limit: int, scope: str | None = None) -> list[RunSummary]:
         """The last ``limit`` complete runs that started no later than ``until``, oldest first
-        (what a trend chart plots, ending with the run reported)."""
+        (what a trend chart plots, ending with the run reported); ``scope``: one office's."""
+        where, args = _scoped(scope)
         with self._errors():
             rows = self._conn.execute(
                 f"SELECT {_SUMMARY_COLUMNS} FROM runs WHERE complete = 1 AND started_us <= ?"
-                " ORDER BY started_us DESC, key DESC LIMIT ?",
-                (_epoch_us(until.isoformat()), limit),
+                f"{where} ORDER BY started_us DESC, key DESC LIMIT ?",
+                (_epoch_us(until.isoformat()), *args, limit),
             ).fetchall()
             return [self._summary(row) for row in reversed(rows)]
 
     def _summary(self, row: sqlite3.Row | tuple[Any, ...]) -> RunSummary:
-        (key, id, started, finished, complete, inv_path, inv_sha, pol_name, pol_sha, *counts) = row
+        (key, id, started, finished, complete, inv_path, inv_sha, inv_name, pol_name, pol_sha,
+         *counts) = row  # fmt: skip
         if counts[0] is None:  # incomplete: count what has been recorded so far
             counts = list(self._counts(key))
         hosts, audited, compliant, failing, unknown, waived = counts
@@ -423,6 +430,7 @@ class Store:
             complete=bool(complete),
             inventory_path=inv_path,
             inventory_sha256=inv_sha,
+            inventory_name=inv_name,
             policy_name=pol_name,
             policy_sha256=pol_sha,
             hosts=hosts,
@@ -491,7 +499,7 @@ class Store:
             run = self._conn.execute(
                 "SELECT key, id, started, finished, complete, inventory_path, inventory_sha256,"
                 " policy_name, policy_path, policy_sha256, netguard_version, run_extra,"
-                " doc_extra FROM runs WHERE id = ?",
+                " doc_extra, inventory_name FROM runs WHERE id = ?",
                 (run_id,),
             ).fetchone()
             if run is None:
@@ -502,7 +510,11 @@ class Store:
             "id": run[1],
             "started": run[2],
             "finished": run[3],
-            "inventory": {"path": run[5], "sha256": run[6]},
+            "inventory": {
+                "path": run[5],
+                "sha256": run[6],
+                **({"name": run[13]} if run[13] else {}),
+            },
             "policy": {"name": run[7], "path": run[8], "sha256": run[9]},
             **(json.loads(run[11]) if run[11] else {}),
             "complete": bool(run[4]),
@@ -543,8 +555,8 @@ class Store:
 
 
 _SUMMARY_COLUMNS = (
-    "key, id, started, finished, complete, inventory_path, inventory_sha256, policy_name,"
-    " policy_sha256, n_hosts, n_audited, n_compliant, n_failing, n_unknown, n_waived"
+    "key, id, started, finished, complete, inventory_path, inventory_sha256, inventory_name,"
+    " policy_name, policy_sha256, n_hosts, n_audited, n_compliant, n_failing, n_unknown, n_waived"
 )
 
 
@@ -681,6 +693,11 @@ def _finding_dict(
     if waiver is not None:
         out["waiver"] = json.loads(waiver)
     return out
+
+
+def _scoped(scope: str | None) -> tuple[str, tuple[str, ...]]:
+    """The SQL condition (and its argument) that keeps one office's runs; none for None."""
+    return ("", ()) if scope is None else (f" AND {schema.SCOPE} = ?", (scope,))
 
 
 def _parse_time(text: str) -> datetime:

@@ -25,7 +25,7 @@ from netguard.model import (
 )
 from netguard.yamlsrc import Node, did_you_mean, load_file
 
-TOP_KEYS = ("segments", "defaults", "hosts", "exchange_media")
+TOP_KEYS = ("name", "segments", "defaults", "hosts", "exchange_media")
 EXCHANGE_KEYS = ("serial", "label")
 SEGMENT_KEYS = ("name", "zone", "cidr", "gateway", "description")
 DEFAULTS_KEYS = ("ssh", "os")
@@ -82,6 +82,7 @@ def load_inventory(path: str | Path) -> Inventory:
 
     registered = _hosts(top["hosts"], segments, ssh_base, default_os, doc.folder)
     exchange = _exchange_media(top["exchange_media"]) if "exchange_media" in top else ()
+    name = top["name"].text() if "name" in top and not top["name"].is_null else ""
     return Inventory(
         path=doc.path,
         sha256=doc.sha256,
@@ -90,6 +91,7 @@ def load_inventory(path: str | Path) -> Inventory:
         source=doc.raw,
         exchange_media=exchange,
         devices=tuple(h for h in registered if not h.audit),
+        name=name,
     )
 
 

@@ -281,6 +281,9 @@ class Inventory:
     #: registered devices the audit does not contact (``audit: false``): known to the network
     #: sweep (``netguard discover``), absent from the audit's hosts, its coverage and reports
     devices: tuple[Host, ...] = ()
+    #: the office this inventory describes (``name:``): the identity its runs share in the
+    #: history ("previous", trends, diffs and alerts), else its path
+    name: str = ""
 
     @property
     def registered(self) -> tuple[Host, ...]:

@@ -15,7 +15,7 @@ from netguard.results.records import (
     WaiverRecord,
     WaiversBlock,
 )
-from netguard.results.run import Run, run_block
+from netguard.results.run import Run, inventory_block, run_block, scope_of
 from netguard.results.summary import (
     SCHEMA,
     exit_status_of,
@@ -36,12 +36,14 @@ __all__ = [
     "dumps",
     "exit_status_of",
     "exit_status_of_verdicts",
+    "inventory_block",
     "load_results",
     "parse_results",
     "read_document",
     "run_block",
     "run_document",
     "run_waivers_block",
+    "scope_of",
     "summarize",
     "summarize_hosts",
     "summarize_statuses",

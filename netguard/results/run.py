@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
@@ -35,13 +36,27 @@ class Run:
     probe: dict[str, Any] | None = None
 
 
+def inventory_block(inventory: Inventory) -> dict[str, Any]:
+    """The run's ``inventory``: its path and digest, and its office name when it has one."""
+    block: dict[str, Any] = {"path": inventory.path, "sha256": inventory.sha256}
+    if inventory.name:  # absent without one: documents of unnamed inventories stay as they were
+        block["name"] = inventory.name
+    return block
+
+
+def scope_of(inventory: Mapping[str, Any]) -> str:
+    """The office a run belongs to, from its document's ``run.inventory``: the inventory's name,
+    else its path — runs of one office are compared with each other only (the history)."""
+    return str(inventory.get("name") or inventory.get("path") or "")
+
+
 def run_block(run: Run) -> dict[str, Any]:
     """The document's ``run``: what was audited with what, and when."""
     block: dict[str, Any] = {
         "id": run.id,
         "started": run.started.isoformat(),
         "finished": run.finished.isoformat() if run.finished else None,
-        "inventory": {"path": run.inventory.path, "sha256": run.inventory.sha256},
+        "inventory": inventory_block(run.inventory),
         "policy": {
             "name": run.policy.name,
             "path": run.policy.path,

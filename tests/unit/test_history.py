@@ -15,6 +15,7 @@ import stat
 import subprocess
 import sys
 import time
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -350,6 +351,35 @@ def test_runs_newest_first_and_trend_oldest_first(db: Path) -> None:
         assert store.document(partial)["run"]["complete"] is False
 
 
+def test_two_offices_sharing_a_history_are_never_compared(db: Path, capsys: Any) -> None:
+    """The previous run, the trend and the default diff stay within one office: the inventory's
+    name, else its path."""
+    from netguard.cli import main
+
+    a1 = derived(lab(), "a" * 32, "2026-11-20T01:00:00+00:00")
+    b = derived(lab(), "b" * 32, "2026-11-21T01:00:00+00:00")
+    b["run"]["inventory"] = {"path": "/srv/b.yaml", "sha256": "", "name": "县财政局"}
+    b["hosts"] = b["hosts"][:1]  # another office: other machines
+    a2 = derived(lab(), "c" * 32, "2026-11-22T01:00:00+00:00")
+    with open_store(db) as store:
+        for doc in (a1, b, a2):
+            store.record(doc)
+        latest = store.summary(a2["run"]["id"])
+        office_b = store.summary(b["run"]["id"])
+        assert office_b.scope == "县财政局" and latest.scope == a1["run"]["inventory"]["path"]
+        previous = store.previous_complete(latest.started, latest.scope)
+        assert previous is not None and previous.id == a1["run"]["id"]
+        assert [r.id for r in store.trend(latest.started, 12, latest.scope)] == ["a" * 32, "c" * 32]
+        assert [r.id for r in store.trend(latest.started, 12, "县财政局")] == ["b" * 32]
+        # unscoped, the other office's run is the one just before
+        assert store.previous_complete(latest.started).id == "b" * 32  # type: ignore[union-attr]
+        assert store.document(office_b.id)["run"]["inventory"]["name"] == "县财政局"
+    assert main(["diff", "--history", str(db), "--format", "json"]) == 0  # same office: no change
+    changes = json.loads(capsys.readouterr().out)
+    assert (changes["a"]["id"], changes["b"]["id"]) == ("a" * 32, "c" * 32)
+    assert not changes["added"] and not changes["removed"]
+
+
 # -- migrations and refusals ------------------------------------------------------------------
 
 
@@ -357,20 +387,46 @@ def _add_note_column(conn: sqlite3.Connection) -> None:
     conn.execute("ALTER TABLE runs ADD COLUMN note TEXT NOT NULL DEFAULT ''")
 
 
-def test_upgrade_from_version_1(db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+KNOWN = len(history_schema.MIGRATIONS)
+
+
+def test_upgrade_adds_a_migration(db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     doc = lab()
     with open_store(db) as store:
-        assert store.schema_version == 1
+        assert store.schema_version == KNOWN
         run_id = store.record(doc)
     monkeypatch.setattr(
         history_schema, "MIGRATIONS", [*history_schema.MIGRATIONS, _add_note_column]
     )
     with open_store(db) as store:
-        assert store.schema_version == 2
+        assert store.schema_version == KNOWN + 1
         assert store.document(run_id)["hosts"] == doc["hosts"]
     conn = sqlite3.connect(db)
     assert conn.execute("SELECT note FROM runs").fetchall() == [("",)]
     conn.close()
+
+
+def test_a_version_1_history_migrates_and_its_runs_keep_their_office(db: Path) -> None:
+    """Runs recorded before offices had names belong to their inventory's path."""
+    db.parent.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(db)  # a history as netguard wrote it before version 2
+    history_schema.MIGRATIONS[0](conn)
+    conn.execute("PRAGMA user_version = 1")
+    conn.execute(
+        "INSERT INTO runs (id, started, started_us, complete, inventory_path, recorded, n_hosts,"
+        " n_audited, n_compliant, n_failing, n_unknown, n_waived)"
+        " VALUES ('r1', '2026-11-20T01:00:00+00:00', 1795136400000000, 1, '/srv/office-a.yaml',"
+        " '2026-11-20T01:05:00+00:00', 0, 0, 0, 0, 0, 0)"
+    )
+    conn.commit()
+    conn.close()
+    with open_store(db) as store:
+        assert store.schema_version == KNOWN
+        (run,) = store.runs()
+        assert (run.id, run.inventory_name, run.scope) == ("r1", "", "/srv/office-a.yaml")
+        later = run.started + timedelta(days=1)
+        assert store.previous_complete(later, "/srv/office-a.yaml") == run
+        assert store.previous_complete(later, "/srv/office-b.yaml") is None
 
 
 def test_failed_migration_leaves_the_previous_version(
@@ -388,7 +444,7 @@ def test_failed_migration_leaves_the_previous_version(
         open_store(db)
     monkeypatch.undo()
     with open_store(db) as store:
-        assert store.schema_version == 1
+        assert store.schema_version == KNOWN
         assert len(store.runs()) == 1
     conn = sqlite3.connect(db)
     assert conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'half_done'").fetchone() is None
@@ -405,7 +461,7 @@ def test_newer_schema_is_refused_untouched(db: Path) -> None:
     with pytest.raises(InputError) as err:
         open_store(db)
     assert err.value.file == str(db)
-    assert "schema version 7, this netguard knows up to 1" in str(err.value)
+    assert f"schema version 7, this netguard knows up to {KNOWN}" in str(err.value)
     assert db.read_bytes() == before
 
 

@@ -251,7 +251,7 @@ def test_same_zone_segments_may_overlap(write_yaml: WriteYaml) -> None:
         ("- a\n- b\n", 1, None, "expected a mapping (segments, hosts), got a list"),
         ("", None, None, "the inventory is empty"),
         ("segments: []\nhost: []\n", 2, "host",
-         "unknown key 'host' (did you mean hosts?); allowed keys: segments, defaults, hosts"),
+         "unknown key 'host' (did you mean hosts?); allowed keys: name, segments, defaults, hosts"),
         ("hosts: []\n", 1, "segments", "required key is missing"),
         ("segments: []\n", 1, "hosts", "required key is missing"),
         ("segments: {lan: 1}\nhosts: []\n", 1, "segments", "expected a list of segments"),
