@@ -161,26 +161,16 @@ def preflight(job: AuditJob) -> None:
             )
 
 
-def audit_host(
-    host: Host,
-    inventory: Inventory,
-    policy: Policy,
-    collector: Collector,
-    waivers: Waivers | None = None,
-    today: date | None = None,
-    sink: CollectionSink | None = None,
-    request: ProbeRequest | None = None,
-    media: list[MediaSummary] | None = None,
-    network: tuple[Finding, ...] = (),
-) -> HostResult:
-    """One host's result, with failing findings that an active waiver covers WAIVED. With a
-    probe ``request`` the host also sends the probe while it is collected; with ``media`` its
-    removable-media summary is added there (the fleet step); ``network``: what the network
-    sweep found about the host, added whatever its status."""
-    result = _audit_host(host, inventory, policy, collector, sink, request, media)
+def audit_host(job: AuditJob, host: Host, collector: Collector, ctx: RunContext) -> HostResult:
+    """One host's result, with failing findings that an active waiver covers WAIVED. The host
+    also sends the job's probe while it is collected (probe_request); its removable-media
+    summary goes to ``ctx.media`` for the fleet step; what the network sweep found about it is
+    added whatever its status."""
+    result = _audit_host(job, host, collector, probe_request(job, host, ctx), ctx.media)
+    network = job.network.for_host(host.name) if job.network is not None else ()
     if network:
         result = replace(result, findings=result.findings + network)
-    return _waived(result, waivers, today)
+    return _waived(result, job.waivers, ctx.today)
 
 
 def _waived(result: HostResult, waivers: Waivers | None, today: date | None) -> HostResult:
@@ -188,15 +178,14 @@ def _waived(result: HostResult, waivers: Waivers | None, today: date | None) -> 
 
 
 def _audit_host(
+    job: AuditJob,
     host: Host,
-    inventory: Inventory,
-    policy: Policy,
     collector: Collector,
-    sink: CollectionSink | None = None,
-    request: ProbeRequest | None = None,
-    media: list[MediaSummary] | None = None,
+    request: ProbeRequest | None,
+    media: list[MediaSummary] | None,
 ) -> HostResult:
     start = time.monotonic()
+    inventory, policy = job.inventory, job.policy
     segment = inventory.segment_of(host)
     if host.os != "linux":
         return HostResult(
@@ -210,8 +199,8 @@ def _audit_host(
     if request is not None and coll.status is HostStatus.AUDITED:
         # Kept with the collection (and in a bundle): a replay knows the probe was asked for.
         coll = replace(coll, evidence={**coll.evidence, PROBE_EVIDENCE: request.token})
-    if sink is not None:
-        sink(host, coll)
+    if job.sink is not None:
+        job.sink(host, coll)
     findings: tuple[Finding, ...] = ()
     status, detail = coll.status, coll.detail
     if status is HostStatus.HOSTKEY_MISMATCH:
@@ -367,18 +356,7 @@ def probe_request(job: AuditJob, host: Host, ctx: RunContext) -> ProbeRequest | 
 
 def _safe_audit(job: AuditJob, host: Host, collector: Collector, ctx: RunContext) -> HostResult:
     try:
-        return audit_host(
-            host,
-            job.inventory,
-            job.policy,
-            collector,
-            job.waivers,
-            ctx.today,
-            job.sink,
-            probe_request(job, host, ctx),
-            ctx.media,
-            job.network.for_host(host.name) if job.network is not None else (),
-        )
+        return audit_host(job, host, collector, ctx)
     except Exception as exc:  # one host's surprise must not end the audit, nor read as compliant
         return HostResult(
             host,

@@ -504,7 +504,7 @@ def test_documents_without_waivers_have_no_block() -> None:
 
 def test_run_audit_applies_waivers_on_the_given_day(monkeypatch: pytest.MonkeyPatch) -> None:
     by_name = {r.host.name: r for r in _fleet()}
-    monkeypatch.setattr(runner, "_audit_host", lambda host, *_: by_name[host.name])
+    monkeypatch.setattr(runner, "_audit_host", lambda job, host, *_: by_name[host.name])
     inv = Inventory("inv.yaml", "", {"lan": SEG}, tuple(r.host for r in _fleet()))
     policy = Policy("baseline", "p.yaml", "", "", (), ())
     started: list[Run] = []
