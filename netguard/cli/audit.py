@@ -265,9 +265,10 @@ def _earlier_media(history: Store, job: AuditJob) -> tuple[MediaSummary, ...]:
     media.cross_network (a machine this run did not reach still tells what was plugged in)."""
     from datetime import UTC, datetime
 
+    from netguard.engine.runner import FLEET_CHECK
     from netguard.fleet import earlier_sightings
 
-    if not any(c.spec.id == "media.cross_network" for c in job.policy.checks):
+    if not any(c.spec.id == FLEET_CHECK for c in job.policy.checks):
         return ()
     previous = history.previous_complete(
         datetime.now(UTC), scope_of(inventory_block(job.inventory))

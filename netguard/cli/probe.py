@@ -18,9 +18,6 @@ if TYPE_CHECKING:
     from netguard.engine.runner import ProbePlan
     from netguard.policy import Policy
 
-#: the check whose zones say which hosts send the probe
-PROBE_CHECK = "isolation.reachability"
-
 
 def add_parsers(sub: Any) -> None:
     r = sub.add_parser(
@@ -191,7 +188,7 @@ def parse_targets(text: str) -> tuple[tuple[str, int], ...]:
 def probe_plan(args: argparse.Namespace, policy: Policy) -> ProbePlan | None:
     """The audit's probe plan from ``--probe``/``--probe-key`` (both or neither), sent from
     the zones the policy gives isolation.reachability (the default zones without it)."""
-    from netguard.engine.runner import PROBE_ZONES, ProbePlan
+    from netguard.engine.runner import PROBE_CHECK, PROBE_ZONES, ProbePlan
 
     if not args.probe and not args.probe_key:
         if args.arrivals:

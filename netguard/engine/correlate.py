@@ -17,11 +17,10 @@ from dataclasses import asdict
 from typing import Any
 
 from netguard.checks.isolation import arrived
-from netguard.i18n import catalog
+from netguard.checks.isolation import reachability as reachability_check
+from netguard.model import Finding, Severity
 from netguard.probe.arrivals import Arrival, Sorted, sort_arrivals
 from netguard.results import parse_results, summarize_hosts
-
-CHECK = "isolation.reachability"
 
 
 def correlate(
@@ -64,22 +63,23 @@ def arrival_row(a: Arrival) -> dict[str, Any]:
 def _with_arrivals(findings: list[dict[str, Any]], arrivals: list[Arrival]) -> list[dict]:
     """The host's findings with isolation.reachability failing on the arrivals (added when the
     host has none: the token proves netguard asked this host of this run to send it)."""
-    old = next((f for f in findings if f.get("check") == CHECK), None)
+    spec = reachability_check
+    old = next((f for f in findings if f.get("check") == spec.id), None)
     evidence = old.get("evidence", {}) if old else {}
     v = arrived([arrival_row(a) for a in arrivals], evidence if isinstance(evidence, dict) else {})
-    en = catalog("en")
-    new = {
-        "check": CHECK,
-        "category": "isolation",
-        "status": str(v.status),
-        "severity": old.get("severity", "critical") if old else "critical",
-        "title": en(f"checks.{CHECK}.title"),
-        "message": v.message,
-        "reason": v.reason,
-        "args": v.args,
-        "remediation": en(f"checks.{CHECK}.remediation"),
-        "evidence": v.evidence,
-    }
+    severity = old.get("severity") if old else None  # the policy's, as the audit recorded it
+    new = Finding(
+        check=spec.id,
+        category=spec.category,
+        status=v.status,
+        severity=Severity(severity) if severity in set(Severity) else spec.severity,
+        message=v.message,
+        reason=v.reason,
+        args=v.args,
+        evidence=v.evidence,
+        title=spec.title,
+        remediation=spec.remediation,
+    ).to_dict()
     if old is None:
         return [*findings, new]
     return [new if f is old else f for f in findings]

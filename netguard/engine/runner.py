@@ -17,6 +17,10 @@ from typing import Any
 
 from netguard.checks.base import Verdict
 from netguard.checks.hostkey import hostkey_finding
+from netguard.checks.isolation import reachability as reachability_check
+from netguard.checks.media import LOOKBACK
+from netguard.checks.media import cross_network as cross_network_check
+from netguard.checks.media import history as media_history_check
 from netguard.checks.network import NetworkFindings, network_results
 from netguard.collect import Collection, Collector
 from netguard.collect.local import collect_local
@@ -32,7 +36,7 @@ from netguard.results import Run
 from netguard.waivers import Waivers, apply_waivers
 
 #: the check a probe's arrivals decide
-PROBE_CHECK = "isolation.reachability"
+PROBE_CHECK = reachability_check.id
 
 
 @dataclass(frozen=True)
@@ -310,7 +314,7 @@ def _arrived(result: HostResult, rows: list[dict[str, Any]]) -> Verdict:
 
 
 #: the check the fleet step decides once every host is done (netguard.fleet)
-FLEET_CHECK = "media.cross_network"
+FLEET_CHECK = cross_network_check.id
 
 
 def _fleet_check(policy: Policy) -> CheckConfig | None:
@@ -319,8 +323,8 @@ def _fleet_check(policy: Policy) -> CheckConfig | None:
 
 def _lookback(policy: Policy) -> int:
     """How far back a host's USB history must reach: media.history's setting, else its default."""
-    cfg = next((c for c in policy.checks if c.spec.id == "media.history"), None)
-    return int(cfg.params["lookback_days"]) if cfg is not None else 90
+    cfg = _check(policy, media_history_check.id)
+    return int(cfg.params[LOOKBACK.name]) if cfg is not None else int(LOOKBACK.default)
 
 
 def iter_results(job: AuditJob, ctx: RunContext) -> Iterator[HostResult]:

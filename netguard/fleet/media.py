@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from netguard.checks.base import Verdict, cannot_decide, not_applicable, part, say, verdict
+from netguard.checks.media import history as media_history
 from netguard.checks.media import history_gaps
 from netguard.model import ISOLATED_ZONES, ExchangeMedium, Zone
 from netguard.model.facts import Facts
@@ -98,7 +99,7 @@ def earlier_sightings(doc: Mapping[str, Any]) -> list[MediaSummary]:
     for h in doc.get("hosts") or ():
         if not isinstance(h, dict) or h.get("zone") != Zone.INTERNET:
             continue
-        found = [f for f in h.get("findings") or () if f.get("check") == "media.history"]
+        found = [f for f in h.get("findings") or () if f.get("check") == media_history.id]
         evidence = found[0].get("evidence") if found else None
         listed = evidence.get("devices") if isinstance(evidence, dict) else None
         if not isinstance(listed, list):

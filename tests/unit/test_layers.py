@@ -42,7 +42,6 @@ ALLOWED: dict[str, set[str]] = {
     # running an audit
     "engine": {
         "model",
-        "i18n",
         "checks",
         "collect",
         "policy",
