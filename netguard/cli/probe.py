@@ -68,36 +68,21 @@ def correlate(args: argparse.Namespace, err: Console) -> int:
     from netguard.engine.correlate import correlate as apply_arrivals
     from netguard.probe.arrivals import read_lines
     from netguard.render.files import write_atomic
+    from netguard.render.probe import probe_text
     from netguard.results import dumps, exit_status_of_verdicts, parse_results, read_document
 
     key = tk.load_key(args.probe_key)
     doc = read_document(args.results)
     new, _ = apply_arrivals(doc, read_lines(args.arrivals), key, source=args.arrivals)
-    text = dumps(new) if args.format == "json" else correlation_text(new["probe"])
+    text = dumps(new) if args.format == "json" else probe_text(new["probe"])
     if args.output:
         write_atomic(args.output, text)
         if args.format == "json":
-            err.print(correlation_text(new["probe"]), end="", markup=False, highlight=False)
+            err.print(probe_text(new["probe"]), end="", markup=False, highlight=False)
     else:
         sys.stdout.write(text)
     verdicts = [h.verdict for h in parse_results(new, args.results).hosts]
     return int(exit_status_of_verdicts(verdicts))
-
-
-def correlation_text(block: dict[str, Any]) -> str:
-    """What a correlation found: probes that arrived, by host, and what proved nothing."""
-    from netguard.render.text import clean
-
-    lines = [f"arrived: {len(block['accepted'])}, rejected: {len(block['rejected'])}"]
-    for a in block["accepted"]:
-        lines.append(
-            f"  ARRIVED  {clean(a['host'])}: {a['proto']} port {a['port']} at {a['arrived_at']}"
-            f" from {a['source']}"
-        )
-    for r in block["rejected"]:
-        what = clean(r["token"][:40]) or "no token"
-        lines.append(f"  rejected line {r['line']}: {r['reason']} ({what}, from {r['source']})")
-    return "\n".join(lines) + "\n"
 
 
 def receiver(args: argparse.Namespace, err: Console) -> int:
