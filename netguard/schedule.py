@@ -1,4 +1,10 @@
-"""Scheduled audits: a systemd service + timer, or a cron line, that run `netguard audit` nightly.
+"""Scheduled audits: a systemd service + timer, or cron lines, that run `netguard audit` in
+office hours.
+
+Why office hours and not the night: office PCs are switched off at night, so a night run finds
+most of them unreachable (unknown), and a checklist's 30-minute deadlines would pass hours before
+anyone reads them. The default is twice on working days (``DEFAULT_AT`` on ``DEFAULT_DAYS``):
+a machine switched on late in the morning is still seen the same day.
 
 Everything that builds text is a pure function of a ``ScheduleSpec``; ``build_schedule_command``
 is the one place that looks at the machine (current user, directory, interpreter), and
@@ -39,11 +45,18 @@ from netguard.untrusted import find_unsafe, replace_unsafe
 Kind = Literal["systemd", "cron"]
 
 BASE_NAME = "netguard-audit"
-DEFAULT_AT = "02:30"
+DEFAULT_AT = ("09:30", "14:30")
+#: On which days the HH:MM times run: ``weekdays`` (Monday to Friday, when office PCs are on
+#: and someone reads the report) or ``daily``. An OnCalendar= expression says its own days.
+DAYS = {"weekdays": ("Mon..Fri ", "1-5"), "daily": ("", "*")}
+DEFAULT_DAYS = "weekdays"
+#: More runs than this a day is a misuse of the history (every run is kept), not a schedule.
+MAX_TIMES = 24
 # Spread offices that share an SSH bastion or a network link over a few minutes, no more: the
-# report should still be there when the administrator arrives.
+# report should be there within minutes of the time the office chose.
 RANDOMIZED_DELAY = "5min"
-# A hung run must not block the next night's (a timer never starts a unit that is still active).
+# A hung run must not block the next one for long (a timer never starts a unit that is still
+# active).
 START_TIMEOUT = "4h"
 
 # The audit options the scheduled command uses for the parts the CLI is growing (history,
@@ -73,7 +86,7 @@ class ScheduleSpec:
 
     inventory: Path | None  # None: audit this machine (local transport)
     policy: Path | None  # None: the packaged baseline
-    at: str  # "HH:MM" or a systemd OnCalendar= expression (systemd only)
+    at: tuple[str, ...]  # "HH:MM" times, or systemd OnCalendar= expressions (systemd only)
     report_format: str | None  # one of REPORT_FORMATS; None: results file (and checklists) only
     report_dir: Path  # report, checklists and the latest results file go here
     lang: str  # zh | en: decided when scheduling, not by the (empty) locale of cron/systemd
@@ -87,17 +100,23 @@ class ScheduleSpec:
     unit_name: str  # netguard-audit or netguard-audit-<slug>
     #: sweep the intranet/classified segments first (``audit --discover``): needs raw sockets
     discover: bool = False
+    days: str = DEFAULT_DAYS  # a key of DAYS: the days the HH:MM times run
+
+    @property
+    def on_calendars(self) -> list[str]:
+        """One OnCalendar= value per time: ``Mon..Fri *-*-* 09:30:00`` for ``09:30``."""
+        prefix = DAYS[self.days][0]
+        out = []
+        for at in self.at:
+            m = _HHMM.fullmatch(at)
+            out.append(f"{prefix}*-*-* {int(m[1]):02d}:{m[2]}:00" if m else at)
+        return out
 
     @property
     def results_path(self) -> Path:
         """The latest run's results document, replaced (atomically) by each run: the history
         database and the time-stamped reports keep the past."""
         return self.report_dir / f"{self.unit_name}-latest.json"
-
-    @property
-    def on_calendar(self) -> str:
-        m = _HHMM.fullmatch(self.at)
-        return f"*-*-* {int(m[1]):02d}:{m[2]}:00" if m else self.at
 
 
 # --- building a spec (the one place that looks at the machine) -------------------------------
@@ -107,7 +126,8 @@ def build_schedule_command(
     inventory: str | Path | None,
     *,
     policy: str | Path | None = None,
-    at: str = DEFAULT_AT,
+    at: str | Sequence[str] = DEFAULT_AT,
+    days: str | None = None,
     report_format: str | None = "html",
     report_dir: str | Path = "reports",
     lang: str | None = None,
@@ -154,7 +174,8 @@ def build_schedule_command(
     lang = lang or default_lang()
     if lang not in LANGS:
         raise InputError(f"must be one of {', '.join(LANGS)}", field="--lang")
-    _check_at(at)
+    times = parse_times(at)
+    days = _check_days(days, times)
     user = user or _current_user()
     if not _USER.fullmatch(user):
         raise InputError(f"not a user name: {user!r}", field="--user")
@@ -165,7 +186,8 @@ def build_schedule_command(
     spec = ScheduleSpec(
         inventory=inv,
         policy=absolute(policy, "--policy", must_exist=True),
-        at=at,
+        at=times,
+        days=days,
         report_format=report_format,
         report_dir=absolute(report_dir, "--report-dir", must_exist=False) or workdir / "reports",
         lang=lang,
@@ -282,11 +304,56 @@ def _check_path(path: Path, field: str) -> None:
         raise InputError("a path may not begin or end with white space", field=field)
 
 
+def parse_times(at: str | Sequence[str]) -> tuple[str, ...]:
+    """The times of ``--at``, each given once or several times: ``09:30``, ``09:30,14:30``, or
+    an OnCalendar= expression (which may itself hold commas: ``Mon,Wed *-*-* 10:00`` is one
+    expression, kept whole). Refuses an empty list, a repeated time and more than MAX_TIMES."""
+    values = [at] if isinstance(at, str) else list(at)
+    times: list[str] = []
+    for value in values:
+        pieces = [p.strip() for p in value.split(",")]
+        if len(pieces) > 1 and all(_HHMM.fullmatch(p) for p in pieces):
+            times += pieces
+        else:
+            times.append(value)
+    if not times:
+        raise InputError("no time given", field="--at")
+    for t in times:
+        _check_at(t)
+    seen = [_normal_time(t) for t in times]
+    repeated = sorted({t for t in seen if seen.count(t) > 1})
+    if repeated:
+        raise InputError(f"a time given twice: {', '.join(repeated)}", field="--at")
+    if len(times) > MAX_TIMES:
+        raise InputError(f"more than {MAX_TIMES} times a day", field="--at")
+    return tuple(times)
+
+
+def _normal_time(at: str) -> str:
+    m = _HHMM.fullmatch(at)
+    return f"{int(m[1]):02d}:{m[2]}" if m else at
+
+
 def _check_at(at: str) -> None:
     if _HHMM.fullmatch(at):
         return
     if re.fullmatch(r"\d+:\d+", at) or not at.strip() or find_unsafe(at) or len(at) > 200:
         raise InputError(f"not a time (HH:MM) or OnCalendar expression: {at!r}", field="--at")
+
+
+def _check_days(days: str | None, times: Sequence[str]) -> str:
+    """``--days`` for HH:MM times; with only OnCalendar expressions (which say their own days)
+    an explicit ``--days`` would be silently ignored, so it is refused."""
+    if days is None:
+        return DEFAULT_DAYS
+    if days not in DAYS:
+        raise InputError(f"must be one of {', '.join(DAYS)}", field="--days")
+    if not any(_HHMM.fullmatch(t) for t in times):
+        raise InputError(
+            "applies to HH:MM times only; an OnCalendar expression names its own days",
+            field="--days",
+        )
+    return days
 
 
 def _check_executable(command: Sequence[str]) -> None:
@@ -489,10 +556,10 @@ def systemd_units(spec: ScheduleSpec) -> dict[str, str]:
     timer = [
         f"# {spec.unit_name}.timer — written by `netguard schedule`.",
         "[Unit]",
-        f"Description={_specifier_safe(f'nightly netguard audit of {what}')}",
+        f"Description={_specifier_safe(f'scheduled netguard audit of {what}')}",
         "",
         "[Timer]",
-        f"OnCalendar={_specifier_safe(spec.on_calendar)}",
+        *(f"OnCalendar={_specifier_safe(when)}" for when in spec.on_calendars),
         # A machine that was off at the time runs the missed audit when it boots.
         "Persistent=true",
         f"RandomizedDelaySec={RANDOMIZED_DELAY}",
@@ -547,15 +614,10 @@ def cron_command(spec: ScheduleSpec) -> str:
     return f"{cd} && out=$({_cron_join(audit_argv(spec))} 2>&1) || {failed}"
 
 
-def cron_line(spec: ScheduleSpec, *, system: bool = True) -> str:
-    """One crontab line: ``MM HH * * * [user] command``. ``system=True`` is the /etc/cron.d and
-    /etc/crontab format, which has a user field; ``False`` is for ``crontab -e``."""
-    m = _HHMM.fullmatch(spec.at)
-    if not m:
-        raise InputError(
-            f"cron needs a time of day HH:MM, not {spec.at!r} (OnCalendar is systemd only)",
-            field="--at",
-        )
+def cron_lines(spec: ScheduleSpec, *, system: bool = True) -> list[str]:
+    """One crontab line per time: ``MM HH * * DOW [user] command``. ``system=True`` is the
+    /etc/cron.d and /etc/crontab format, which has a user field; ``False`` is for
+    ``crontab -e``."""
     if spec.discover and spec.user not in ("root", "0"):
         raise InputError(
             f"the network sweep needs raw sockets, which cron cannot grant to {spec.user!r}: "
@@ -563,19 +625,29 @@ def cron_line(spec: ScheduleSpec, *, system: bool = True) -> str:
             field="--discover",
         )
     user = f" {spec.user}" if system else ""
-    return f"{int(m[2])} {int(m[1])} * * *{user} {cron_command(spec)}"
+    dow = DAYS[spec.days][1]
+    lines = []
+    for at in spec.at:
+        m = _HHMM.fullmatch(at)
+        if not m:
+            raise InputError(
+                f"cron needs a time of day HH:MM, not {at!r} (OnCalendar is systemd only)",
+                field="--at",
+            )
+        lines.append(f"{int(m[2])} {int(m[1])} * * {dow}{user} {cron_command(spec)}")
+    return lines
 
 
 def cron_file(spec: ScheduleSpec) -> str:
-    """An /etc/cron.d file: a comment, a fixed PATH, the line. Ends with a newline (cron
+    """An /etc/cron.d file: a comment, a fixed PATH, the lines. Ends with a newline (cron
     ignores a last line without one)."""
     return "\n".join(
         [
-            f"# {spec.unit_name} — written by `netguard schedule`: nightly netguard audit.",
+            f"# {spec.unit_name} — written by `netguard schedule`: scheduled netguard audit.",
             "# Cron mails any output to the user: the audit is quiet unless something is wrong.",
             "SHELL=/bin/sh",
             "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-            cron_line(spec, system=True),
+            *cron_lines(spec, system=True),
             "",
         ]
     )

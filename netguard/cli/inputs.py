@@ -40,11 +40,22 @@ def add_parsers(sub: Any) -> None:
     wc = w_sub.add_parser("check", help="validate a waivers file")
     wc.add_argument("file")
 
-    s = sub.add_parser("schedule", help="print or install a nightly audit (systemd or cron)")
+    s = sub.add_parser("schedule", help="print or install a scheduled audit (systemd or cron)")
     s.add_argument("inventory", nargs="?", help="inventory to audit (default: this machine)")
     s.add_argument("-p", "--policy", help="policy pack (default: the packaged baseline)")
     s.add_argument("--kind", choices=("systemd", "cron"), default="systemd")
-    s.add_argument("--at", default="02:30", help="time of day HH:MM, or an OnCalendar= value")
+    s.add_argument(
+        "--at",
+        action="append",
+        metavar="TIME",
+        help="time of day HH:MM, several as 09:30,14:30 or repeated --at, or an OnCalendar= "
+        "value (default: 09:30 and 14:30, office hours)",
+    )
+    s.add_argument(
+        "--days",
+        choices=("weekdays", "daily"),
+        help="days the HH:MM times run (default: weekdays)",
+    )
     s.add_argument("--report", choices=REPORT_FORMATS, default="html", help="default: html")
     s.add_argument("--report-dir", default="reports", metavar="DIR")
     s.add_argument("--lang", choices=LANGS, help="default: the locale, now")
@@ -119,7 +130,8 @@ def schedule(args: argparse.Namespace, err: Console) -> int:
     spec = schedule.build_schedule_command(
         args.inventory,
         policy=args.policy,
-        at=args.at,
+        at=args.at or schedule.DEFAULT_AT,
+        days=args.days,
         report_format=args.report,
         report_dir=args.report_dir,
         lang=args.lang,

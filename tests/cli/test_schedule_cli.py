@@ -17,11 +17,13 @@ INVENTORY = ROOT / "inventory" / "example.yaml"
 
 def test_print_shows_units_that_systemd_accepts(tmp_path: Path) -> None:
     proc = run_cli(
-        "schedule", str(INVENTORY), "--at", "02:30", "--report-dir", str(tmp_path / "reports"),
-        "--history", str(tmp_path / "h.sqlite"), "--lang", "zh", cwd=tmp_path,
+        "schedule", str(INVENTORY), "--at", "08:45", "--at", "13:00,16:30", "--days", "daily",
+        "--report-dir", str(tmp_path / "reports"), "--history", str(tmp_path / "h.sqlite"),
+        "--lang", "zh", cwd=tmp_path,
     )  # fmt: skip
     assert proc.returncode == 0, proc.stderr
-    assert "OnCalendar=*-*-* 02:30:00" in proc.stdout
+    calendars = [x for x in proc.stdout.splitlines() if x.startswith("OnCalendar=")]
+    assert calendars == [f"OnCalendar=*-*-* {t}:00" for t in ("08:45", "13:00", "16:30")]
     assert "ExecStart=" in proc.stdout and "--history" in proc.stdout
     assert list(tmp_path.iterdir()) == []  # printing writes nothing
 
@@ -69,7 +71,7 @@ def test_cron_line_is_quiet_unless_something_is_wrong(tmp_path: Path) -> None:
         "--report-dir", str(tmp_path / "r"), "--history", str(tmp_path / "h.sqlite"), cwd=tmp_path,
     )  # fmt: skip
     assert proc.returncode == 0, proc.stderr
-    line = next(ln for ln in proc.stdout.splitlines() if ln.startswith("15 1 * * *"))
+    line = next(ln for ln in proc.stdout.splitlines() if ln.startswith("15 1 * * 1-5"))
     assert line.split()[5] == getpass.getuser()  # /etc/cron.d lines name the user
     assert "-m netguard audit" in line and " -q " in line
     # Output is kept and shown only when the audit's status is not 0: cron mails only then.

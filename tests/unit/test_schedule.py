@@ -28,7 +28,7 @@ from netguard.schedule import (
     audit_argv,
     build_schedule_command,
     cron_command,
-    cron_line,
+    cron_lines,
     cron_quote,
     install,
     next_steps,
@@ -346,13 +346,61 @@ def test_service_with_a_hook_lets_the_hook_mail(tmp_path: Path) -> None:
 def test_timer(tmp_path: Path) -> None:
     timer = systemd_units(_spec(tmp_path, at="7:05"))["netguard-audit.timer"]
     lines = timer.splitlines()
-    assert "OnCalendar=*-*-* 07:05:00" in lines
+    assert "OnCalendar=Mon..Fri *-*-* 07:05:00" in lines  # working days unless asked
     assert "Persistent=true" in lines
     assert any(x.startswith("RandomizedDelaySec=") for x in lines)
     assert "Unit=netguard-audit.service" in lines
     assert "WantedBy=timers.target" in lines
     expr = systemd_units(_spec(tmp_path, at="Mon..Fri *-*-* 22:00"))["netguard-audit.timer"]
     assert "OnCalendar=Mon..Fri *-*-* 22:00" in expr.splitlines()
+
+
+def test_default_schedule_is_office_hours_on_working_days(tmp_path: Path) -> None:
+    """Office PCs are off at night and a checklist's 30-minute deadlines must be read when they
+    start: the default runs at 09:30 and 14:30, Monday to Friday."""
+    spec = _spec(tmp_path)
+    assert spec.at == ("09:30", "14:30") and spec.days == "weekdays"
+    timer = systemd_units(spec)["netguard-audit.timer"].splitlines()
+    assert [x for x in timer if x.startswith("OnCalendar=")] == [
+        "OnCalendar=Mon..Fri *-*-* 09:30:00",
+        "OnCalendar=Mon..Fri *-*-* 14:30:00",
+    ]
+    assert [line.split(" ", 5)[:5] for line in cron_lines(spec)] == [
+        ["30", "9", "*", "*", "1-5"],
+        ["30", "14", "*", "*", "1-5"],
+    ]
+    assert len({line.split(" ", 6)[6] for line in cron_lines(spec)}) == 1  # one command
+
+
+@pytest.mark.parametrize(
+    ("at", "times"),
+    [
+        ("8:00", ("8:00",)),
+        ("08:00,12:00, 16:30", ("08:00", "12:00", "16:30")),
+        (["08:00", "16:30"], ("08:00", "16:30")),
+        (["08:00,10:00", "Sat *-*-* 10:00"], ("08:00", "10:00", "Sat *-*-* 10:00")),
+        # an OnCalendar expression's own commas are not a list of times
+        ("Mon,Wed *-*-* 10:00", ("Mon,Wed *-*-* 10:00",)),
+    ],
+)
+def test_several_times_a_day(tmp_path: Path, at: object, times: tuple[str, ...]) -> None:
+    assert _spec(tmp_path, at=at).at == times
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"at": "09:30,9:30"}, "given twice: 09:30"),
+        ({"at": []}, "no time"),
+        ({"at": ",".join(f"{h:02d}:00" for h in range(24)) + ",00:30"}, "more than 24"),
+        ({"at": "09:30", "days": "sundays"}, "weekdays, daily"),
+        ({"at": "Sat *-*-* 10:00", "days": "daily"}, "names its own days"),
+    ],
+)
+def test_bad_times_are_refused(tmp_path: Path, overrides: dict[str, object], message: str) -> None:
+    with pytest.raises(InputError, match=message) as err:
+        _spec(tmp_path, **overrides)
+    assert err.value.field in ("--at", "--days")
 
 
 def _verify(unit_dir: Path, *names: str) -> subprocess.CompletedProcess[str]:
@@ -395,9 +443,10 @@ def test_the_nightly_sweep_gets_raw_sockets_or_is_refused(tmp_path: Path) -> Non
     assert "AmbientCapabilities=CAP_NET_RAW" in service.splitlines()
     assert "CAP_NET_RAW" not in systemd_units(_spec(tmp_path))[f"{spec.unit_name}.service"]
     as_root = replace(spec, user="root")
-    assert " --discover " in cron_line(as_root) or " --discover;" in cron_line(as_root)
+    (line, _) = cron_lines(as_root)
+    assert " --discover " in line or " --discover;" in line
     with pytest.raises(InputError, match="raw sockets") as err:
-        cron_line(replace(spec, user="nobody"))
+        cron_lines(replace(spec, user="nobody"))
     assert err.value.field == "--discover"
     with pytest.raises(InputError, match="inventory") as err:
         build_schedule_command(None, discover=True, cwd=tmp_path)
@@ -557,9 +606,9 @@ def test_cron_line_runs_the_audit_argv_through_sh(tmp_path: Path) -> None:
         waivers=tmp_path / "w 100%.yaml",
         notify=f"{shutil.which('cat')} -n 'a b' 50%",
     )
-    line = cron_line(spec)
+    line = cron_lines(spec)[0]
     fields = line.split(" ", 6)
-    assert fields[:6] == ["30", "2", "*", "*", "*", _me()]
+    assert fields[:6] == ["30", "9", "*", "*", "1-5", _me()]
     assert fields[6] == cron_command(spec)
     done, argv = _run_cron_command(fields[6], tmp_path)
     assert argv == audit_argv(spec)[1:]
@@ -591,15 +640,15 @@ def test_cron_line_speaks_when_the_working_directory_is_gone(tmp_path: Path) -> 
 
 
 def test_cron_line_user_field_only_for_system_crontabs(tmp_path: Path) -> None:
-    spec = _spec(tmp_path, at="7:05")
-    assert cron_line(spec, system=True).startswith(f"5 7 * * * {_me()} cd ")
-    assert cron_line(spec, system=False).startswith("5 7 * * * cd ")
+    spec = _spec(tmp_path, at="7:05", days="daily")
+    assert cron_lines(spec, system=True)[0].startswith(f"5 7 * * * {_me()} cd ")
+    assert cron_lines(spec, system=False)[0].startswith("5 7 * * * cd ")
 
 
 def test_cron_needs_a_time_of_day(tmp_path: Path) -> None:
     spec = _spec(tmp_path, at="Mon..Fri *-*-* 22:00")
     with pytest.raises(InputError, match="HH:MM"):
-        cron_line(spec)
+        cron_lines(spec)
 
 
 # --- installing -------------------------------------------------------------------------------
@@ -636,7 +685,7 @@ def test_install_systemd_writes_atomically_and_refuses_to_clobber(
     assert writes == []
 
     install(other, "systemd", unit_dir=unit_dir, force=True)
-    assert "OnCalendar=*-*-* 03:00:00" in paths[1].read_text(encoding="utf-8")
+    assert "OnCalendar=Mon..Fri *-*-* 03:00:00" in paths[1].read_text(encoding="utf-8")
 
 
 def test_install_cron_file(tmp_path: Path) -> None:
@@ -646,7 +695,7 @@ def test_install_cron_file(tmp_path: Path) -> None:
     assert path == cron_dir / "netguard-audit"  # no dot: run-parts/cron ignore dotted names
     text = path.read_text(encoding="utf-8")
     assert text.endswith("\n")
-    assert cron_line(spec, system=True) in text.splitlines()
+    assert set(cron_lines(spec, system=True)) <= set(text.splitlines())
     assert stat.S_IMODE(path.stat().st_mode) == 0o644  # cron ignores group-writable files
     path.write_text("# someone else's\n")
     with pytest.raises(NetguardError):
