@@ -625,3 +625,32 @@ def test_pdf_checklist_carries_the_chinese_text(tmp_path: Path, lab: Results) ->
     compact = re.sub(r"\s+", "", text)
     for word in ("应急处置检查单", "违规外联", "保密工作机构", "dual-pc", "李强"):
         assert word in compact, word
+
+
+def test_one_zone_per_document_named_as_the_glossary_says(
+    lab: Results, playbooks: list[Playbook], contacts: Contacts
+) -> None:
+    breach = by_id(build_incidents(lab, playbooks, contacts, "America/New_York"))
+    doc = render_checklist_md(breach["isolation-breach"], "zh")
+    assert "北京时间" not in doc and "CST" not in doc and "EST" not in doc
+    assert "时区 America/New\\_York，UTC−05:00" in doc and "（UTC−05:00）" in doc
+    chongqing = by_id(build_incidents(lab, playbooks, contacts, "Asia/Chongqing"))
+    assert "截止时间为北京时间" in render_checklist_md(chongqing["isolation-breach"], "zh")
+
+
+def test_a_phone_incident_renders_without_findings_in_html(contacts: Contacts) -> None:
+    from netguard.checklist import build_reported_incident, reported_hosts
+    from netguard.inventory import load_inventory
+
+    inventory = load_inventory(Path(__file__).resolve().parents[2] / "inventory" / "example.yaml")
+    (pb,) = [p for p in load_playbooks(None, contacts) if p.id == "classified-leak"]
+    when = datetime(2026, 11, 24, 2, 10, tzinfo=ZoneInfo("Asia/Shanghai"))
+    incident = build_reported_incident(
+        pb, reported_hosts(inventory, ["secret-pc-01"]), inventory, contacts, when
+    )
+    assert incident.grade is Grade.II and not incident.audited
+    html = render_checklist_html(incident, "zh")
+    assert "电话报告，未经检查" in html and "发现的问题和检查证据" not in html
+    assert "【初报】" in html and "【终报】" in html and "保密行政管理部门" in html
+    with pytest.raises(InputError, match="no machine named 'ghost'"):
+        reported_hosts(inventory, ["ghost"])
