@@ -127,8 +127,9 @@ def _times(t: Catalog, incident: Incident, zone: str) -> list[tuple[str, str]]:
                 t("checklist.in_zone", time=wall(t, incident.detected, incident.tz), zone=zone),
             )
         )
-        if incident.reported is not None:
-            out.append((t("checklist.reported"), when(t, incident.reported, incident.tz)))
+        # Without --detected-at, a blank to write the time on: the duty officer notes it.
+        taken = when(t, incident.reported, incident.tz) if incident.reported is not None else ""
+        out.append((t("checklist.reported"), taken))
     else:
         out.append(
             (

@@ -521,3 +521,13 @@ def test_contacts_declare_the_organisation_and_external_bodies(write_yaml: Write
     with pytest.raises(InputError) as exc:
         load_contacts(path)
     assert (exc.value.line, exc.value.field) == (2, "organisation_level")
+
+
+def test_every_role_of_the_example_contacts_is_used_by_a_playbook() -> None:
+    contacts = load_contacts()
+    used: set[str] = set()
+    for pb in load_playbooks(None, contacts):
+        used |= set(pb.signoff)
+        for step in pb.steps:
+            used |= {step.role, *step.notify}
+    assert set(contacts.roles) <= used, set(contacts.roles) - used
