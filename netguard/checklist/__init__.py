@@ -14,12 +14,19 @@ from netguard.checklist.build import (
     add_months,
     add_offset,
     build_incidents,
+    build_reported_incident,
     effective_grade,
     match_host,
+    reported_hosts,
 )
 from netguard.checklist.html import render_checklist_html
 from netguard.checklist.markdown import render_checklist_md
-from netguard.checklist.write import FORMATS, write_checklists
+from netguard.checklist.write import (
+    FORMATS,
+    parse_detected_at,
+    write_checklists,
+    write_reported_checklist,
+)
 
 __all__ = [
     "FORMATS",
@@ -30,9 +37,13 @@ __all__ = [
     "add_months",
     "add_offset",
     "build_incidents",
+    "build_reported_incident",
     "effective_grade",
     "match_host",
+    "parse_detected_at",
     "render_checklist_html",
     "render_checklist_md",
+    "reported_hosts",
     "write_checklists",
+    "write_reported_checklist",
 ]

@@ -14,8 +14,9 @@ from zoneinfo import ZoneInfo
 
 from netguard.errors import InputError
 from netguard.i18n import LANGS, catalog
-from netguard.model import FindingStatus
+from netguard.model import FindingStatus, Host, Inventory
 from netguard.playbooks.model import (
+    Condition,
     Contacts,
     Escalation,
     Grade,
@@ -75,6 +76,16 @@ class Incident:
     run_id: str
     results_path: str
     results_sha256: str = ""  # of the results file, when there is one to hash
+    #: when the duty officer took the incident (--detected-at), in the display zone; deadlines
+    #: count from it when given, else from `detected`
+    reported: datetime | None = None
+    #: False: reported by phone (--incident), no audit: no findings, no results file
+    audited: bool = True
+
+    @property
+    def start(self) -> datetime:
+        """The time the deadlines count from: the duty officer's, else the detection time."""
+        return self.reported if self.reported is not None else self.detected
 
     @property
     def file_stem(self) -> str:
@@ -183,25 +194,35 @@ def match_host(playbook: Playbook, host: HostRecord) -> IncidentHost | None:
     )
 
 
-def _applies(rule: Escalation, hosts: tuple[IncidentHost, ...]) -> bool:
-    # Every condition given must hold (a rule without conditions is refused by the loader).
-    if rule.zones is not None and not any(h.zone in rule.zones for h in hosts):
+def holds(
+    cond: Condition, hosts: tuple[IncidentHost, ...], contacts: Contacts | None = None
+) -> bool:
+    """Whether every condition given holds for these hosts and the organisation (contacts).
+    Without contacts, an organisation condition does not hold (nothing is known)."""
+    if cond.zones is not None and not any(h.zone in cond.zones for h in hosts):
         return False
-    if rule.min_hosts is not None and len(hosts) < rule.min_hosts:
+    if cond.min_hosts is not None and len(hosts) < cond.min_hosts:
         return False
-    return not rule.checks or any(
-        glob_match(rule.checks, f.check) for h in hosts for f in h.findings
+    if cond.checks and not any(glob_match(cond.checks, f.check) for h in hosts for f in h.findings):
+        return False
+    if cond.critical_infrastructure is not None and (
+        contacts is None or contacts.critical_infrastructure != cond.critical_infrastructure
+    ):
+        return False
+    return cond.organisation_level is None or (
+        contacts is not None and contacts.organisation_level in cond.organisation_level
     )
 
 
 def effective_grade(
-    playbook: Playbook, hosts: tuple[IncidentHost, ...]
+    playbook: Playbook, hosts: tuple[IncidentHost, ...], contacts: Contacts | None = None
 ) -> tuple[Grade, tuple[Escalation, ...]]:
-    """The playbook's grade after its escalation rules, applied in order; never lowered."""
+    """The playbook's grade after its escalation rules, applied in order; never lowered. This
+    is a preliminary grade (初判): the leading group confirms it."""
     grade = playbook.grade
     applied = []
     for rule in playbook.escalation:
-        if not _applies(rule, hosts):
+        if not holds(rule.when, hosts, contacts):
             continue
         new = grade.raised(rule.raise_by) if rule.raise_by else grade
         if rule.to is not None and rule.to.rank < new.rank:
@@ -213,14 +234,20 @@ def effective_grade(
 
 
 def due_steps(
-    playbook: Playbook, grade: Grade, detected: datetime, tz: ZoneInfo
+    playbook: Playbook,
+    grade: Grade,
+    detected: datetime,
+    tz: ZoneInfo,
+    hosts: tuple[IncidentHost, ...] = (),
+    contacts: Contacts | None = None,
 ) -> tuple[DueStep, ...]:
-    """The steps that apply at this grade with their deadlines, ordered by phase then deadline
-    (file order breaks ties): the order a person works through them."""
+    """The steps that apply at this grade (and whose `when` holds) with their deadlines, ordered
+    by phase then deadline (file order breaks ties): the order a person works through them."""
     due = [
         (s.phase.order, add_offset(detected, s.within, tz), i, s)
         for i, s in enumerate(playbook.steps)
-        if s.min_grade is None or grade.rank <= s.min_grade.rank
+        if (s.min_grade is None or grade.rank <= s.min_grade.rank)
+        and (s.when is None or holds(s.when, hosts, contacts))
     ]
     due.sort(key=lambda d: (d[0], d[1], d[2]))
     return tuple(DueStep(s, deadline) for _, deadline, _, s in due)
@@ -247,34 +274,111 @@ def build_incidents(
     playbooks: list[Playbook] | tuple[Playbook, ...],
     contacts: Contacts,
     tz: ZoneInfo | str | None = None,
+    *,
+    reported: datetime | None = None,
 ) -> list[Incident]:
     """One Incident per playbook that at least one host triggers, most severe grade first (then
-    by playbook id). Display time zone: tz, else the contacts file's."""
+    by playbook id). Display time zone: tz, else the contacts file's. Manual playbooks never
+    fire from results. ``reported``: when the duty officer took the results in hand
+    (--detected-at); the deadlines count from it, and the checklist shows both times."""
     zone = _zone(tz) if tz is not None else contacts.timezone
     detected = results.detected
+    start = reported if reported is not None else detected
     incidents = []
     for pb in playbooks:
+        if pb.manual:
+            continue
         hosts = tuple(h for h in (match_host(pb, r) for r in results.hosts) if h is not None)
         if not hosts:
             continue
         _check_roles(pb, contacts)
-        grade, applied = effective_grade(pb, hosts)
+        grade, applied = effective_grade(pb, hosts, contacts)
         incidents.append(
             Incident(
                 playbook=pb,
                 grade=grade,
                 escalations=applied,
                 hosts=hosts,
-                steps=due_steps(pb, grade, detected, zone),
+                steps=due_steps(pb, grade, start, zone, hosts, contacts),
                 detected=detected.astimezone(zone),
                 tz=zone,
                 contacts=contacts,
                 run_id=results.run_id,
                 results_path=results.path,
+                reported=reported.astimezone(zone) if reported is not None else None,
             )
         )
     incidents.sort(key=lambda i: (i.grade.rank, i.playbook.id))
     return incidents
+
+
+def reported_hosts(inventory: Inventory, names: list[str] | tuple[str, ...]) -> tuple[Host, ...]:
+    """The inventory entries (hosts or registered devices) named; InputError for a name the
+    inventory does not have, with the names it has when they are few."""
+    entries = {h.name: h for h in (*inventory.hosts, *inventory.devices)}
+    out: list[Host] = []
+    for name in names:
+        if name not in entries:
+            known = sorted(entries)
+            listed = ", ".join(known[:20]) + (" …" if len(known) > 20 else "")
+            raise InputError(
+                f"no machine named {name!r} in the inventory ({listed or 'no machines'})",
+                file=inventory.path,
+                field="--host",
+            )
+        if entries[name] not in out:
+            out.append(entries[name])
+    return tuple(out)
+
+
+def build_reported_incident(
+    playbook: Playbook,
+    hosts: tuple[Host, ...],
+    inventory: Inventory,
+    contacts: Contacts,
+    reported: datetime,
+    tz: ZoneInfo | str | None = None,
+) -> Incident:
+    """An incident reported by phone (``netguard checklist --incident``): no audit, so no
+    findings and no results file. Its grade is the playbook's after the rules that can be
+    decided without findings (zones, number of machines, the organisation's facts)."""
+    if not hosts:
+        raise InputError("name at least one machine (--host NAME)", field="--host")
+    zone = _zone(tz) if tz is not None else contacts.timezone
+    concerned = tuple(_reported_host(h, inventory) for h in hosts)
+    _check_roles(playbook, contacts)
+    grade, applied = effective_grade(playbook, concerned, contacts)
+    at = reported.astimezone(zone)
+    return Incident(
+        playbook=playbook,
+        grade=grade,
+        escalations=applied,
+        hosts=concerned,
+        steps=due_steps(playbook, grade, at, zone, concerned, contacts),
+        detected=at,
+        tz=zone,
+        contacts=contacts,
+        run_id="",
+        results_path="",
+        reported=at,
+        audited=False,
+    )
+
+
+def _reported_host(host: Host, inventory: Inventory) -> IncidentHost:
+    segment = inventory.segments.get(host.segment)
+    return IncidentHost(
+        name=host.name,
+        address=str(host.address),
+        segment=host.segment,
+        zone=str(segment.zone) if segment is not None else "",
+        department=host.department,
+        owner=host.owner,
+        location=host.location,
+        status="reported",
+        detail="",
+        findings=(),
+    )
 
 
 def _zone(tz: ZoneInfo | str) -> ZoneInfo:

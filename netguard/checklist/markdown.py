@@ -15,6 +15,7 @@ from netguard.i18n import Catalog, catalog
 from netguard.render.markdown import fenced, md_escape
 
 MD_CAP = 500
+TEXT_CAP = 2000  # a playbook's own paragraphs (the grading rule): ours, but still escaped
 
 
 def md(text: object) -> str:
@@ -33,17 +34,19 @@ def _table(header: list[str], rows: list[list[str]]) -> list[str]:
 def render_checklist_md(incident: Incident, lang: str) -> str:
     t = catalog(lang)
     v = checklist_view(incident, lang)
+    sep = t("checklist.label_sep")
     out: list[str] = [f"# {md(v['title'])}", ""]
     out += _header(t, v)
     if v["summary"]:
-        out += [f"**{md(t('checklist.summary'))}**: {md(v['summary'])}", ""]
+        out += [f"**{md(t('checklist.summary'))}**{sep}{md(v['summary'])}", ""]
     if v["warnings"]:
         out += [f"> **{md(t('checklist.warnings'))}**", ">"]
         out += [f"> - {md(w)}" for w in v["warnings"]]
         out.append("")
     out += _hosts(t, v)
     out += _steps(t, v)
-    out += _findings(t, v)
+    if v["audited"]:
+        out += _findings(t, v)
     out += [f"## {md(t('checklist.evidence'))}", ""]
     out += [f"- [ ] {md(e)}" for e in v["evidence"]]
     out += ["", f"## {md(t('checklist.signoff'))}", ""]
@@ -63,16 +66,24 @@ def _header(t: Catalog, v: dict[str, Any]) -> list[str]:
     if v["base_grade"]:
         reasons = t.join(v["escalations"])
         lines.append((t("checklist.escalated_by"), f"{v['base_grade']} → {reasons}"))
-    lines += [
-        (t("checklist.category"), v["category"]),
-        (t("checklist.detected"), f"{v['detected']} ({v['timezone']})"),
-        (t("checklist.duty_phone"), v["duty_phone"]),
-        (t("checklist.source"), v["results_path"]),
-        (t("checklist.run_id"), v["run_id"]),
-    ]
+    if v["grading"]:
+        lines.append((t("checklist.grading"), v["grading"]))
+    lines.append((t("checklist.category"), v["category"]))
+    lines += v["times"]
+    lines.append((t("checklist.duty_phone"), v["duty_phone"]))
+    if v["audited"]:
+        lines += [
+            (t("checklist.source"), v["results_path"]),
+            (t("checklist.run_id"), v["run_id"]),
+        ]
+    else:
+        lines.append((t("checklist.source_phone"), t("checklist.phone")))
     # Two trailing spaces: a Markdown line break, so each field prints on its own line.
     blank = "____________"  # a line to write on; ours, so not escaped
-    return [f"**{md(k)}**: {md(val) if val else blank}  " for k, val in lines] + [""]
+    sep = t("checklist.label_sep")
+    return [
+        f"**{md(k)}**{sep}{md_escape(val, TEXT_CAP) if val else blank}  " for k, val in lines
+    ] + [""]
 
 
 def _hosts(t: Catalog, v: dict[str, Any]) -> list[str]:
@@ -91,7 +102,7 @@ def _steps(t: Catalog, v: dict[str, Any]) -> list[str]:
         rows = []
         for s in phase["steps"]:
             who = " ".join(md(x) for x in (s["role"], s["person"], s["phone"]) if x)
-            notify = "; ".join(md(n) for n in s["notify"])
+            notify = md(t.join(s["notify"]))
             rows.append(
                 ["☐", str(s["number"]), md(s["text"]), who, notify, md(s["within"]),
                  md(s["deadline"]), "", ""]
@@ -103,12 +114,13 @@ def _steps(t: Catalog, v: dict[str, Any]) -> list[str]:
 def _findings(t: Catalog, v: dict[str, Any]) -> list[str]:
     out = [f"## {md(t('checklist.findings'))}", ""]
     for h in v["findings"]:
-        out += [f"### {md(h['name'])} ({md(h['address'])})", ""]
+        out += [f"### {md(t('checklist.host_heading', name=h['name'], address=h['address']))}", ""]
         if h["not_audited"]:
             out += [md(h["not_audited"]), ""]
         for f in h["items"]:
             out += [
-                f"**{md(f['check'])}** — {md(f['title'])} ({md(f['severity'])}, {md(f['status'])})",
+                f"**{md(f['check'])}** — {md(f['title'])}"
+                + md(t("checklist.finding_meta", severity=f["severity"], status=f["status"])),
                 "",
                 md(f["message"]),
                 "",

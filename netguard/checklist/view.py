@@ -6,7 +6,9 @@ cleaned here (control characters out, one line, capped); escaping is each render
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from netguard import __version__
 from netguard.checklist.build import Incident, IncidentHost
@@ -21,28 +23,73 @@ DETAIL_CAP = 500  # a host's "why not audited" line, a finding's message
 OWNERS_SHOWN = 8  # owners listed for the host_owner role before "(n more)"
 
 
+#: Zones whose clocks are Beijing time (the same rules as Asia/Shanghai): a zh document says
+#: 北京时间 for them (docs/glossary.md).
+BEIJING_ZONES = frozenset(
+    {"Asia/Shanghai", "Asia/Chongqing", "Asia/Chungking", "Asia/Harbin", "PRC"}
+)
+
+
+def is_beijing(tz: ZoneInfo) -> bool:
+    return tz.key in BEIJING_ZONES
+
+
+def utc_offset(dt: datetime) -> str:
+    """UTC+08:00, UTC−05:00 (a real minus sign, as printed)."""
+    off = dt.utcoffset()
+    minutes = int(off.total_seconds() // 60) if off is not None else 0
+    sign = "+" if minutes >= 0 else "\u2212"
+    hours, mins = divmod(abs(minutes), 60)
+    return f"UTC{sign}{hours:02d}:{mins:02d}"
+
+
+def zone_label(t: Catalog, tz: ZoneInfo, at: datetime) -> str:
+    """北京时间, or the zone's name and its offset at `at`: one zone names every time of a
+    checklist."""
+    if is_beijing(tz):
+        return t("checklist.zone_beijing")
+    return t("checklist.zone_other", zone=tz.key, offset=utc_offset(at.astimezone(tz)))
+
+
+def wall(t: Catalog, dt: datetime, tz: ZoneInfo) -> str:
+    """A time as the wall clock of tz shows it, without the zone (named next to it)."""
+    return dt.astimezone(tz).strftime(t("checklist.datetime_format"))
+
+
+def when(t: Catalog, dt: datetime, tz: ZoneInfo) -> str:
+    """A time of the checklist in its zone: the wall clock, with the offset when the zone is
+    not Beijing time (a daylight-saving change can fall between detection and a deadline)."""
+    local = dt.astimezone(tz)
+    text = local.strftime(t("checklist.datetime_format"))
+    if is_beijing(tz):
+        return text
+    return t("checklist.time_offset", time=text, offset=utc_offset(local))
+
+
 def checklist_view(incident: Incident, lang: str) -> dict[str, Any]:
     t = catalog(lang)
     pb = incident.playbook
     grade = incident.grade
+    tz = incident.tz
+    zone = zone_label(t, tz, incident.start)
+    start_key = "phone" if not incident.audited else "reported" if incident.reported else "detected"
     return {
         "lang": lang,
         "title": t("checklist.title", name=pb.name.get(lang)),
         "organisation": clean(incident.contacts.organisation.get(lang), CELL_CAP),
         "grade": {
             "id": grade.value,
-            "colour": grade.colour,
-            "text": _grade_text(t, "checklist.grade_value", grade.value, grade.colour),
+            "text": _grade_text(t, "checklist.grade_value", grade.value),
         },
         "base_grade": (
-            _grade_text(t, "checklist.base_grade", pb.grade.value, pb.grade.colour)
-            if incident.escalations
-            else ""
+            _grade_text(t, "checklist.base_grade", pb.grade.value) if incident.escalations else ""
         ),
         "escalations": [rule.reason.get(lang) for rule in incident.escalations],
+        "grading": pb.grading.get(lang) if pb.grading else "",
         "category": t(f"checklist.category_name.{pb.category}"),
-        "detected": t.datetime(incident.detected),
-        "timezone": incident.tz.key,
+        "audited": incident.audited,
+        "times": _times(t, incident, zone),
+        "timezone": zone,
         "duty_phone": clean(incident.contacts.duty_phone, CELL_CAP),
         "results_path": clean(incident.results_path, DETAIL_CAP),
         "results_sha256": incident.results_sha256,
@@ -51,22 +98,50 @@ def checklist_view(incident: Incident, lang: str) -> dict[str, Any]:
         "warnings": [w.get(lang) for w in pb.warnings],
         "hosts": [_host(t, h) for h in incident.hosts],
         "phases": _phases(t, incident, lang),
-        "findings": [_host_findings(t, h, lang) for h in incident.hosts],
-        "evidence": [e.get(lang) for e in pb.evidence] + [_results_evidence(t, incident)],
+        "findings": [_host_findings(t, h, lang) for h in incident.hosts]
+        if incident.audited
+        else [],
+        "evidence": [e.get(lang) for e in pb.evidence]
+        + ([_results_evidence(t, incident)] if incident.audited else []),
         "signoff": [_role(t, incident, r, lang) for r in pb.signoff],
-        "deadline_note": t("checklist.deadline_note", tz=incident.tz.key),
-        "footer": t("checklist.footer", version=__version__, run_id=clean(incident.run_id, 80)),
+        "deadline_note": t(
+            "checklist.deadline_note", start=t(f"checklist.start.{start_key}"), zone=zone
+        ),
+        "footer": (
+            t("checklist.footer", version=__version__, run_id=clean(incident.run_id, 80))
+            if incident.audited
+            else t("checklist.footer_phone", version=__version__)
+        ),
         "version": __version__,
     }
 
 
-def _grade_text(t: Catalog, key: str, grade: str, colour: str) -> str:
-    return t(
-        key,
-        grade=grade,
-        name=t(f"checklist.grade_name.{grade}"),
-        colour=t(f"checklist.colour.{colour}"),
-    )
+def _times(t: Catalog, incident: Incident, zone: str) -> list[tuple[str, str]]:
+    """The times the checklist shows (label, text): when the audit found it and when the duty
+    officer took it in hand — both, when they differ; the zone named once, after the first."""
+    out: list[tuple[str, str]] = []
+    if incident.audited:
+        out.append(
+            (
+                t("checklist.detected"),
+                t("checklist.in_zone", time=wall(t, incident.detected, incident.tz), zone=zone),
+            )
+        )
+        # Without --detected-at, a blank to write the time on: the duty officer notes it.
+        taken = when(t, incident.reported, incident.tz) if incident.reported is not None else ""
+        out.append((t("checklist.reported"), taken))
+    else:
+        out.append(
+            (
+                t("checklist.reported_phone"),
+                t("checklist.in_zone", time=wall(t, incident.start, incident.tz), zone=zone),
+            )
+        )
+    return out
+
+
+def _grade_text(t: Catalog, key: str, grade: str) -> str:
+    return t(key, grade=grade, name=t(f"checklist.grade_name.{grade}"))
 
 
 def _host(t: Catalog, h: IncidentHost) -> dict[str, str]:
@@ -78,7 +153,11 @@ def _host(t: Catalog, h: IncidentHost) -> dict[str, str]:
         "department": clean(h.department, CELL_CAP),
         "owner": clean(h.owner, CELL_CAP),
         "location": clean(h.location, CELL_CAP),
-        "status": t.get(f"host_status.{h.status}", h.status),
+        "status": (
+            t("checklist.status_reported")
+            if h.status == "reported"
+            else t.get(f"host_status.{h.status}", h.status)
+        ),
         "status_id": h.status,
     }
 
@@ -119,13 +198,21 @@ def _phases(t: Catalog, incident: Incident, lang: str) -> list[dict[str, Any]]:
         phases[-1]["steps"].append(
             {
                 "number": number,
-                "text": step.text.get(lang),
+                "text": (
+                    t(
+                        "checklist.stage_text",
+                        stage=t(f"checklist.stage.{step.stage}"),
+                        text=step.text.get(lang),
+                    )
+                    if step.stage
+                    else step.text.get(lang)
+                ),
                 "role": role["name"],
                 "person": role["person"],
                 "phone": role["phone"],
                 "notify": [_contact_line(_role(t, incident, r, lang)) for r in step.notify],
                 "within": t(f"checklist.offset.{step.within.unit}", n=step.within.amount),
-                "deadline": t.datetime(due.deadline),
+                "deadline": when(t, due.deadline, incident.tz),
             }
         )
     return phases
@@ -142,7 +229,7 @@ def _role(t: Catalog, incident: Incident, role_id: str, lang: str) -> dict[str, 
         shown = t.join(owners[:OWNERS_SHOWN])
         if len(owners) > OWNERS_SHOWN:
             shown += t("checklist.more", count=len(owners) - OWNERS_SHOWN)
-        person = t("checklist.owners_of_hosts", owners=shown) if owners else ""
+        person = shown
         return {"name": t("checklist.role.host_owner"), "person": person, "phone": ""}
     role = incident.contacts.roles[role_id]
     return {

@@ -55,9 +55,34 @@ def add_parsers(sub: Any) -> None:
     )
 
     c = sub.add_parser(
-        "checklist", help="write emergency-response checklists for the incidents in a results file"
+        "checklist",
+        help="write emergency-response checklists for the incidents in a results file, or for "
+        "an incident reported by phone (--incident)",
     )
-    c.add_argument("results", help="results JSON from `netguard audit --format json`")
+    c.add_argument("results", nargs="?", help="results JSON from `netguard audit --format json`")
+    c.add_argument(
+        "--incident",
+        metavar="PLAYBOOK",
+        help="an incident reported by phone, without an audit: the playbook id "
+        "(e.g. ransomware); needs --host and --inventory",
+    )
+    c.add_argument(
+        "--host",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="with --incident: a machine concerned, by its inventory name (repeat for more)",
+    )
+    c.add_argument(
+        "--inventory", metavar="FILE", help="with --incident: the inventory naming the machines"
+    )
+    c.add_argument(
+        "--detected-at",
+        metavar="TIME",
+        help="when the duty officer took the incident (ISO 8601, e.g. 2026-11-24T02:10+08:00, "
+        "or 2026-11-24 02:10 in the display zone): deadlines count from it (default: the end "
+        "of the audit run; with --incident, now)",
+    )
     checklist_options(c, fmt_flag="--format")
     c.add_argument("-o", "--output-dir", default="reports", metavar="DIR", help="default: reports/")
 
@@ -104,6 +129,17 @@ def _report_source(args: argparse.Namespace) -> tuple[Results, list[RunSummary] 
 def checklist(args: argparse.Namespace, err: Console) -> int:
     from netguard.results import load_results
 
+    if args.incident is not None:
+        announce("checklist", _reported_checklist(args))
+        return ExitStatus.OK
+    if args.host or args.inventory:
+        raise InputError("--host and --inventory go with --incident", field="checklist")
+    if not args.results:
+        raise InputError(
+            "give a results file, or --incident PLAYBOOK --host NAME --inventory FILE for an "
+            "incident reported by phone",
+            field="checklist",
+        )
     results = load_results(args.results)
     paths = write_checklists_for(results, args, args.format, args.output_dir)
     for path in paths:
@@ -111,6 +147,35 @@ def checklist(args: argparse.Namespace, err: Console) -> int:
     if not paths:
         err.print("no incident triggered: no checklist written", markup=False)
     return ExitStatus.OK
+
+
+def _reported_checklist(args: argparse.Namespace) -> Path:
+    from netguard.checklist import write_reported_checklist
+    from netguard.inventory import load_inventory
+
+    if args.results:
+        raise InputError(
+            "--incident is for an incident reported by phone: give no results file",
+            field="checklist",
+        )
+    if not args.host:
+        raise InputError("--incident needs at least one --host NAME", field="--host")
+    if not args.inventory:
+        raise InputError(
+            "--incident needs --inventory FILE (it names the machines)", field="--inventory"
+        )
+    return write_reported_checklist(
+        args.incident,
+        args.host,
+        load_inventory(args.inventory),
+        args.format,
+        lang_of(args),
+        Path(args.output_dir),
+        playbooks_dir=args.playbooks,
+        contacts_path=args.contacts,
+        tz=zone(args.tz),
+        reported=args.detected_at,
+    )
 
 
 def write_checklists_for(
@@ -127,4 +192,6 @@ def write_checklists_for(
         playbooks_dir=args.playbooks,
         contacts_path=args.contacts,
         tz=zone(args.tz),
+        # `netguard audit --checklist-format` has no --detected-at: its clock is the run's end
+        reported=getattr(args, "detected_at", None),
     )

@@ -21,13 +21,16 @@ from netguard.playbooks.model import (
     CATEGORIES,
     GRADE_NAMES_ZH,
     HOST_OWNER,
+    Condition,
     Contacts,
     Escalation,
     Grade,
     Offset,
+    OrganisationLevel,
     Phase,
     Playbook,
     Role,
+    Stage,
     Step,
     Text,
     Trigger,
@@ -43,15 +46,21 @@ _POLICIES: Traversable = resources.files("netguard") / "policies"
 DEFAULT_TIMEZONE = "Asia/Shanghai"
 
 PLAYBOOK_KEYS = (
-    "id", "name", "summary", "category", "grade", "triggers", "escalation", "warnings",
-    "steps", "evidence", "signoff",
+    "id", "name", "summary", "category", "grade", "grading", "manual", "triggers", "escalation",
+    "warnings", "steps", "evidence", "signoff",
 )  # fmt: skip
 TRIGGER_KEYS = ("checks", "categories", "finding_status", "host_status", "zones")
 ESCALATION_KEYS = ("when", "grade", "raise", "reason")
-WHEN_KEYS = ("zones", "min_hosts", "checks")
-STEP_KEYS = ("phase", "role", "within", "text", "notify", "min_grade")
-CONTACTS_KEYS = ("organisation", "timezone", "duty_phone", "roles")
-ROLE_KEYS = ("name", "person", "phone")
+#: Conditions of an escalation rule's or a step's `when`.
+WHEN_KEYS = ("zones", "min_hosts", "checks", "critical_infrastructure", "organisation_level")
+STEP_KEYS = (
+    "id", "phase", "stage", "role", "within", "after", "text", "notify", "min_grade", "when",
+)  # fmt: skip
+CONTACTS_KEYS = (
+    "organisation", "timezone", "duty_phone", "critical_infrastructure", "organisation_level",
+    "roles",
+)  # fmt: skip
+ROLE_KEYS = ("name", "person", "phone", "external")
 
 _ID = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")  # ids become file names
 _OFFSET = re.compile(r"([0-9]+)\s*(mo|m|h|d)")
@@ -103,14 +112,27 @@ def load_contacts(path: str | Path | Traversable | None = None) -> Contacts:
             node.fail(f"invalid role id {role_id!r}: use a-z, 0-9, _ and -", line=where)
         m = node.mapping(ROLE_KEYS, ("name",), what="a role (a mapping with name, person, phone)")
         roles[role_id] = Role(
-            role_id, _text(m["name"]), _opt_text(m.get("person")), _opt_text(m.get("phone"))
+            role_id,
+            _text(m["name"]),
+            _opt_text(m.get("person")),
+            _opt_text(m.get("phone")),
+            external=m["external"].boolean() if _given(m, "external") else False,
         )
+    level = ""
+    if _given(top, "organisation_level"):
+        level = str(top["organisation_level"].choice(OrganisationLevel))
     return Contacts(
         organisation=_text(top["organisation"], plain_ok=True),
         timezone=_zone(top.get("timezone"), tz_name),
         roles=roles,
         duty_phone=_opt_text(top.get("duty_phone")),
         path=doc.path,
+        critical_infrastructure=(
+            top["critical_infrastructure"].boolean()
+            if _given(top, "critical_infrastructure")
+            else False
+        ),
+        organisation_level=level,
     )
 
 
@@ -176,7 +198,7 @@ def _playbook(
     root = doc.root()
     if root.is_null:
         root.fail("the playbook is empty")
-    required = ("id", "name", "category", "grade", "triggers", "steps")
+    required = ("id", "name", "category", "grade", "steps")
     top = root.mapping(PLAYBOOK_KEYS, required, what="a playbook (a mapping)")
     pb_id = top["id"].text()
     if not _ID.fullmatch(pb_id):
@@ -190,9 +212,12 @@ def _playbook(
             f" one of {', '.join(CATEGORIES)}"
         )
     notes: list[str] = []
-    triggers = tuple(_trigger(n, known, notes) for n in _nonempty(top["triggers"], "triggers"))
+    manual = top["manual"].boolean() if _given(top, "manual") else False
+    triggers = tuple(_trigger(n, known, notes) for n in _trigger_nodes(top, manual))
     role_ok = _RoleCheck(contacts)
-    steps = tuple(_step(n, role_ok) for n in _nonempty(top["steps"], "steps"))
+    step_nodes = _nonempty(top["steps"], "steps")
+    steps = tuple(_step(n, role_ok) for n in step_nodes)
+    check_step_order(steps, step_nodes, contacts)
     pb = Playbook(
         id=pb_id,
         name=_text(top["name"]),
@@ -205,6 +230,8 @@ def _playbook(
         warnings=tuple(_text(n) for n in _list(top, "warnings")),
         evidence=tuple(_text(n) for n in _list(top, "evidence")),
         signoff=tuple(role_ok(n) for n in _list(top, "signoff")),
+        grading=_text(top["grading"]) if _given(top, "grading") else None,
+        manual=manual,
         path=doc.path,
         sha256=doc.sha256,
         notes=tuple(notes),
@@ -225,6 +252,27 @@ def _nonempty(node: Node, what: str) -> list[Node]:
     if not items:
         node.fail(f"give at least one of the {what}")
     return items
+
+
+def _trigger_nodes(top: dict[str, Node], manual: bool) -> list[Node]:
+    """The triggers: at least one, unless the playbook is `manual: true` (started only with
+    ``netguard checklist --incident``), which has none."""
+    if manual:
+        if _given(top, "triggers") and top["triggers"].items(what="a list of triggers"):
+            top["triggers"].fail(
+                "a manual playbook has no triggers (it is started with --incident); "
+                "remove the triggers or manual: true"
+            )
+        return []
+    if "triggers" not in top:
+        raise InputError(
+            "missing triggers (give at least one, or write manual: true for a playbook that "
+            "only `netguard checklist --incident` starts)",
+            file=top["id"].file,
+            line=top["id"].line,
+            field="triggers",
+        )
+    return _nonempty(top["triggers"], "triggers")
 
 
 def _trigger(node: Node, known: dict[str, str], notes: list[str]) -> Trigger:
@@ -259,20 +307,38 @@ def _trigger(node: Node, known: dict[str, str], notes: list[str]) -> Trigger:
     return Trigger(checks, categories, finding_status, host_status, zones)
 
 
-def _escalation(node: Node) -> Escalation:
-    m = node.mapping(ESCALATION_KEYS, ("when", "reason"), what="an escalation rule (a mapping)")
-    when = m["when"].mapping(WHEN_KEYS, what="conditions (zones, min_hosts, checks)")
+def _condition(node: Node) -> Condition:
+    when = node.mapping(WHEN_KEYS, what=f"conditions ({', '.join(WHEN_KEYS)})")
     if not any(_given(when, k) for k in WHEN_KEYS):
-        m["when"].fail("give at least one condition: zones, min_hosts or checks")
-    has_grade, has_raise = _given(m, "grade"), _given(m, "raise")
-    if has_grade == has_raise:
-        node.fail("give exactly one of grade (at least this grade) or raise (grades up)")
+        node.fail(f"give at least one condition: {', '.join(WHEN_KEYS)}")
     zones = frozenset(_choices(when["zones"], Zone)) if _given(when, "zones") else None
-    return Escalation(
-        reason=_text(m["reason"]),
+    levels = None
+    if _given(when, "organisation_level"):
+        levels = frozenset(
+            str(n.choice(OrganisationLevel)) for n in when["organisation_level"].items()
+        )
+    return Condition(
         zones=zones,
         min_hosts=when["min_hosts"].integer(minimum=1) if _given(when, "min_hosts") else None,
         checks=_texts(when.get("checks")),
+        critical_infrastructure=(
+            when["critical_infrastructure"].boolean()
+            if _given(when, "critical_infrastructure")
+            else None
+        ),
+        organisation_level=levels,
+    )
+
+
+def _escalation(node: Node) -> Escalation:
+    m = node.mapping(ESCALATION_KEYS, ("when", "reason"), what="an escalation rule (a mapping)")
+    when = _condition(m["when"])
+    has_grade, has_raise = _given(m, "grade"), _given(m, "raise")
+    if has_grade == has_raise:
+        node.fail("give exactly one of grade (at least this grade) or raise (grades up)")
+    return Escalation(
+        reason=_text(m["reason"]),
+        when=when,
         to=_grade(m["grade"]) if has_grade else None,
         raise_by=m["raise"].integer(minimum=1, maximum=3) if has_raise else 0,
     )
@@ -280,6 +346,9 @@ def _escalation(node: Node) -> Escalation:
 
 def _step(node: Node, role_ok: _RoleCheck) -> Step:
     m = node.mapping(STEP_KEYS, ("phase", "role", "within", "text"), what="a step (a mapping)")
+    step_id = m["id"].text() if _given(m, "id") else ""
+    if step_id and not _ID.fullmatch(step_id):
+        m["id"].fail(f"invalid step id {step_id!r}: lower-case letters, digits and -")
     return Step(
         phase=m["phase"].choice(Phase),
         role=role_ok(m["role"]),
@@ -288,7 +357,56 @@ def _step(node: Node, role_ok: _RoleCheck) -> Step:
         notify=tuple(role_ok(n) for n in _list(m, "notify")),
         min_grade=_grade(m["min_grade"]) if _given(m, "min_grade") else None,
         line=m["role"].line,
+        id=step_id,
+        stage=m["stage"].choice(Stage) if _given(m, "stage") else None,
+        after=_texts(m.get("after")),
+        when=_condition(m["when"]) if _given(m, "when") else None,
     )
+
+
+def check_step_order(steps: tuple[Step, ...], nodes: list[Node], contacts: Contacts) -> None:
+    """The order of the steps that feed each other (``after``), as data can get it wrong:
+
+    - step ids are unique, and ``after`` names steps of the playbook, not the step itself;
+    - a step is not due before a step it comes after (``within`` not earlier);
+    - a report to a body outside the organisation (a role with ``external: true``: 网信部门,
+      保密行政管理部门, 公安机关 …) names in ``after`` the internal step that feeds it.
+    """
+    ids: dict[str, int] = {}
+    for i, (step, node) in enumerate(zip(steps, nodes, strict=True)):
+        if not step.id:
+            continue
+        if step.id in ids:
+            m = node.mapping(STEP_KEYS)
+            m["id"].fail(f"duplicate step id {step.id!r} (first at steps[{ids[step.id]}])")
+        ids[step.id] = i
+    for step, node in zip(steps, nodes, strict=True):
+        m = node.mapping(STEP_KEYS)
+        for j, ref in enumerate(step.after):
+            item = m["after"].items()[j]
+            if ref == step.id:
+                item.fail(f"a step cannot come after itself ({ref!r})")
+            if ref not in ids:
+                item.fail(
+                    f"no step with id {ref!r} in this playbook"
+                    f"{did_you_mean(ref, list(ids))}; step ids: {', '.join(ids) or 'none'}"
+                )
+            feeder = steps[ids[ref]]
+            if step.within.nominal_minutes < feeder.within.nominal_minutes:
+                m["within"].fail(
+                    f"due within {step.within.text}, before step {ref!r} that feeds it "
+                    f"(within {feeder.within.text}, steps[{ids[ref]}]); a step's time limit "
+                    "is not earlier than the steps it comes after"
+                )
+        external = [r for r in step.notify if contacts.is_external(r)]
+        if contacts.is_external(step.role):
+            external.insert(0, step.role)
+        if external and not step.after:
+            where = m["notify"] if "notify" in m else m["role"]
+            where.fail(
+                f"a report to {', '.join(external)} (outside the organisation) must name in "
+                "after: the internal step that feeds it (e.g. after: [report-internal])"
+            )
 
 
 class _RoleCheck:

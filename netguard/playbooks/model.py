@@ -79,6 +79,31 @@ CATEGORIES = (
 )
 
 
+class Stage(StrEnum):
+    """The report a step belongs to (《国家网络安全事件报告管理办法》): 初报 → 续报 → 终报."""
+
+    INITIAL = "initial"  # 初报
+    FOLLOW_UP = "follow_up"  # 续报
+    FINAL = "final"  # 终报
+
+
+class OrganisationLevel(StrEnum):
+    """Where the organisation sits (a contacts file's `organisation_level`): the report path
+    and its time limit differ (中央和国家机关 2 h to their own 网信, others 4 h to the province)."""
+
+    CENTRAL = "central"  # 中央和国家机关
+    PROVINCIAL = "provincial"  # 省级
+    CITY = "city"  # 市级
+    COUNTY = "county"  # 县级
+
+
+ORGANISATION_LEVELS = tuple(level.value for level in OrganisationLevel)
+
+#: Nominal minutes per unit, to compare time limits of one playbook (a day is 24 hours, a month
+#: 30 days; the calendar can make them differ by an hour or a day, never reorder 1d and 2d).
+_NOMINAL_MINUTES = {"m": 1, "h": 60, "d": 1440, "mo": 43200}
+
+
 @dataclass(frozen=True)
 class Offset:
     """A time limit counted from detection: `m`/`h` are elapsed time, `d`/`mo` calendar time."""
@@ -86,6 +111,11 @@ class Offset:
     amount: int
     unit: str  # m | h | d | mo
     text: str  # as written, e.g. "24h"
+
+    @property
+    def nominal_minutes(self) -> int:
+        """The limit in minutes (a day 24 h, a month 30 d): for ordering, not for deadlines."""
+        return self.amount * _NOMINAL_MINUTES[self.unit]
 
 
 def glob_match(patterns: tuple[str, ...], value: str) -> bool:
@@ -110,15 +140,40 @@ class Trigger:
 
 
 @dataclass(frozen=True)
+class Condition:
+    """What must hold for an escalation rule or a step: every condition given (AND).
+
+    Host conditions (zones, min_hosts, checks) look at the incident's machines; organisation
+    conditions (critical_infrastructure, organisation_level) at the contacts file's facts."""
+
+    zones: frozenset[str] | None = None  # some concerned host is in one of these zones
+    min_hosts: int | None = None  # at least this many hosts are concerned
+    checks: tuple[str, ...] = ()  # some triggering finding's check matches one of these globs
+    critical_infrastructure: bool | None = None  # the organisation is (not) a CII operator
+    organisation_level: frozenset[str] | None = None  # the organisation's level is one of these
+
+
+@dataclass(frozen=True)
 class Escalation:
     """A rule that makes the grade more severe when all its conditions hold."""
 
     reason: Text
-    zones: frozenset[str] | None = None  # some concerned host is in one of these zones
-    min_hosts: int | None = None  # at least this many hosts are concerned
-    checks: tuple[str, ...] = ()  # some triggering finding's check matches one of these globs
+    when: Condition = Condition()
     to: Grade | None = None  # at least this grade
     raise_by: int = 0  # or: this many grades up
+
+    # The conditions by their old names (callers and tests read them off the rule).
+    @property
+    def zones(self) -> frozenset[str] | None:
+        return self.when.zones
+
+    @property
+    def min_hosts(self) -> int | None:
+        return self.when.min_hosts
+
+    @property
+    def checks(self) -> tuple[str, ...]:
+        return self.when.checks
 
 
 @dataclass(frozen=True)
@@ -130,6 +185,10 @@ class Step:
     notify: tuple[str, ...] = ()  # roles to report to / inform
     min_grade: Grade | None = None  # only on checklists of this grade or more severe
     line: int | None = None  # where the step's role is written, for late errors
+    id: str = ""  # optional: named by other steps' `after`
+    stage: Stage | None = None  # 初报 / 续报 / 终报, for report steps
+    after: tuple[str, ...] = ()  # ids of the steps that feed this one (done before it)
+    when: Condition | None = None  # only on checklists where this holds
 
 
 @dataclass(frozen=True)
@@ -145,6 +204,8 @@ class Playbook:
     warnings: tuple[Text, ...] = ()
     evidence: tuple[Text, ...] = ()
     signoff: tuple[str, ...] = ()
+    grading: Text | None = None  # how the grade is decided, printed under the 初判 grade
+    manual: bool = False  # no audit trigger: started only with `netguard checklist --incident`
     path: str = ""
     sha256: str = ""
     notes: tuple[str, ...] = field(default=(), compare=False)  # loader warnings, for display
@@ -159,6 +220,9 @@ class Role:
     name: Text
     person: str = ""  # empty: filled in by hand on the printed checklist
     phone: str = ""
+    #: a body outside the organisation (网信部门, 保密行政管理部门, 公安机关 …): a report to it
+    #: must name, in `after`, the internal report that feeds it
+    external: bool = False
 
 
 @dataclass(frozen=True)
@@ -168,6 +232,13 @@ class Contacts:
     roles: dict[str, Role]
     duty_phone: str = ""
     path: str = ""
+    #: the organisation's facts, for grading and for the steps that depend on them
+    critical_infrastructure: bool = False  # 关键信息基础设施运营者
+    organisation_level: str = ""  # central | provincial | city | county, "" if not declared
+
+    def is_external(self, role_id: str) -> bool:
+        role = self.roles.get(role_id)
+        return role is not None and role.external
 
     def has_role(self, role_id: str) -> bool:
         return role_id == HOST_OWNER or role_id in self.roles

@@ -120,7 +120,8 @@ def test_checklists_one_file_per_incident_with_deadlines_in_the_zone_asked(tmp_p
     text = next(p for p in paths if p.name.endswith("isolation-breach.md")).read_text(
         encoding="utf-8"
     )
-    assert "(America/New\\_York)" in text and " EST |" in text and "dual-pc" in text
+    assert "time zone America/New\\_York, UTC−05:00" in text and "(UTC−05:00) |" in text
+    assert "dual-pc" in text
 
 
 def test_unknown_time_zone_is_bad_input(tmp_path: Path) -> None:
@@ -151,3 +152,71 @@ def test_documents_get_the_permissions_of_any_new_file(tmp_path: Path) -> None:
     )  # fmt: skip
     assert proc.returncode == 0, proc.stderr
     assert out.stat().st_mode & 0o777 == 0o640
+
+
+INVENTORY = ROOT / "inventory" / "example.yaml"
+
+
+def test_an_incident_reported_by_phone_needs_no_audit(tmp_path: Path) -> None:
+    proc = run_cli(
+        "checklist", "--incident", "ransomware", "--host", "fin-pc-07", "--host", "it-srv-01",
+        "--inventory", str(INVENTORY), "--detected-at", "2026-11-24 02:10", "--lang", "zh",
+        "-o", str(tmp_path), cwd=tmp_path,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    (path,) = written(proc, "checklist")
+    assert path.name == "checklist-20261124-0210-ransomware.md"
+    text = path.read_text(encoding="utf-8")
+    assert "电话报告，未经检查" in text and "**接报时间**：2026年11月24日 02:10（北京时间）" in text
+    assert "fin-pc-07" in text and "it-srv-01" in text and "张伟" in text
+    assert "发现的问题和检查证据" not in text and "检查结果文件" not in text
+    assert "2026年11月24日 02:25" in text  # 启动预案: 15 minutes after the call
+
+
+@pytest.mark.parametrize(
+    ("args", "phrase"),
+    [
+        (["--incident", "ransomware", "--host", "nobody"], "no machine named 'nobody'"),
+        (["--incident", "ransomwear", "--host", "fin-pc-07"], "did you mean ransomware?"),
+        (["--incident", "ransomware"], "--incident needs at least one --host"),
+        (["--incident", "ransomware", "--host", "fin-pc-07", "--detected-at", "tonight"],
+         "--detected-at: invalid time 'tonight'"),
+    ],
+)  # fmt: skip
+def test_bad_incident_input_exits_2(tmp_path: Path, args: list[str], phrase: str) -> None:
+    proc = run_cli(
+        "checklist", *args, "--inventory", str(INVENTORY), "-o", str(tmp_path), cwd=tmp_path
+    )
+    assert proc.returncode == 2, proc.stderr
+    assert phrase in proc.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_incident_without_inventory_or_with_results_exits_2(tmp_path: Path) -> None:
+    no_inv = run_cli("checklist", "--incident", "ransomware", "--host", "x", cwd=tmp_path)
+    assert no_inv.returncode == 2 and "--inventory FILE" in no_inv.stderr
+    both = run_cli(
+        "checklist", str(LAB), "--incident", "ransomware", "--host", "x",
+        "--inventory", str(INVENTORY), cwd=tmp_path,
+    )  # fmt: skip
+    assert both.returncode == 2 and "give no results file" in both.stderr
+    neither = run_cli("checklist", cwd=tmp_path)
+    assert neither.returncode == 2 and "give a results file" in neither.stderr
+
+
+def test_detected_at_starts_the_clock_and_both_times_are_shown(tmp_path: Path) -> None:
+    proc = run_cli(
+        "checklist", str(LAB), "--lang", "zh", "--detected-at", "2026-11-24T07:30+08:00",
+        "-o", str(tmp_path), cwd=tmp_path,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    (path,) = [p for p in written(proc, "checklist") if p.name.endswith("isolation-breach.md")]
+    text = path.read_text(encoding="utf-8")
+    assert "**检查发现时间**：2026年11月24日 00:09（北京时间）" in text
+    assert "**值班员接报时间**：2026年11月24日 07:30" in text
+    assert "时限自值班员接报时间起算" in text and "2026年11月24日 07:45" in text
+    early = run_cli(
+        "checklist", str(LAB), "--detected-at", "2026-11-23 20:00", "-o", str(tmp_path),
+        cwd=tmp_path,
+    )  # fmt: skip
+    assert early.returncode == 2 and "before the audit found" in early.stderr

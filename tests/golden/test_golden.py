@@ -14,13 +14,20 @@ from pathlib import Path
 
 import pytest
 
-from netguard.checklist import build_incidents, render_checklist_md
+from netguard.checklist import (
+    build_incidents,
+    build_reported_incident,
+    render_checklist_md,
+    reported_hosts,
+)
+from netguard.inventory import load_inventory
 from netguard.playbooks import load_contacts, load_playbooks
 from netguard.report import render_report
 from netguard.results import Results, parse_results
 
 HERE = Path(__file__).parent
 LAB = HERE.parent / "fixtures" / "lab-results.json"
+INVENTORY = HERE.parents[1] / "inventory" / "example.yaml"
 UPDATE = os.environ.get("NETGUARD_UPDATE_GOLDEN") == "1"
 
 
@@ -53,3 +60,33 @@ def test_isolation_breach_checklist(lab: Results, lang: str) -> None:
     incidents = build_incidents(lab, load_playbooks(None, contacts), contacts, "Asia/Shanghai")
     (breach,) = [i for i in incidents if i.playbook.id == "isolation-breach"]
     check_golden(f"checklist-isolation-breach-{lang}.md", render_checklist_md(breach, lang))
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_isolation_breach_checklist_opened_later(lab: Results, lang: str) -> None:
+    """--detected-at: the duty officer opened it at 07:30; the clock starts then, both shown."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    contacts = load_contacts()
+    opened = datetime(2026, 11, 24, 7, 30, tzinfo=ZoneInfo("Asia/Shanghai"))
+    incidents = build_incidents(
+        lab, load_playbooks(None, contacts), contacts, "Asia/Shanghai", reported=opened
+    )
+    (breach,) = [i for i in incidents if i.playbook.id == "isolation-breach"]
+    check_golden(f"checklist-isolation-breach-opened-{lang}.md", render_checklist_md(breach, lang))
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_ransomware_reported_by_phone(lang: str) -> None:
+    """--incident: a phone call, no audit; a classified machine makes the 初判 较大."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    contacts = load_contacts()
+    (pb,) = [p for p in load_playbooks(None, contacts) if p.id == "ransomware"]
+    inventory = load_inventory(INVENTORY)
+    hosts = reported_hosts(inventory, ["fin-pc-07", "secret-pc-01"])
+    reported = datetime(2026, 11, 24, 2, 10, tzinfo=ZoneInfo("Asia/Shanghai"))
+    incident = build_reported_incident(pb, hosts, inventory, contacts, reported, "Asia/Shanghai")
+    check_golden(f"checklist-ransomware-phone-{lang}.md", render_checklist_md(incident, lang))

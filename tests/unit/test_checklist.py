@@ -3,6 +3,7 @@ output that is complete in both languages and safe against hostile host text."""
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import re
@@ -32,6 +33,7 @@ from netguard.playbooks import (
     Grade,
     Phase,
     Playbook,
+    Stage,
     load_contacts,
     load_playbooks,
     parse_offset,
@@ -123,10 +125,11 @@ def test_lab_fixture_gives_exactly_these_incidents(
         "unknown-machine": ["hang-pc", "down-pc", "newkey-pc"],  # timeout, unreachable, no key
         "unregistered-device": ["rekeyed-pc"],  # hostkey_mismatch
     }
-    # Four hosts ≥ 3 raises isolation-breach from IV to III; most severe first, then by id.
+    # Four intranet PCs are not 较大 by themselves (the grade follows the system's importance,
+    # the loss and the impact, not a count): all general; most severe first, then by id.
     assert [(i.playbook.id, i.grade) for i in incidents] == [
-        ("isolation-breach", Grade.III),
         ("antivirus-failure", Grade.IV),
+        ("isolation-breach", Grade.IV),
         ("password-breach", Grade.IV),
         ("unknown-machine", Grade.IV),
         ("unregistered-device", Grade.IV),
@@ -156,12 +159,14 @@ def test_grade_raise_only_lists_the_step_for_that_grade(
     lab: Results, playbooks: list[Playbook], contacts: Contacts
 ) -> None:
     found = by_id(build_incidents(lab, playbooks, contacts))
-    # "Grade III or above: report to the cyberspace office" is only on the grade-III checklist.
-    assert any("cyberspace_office" in d.step.notify for d in found["isolation-breach"].steps)
-    assert not any("cyberspace_office" in d.step.notify for d in found["antivirus-failure"].steps)
-    assert [r.reason.en for r in found["isolation-breach"].escalations] == [
-        "Three or more machines are involved"
-    ]
+    # "Grade III or above: report to the cyberspace office" is only on a grade III+ checklist.
+    assert not any("cyberspace_office" in d.step.notify for d in found["isolation-breach"].steps)
+    assert found["isolation-breach"].escalations == ()
+    classified = results(host("s1", zone="classified", findings=[finding("isolation.wireless")]))
+    (incident,) = build_incidents(classified, playbooks, contacts)
+    assert incident.grade is Grade.II
+    assert any("cyberspace_office" in d.step.notify for d in incident.steps)
+    assert [r.reason.en for r in incident.escalations] == ["A classified machine is involved"]
 
 
 @pytest.mark.parametrize(
@@ -231,18 +236,34 @@ def test_classified_zone_escalates_to_serious(
 def test_escalation_rules_apply_in_order_and_never_lower(
     playbooks: list[Playbook], contacts: Contacts
 ) -> None:
-    # classified → II, then 3+ hosts → one up: I. A later "at least III" would not lower it.
+    # classified → II; the critical-infrastructure rule ("at least III") then does not lower it
+    # and is not listed as a reason (it changed nothing).
+    cii = dataclasses.replace(contacts, critical_infrastructure=True)
     hosts = [host(f"s{i}", zone="classified", findings=[finding("isolation.wireless")])
              for i in range(3)]  # fmt: skip
-    (incident,) = build_incidents(results(*hosts), playbooks, contacts)
-    assert incident.grade is Grade.I and len(incident.escalations) == 2
+    (incident,) = build_incidents(results(*hosts), playbooks, cii)
+    assert incident.grade is Grade.II and len(incident.escalations) == 1
     assert Grade.I.raised(1) is Grade.I and Grade.IV.raised(2) is Grade.II
 
 
-def test_two_hosts_below_the_threshold_stay_general(
+def test_critical_infrastructure_raises_and_adds_the_one_hour_report(
     playbooks: list[Playbook], contacts: Contacts
 ) -> None:
-    hosts = [host(f"p{i}", findings=[finding("isolation.wireless")]) for i in range(2)]
+    res = results(host("p1", findings=[finding("isolation.wireless")]))
+    (plain,) = build_incidents(res, playbooks, contacts)
+    assert plain.grade is Grade.IV and not any(d.step.id == "report-cii" for d in plain.steps)
+    cii = dataclasses.replace(contacts, critical_infrastructure=True)
+    (incident,) = build_incidents(res, playbooks, cii)
+    assert incident.grade is Grade.III
+    assert [r.reason.zh for r in incident.escalations] == ["本单位为关键信息基础设施运营者"]
+    (step,) = [d for d in incident.steps if d.step.id == "report-cii"]
+    assert step.step.within.text == "1h" and "public_security" in step.step.notify
+
+
+def test_three_intranet_machines_stay_general(
+    playbooks: list[Playbook], contacts: Contacts
+) -> None:
+    hosts = [host(f"p{i}", findings=[finding("isolation.forwarding")]) for i in range(3)]
     (incident,) = build_incidents(results(*hosts), playbooks, contacts)
     assert (incident.grade, incident.escalations) == (Grade.IV, ())
 
@@ -389,7 +410,9 @@ def test_checklist_catalogs_have_the_same_keys_and_placeholders() -> None:
             assert lang_catalog.has(f"checklist.category_name.{cat}")
         for g in Grade:
             assert lang_catalog.has(f"checklist.grade_name.{g}")
-            assert lang_catalog.has(f"checklist.colour.{g.colour}")
+            assert not lang_catalog.has(f"checklist.colour.{g.colour}")  # 初判: no colour
+        for stage in Stage:
+            assert lang_catalog.has(f"checklist.stage.{stage}")
         for p in Phase:
             assert lang_catalog.has(f"checklist.phase.{p}")
         for unit in ("m", "h", "d", "mo"):
@@ -418,7 +441,8 @@ def test_every_lab_incident_renders_in_both_formats(
 
 ZH_WORDS = (
     "违规外联", "保密工作机构", "网络与信息安全协调小组", "值班员", "处置步骤", "截止时间",
-    "签名", "III级 较大（黄色预警）", "违规操作事件", "不得格式化", "2026年11月24日 00:05",
+    "签名", "初判等级", "一般（IV级）——须经领导小组确认", "分级依据", "违规操作事件", "不得格式化",
+    "2026年11月24日 00:05", "北京时间", "检查批次", "检查结果文件", "拍照固定", "应急结束",
     "李强", "财务科", "Room 102", "24小时", "3个月",
 )  # fmt: skip
 
@@ -431,7 +455,10 @@ def test_chinese_checklist_words(
         for word in ZH_WORDS:
             assert word in doc, word
     html = render_checklist_html(breach, "zh")
-    assert '<html lang="zh-CN">' in html and "grade-badge grade-yellow" in html
+    assert '<html lang="zh-CN">' in html and '<span class="grade-badge">' in html
+    for doc in (render_checklist_md(breach, "zh"), html):
+        for word in ("预警", "CST", "审计编号", "使用人", "Asia/Shanghai"):
+            assert word not in doc, word
 
 
 def test_english_checklist_words(
@@ -439,8 +466,9 @@ def test_english_checklist_words(
 ) -> None:
     breach = by_id(build_incidents(lab, playbooks, contacts))["isolation-breach"]
     md = render_checklist_md(breach, "en")
-    for word in ("Isolation breach", "Secrecy office", "Grade III — Relatively serious (yellow",
-                 "Deadline", "Signature", "Do NOT wipe", "2026-11-24 00:05 CST"):  # fmt: skip
+    for word in ("Isolation breach", "Secrecy office", "Preliminary grade",
+                 "IV (General) — to be confirmed by the leading group", "Deadline", "Signature",
+                 "Do NOT wipe", "2026-11-24 00:05", "Beijing time"):  # fmt: skip
         assert word in md, word
 
 
@@ -526,7 +554,7 @@ def test_write_checklists(fmt: str, tmp_path: Path) -> None:
     paths = write_checklists(load_results(lab_copy), fmt, "zh", tmp_path / "out")
     assert [p.name for p in paths] == [
         f"checklist-20261123-2350-{pid}.{fmt}"
-        for pid in ("isolation-breach", "antivirus-failure", "password-breach",
+        for pid in ("antivirus-failure", "isolation-breach", "password-breach",
                     "unknown-machine", "unregistered-device")
     ]  # fmt: skip
     # Nothing else in the folder: no temporary files left behind.
@@ -597,3 +625,32 @@ def test_pdf_checklist_carries_the_chinese_text(tmp_path: Path, lab: Results) ->
     compact = re.sub(r"\s+", "", text)
     for word in ("应急处置检查单", "违规外联", "保密工作机构", "dual-pc", "李强"):
         assert word in compact, word
+
+
+def test_one_zone_per_document_named_as_the_glossary_says(
+    lab: Results, playbooks: list[Playbook], contacts: Contacts
+) -> None:
+    breach = by_id(build_incidents(lab, playbooks, contacts, "America/New_York"))
+    doc = render_checklist_md(breach["isolation-breach"], "zh")
+    assert "北京时间" not in doc and "CST" not in doc and "EST" not in doc
+    assert "时区 America/New\\_York，UTC−05:00" in doc and "（UTC−05:00）" in doc
+    chongqing = by_id(build_incidents(lab, playbooks, contacts, "Asia/Chongqing"))
+    assert "截止时间为北京时间" in render_checklist_md(chongqing["isolation-breach"], "zh")
+
+
+def test_a_phone_incident_renders_without_findings_in_html(contacts: Contacts) -> None:
+    from netguard.checklist import build_reported_incident, reported_hosts
+    from netguard.inventory import load_inventory
+
+    inventory = load_inventory(Path(__file__).resolve().parents[2] / "inventory" / "example.yaml")
+    (pb,) = [p for p in load_playbooks(None, contacts) if p.id == "classified-leak"]
+    when = datetime(2026, 11, 24, 2, 10, tzinfo=ZoneInfo("Asia/Shanghai"))
+    incident = build_reported_incident(
+        pb, reported_hosts(inventory, ["secret-pc-01"]), inventory, contacts, when
+    )
+    assert incident.grade is Grade.II and not incident.audited
+    html = render_checklist_html(incident, "zh")
+    assert "电话报告，未经检查" in html and "发现的问题和检查证据" not in html
+    assert "【初报】" in html and "【终报】" in html and "保密行政管理部门" in html
+    with pytest.raises(InputError, match="no machine named 'ghost'"):
+        reported_hosts(inventory, ["ghost"])

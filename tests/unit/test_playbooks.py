@@ -15,6 +15,7 @@ from netguard.playbooks import (
     Grade,
     Offset,
     Phase,
+    Stage,
     default_playbooks_dir,
     load_contacts,
     load_playbook,
@@ -31,7 +32,11 @@ PACKAGED_IDS = {
     "unregistered-device",
     "removable-media",
     "unknown-machine",
+    "ransomware",
+    "website-defacement",
+    "classified-leak",
 }
+MANUAL_IDS = {"ransomware", "website-defacement", "classified-leak"}
 CHECKS = {
     "antivirus.installed": "antivirus",
     "password.age": "password",
@@ -104,6 +109,7 @@ def test_every_packaged_playbook_loads(caplog: pytest.LogCaptureFixture) -> None
         assert pb.name.zh and pb.name.en and pb.category in CATEGORIES
         assert pb.steps and pb.signoff and pb.path.endswith(f"{pb.id}.yaml")
         assert {s.phase for s in pb.steps} >= {Phase.DISCOVER, Phase.REVIEW}, pb.id
+        assert pb.manual == (pb.id in MANUAL_IDS) and bool(pb.triggers) != pb.manual, pb.id
     # Every packaged trigger now matches a check (media.* since the removable-media checks).
     assert [r.getMessage() for r in caplog.records] == []
     (media,) = (p for p in playbooks if p.id == "removable-media")
@@ -364,3 +370,164 @@ def test_languages_of_model_match_catalogs() -> None:
 
     assert tuple(LANGS) == tuple(CATALOG_LANGS)
     assert default_playbooks_dir().is_dir()
+
+
+# -- order of steps (after), stages, manual playbooks ----------------------------------------------
+
+ORDERED = """\
+id: ordered
+name: {zh: 演示, en: Demo}
+category: violation
+grade: IV
+triggers:
+  - checks: ["isolation.*"]
+steps:
+  - id: tell-group
+    phase: report
+    stage: initial
+    role: duty_officer
+    within: 1d
+    notify: [coordination_group]
+    text: {zh: 报告协调小组, en: Tell the group}
+  - id: tell-cyberspace
+    phase: report
+    stage: initial
+    role: coordination_group
+    within: 2d
+    after: [tell-group]
+    notify: [cyberspace_office]
+    text: {zh: 报告网信部门, en: Tell the cyberspace office}
+"""
+
+
+def test_ordered_steps_load_with_ids_stages_and_after(
+    write_yaml: WriteYaml, contacts: Contacts
+) -> None:
+    pb = load_playbook(write_yaml(ORDERED), contacts, checks=CHECKS)
+    assert [(s.id, s.stage, s.after) for s in pb.steps] == [
+        ("tell-group", Stage.INITIAL, ()),
+        ("tell-cyberspace", Stage.INITIAL, ("tell-group",)),
+    ]
+
+
+def test_a_report_due_before_the_step_that_feeds_it_is_refused(
+    write_yaml: WriteYaml, contacts: Contacts
+) -> None:
+    # The antivirus-failure mistake: the group told at 1 d, the cyberspace office at 4 h.
+    path = write_yaml(ORDERED.replace("    within: 2d\n", "    within: 4h\n"))
+    assert_error(
+        path, contacts, "within: 4h", "steps[1].within",
+        "due within 4h, before step 'tell-group' that feeds it (within 1d, steps[0])",
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "needle", "field", "phrase"),
+    [
+        ("after: [tell-group]", "after: [tell-grup]", "after:", "steps[1].after[0]",
+         "no step with id 'tell-grup' in this playbook (did you mean tell-group?)"),
+        ("after: [tell-group]", "after: [tell-cyberspace]", "after:", "steps[1].after[0]",
+         "cannot come after itself"),
+        ("  - id: tell-cyberspace", "  - id: tell-group  # again", "# again", "steps[1].id",
+         "duplicate step id 'tell-group' (first at steps[0])"),
+        ("    after: [tell-group]\n", "", "notify: [cyberspace_office]", "steps[1].notify",
+         "a report to cyberspace_office (outside the organisation) must name in after:"),
+        ("stage: initial\n    role: coordination", "stage: first\n    role: coordination",
+         "stage: first", "steps[1].stage", "expected one of initial, follow_up, final"),
+        ("  - id: tell-group", "  - id: Tell_Group", "id: Tell_Group", "steps[0].id",
+         "invalid step id"),
+    ],
+)  # fmt: skip
+def test_bad_order_field_is_located(
+    write_yaml: WriteYaml, contacts: Contacts, old: str, new: str, needle: str, field: str,
+    phrase: str,
+) -> None:  # fmt: skip
+    assert old in ORDERED
+    assert_error(write_yaml(ORDERED.replace(old, new, 1)), contacts, needle, field, phrase)
+
+
+def test_every_packaged_playbook_keeps_its_order_and_has_start_and_end() -> None:
+    # Loading runs check_step_order; here the rules the issue names, on the packaged files.
+    contacts = load_contacts()
+    for pb in load_playbooks():
+        ids = {s.id: s for s in pb.steps}
+        assert ids["activate"].phase is Phase.DISCOVER, pb.id  # 启动预案
+        assert "close" in ids and ids["close"].phase is Phase.RECOVER, pb.id  # 应急结束
+        assert pb.grading is not None and "领导小组" in pb.grading.zh + "".join(
+            s.text.zh for s in pb.steps
+        ), pb.id
+        for step in pb.steps:
+            for ref in step.after:
+                assert step.within.nominal_minutes >= ids[ref].within.nominal_minutes
+            if any(contacts.is_external(r) for r in step.notify):
+                assert step.after, (pb.id, step.id)
+        # 拍照固定 before any step that removes or takes away hardware.
+        photo = [s.id for s in pb.steps if "拍照固定" in s.text.zh]
+        for step in pb.steps:
+            if (
+                any(w in step.text.zh for w in ("拔掉", "拔出", "扣留", "收缴"))
+                and step.id != "activate"
+            ):
+                assert set(step.after) & set(photo), (pb.id, step.id)
+    # No grade raised by a number of machines alone (three intranet PCs are not 较大).
+    for pb in load_playbooks():
+        for rule in pb.escalation:
+            assert rule.min_hosts is None or rule.zones, pb.id
+
+
+def test_reports_follow_the_chinese_stages() -> None:
+    by_id = {pb.id: pb for pb in load_playbooks()}
+    leak = {s.id: s for s in by_id["classified-leak"].steps}
+    admin = leak["report-secrecy-admin"]
+    assert admin.within.text == "24h" and admin.stage is Stage.INITIAL
+    assert {"secrecy_admin", "superior_department"} <= set(admin.notify)
+    assert leak["final-report"].within.text == "3mo" and leak["final-report"].stage is Stage.FINAL
+    police = {s.id: s for s in by_id["website-defacement"].steps}["report-police"]
+    assert police.within.text == "24h" and police.notify == ("public_security",)
+    av = {s.id: s for s in by_id["antivirus-failure"].steps}
+    assert (
+        av["report-internal"].within.nominal_minutes
+        <= av["report-cyberspace"].within.nominal_minutes
+    )
+    for pb in by_id.values():
+        cii = [s for s in pb.steps if s.when is not None and s.when.critical_infrastructure]
+        for s in cii:
+            assert s.within.text == "1h" and "cii_protection" in s.notify, pb.id
+    iso = {s.id: s for s in by_id["isolation-breach"].steps}
+    assert iso["disconnect"].after == ("photograph",)
+
+
+def test_manual_playbooks_have_no_triggers_and_others_need_one(
+    write_yaml: WriteYaml, contacts: Contacts
+) -> None:
+    manual = ORDERED.replace('triggers:\n  - checks: ["isolation.*"]\n', "manual: true\n")
+    assert load_playbook(write_yaml(manual), contacts, checks=CHECKS).manual
+    both = ORDERED.replace("triggers:\n", "manual: true\ntriggers:\n")
+    assert_error(
+        write_yaml(both), contacts, '- checks: ["isolation.*"]', "triggers", "a manual playbook"
+    )
+    neither = ORDERED.replace('triggers:\n  - checks: ["isolation.*"]\n', "")
+    assert_error(write_yaml(neither), contacts, "id: ordered", "triggers", "manual: true")
+
+
+def test_contacts_declare_the_organisation_and_external_bodies(write_yaml: WriteYaml) -> None:
+    c = load_contacts()
+    assert (c.critical_infrastructure, c.organisation_level) == (False, "county")
+    assert {r for r in c.roles if c.is_external(r)} == {
+        "cyberspace_office", "secrecy_admin", "superior_department", "cii_protection",
+        "public_security",
+    }  # fmt: skip
+    path = write_yaml("organisation: 某局\norganisation_level: town\nroles: {}\n", "contacts.yaml")
+    with pytest.raises(InputError) as exc:
+        load_contacts(path)
+    assert (exc.value.line, exc.value.field) == (2, "organisation_level")
+
+
+def test_every_role_of_the_example_contacts_is_used_by_a_playbook() -> None:
+    contacts = load_contacts()
+    used: set[str] = set()
+    for pb in load_playbooks(None, contacts):
+        used |= set(pb.signoff)
+        for step in pb.steps:
+            used |= {step.role, *step.notify}
+    assert set(contacts.roles) <= used, set(contacts.roles) - used
