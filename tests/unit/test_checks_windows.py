@@ -1,0 +1,199 @@
+"""The checks' verdicts on Windows hosts (issue 14): the same ids, judged from Windows facts.
+
+Each recording of tests/unit/recordings_windows.py runs through the engine with the shipped
+baseline pack (its catalog holds Defender and the Windows names of the Chinese products). A stock,
+well-kept Windows 11 must pass everything it can be judged on: a false alarm is a defect. Windows 7
+with PowerShell 2.0 must never pass what it cannot show.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from netguard.checks.antivirus_windows import wsc_engine, wsc_signatures
+from netguard.engine.evaluate import evaluate
+from netguard.model import Finding, FindingStatus
+from tests.unit.recordings import Sections
+from tests.unit.recordings_windows import (
+    DEFENDER_OFF,
+    DEFENDER_ON,
+    DEFENDER_STALE,
+    THIRD_PARTY_ON,
+    WINDOWS_HOSTS,
+    defender,
+    failed,
+    js,
+    parsed,
+    server2019,
+    windows7,
+    windows10_zh,
+    windows11,
+    windows_policy,
+    windows_variants,
+    wsc,
+)
+from tests.unit.test_checks import SEGMENTS, host
+
+PASS, FAIL, ERROR, NA = (
+    FindingStatus.PASS,
+    FindingStatus.FAIL,
+    FindingStatus.ERROR,
+    FindingStatus.NOT_APPLICABLE,
+)
+CHECKS = (
+    "antivirus.installed",
+    "antivirus.running",
+    "antivirus.signatures",
+    "password.max_age",
+    "password.age",
+    "password.empty",
+    "password.hash",
+    "accounts.uid0",
+)
+
+
+def findings(sections: Sections) -> dict[str, Finding]:
+    facts = parsed(sections)
+    return {f.check: f for f in evaluate(facts, host(), SEGMENTS, windows_policy())}
+
+
+def statuses(sections: Sections) -> dict[str, FindingStatus]:
+    got = findings(sections)
+    return {c: got[c].status for c in CHECKS}
+
+
+#: The verdict of every check on every recorded host, as sets (checkov's way).
+EXPECTED = {
+    "win11": dict.fromkeys(CHECKS[:6], PASS) | {"password.hash": NA, "accounts.uid0": NA},
+    "win10_zh": {
+        "antivirus.installed": PASS,
+        "antivirus.running": PASS,  # 火绒 took over: Defender off is no failure
+        "antivirus.signatures": PASS,  # the Security Center's word for 火绒
+        "password.max_age": FAIL,  # 财务 never expires
+        "password.age": FAIL,  # 财务 changed 300 days ago
+        "password.empty": ERROR,  # MinimumPasswordLength 0: cannot be ruled out
+        "password.hash": NA,
+        "accounts.uid0": NA,
+    },
+    "server2019": dict.fromkeys(CHECKS[:6], PASS) | {"password.hash": NA, "accounts.uid0": NA},
+    "win7": dict.fromkeys(CHECKS, ERROR),
+}
+
+
+@pytest.mark.parametrize("name", sorted(WINDOWS_HOSTS))
+def test_each_recorded_host_gets_its_verdicts(name: str) -> None:
+    assert statuses(WINDOWS_HOSTS[name]()) == EXPECTED[name]
+
+
+def test_a_stock_windows11_raises_no_alarm_at_all() -> None:
+    got = findings(windows11())
+    judged = {c: f.status for c, f in got.items() if c in CHECKS}
+    assert FAIL not in judged.values() and ERROR not in judged.values()
+
+
+def test_windows7_never_passes_and_names_powershell() -> None:
+    got = findings(windows7())
+    for check in CHECKS:
+        assert got[check].status is ERROR, check
+    assert "PowerShell 2.0" in str(got["password.age"].evidence) + got["password.age"].message
+
+
+def test_server_without_security_center_decides_on_defender_and_says_where_from() -> None:
+    got = findings(server2019())
+    ev = got["antivirus.running"].evidence
+    assert "Windows Server has no Security Center" in ev["security_center_unread"]
+    assert ev["defender"]["real_time_protection"] is True
+    sig = got["antivirus.signatures"]
+    assert sig.evidence["date_source"] == "Get-MpComputerStatus AntivirusSignatureLastUpdated"
+    assert sig.evidence["age_days"] == 3.0
+
+
+def test_domain_member_says_domain_accounts_are_the_domain_policys() -> None:
+    ev = findings(server2019())["password.max_age"].evidence
+    assert ev["domain"] == "county.example"
+    assert "domain" in ev["domain_accounts"]
+
+
+def test_disabled_accounts_are_listed_not_judged() -> None:
+    ev = findings(windows11())["password.age"].evidence
+    assert ev["considered"] == ["liming"]
+    left = {x["account"]: x["why"] for x in ev["not_considered"]}
+    assert set(left) == {"Administrator", "DefaultAccount", "Guest", "WDAGUtilityAccount"}
+    assert set(left.values()) == {"disabled, not subject to rotation"}
+
+
+# -- the Security Center's productState --------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("state", "engine", "signatures"),
+    [
+        (DEFENDER_ON, "on", "current"),  # 0x061100
+        (DEFENDER_OFF, "off", "current"),  # 0x060100
+        (DEFENDER_STALE, "on", "out_of_date"),  # 0x061110
+        (THIRD_PARTY_ON, "on", "current"),  # 0x041000
+        (0x062100, "snoozed", "current"),
+        (0x063100, "expired", "current"),
+        (0x064100, "unknown", "current"),
+        (0x061120, "on", "unknown"),
+        (0x061101, "unknown", "unknown"),  # low bits set: not the known layout
+        (0x1061100, "unknown", "unknown"),  # above 24 bits
+        (0x061500, "unknown", "unknown"),
+    ],
+)
+def test_product_state_decoding(state: int, engine: str, signatures: str) -> None:
+    assert (wsc_engine(state), wsc_signatures(state)) == (engine, signatures)
+
+
+# -- branches -------------------------------------------------------------------------------
+
+
+VARIANTS = {
+    "wsc all off": {"antivirus.running": FAIL},
+    "wsc unknown state": {"antivirus.running": ERROR, "antivirus.signatures": PASS},
+    "wsc stale": {"antivirus.running": PASS, "antivirus.signatures": FAIL},
+    "defender rtp off": {"antivirus.running": FAIL},
+    "defender rtp unknown": {"antivirus.running": ERROR},
+    "password not required": {"password.empty": FAIL},
+    "password required unknown": {"password.empty": ERROR},
+    "no policy": {"password.empty": ERROR, "password.max_age": PASS},
+}
+
+
+@pytest.mark.parametrize("label", sorted(VARIANTS))
+def test_variants(label: str) -> None:
+    got = statuses(windows_variants()[label])
+    assert {c: got[c] for c in VARIANTS[label]} == VARIANTS[label]
+
+
+def test_defender_off_and_no_other_product_fails_running() -> None:
+    got = findings(windows11(wsc_av=wsc(("Windows Defender", DEFENDER_OFF))))
+    assert got["antivirus.running"].status is FAIL
+    assert got["antivirus.running"].reason == "av_windows.wsc_all_off"
+
+
+def test_old_defender_signatures_fail() -> None:
+    got = findings(windows11(defender=defender(updated_days_ago=12)))
+    assert got["antivirus.signatures"].status is FAIL
+    assert got["antivirus.signatures"].evidence["age_days"] == 12.0
+
+
+def test_a_product_outside_the_catalog_is_not_approved_even_when_on() -> None:
+    """The Security Center shows what is registered; the policy's catalog says what is approved."""
+    sections = windows10_zh(
+        processes=js(["explorer", "svchost", "Unknown AV"]),
+        services=js([{"name": "UnknownAV", "status": "Running"}]),
+        wsc_av=wsc(("Unknown AV", THIRD_PARTY_ON)),
+    )
+    got = statuses(sections)
+    assert got["antivirus.installed"] is FAIL and got["antivirus.running"] is FAIL
+
+
+def test_no_process_table_and_no_services_is_undecided_not_absent() -> None:
+    sections = windows11(
+        processes=failed("Get-Process", "boom", 1), services=failed("Get-Service", "boom", 1)
+    )
+    got = findings(sections)
+    assert got["antivirus.installed"].status is ERROR
+    assert got["antivirus.installed"].reason == "av_windows.installed_blind"
+    assert got["antivirus.running"].reason == "av_windows.running_blind"
