@@ -105,9 +105,15 @@ def history(facts: Facts, ctx: CheckContext) -> Verdict:
             say("media.history.incomplete", days=days, gaps=gaps, count=len(log.devices)),
             **evidence,
         )
+    windows = facts.platform == "windows"  # the registry's USBSTOR keys, not a kernel log
     if not log.devices:
+        if windows:
+            return verdict(True, say("media_windows.history_none"), **evidence)
         return verdict(True, say("media.history.none", days=days), **evidence)
     shown = [device_part(d) for d in log.devices[:20]]
+    if windows:
+        said = say("media_windows.history_devices", count=len(log.devices), devices=shown)
+        return verdict(True, said, **evidence)
     return verdict(
         True, say("media.history.devices", count=len(log.devices), devices=shown), **evidence
     )

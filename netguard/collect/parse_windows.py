@@ -13,14 +13,31 @@ Host output is hostile: nothing is evaluated, every string is capped, every numb
 
 from __future__ import annotations
 
+import calendar
+import ipaddress
 import json
+import re
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from netguard.collect.parse_linux import SECTION_CAP, Section, split_sections
-from netguard.model.facts import Account, DefenderStatus, Facts, PasswordPolicy, WscProduct
+from netguard.model.facts import (
+    Account,
+    Address,
+    DefenderStatus,
+    Facts,
+    Interface,
+    Link,
+    NetProfile,
+    PasswordPolicy,
+    Route,
+    UsbStorageDevice,
+    UsbStorageLog,
+    WscProduct,
+    is_split_default_half,
+)
 
 Sections = Mapping[str, Section]
 
@@ -37,6 +54,15 @@ SOURCES: dict[str, str] = {
     "adsi_policy": "the WinNT provider's computer object (ADSI)",
     "secedit": "secedit /export /areas SECURITYPOLICY",
     "local_users": "Get-LocalUser",
+    "adapters": "Get-NetAdapter",
+    "bluetooth": "Get-PnpDevice -Class Bluetooth",
+    "bridge": "Get-NetAdapterBinding ms_bridge",
+    "ip_addresses": "Get-NetIPAddress",
+    "routes": "Get-NetRoute",
+    "ip_interfaces": "Get-NetIPInterface",
+    "network_profiles": "the NetworkList profiles (HKLM)",
+    "usbstor": "the USBSTOR device keys (HKLM)",
+    "usb_devices": "the USB device keys (HKLM)",
 }
 #: Linux fact groups that have no Windows source: absent, with this reason.
 NO_WINDOWS_SOURCE: dict[str, str] = {
@@ -49,24 +75,16 @@ NO_WINDOWS_SOURCE: dict[str, str] = {
     "uid": "Windows has no numeric user id (meta says whether the account is an administrator)",
     "clamscan_version": "not collected on Windows",
     "freshclam_log": "not collected on Windows",
+    "dhcp_leases": "not collected on Windows (the NetworkList profiles are its history)",
+    "kernel_net_log": "not collected on Windows (the NetworkList profiles are its history)",
 }
 #: Facts only a Windows host has: the Linux parser leaves them None (no problem recorded).
 WINDOWS_ONLY = ("domain", "wsc_antivirus", "defender", "password_policy")
+#: Facts whose Windows value is known without asking: no rfkill (radios are adapters and
+#: Bluetooth devices there), and no separate timestamps file (the last use is in each profile).
+WINDOWS_CONSTANTS: dict[str, Any] = {"rfkill": (), "nm_timestamps": {}}
 #: Fact groups the script collects but this parser does not read yet (issue 14, later parts).
 NOT_PARSED_YET = (
-    "addresses",
-    "interfaces",
-    "default_routes",
-    "links",
-    "ip_forward",
-    "ip6_forward",
-    "rfkill",
-    "bluetooth",
-    "nm_profiles",
-    "nm_timestamps",
-    "dhcp_leases",
-    "kernel_net_log",
-    "usb_storage_log",
     "usb_storage_module",
     "probe",
 )
@@ -331,6 +349,297 @@ def _accounts(sections: Sections) -> tuple[Account, ...]:
     return tuple(out)
 
 
+# -- networks -----------------------------------------------------------------------------------
+
+
+def _family(value: Any) -> int:
+    """AddressFamily as the script sends it ([string]: IPv4 / IPv6)."""
+    family = {"ipv4": 4, "ipv6": 6}.get(_str(value).casefold())
+    if family is None:
+        raise ValueError(f"unknown address family {value!r}")
+    return family
+
+
+def _ip(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address:
+    return ipaddress.ip_address(text.split("%", 1)[0])  # fe80::1%12: the zone is the index
+
+
+def _addresses(sections: Sections) -> tuple[Address, ...]:
+    out = []
+    for item in _list(_json(sections, "ip_addresses")):
+        m = _mapping(item, "an IP address")
+        prefix = _int(m.get("prefix"))
+        ip = _ip(_str(m["ip"]))
+        if prefix is None or not 0 <= prefix <= ip.max_prefixlen:
+            raise ValueError(f"prefix length {prefix!r} for {ip}")
+        out.append(Address(_str(m.get("interface")), ip, prefix))
+    return tuple(out)
+
+
+def _default_routes(sections: Sections) -> tuple[Route, ...]:
+    """Default routes and split-default halves of the active store. Windows has one routing
+    table per compartment; a next hop of 0.0.0.0 / :: is on-link (a VPN or PPP link)."""
+    out = []
+    for item in _list(_json(sections, "routes")):
+        m = _mapping(item, "a route")
+        net = ipaddress.ip_network(_str(m["dst"]), strict=False)
+        if net.prefixlen != 0 and not is_split_default_half(net):
+            continue  # 224.0.0.0/4 (multicast) is on every interface and leads nowhere
+        gw = _ip(_str(m.get("gateway")) or "0.0.0.0")
+        out.append(
+            Route(
+                family=_family(m.get("family")),
+                gateway=None if gw.is_unspecified else gw,
+                dev=_str(m.get("interface")),
+                metric=_int(m.get("metric")),
+                dst="default" if net.prefixlen == 0 else str(net),
+                protocol=_str(m.get("protocol")).casefold(),
+            )
+        )
+    return tuple(out)
+
+
+def _forwarding(sections: Sections) -> tuple[bool, bool]:
+    """Per family: does any interface forward (Get-NetIPInterface Forwarding: Enabled)?"""
+    on = {4: False, 6: False}
+    for item in _list(_json(sections, "ip_interfaces")):
+        m = _mapping(item, "an IP interface")
+        state = _str(m.get("forwarding")).casefold()
+        if state not in ("enabled", "disabled"):
+            raise ValueError(f"Forwarding {state!r}")
+        if state == "enabled":
+            on[_family(m.get("family"))] = True
+    return on[4], on[6]
+
+
+#: NdisPhysicalMedium values of radios (NDIS_PHYSICAL_MEDIUM, ntddndis.h) by their names.
+RADIO_MEDIA = {
+    1: "Wireless LAN",
+    8: "Wireless WAN",
+    9: "Native 802.11",
+    10: "Bluetooth",
+    12: "WiMax",
+    13: "UWB",
+}
+
+
+def _radio_medium(m: Mapping[str, Any]) -> str:
+    medium = _int(m.get("ndis_medium"))
+    if medium in RADIO_MEDIA:
+        return RADIO_MEDIA[medium]
+    # A phone sharing its connection over USB is a wired-looking Ethernet adapter whose driver
+    # is Remote NDIS ("Remote NDIS based Internet Sharing Device")
+    if "remote ndis" in _str(m.get("description")).casefold():
+        return "Remote NDIS"
+    return ""
+
+
+def _adapters(sections: Sections) -> list[dict[str, Any]]:
+    return [_mapping(item, "an adapter") for item in _list(_json(sections, "adapters"))]
+
+
+def _interfaces(sections: Sections) -> tuple[Interface, ...]:
+    out = []
+    for m in _adapters(sections):
+        medium = _radio_medium(m)
+        out.append(
+            Interface(
+                name=_str(m.get("name")),
+                arp_type=None,
+                wireless=False,  # sysfs's wireless/ directory: Linux only; ``media`` says it
+                phy80211=False,
+                driver="",
+                devtype="",
+                operstate=_str(m.get("status")).casefold(),
+                media=medium,
+            )
+        )
+    return tuple(out)
+
+
+#: Adapter descriptions of tunnel drivers → (kind, tun type) in ip-link's words.
+_TUNNEL_DRIVERS = (
+    ("tap-windows", "tun", "tap"),  # OpenVPN's TAP-Windows Adapter V9
+    ("wireguard", "wireguard", ""),
+    ("wintun", "tun", "tun"),  # OpenVPN 2.5+, WireGuard's userspace driver
+)
+
+
+def _links(sections: Sections) -> tuple[Link, ...]:
+    """Adapters as links: tunnel drivers by their description; the ports bound to the MAC
+    bridge (ms_bridge) under one bridge named by the binding ("ms_bridge")."""
+    bridged = {_str(n) for n in _list(_json(sections, "bridge"))}
+    out = []
+    for m in _adapters(sections):
+        desc = _str(m.get("description")).casefold()
+        kind, tun_type = next(((k, t) for d, k, t in _TUNNEL_DRIVERS if d in desc), ("", ""))
+        name = _str(m.get("name"))
+        port = name in bridged
+        out.append(
+            Link(
+                name=name,
+                kind=kind,
+                tun_type=tun_type,
+                master="ms_bridge" if port else "",
+                slave_kind="bridge" if port else "",
+                link_type="ether",
+                operstate=_str(m.get("status")).casefold(),
+            )
+        )
+    if bridged:
+        out.append(Link("ms_bridge", "bridge", "", "", "", "ether", "up"))
+    return tuple(out)
+
+
+def _bluetooth(sections: Sections) -> tuple[str, ...]:
+    names = []
+    for item in _list(_json(sections, "bluetooth")):
+        m = _mapping(item, "a Bluetooth device")
+        names.append(_str(m.get("name")) or _str(m.get("instance")))
+    return tuple(names)
+
+
+#: NetworkList NameType: 6 wired (IEEE 802.3), 23 (0x17) mobile broadband, 71 (0x47) wireless.
+_NAME_TYPES = {6: "ethernet", 23: "gsm", 71: "wifi"}
+
+
+def _systemtime(raw: Any, utc_offset: int) -> float | None:
+    """A NetworkList date: a 16-byte SYSTEMTIME (eight little-endian words: year, month, day of
+    week, day, hour, minute, second, ms) in the host's local time."""
+    data = _list(raw)
+    if not data:
+        return None
+    if len(data) != 16 or not all(isinstance(b, int) and 0 <= b <= 255 for b in data):
+        raise ValueError("a NetworkList date is not 16 bytes")
+    w = [data[i] | data[i + 1] << 8 for i in range(0, 16, 2)]
+    year, month, _, day, hour, minute, second = w[:7]
+    if not (1601 <= year <= 9999 and 1 <= month <= 12 and 1 <= day <= 31):
+        raise ValueError(f"not a date: {w}")
+    return calendar.timegm((year, month, day, hour, minute, second, 0, 0, 0)) - utc_offset
+
+
+_PROFILES = "HKLM\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion\\NetworkList\\Profiles\\"
+
+
+def _nm_profiles(sections: Sections) -> tuple[NetProfile, ...]:
+    """The NetworkList profiles in the shape of NetworkManager's: the networks Windows joined,
+    with the last time it connected (DateLastConnected). Windows keeps them after the network
+    is gone; it does not reconnect by them (Wi-Fi reconnects by its WLAN profiles, which
+    `netsh wlan` would show, localised: not read)."""
+    offset_text = _meta_kv(sections).get("utc_offset", "")
+    if not offset_text.lstrip("-").isdigit():
+        raise _Missing("the host's UTC offset is unknown: NetworkList dates are local times")
+    offset = int(offset_text)
+    out = []
+    for item in _list(_json(sections, "network_profiles")):
+        m = _mapping(item, "a network profile")
+        name = _str(m.get("name"))
+        kind = _NAME_TYPES.get(_int(m.get("name_type")) or 0, "other")
+        out.append(
+            NetProfile(
+                path=_PROFILES + _str(m.get("guid")),
+                id=name,
+                uuid=_str(m.get("guid")).strip("{}").lower(),
+                type=kind,
+                ssid=name if kind == "wifi" else "",
+                interface="",
+                mode="",
+                apn="",
+                timestamp=_systemtime(m.get("last_connected"), offset),
+                autoconnect=False,
+            )
+        )
+    return tuple(out)
+
+
+# -- removable media ------------------------------------------------------------------------------
+
+_USB_IDS = re.compile(r"^VID_([0-9A-Fa-f]{4})&PID_([0-9A-Fa-f]{4})$")
+_MODEL_FIELD = re.compile(r"(?:^|&)(Ven|Prod)_([^&]*)")
+#: the device properties the script reads (Get-PnpDeviceProperty key names)
+_FIRST, _ARRIVAL, _REMOVAL = (
+    "DEVPKEY_Device_FirstInstallDate",
+    "DEVPKEY_Device_LastArrivalDate",
+    "DEVPKEY_Device_LastRemovalDate",
+)
+USBSTOR_SOURCE = "USBSTOR"
+
+
+def usbstor_serial(instance: str) -> str:
+    """The serial in a USBSTOR instance id, "" when Windows made one up.
+
+    The instance is ``<serial>&<lun>``; a device without a unique serial gets an id Windows
+    generates, recognisable by ``&`` as its second character (``7&2a4b1c3&0``)."""
+    if len(instance) > 1 and instance[1] == "&":
+        return ""
+    serial, sep, lun = instance.rpartition("&")
+    return serial if sep and lun.isdigit() else instance
+
+
+def _model_fields(model: str) -> dict[str, str]:
+    """``Disk&Ven_Kingston&Prod_DataTraveler_3.0&Rev_PMAP`` → vendor and product names (Windows
+    writes their spaces as underscores)."""
+    return {k: v.replace("_", " ").strip() for k, v in _MODEL_FIELD.findall(model)}
+
+
+def _usb_ids(sections: Sections) -> dict[str, str]:
+    """USB instance (the serial) → "vvvv:pppp", from the Enum\\USB keys; a serial under two
+    ids is left out (the fleet check then sees no ids for it, never the wrong ones)."""
+    seen: dict[str, set[str]] = {}
+    for item in _list(_json(sections, "usb_devices")):
+        m = _mapping(item, "a USB device key")
+        match = _USB_IDS.match(_str(m.get("ids")))
+        if match:
+            ids = f"{match.group(1).lower()}:{match.group(2).lower()}"
+            seen.setdefault(_str(m.get("instance")), set()).add(ids)
+    return {serial: next(iter(ids)) for serial, ids in seen.items() if len(ids) == 1}
+
+
+def _usb_storage_log(sections: Sections) -> UsbStorageLog:
+    """The USB storage devices Windows installed, from the USBSTOR keys, in Linux's model.
+
+    The keys stay from the first time a device is plugged in until someone removes the device in
+    Device Manager (an administrator's act), so the source reaches back to the installation of
+    Windows (meta's InstallDate). First install / last arrival / last removal are the device's
+    properties 0064/0066/0067 (Get-PnpDeviceProperty); a device whose dates could not be read
+    makes the group unreadable: a device without a date would look like one never used.
+    ``times`` is 1: Windows keeps no count of attachments."""
+    installed = _meta_kv(sections).get("installed", "")
+    first_log = float(installed) if installed.isdigit() else None
+    try:
+        ids = _usb_ids(sections)
+    except (_Missing, *_PARSE_ERRORS):
+        ids = {}  # the devices are still known, without their ids
+    devices = []
+    for item in _list(_json(sections, "usbstor")):
+        m = _mapping(item, "a USBSTOR instance")
+        model, instance = _str(m.get("model")), _str(m.get("instance"))
+        times = _mapping(m.get("times") or {}, "device dates")
+        if "error" in times:
+            raise _Missing(f"dates of USBSTOR\\{model}\\{instance} not readable: {times['error']}")
+        first = _int(times.get(_FIRST))
+        arrivals = [t for t in (_int(times.get(_ARRIVAL)), _int(times.get(_REMOVAL))) if t]
+        if first is None:
+            raise _Missing(f"USBSTOR\\{model}\\{instance}: no first install date")
+        serial = usbstor_serial(instance)
+        vendor, _, product = (ids.get(serial, ":") if serial else ":").partition(":")
+        names = _model_fields(model)
+        devices.append(
+            UsbStorageDevice(
+                vendor_id=vendor,
+                product_id=product,
+                serial=serial,
+                product=names.get("Prod", ""),
+                manufacturer=names.get("Ven", ""),
+                first_seen=float(first),
+                last_seen=float(max([first, *arrivals])),
+                times=1,
+                sources=(USBSTOR_SOURCE,),
+            )
+        )
+    return UsbStorageLog(read=((USBSTOR_SOURCE, first_log),), unread=(), devices=tuple(devices))
+
+
 @dataclass(frozen=True)
 class FactGroup:
     """One row of the parse table (as parse_linux.FactGroup): fields, sections, parser."""
@@ -361,13 +670,25 @@ FACT_GROUPS: tuple[FactGroup, ...] = (
     FactGroup(("defender",), ("defender",), _defender),
     FactGroup(("password_policy",), ("secedit", "adsi_policy"), _password_policy),
     FactGroup(("accounts",), ("local_users", "secedit", "adsi_policy"), _accounts),
+    FactGroup(("addresses",), ("ip_addresses",), _addresses),
+    FactGroup(("default_routes",), ("routes",), _default_routes),
+    FactGroup(("ip_forward", "ip6_forward"), ("ip_interfaces",), _forwarding),
+    FactGroup(("interfaces",), ("adapters",), _interfaces),
+    FactGroup(("links",), ("adapters", "bridge"), _links),
+    FactGroup(("bluetooth",), ("bluetooth",), _bluetooth),
+    FactGroup(("nm_profiles",), ("network_profiles",), _nm_profiles),
+    FactGroup(("usb_storage_log",), ("usbstor", "usb_devices"), _usb_storage_log),
 )
 
 
 def parse_windows(stdout: bytes, now: float | None = None) -> Facts:
     """Parse the whole output of scripts/windows.ps1 into Facts; CollectionError if unusable."""
     sections = split_sections(stdout)
-    values: dict[str, Any] = {"now": time.time() if now is None else now, "platform": "windows"}
+    values: dict[str, Any] = {
+        "now": time.time() if now is None else now,
+        "platform": "windows",
+        **WINDOWS_CONSTANTS,
+    }
     problems: dict[str, str] = dict(NO_WINDOWS_SOURCE)
     problems.update(dict.fromkeys(NOT_PARSED_YET, "not read from Windows yet (issue 14)"))
     for group in FACT_GROUPS:

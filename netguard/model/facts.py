@@ -103,6 +103,9 @@ class Interface:
     driver: str  # basename of /sys/class/net/X/device/driver, "" when virtual
     devtype: str  # DEVTYPE from uevent: wlan, wwan, bridge, vlan …
     operstate: str
+    #: Windows: the radio medium Get-NetAdapter reports (NdisPhysicalMedium: "Native 802.11",
+    #: "Wireless LAN", "Wireless WAN", "Bluetooth" …, or "Remote NDIS" tethering); "" otherwise
+    media: str = ""
 
 
 #: IPv4 space that is not internet unicast: multicast 224.0.0.0/4 and reserved 240.0.0.0/4. A

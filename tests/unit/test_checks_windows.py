@@ -8,6 +8,8 @@ with PowerShell 2.0 must never pass what it cannot show.
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from netguard.checks.antivirus_windows import wsc_engine, wsc_signatures
@@ -22,6 +24,7 @@ from tests.unit.recordings_windows import (
     WINDOWS_HOSTS,
     defender,
     failed,
+    ip_interfaces,
     js,
     parsed,
     server2019,
@@ -49,6 +52,19 @@ CHECKS = (
     "password.empty",
     "password.hash",
     "accounts.uid0",
+)
+
+
+ISOLATION = (
+    "isolation.addresses",
+    "isolation.multi_homed",
+    "isolation.default_route",
+    "isolation.forwarding",
+    "isolation.bridge",
+    "isolation.tunnel",
+    "isolation.wireless",
+    "isolation.history",
+    "media.history",
 )
 
 
@@ -83,6 +99,60 @@ EXPECTED = {
 @pytest.mark.parametrize("name", sorted(WINDOWS_HOSTS))
 def test_each_recorded_host_gets_its_verdicts(name: str) -> None:
     assert statuses(WINDOWS_HOSTS[name]()) == EXPECTED[name]
+
+
+#: Isolation and media on the intranet segment: the same rules and ids as on Linux.
+EXPECTED_ISOLATION = {
+    "win11": dict.fromkeys(ISOLATION, PASS),
+    "server2019": dict.fromkeys(ISOLATION, PASS),
+    "win10_zh": dict.fromkeys(ISOLATION, PASS)
+    | {"isolation.wireless": FAIL, "isolation.history": FAIL},  # Wi-Fi, Bluetooth, ChinaNet
+    "win7": dict.fromkeys(ISOLATION, ERROR),
+}
+
+
+@pytest.mark.parametrize("name", sorted(WINDOWS_HOSTS))
+def test_isolation_and_media_verdicts(name: str) -> None:
+    got = findings(WINDOWS_HOSTS[name]())
+    assert {c: got[c].status for c in ISOLATION} == EXPECTED_ISOLATION[name]
+
+
+def test_radios_are_named_with_their_windows_medium() -> None:
+    got = findings(windows10_zh())
+    radios = {r["device"]: r["signals"] for r in got["isolation.wireless"].evidence["radios"]}
+    assert radios["WLAN"] == ["medium Native 802.11"]
+    assert radios["蓝牙网络连接"] == ["medium Bluetooth"]
+    assert "Intel(R) Wireless Bluetooth(R)" in radios
+    history = got["isolation.history"].message
+    assert "ChinaNet-5G8H" in history
+    assert "中国移动" not in history  # last used 200 days ago: outside the 90-day window
+
+
+def test_a_default_route_into_a_vpn_adapter_is_a_tunnel() -> None:
+    adapters = [
+        {"name": "以太网", "description": "Intel(R) I219-LM", "status": "Up", "ndis_medium": 14},
+        {"name": "OpenVPN TAP", "description": "TAP-Windows Adapter V9", "status": "Up"},
+    ]
+    vpn_route = {
+        "dst": "0.0.0.0/1",
+        "gateway": "10.8.0.1",
+        "interface": "OpenVPN TAP",
+        "metric": 0,
+        "family": "IPv4",
+        "protocol": "NetMgmt",
+    }
+    routes = [*json.loads(windows11()["routes"][0]), vpn_route]
+    got = statuses_of(windows11(adapters=js(adapters), routes=js(routes)), "isolation.tunnel")
+    assert got is FAIL
+
+
+def test_forwarding_on_any_interface_fails() -> None:
+    got = findings(windows11(ip_interfaces=ip_interfaces(forwarding="Enabled")))
+    assert got["isolation.forwarding"].status is FAIL
+
+
+def statuses_of(sections: Sections, check: str) -> FindingStatus:
+    return findings(sections)[check].status
 
 
 def test_a_stock_windows11_raises_no_alarm_at_all() -> None:

@@ -15,8 +15,10 @@ from netguard.collect.parse_windows import (
     NO_WINDOWS_SOURCE,
     NOT_PARSED_YET,
     TEXT_CAP,
+    WINDOWS_CONSTANTS,
     WINDOWS_ONLY,
     parse_windows,
+    usbstor_serial,
 )
 from netguard.collect.windows import windows_script
 from netguard.errors import CollectionError
@@ -25,10 +27,16 @@ from tests.unit.recordings import NOW, TODAY
 from tests.unit.recordings_windows import (
     DEFENDER_OFF,
     DEFENDER_ON,
+    GENERIC,
+    KINGSTON,
     THIRD_PARTY_ON,
+    USB_DEVICES,
     js,
     parsed,
+    profile,
     server2019,
+    systemtime,
+    usbstor,
     user,
     windows7,
     windows10_zh,
@@ -199,8 +207,8 @@ def test_a_list_of_one_sent_as_one_object_still_reads() -> None:
 def test_every_fact_is_read_or_has_a_reason() -> None:
     named = {fact for group in FACT_GROUPS for fact in group.facts}
     fields = {f.name for f in dataclasses.fields(Facts)} - {"now", "problems", "platform"}
-    assert named | EXPECTED_PROBLEMS == fields
-    assert not named & EXPECTED_PROBLEMS
+    assert named | EXPECTED_PROBLEMS | set(WINDOWS_CONSTANTS) == fields
+    assert not named & EXPECTED_PROBLEMS and not named & set(WINDOWS_CONSTANTS)
     assert set(WINDOWS_ONLY) <= named
 
 
@@ -209,14 +217,133 @@ def test_the_table_reads_only_sections_the_script_prints() -> None:
     printed = set(re.findall(r"^ng_sec '(\w+)'", script, re.MULTILINE)) | {"meta"}
     read = {section for group in FACT_GROUPS for section in group.sections}
     assert read <= printed
-    # printed and not read yet: the isolation and media sources (issue 14, later parts)
-    assert printed - read == {
-        "adapters",
-        "bridge",
-        "ip_addresses",
-        "routes",
-        "ip_interfaces",
-        "network_profiles",
-        "usbstor",
-        "usbstor_start",
+    # printed and not read yet: whether USB storage is blocked (media.blocked)
+    assert printed - read == {"usbstor_start"}
+
+
+# -- networks ------------------------------------------------------------------------------------
+
+
+def test_windows11_networks() -> None:
+    f = parsed(windows11())
+    assert [str(a) for a in f.addresses] == [
+        "fe80::3c1a:7b2f:9e41:5d0c/64 on 以太网",  # the %zone dropped
+        "10.20.0.21/24 on 以太网",
+        "::1/128 on Loopback Pseudo-Interface 1",
+        "127.0.0.1/8 on Loopback Pseudo-Interface 1",
+    ]
+    # 224.0.0.0/4 (multicast, on every interface) is no way out
+    assert [str(r) for r in f.default_routes] == ["default via 10.20.0.1 dev 以太网"]
+    assert (f.ip_forward, f.ip6_forward) == (False, False)
+    assert [i.media for i in f.interfaces] == ["", "", "", ""]
+    assert f.bluetooth == () and f.rfkill == ()
+    assert not any(link.is_tunnel or link.kind for link in f.links)
+    [wired] = f.nm_profiles
+    assert (wired.id, wired.type, wired.ssid) == ("网络", "ethernet", "")
+    assert wired.timestamp == pytest.approx(NOW - 0.2 * 86400, abs=1)
+
+
+def test_windows10_radios_and_history() -> None:
+    f = parsed(windows10_zh())
+    media = {i.name: i.media for i in f.interfaces if i.media}
+    assert media == {
+        "WLAN": "Native 802.11",
+        "本地连接* 9": "Native 802.11",  # Wi-Fi Direct: there only with a Wi-Fi card
+        "蓝牙网络连接": "Bluetooth",
     }
+    assert f.bluetooth == ("Intel(R) Wireless Bluetooth(R)", "Microsoft Bluetooth Enumerator")
+    kinds = {p.id: (p.type, p.ssid) for p in f.nm_profiles}
+    assert kinds == {
+        "网络": ("ethernet", ""),
+        "ChinaNet-5G8H": ("wifi", "ChinaNet-5G8H"),
+        "中国移动": ("gsm", ""),
+    }
+
+
+def test_networklist_dates_are_local_times() -> None:
+    at_utc = parsed(
+        windows11(
+            meta=(windows11()["meta"][0].replace("utc_offset=28800", "utc_offset=0"), 0),
+            network_profiles=js([profile("A", "x", 6, 1)]),
+        )
+    )
+    assert at_utc.nm_profiles[0].timestamp == pytest.approx(NOW - 86400 + 28800, abs=1)
+    no_offset = windows11(meta=(windows11()["meta"][0].replace("utc_offset=28800\n", ""), 0))
+    f = parsed({**no_offset, "meta": (no_offset["meta"][0].replace("\nutc_offset=28800", ""), 0)})
+    assert f.nm_profiles is None and "UTC offset" in f.problems["nm_profiles"]
+
+
+def test_systemtime_must_be_sixteen_bytes_of_a_date() -> None:
+    bad = {**profile("A", "x", 6, 1), "last_connected": systemtime(1)[:15]}
+    f = parsed(windows11(network_profiles=js([bad])))
+    assert f.nm_profiles is None and f.problems["nm_profiles"].startswith("could not parse")
+
+
+def test_vpn_and_bridge_adapters_become_links() -> None:
+    adapters = [
+        {"name": "以太网", "description": "Intel(R) I219-LM", "status": "Up", "ndis_medium": 14},
+        {
+            "name": "以太网 2",
+            "description": "ASIX AX88179 USB 3.0",
+            "status": "Up",
+            "ndis_medium": 14,
+        },
+        {"name": "OpenVPN TAP", "description": "TAP-Windows Adapter V9", "status": "Up"},
+        {"name": "wg0", "description": "WireGuard Tunnel", "status": "Up"},
+        {"name": "iPhone", "description": "Apple Mobile Device Ethernet", "status": "Up"},
+        {
+            "name": "手机",
+            "description": "Remote NDIS based Internet Sharing Device",
+            "status": "Up",
+        },
+    ]
+    f = parsed(windows11(adapters=js(adapters), bridge=js(["以太网", "以太网 2"])))
+    links = {link.name: link for link in f.links}
+    assert links["OpenVPN TAP"].describe_kind == "tap" and links["OpenVPN TAP"].is_tunnel
+    assert links["wg0"].kind == "wireguard"
+    assert links["以太网"].master == links["以太网 2"].master == "ms_bridge"
+    assert links["ms_bridge"].kind == "bridge"
+    assert {i.name: i.media for i in f.interfaces}["手机"] == "Remote NDIS"
+
+
+# -- removable media -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("instance", "serial"),
+    [
+        ("E0D55EA574D6F4A0A9532C1B&0", "E0D55EA574D6F4A0A9532C1B"),
+        ("7&2a4b1c3&0", ""),  # & as second character: made up by Windows, not unique
+        ("0123456789ABCDEF&1", "0123456789ABCDEF"),
+        ("NOLUN", "NOLUN"),
+    ],
+)
+def test_usbstor_serials(instance: str, serial: str) -> None:
+    assert usbstor_serial(instance) == serial
+
+
+def test_usbstor_devices_in_the_linux_model() -> None:
+    f = parsed(windows10_zh())
+    log = f.usb_storage_log
+    assert log.read == (("USBSTOR", NOW - 400 * 86400),)  # since Windows was installed
+    kingston, generic = log.devices
+    assert (kingston.vendor_id, kingston.product_id) == ("0951", "1666")  # from Enum\\USB
+    assert kingston.serial == "E0D55EA574D6F4A0A9532C1B"
+    assert (kingston.manufacturer, kingston.product) == ("Kingston", "DataTraveler 3.0")
+    assert kingston.first_seen == NOW - 300 * 86400
+    assert kingston.last_seen == NOW - 12 * 86400 + 3600  # the last removal
+    assert (generic.serial, generic.vendor_id) == ("", "")
+
+
+def test_a_device_without_dates_makes_the_history_unreadable() -> None:
+    undated = {**usbstor(KINGSTON, "X&0", 1, 1), "times": {"error": "拒绝访问。"}}
+    f = parsed(windows11(usbstor=js([undated])))
+    assert f.usb_storage_log is None
+    assert "not readable" in f.problems["usb_storage_log"]
+
+
+def test_usb_ids_are_optional() -> None:
+    f = parsed(windows11(usbstor=js([usbstor(GENERIC, "ABC&0", 5, 1)]), usb_devices=("x", 1)))
+    [d] = f.usb_storage_log.devices
+    assert (d.serial, d.vendor_id) == ("ABC", "")
+    assert len(USB_DEVICES) == 3

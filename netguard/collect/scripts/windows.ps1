@@ -98,7 +98,8 @@ function ng_meta {
     ('psversion=' + $PSVersionTable.PSVersion),
     ('psedition=' + $PSVersionTable.PSEdition),
     ('user=' + $id.Name),
-    ('admin=' + $admin)
+    ('admin=' + $admin),
+    ('utc_offset=' + [int][TimeZoneInfo]::Local.GetUtcOffset((Get-Date)).TotalSeconds)
   )
   if ($os) {
     $kv += 'os=' + $os.Caption
@@ -213,6 +214,13 @@ function ng_adapters {
     })
 }
 
+function ng_bluetooth {
+  ng_need 'Get-PnpDevice'
+  return , @(Get-PnpDevice -Class Bluetooth -PresentOnly -ErrorAction SilentlyContinue | ForEach-Object {
+      @{ name = [string]$_.FriendlyName; status = [string]$_.Status; instance = [string]$_.InstanceId }
+    })
+}
+
 function ng_bridge {
   ng_need 'Get-NetAdapterBinding'
   return , @(Get-NetAdapterBinding -ComponentID ms_bridge -IncludeHidden -ErrorAction SilentlyContinue |
@@ -287,6 +295,17 @@ function ng_usbstor {
     })
 }
 
+function ng_usb_devices {
+  # USB device instances: VID_xxxx&PID_yyyy\<serial>; a storage device's serial here is the one
+  # its USBSTOR instance carries (with "&<lun>" added there), which gives it its USB ids
+  $key = 'HKLM:\SYSTEM\CurrentControlSet\Enum\USB'
+  if (-not (Test-Path -LiteralPath $key)) { return , @() }
+  return , @(Get-ChildItem -LiteralPath $key | ForEach-Object {
+      $ids = $_.PSChildName
+      Get-ChildItem -LiteralPath $_.PSPath | ForEach-Object { @{ ids = $ids; instance = $_.PSChildName } }
+    })
+}
+
 function ng_usbstor_start {
   $p = Get-ItemProperty -LiteralPath 'HKLM:\SYSTEM\CurrentControlSet\Services\USBSTOR'
   return @{ start = $p.Start }
@@ -301,12 +320,14 @@ ng_sec 'adsi_policy' 'ADSI WinNT computer' { ng_adsi_policy }
 ng_sec 'secedit' 'secedit /export /areas SECURITYPOLICY' { ng_secedit }
 ng_sec 'local_users' 'Get-LocalUser' { ng_users }
 ng_sec 'adapters' 'Get-NetAdapter' { ng_adapters }
+ng_sec 'bluetooth' 'Get-PnpDevice -Class Bluetooth' { ng_bluetooth }
 ng_sec 'bridge' 'Get-NetAdapterBinding ms_bridge' { ng_bridge }
 ng_sec 'ip_addresses' 'Get-NetIPAddress' { ng_addresses }
 ng_sec 'routes' 'Get-NetRoute' { ng_routes }
 ng_sec 'ip_interfaces' 'Get-NetIPInterface' { ng_ip_interfaces }
 ng_sec 'network_profiles' 'HKLM NetworkList\Profiles' { ng_network_profiles }
 ng_sec 'usbstor' 'HKLM Enum\USBSTOR' { ng_usbstor }
+ng_sec 'usb_devices' 'HKLM Enum\USB' { ng_usb_devices }
 ng_sec 'usbstor_start' 'HKLM Services\USBSTOR' { ng_usbstor_start }
 $end = [Text.Encoding]::ASCII.GetBytes("@@end`n")
 $ng_out.Write($end, 0, $end.Length)
