@@ -35,6 +35,7 @@ from netguard.model.facts import (
     Route,
     UsbStorageDevice,
     UsbStorageLog,
+    UsbStorPolicy,
     WscProduct,
     is_split_default_half,
 )
@@ -63,6 +64,7 @@ SOURCES: dict[str, str] = {
     "network_profiles": "the NetworkList profiles (HKLM)",
     "usbstor": "the USBSTOR device keys (HKLM)",
     "usb_devices": "the USB device keys (HKLM)",
+    "usbstor_start": "the USBSTOR service key and the RemovableStorageDevices policy (HKLM)",
 }
 #: Linux fact groups that have no Windows source: absent, with this reason.
 NO_WINDOWS_SOURCE: dict[str, str] = {
@@ -75,19 +77,17 @@ NO_WINDOWS_SOURCE: dict[str, str] = {
     "uid": "Windows has no numeric user id (meta says whether the account is an administrator)",
     "clamscan_version": "not collected on Windows",
     "freshclam_log": "not collected on Windows",
+    "usb_storage_module": "no usb-storage module on Windows (see usbstor_policy)",
     "dhcp_leases": "not collected on Windows (the NetworkList profiles are its history)",
     "kernel_net_log": "not collected on Windows (the NetworkList profiles are its history)",
 }
 #: Facts only a Windows host has: the Linux parser leaves them None (no problem recorded).
-WINDOWS_ONLY = ("domain", "wsc_antivirus", "defender", "password_policy")
+WINDOWS_ONLY = ("domain", "wsc_antivirus", "defender", "password_policy", "usbstor_policy")
 #: Facts whose Windows value is known without asking: no rfkill (radios are adapters and
 #: Bluetooth devices there), and no separate timestamps file (the last use is in each profile).
 WINDOWS_CONSTANTS: dict[str, Any] = {"rfkill": (), "nm_timestamps": {}}
 #: Fact groups the script collects but this parser does not read yet (issue 14, later parts).
-NOT_PARSED_YET = (
-    "usb_storage_module",
-    "probe",
-)
+NOT_PARSED_YET = ("probe",)
 
 
 class _Missing(Exception):
@@ -507,7 +507,7 @@ def _systemtime(raw: Any, utc_offset: int) -> float | None:
     """A NetworkList date: a 16-byte SYSTEMTIME (eight little-endian words: year, month, day of
     week, day, hour, minute, second, ms) in the host's local time."""
     data = _list(raw)
-    if not data:
+    if not data or data == [None]:  # the script's @($null): no such value
         return None
     if len(data) != 16 or not all(isinstance(b, int) and 0 <= b <= 255 for b in data):
         raise ValueError("a NetworkList date is not 16 bytes")
@@ -640,6 +640,11 @@ def _usb_storage_log(sections: Sections) -> UsbStorageLog:
     return UsbStorageLog(read=((USBSTOR_SOURCE, first_log),), unread=(), devices=tuple(devices))
 
 
+def _usbstor_policy(sections: Sections) -> UsbStorPolicy:
+    m = _mapping(_json(sections, "usbstor_start"), "USBSTOR")
+    return UsbStorPolicy(start=_int(m.get("start")), deny_all=_int(m.get("deny_all")) == 1)
+
+
 @dataclass(frozen=True)
 class FactGroup:
     """One row of the parse table (as parse_linux.FactGroup): fields, sections, parser."""
@@ -678,6 +683,7 @@ FACT_GROUPS: tuple[FactGroup, ...] = (
     FactGroup(("bluetooth",), ("bluetooth",), _bluetooth),
     FactGroup(("nm_profiles",), ("network_profiles",), _nm_profiles),
     FactGroup(("usb_storage_log",), ("usbstor", "usb_devices"), _usb_storage_log),
+    FactGroup(("usbstor_policy",), ("usbstor_start",), _usbstor_policy),
 )
 
 

@@ -382,6 +382,15 @@ class PasswordPolicy:
 
 
 @dataclass(frozen=True)
+class UsbStorPolicy:
+    """Whether Windows lets USB storage be used (media.blocked)."""
+
+    #: HKLM\SYSTEM\CurrentControlSet\Services\USBSTOR Start: 3 on demand, 4 disabled
+    start: int | None
+    deny_all: bool  # the RemovableStorageDevices policy Deny_All = 1
+
+
+@dataclass(frozen=True)
 class Facts:
     """Everything collected from one host. Optional groups are None when not collected."""
 
@@ -426,6 +435,7 @@ class Facts:
     wsc_antivirus: tuple[WscProduct, ...] | None = None
     defender: DefenderStatus | None = None
     password_policy: PasswordPolicy | None = None
+    usbstor_policy: UsbStorPolicy | None = None
     problems: dict[str, str] = field(default_factory=dict)  # fact group → why it is missing
 
     @property

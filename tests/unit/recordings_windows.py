@@ -61,6 +61,10 @@ machine of that kind shows. Where each shape comes from:
   with Get-PnpDeviceProperty's DEVPKEY_Device_FirstInstallDate / LastArrivalDate /
   LastRemovalDate (the properties 0064/0066/0067), sent as epoch seconds. ``usb_devices``: the
   ``Enum/USB/VID_xxxx&PID_yyyy/<serial>`` keys, which give a storage device its USB ids.
+- ``usbstor_start``: ``HKLM/SYSTEM/CurrentControlSet/Services/USBSTOR`` Start (a service key's
+  start type: 3 on demand, 4 disabled) and the Group Policy value
+  ``HKLM/SOFTWARE/Policies/Microsoft/Windows/RemovableStorageDevices`` Deny_All ("All Removable
+  Storage classes: Deny all access").
 - A failed section is recorded as the script records it: ``source=``/``error=`` lines with status
   1 (the source failed), 2 (not present) or 3 (PowerShell 2.0: no ConvertTo-Json).
 """
@@ -409,6 +413,7 @@ def windows11(**overrides: tuple[str, int]) -> Sections:
         "network_profiles": js([WIRED_PROFILE]),
         "usbstor": js(USB_STICKS[:1]),
         "usb_devices": js(USB_DEVICES),
+        "usbstor_start": js({"start": 3, "deny_all": None}),
     }
     sections.update(overrides)
     return sections
@@ -501,6 +506,7 @@ def windows10_zh(**overrides: tuple[str, int]) -> Sections:
         ),
         "usbstor": js(USB_STICKS),
         "usb_devices": js(USB_DEVICES),
+        "usbstor_start": js({"start": 3, "deny_all": None}),
     }
     sections.update(overrides)
     return sections
@@ -556,6 +562,7 @@ def server2019(**overrides: tuple[str, int]) -> Sections:
         ),
         "usbstor": js([]),
         "usb_devices": js([]),
+        "usbstor_start": js({"start": 3, "deny_all": None}),
     }
     sections.update(overrides)
     return sections
@@ -644,6 +651,8 @@ def windows_variants() -> dict[str, Sections]:
         "password required unknown": windows11(
             local_users=js([{**user("liming", 1001, True, 20, 90), "required": None}])
         ),
+        "usb storage disabled": windows11(usbstor_start=js({"start": 4, "deny_all": None})),
+        "removable storage denied": windows11(usbstor_start=js({"start": 3, "deny_all": 1})),
         "no policy": windows11(
             secedit=failed("secedit", "x", 1), adsi_policy=failed("ADSI WinNT computer", "x", 1)
         ),

@@ -8,13 +8,15 @@ with PowerShell 2.0 must never pass what it cannot show.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import pytest
 
 from netguard.checks.antivirus_windows import wsc_engine, wsc_signatures
 from netguard.engine.evaluate import evaluate
-from netguard.model import Finding, FindingStatus
+from netguard.model import Finding, FindingStatus, Zone
+from netguard.policy import Policy
 from tests.unit.recordings import Sections
 from tests.unit.recordings_windows import (
     DEFENDER_OFF,
@@ -36,6 +38,12 @@ from tests.unit.recordings_windows import (
     wsc,
 )
 from tests.unit.test_checks import SEGMENTS, host
+
+#: the baseline's checks with every check applied in every zone (media.blocked included)
+EVERY_ZONE = dataclasses.replace(
+    windows_policy(),
+    checks=tuple(dataclasses.replace(c, zones=frozenset(Zone)) for c in windows_policy().checks),
+)
 
 PASS, FAIL, ERROR, NA = (
     FindingStatus.PASS,
@@ -68,14 +76,14 @@ ISOLATION = (
 )
 
 
-def findings(sections: Sections) -> dict[str, Finding]:
+def findings(sections: Sections, pol: Policy | None = None) -> dict[str, Finding]:
     facts = parsed(sections)
-    return {f.check: f for f in evaluate(facts, host(), SEGMENTS, windows_policy())}
+    return {f.check: f for f in evaluate(facts, host(), SEGMENTS, pol or windows_policy())}
 
 
 def statuses(sections: Sections) -> dict[str, FindingStatus]:
-    got = findings(sections)
-    return {c: got[c].status for c in CHECKS}
+    got = findings(sections, EVERY_ZONE)
+    return {c: got[c].status for c in (*CHECKS, "media.blocked")}
 
 
 #: The verdict of every check on every recorded host, as sets (checkov's way).
@@ -98,7 +106,10 @@ EXPECTED = {
 
 @pytest.mark.parametrize("name", sorted(WINDOWS_HOSTS))
 def test_each_recorded_host_gets_its_verdicts(name: str) -> None:
-    assert statuses(WINDOWS_HOSTS[name]()) == EXPECTED[name]
+    got = statuses(WINDOWS_HOSTS[name]())
+    assert {c: got[c] for c in CHECKS} == EXPECTED[name]
+    # media.blocked (classified machines; judged here in every zone): on demand = usable
+    assert got["media.blocked"] is (ERROR if name == "win7" else FAIL)
 
 
 #: Isolation and media on the intranet segment: the same rules and ids as on Linux.
@@ -227,6 +238,8 @@ VARIANTS = {
     "password not required": {"password.empty": FAIL},
     "password required unknown": {"password.empty": ERROR},
     "no policy": {"password.empty": ERROR, "password.max_age": PASS},
+    "usb storage disabled": {"media.blocked": PASS},
+    "removable storage denied": {"media.blocked": PASS},
 }
 
 

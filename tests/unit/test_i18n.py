@@ -279,7 +279,8 @@ def _all_findings() -> list[tuple[str, Finding]]:
         for segments in (NETWORK_SEGMENTS, SEGMENTS):  # dual-stack and IPv4-only segments
             out += [(name, f) for f in evaluate(facts, host(), segments, policy())]
     for label, facts in windows_i18n_scenarios():  # tests/unit/recordings_windows.py
-        out += [(label, f) for f in evaluate(facts, host(), SEGMENTS, windows_policy())]
+        for pol in (windows_policy(), policy()):  # policy(): every check in every zone
+            out += [(label, f) for f in evaluate(facts, host(), SEGMENTS, pol)]
     for label, facts, h, segments, pol in _variants():
         out += [(label, f) for f in evaluate(facts, h, segments, pol)]
     out += [("raises", f) for f in evaluate(_facts(), host(), SEGMENTS, _raising_policy())]

@@ -214,17 +214,30 @@ function ng_adapters {
     })
 }
 
+function ng_none_found($errors) {
+  # CIM cmdlets report "no such object" as an error (category ObjectNotFound): that is an
+  # empty answer. Any other error (access denied ...) fails the section.
+  foreach ($e in @($errors)) {
+    if ($e -and [string]$e.CategoryInfo.Category -ne 'ObjectNotFound') { throw $e.Exception }
+  }
+}
+
 function ng_bluetooth {
   ng_need 'Get-PnpDevice'
-  return , @(Get-PnpDevice -Class Bluetooth -PresentOnly -ErrorAction SilentlyContinue | ForEach-Object {
+  $err = $null
+  $found = @(Get-PnpDevice -Class Bluetooth -PresentOnly -ErrorAction SilentlyContinue -ErrorVariable err)
+  ng_none_found $err
+  return , @($found | ForEach-Object {
       @{ name = [string]$_.FriendlyName; status = [string]$_.Status; instance = [string]$_.InstanceId }
     })
 }
 
 function ng_bridge {
   ng_need 'Get-NetAdapterBinding'
-  return , @(Get-NetAdapterBinding -ComponentID ms_bridge -IncludeHidden -ErrorAction SilentlyContinue |
-      Where-Object { $_.Enabled } | ForEach-Object { $_.Name })
+  $err = $null
+  $found = @(Get-NetAdapterBinding -ComponentID ms_bridge -IncludeHidden -ErrorAction SilentlyContinue -ErrorVariable err)
+  ng_none_found $err
+  return , @($found | Where-Object { $_.Enabled } | ForEach-Object { $_.Name })
 }
 
 function ng_addresses {
@@ -307,8 +320,13 @@ function ng_usb_devices {
 }
 
 function ng_usbstor_start {
+  # the USB storage driver's start type (4 = disabled) and the "All Removable Storage classes:
+  # Deny all access" policy (Deny_All = 1)
   $p = Get-ItemProperty -LiteralPath 'HKLM:\SYSTEM\CurrentControlSet\Services\USBSTOR'
-  return @{ start = $p.Start }
+  $deny = $null
+  $pol = 'HKLM:\SOFTWARE\Policies\Microsoft\Windows\RemovableStorageDevices'
+  if (Test-Path -LiteralPath $pol) { $deny = (Get-ItemProperty -LiteralPath $pol).Deny_All }
+  return @{ start = $p.Start; deny_all = $deny }
 }
 
 try { ng_emit 'meta' (ng_meta) 0 } catch { ng_emit 'meta' ('error=' + (ng_one $_.Exception.Message)) 1 }
