@@ -32,6 +32,17 @@ from netguard.model.facts import Facts, WscProduct
 
 #: Microsoft Defender Antivirus's service: a catalog product with it is Defender.
 DEFENDER_SERVICE = "windefend"
+#: How Defender registers with the Security Center: its pathToSignedProductExe (Windows 10/11)
+#: and the display names it has had.
+DEFENDER_WSC_PATH = "windows.defender://"
+DEFENDER_WSC_NAMES = frozenset({"windows defender", "microsoft defender antivirus"})
+
+
+def is_defender(p: WscProduct) -> bool:
+    return p.path.casefold().startswith(DEFENDER_WSC_PATH) or p.name.casefold() in (
+        DEFENDER_WSC_NAMES
+    )
+
 
 _ENGINE = {0x1: "on", 0x0: "off", 0x2: "snoozed", 0x3: "expired"}
 _SIGNATURES = {0x00: "current", 0x10: "out_of_date"}
@@ -106,6 +117,14 @@ def running(facts: Facts, base: Verdict, defender_only: bool) -> Verdict:
     if base.status is not FindingStatus.PASS:  # no approved engine runs: nothing to confirm
         return _with(base, evidence)
     wsc = facts.wsc_antivirus
+    if wsc and defender_only:
+        # Defender's process runs in passive mode too: when the catalog found only Defender,
+        # Defender's own entry must say its engine is on (another product's does not count: it
+        # is not the approved one the catalog found)
+        mine = [p for p in wsc if is_defender(p)]
+        if mine and all(wsc_engine(p.state) == "off" for p in mine):
+            said = say("av_windows.defender_passive", products=[_wsc_part(p) for p in wsc])
+            return verdict(False, said, **evidence)
     if wsc:
         engines = [wsc_engine(p.state) for p in wsc]
         if "on" in engines:

@@ -141,6 +141,8 @@ def _json(sections: Sections, name: str) -> Any:
         return json.loads(sec.text)
     except json.JSONDecodeError as exc:
         raise ValueError(f"section {name} is not JSON ({exc.msg})") from None
+    except RecursionError:  # a hostile host's [[[[…]]]]: ConvertTo-Json -Depth 6 nests less
+        raise ValueError(f"section {name} nests too deep") from None
 
 
 def _list(value: Any) -> list[Any]:

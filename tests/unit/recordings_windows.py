@@ -387,6 +387,7 @@ DEFENDER_ON = 0x061100  # 397568
 DEFENDER_OFF = 0x060100  # 393472: switched off by another product, signatures current
 DEFENDER_STALE = 0x061110  # 397584: on, signatures out of date
 THIRD_PARTY_ON = 0x041000  # 266240
+THIRD_PARTY_OFF = 0x040000  # 262144: registered, engine off
 
 
 def windows11(**overrides: tuple[str, int]) -> Sections:
@@ -638,7 +639,13 @@ def windows_variants() -> dict[str, Sections]:
     no_defender = failed("Get-MpComputerStatus", "missing cmdlet Get-MpComputerStatus", 2)
     server_defender = json.loads(defender()[0])
     return {
-        "wsc all off": windows11(wsc_av=wsc(("Windows Defender", DEFENDER_OFF))),
+        "wsc all off": windows10_zh(
+            wsc_av=wsc(("Windows Defender", DEFENDER_OFF), ("火绒安全软件", THIRD_PARTY_OFF))
+        ),
+        "defender passive, unapproved product on": windows11(
+            wsc_av=wsc(("Windows Defender", DEFENDER_OFF), ("Unknown AV", THIRD_PARTY_ON)),
+            defender=js({**json.loads(defender()[0]), "real_time": False, "mode": "Passive Mode"}),
+        ),
         "wsc unknown state": windows11(wsc_av=wsc(("Windows Defender", 0x999999))),
         "wsc stale": windows11(
             wsc_av=wsc(("Windows Defender", DEFENDER_STALE)), defender=no_defender

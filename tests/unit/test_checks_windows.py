@@ -231,6 +231,10 @@ def test_product_state_decoding(state: int, engine: str, signatures: str) -> Non
 
 VARIANTS = {
     "wsc all off": {"antivirus.running": FAIL},
+    "defender passive, unapproved product on": {
+        "antivirus.installed": PASS,  # Defender is installed
+        "antivirus.running": FAIL,  # but not protecting; the product that is, is not approved
+    },
     "wsc unknown state": {"antivirus.running": ERROR, "antivirus.signatures": PASS},
     "wsc stale": {"antivirus.running": PASS, "antivirus.signatures": FAIL},
     "defender rtp off": {"antivirus.running": FAIL},
@@ -252,7 +256,7 @@ def test_variants(label: str) -> None:
 def test_defender_off_and_no_other_product_fails_running() -> None:
     got = findings(windows11(wsc_av=wsc(("Windows Defender", DEFENDER_OFF))))
     assert got["antivirus.running"].status is FAIL
-    assert got["antivirus.running"].reason == "av_windows.wsc_all_off"
+    assert got["antivirus.running"].reason == "av_windows.defender_passive"
 
 
 def test_old_defender_signatures_fail() -> None:
@@ -280,3 +284,10 @@ def test_no_process_table_and_no_services_is_undecided_not_absent() -> None:
     assert got["antivirus.installed"].status is ERROR
     assert got["antivirus.installed"].reason == "av_windows.installed_blind"
     assert got["antivirus.running"].reason == "av_windows.running_blind"
+
+
+def test_deep_nesting_is_garbled_not_a_crash() -> None:
+    got = findings(windows11(processes=("[" * 100_000 + "]" * 100_000, 0)))
+    assert got["antivirus.installed"].status is PASS  # services still show Defender
+    facts = parsed(windows11(processes=("[" * 100_000 + "]" * 100_000, 0)))
+    assert facts.problems["processes"] == "could not parse: section processes nests too deep"
