@@ -52,7 +52,7 @@ SOURCES: dict[str, str] = {
     "services": "Get-Service",
     "wsc_av": "root/SecurityCenter2 AntiVirusProduct",
     "defender": "Get-MpComputerStatus",
-    "adsi_policy": "the WinNT provider's computer object (ADSI)",
+    "adsi_policy": "the WinNT provider (ADSI)",
     "secedit": "secedit /export /areas SECURITYPOLICY",
     "local_users": "Get-LocalUser",
     "adapters": "Get-NetAdapter",

@@ -148,10 +148,15 @@ function ng_defender {
 }
 
 function ng_adsi_policy {
+  # The WinNT provider shows the local policy on every user object (MaxPasswordAge in seconds,
+  # MinPasswordLength, MaxBadPasswordsAllowed, PasswordHistoryLength): read from the first one
   $c = [ADSI]('WinNT://' + $env:COMPUTERNAME + ',computer')
+  $u = @($c.Children | Where-Object { $_.SchemaClassName -eq 'User' })
+  if ($u.Count -eq 0) { throw 'no local user object to read the policy from' }
+  $u = $u[0]
   return @{
-    max_age = $c.MaxPasswordAge.Value; min_length = $c.MinPasswordLength.Value
-    max_bad = $c.MaxBadPasswordsAllowed.Value; history = $c.PasswordHistoryLength.Value
+    max_age = $u.MaxPasswordAge.Value; min_length = $u.MinPasswordLength.Value
+    max_bad = $u.MaxBadPasswordsAllowed.Value; history = $u.PasswordHistoryLength.Value
   }
 }
 
