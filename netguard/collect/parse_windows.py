@@ -426,6 +426,8 @@ RADIO_MEDIA = {
 
 
 def _radio_medium(m: Mapping[str, Any]) -> str:
+    if _str(m.get("description")).casefold().startswith("wan miniport"):
+        return ""  # the RAS miniports of every install (IKEv2, L2TP, PPPOE …): software, no radio
     medium = _int(m.get("ndis_medium"))
     if medium in RADIO_MEDIA:
         return RADIO_MEDIA[medium]

@@ -23,6 +23,7 @@ from tests.unit.recordings_windows import (
     DEFENDER_ON,
     DEFENDER_STALE,
     THIRD_PARTY_ON,
+    WAN_MINIPORTS,
     WINDOWS_HOSTS,
     defender,
     failed,
@@ -291,3 +292,17 @@ def test_deep_nesting_is_garbled_not_a_crash() -> None:
     assert got["antivirus.installed"].status is PASS  # services still show Defender
     facts = parsed(windows11(processes=("[" * 100_000 + "]" * 100_000, 0)))
     assert facts.problems["processes"] == "could not parse: section processes nests too deep"
+
+
+@pytest.mark.parametrize("name", sorted(WINDOWS_HOSTS))
+def test_findings_are_storable(name: str) -> None:
+    """Evidence and arguments go into the results document as JSON."""
+    for f in findings(WINDOWS_HOSTS[name](), EVERY_ZONE).values():
+        json.dumps(f.evidence)
+        json.dumps(f.args)
+
+
+def test_wan_miniports_are_no_radios_whatever_medium_they_report() -> None:
+    odd = {**WAN_MINIPORTS[0], "ndis_medium": 8}  # were one to report Wireless WAN
+    got = findings(windows11(adapters=js([odd])))
+    assert got["isolation.wireless"].status is PASS
