@@ -646,6 +646,12 @@ def windows_variants() -> dict[str, Sections]:
             wsc_av=wsc(("Windows Defender", DEFENDER_OFF), ("Unknown AV", THIRD_PARTY_ON)),
             defender=js({**json.loads(defender()[0]), "real_time": False, "mode": "Passive Mode"}),
         ),
+        # 奇安信天擎 in place of 火绒 (its Windows process names in the catalog are unverified)
+        "qax tianqing": windows10_zh(
+            processes=processes("QAXEntClient", "TQClient"),
+            services=services(WinDefend="Stopped"),
+            wsc_av=wsc(("Windows Defender", DEFENDER_OFF), ("奇安信天擎", THIRD_PARTY_ON)),
+        ),
         "wsc unknown state": windows11(wsc_av=wsc(("Windows Defender", 0x999999))),
         "wsc stale": windows11(
             wsc_av=wsc(("Windows Defender", DEFENDER_STALE)), defender=no_defender

@@ -232,6 +232,11 @@ def test_product_state_decoding(state: int, engine: str, signatures: str) -> Non
 
 VARIANTS = {
     "wsc all off": {"antivirus.running": FAIL},
+    "qax tianqing": {
+        "antivirus.installed": PASS,
+        "antivirus.running": PASS,
+        "antivirus.signatures": PASS,
+    },
     "defender passive, unapproved product on": {
         "antivirus.installed": PASS,  # Defender is installed
         "antivirus.running": FAIL,  # but not protecting; the product that is, is not approved
