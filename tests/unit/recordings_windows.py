@@ -609,11 +609,88 @@ def windows7(**overrides: tuple[str, int]) -> Sections:
     return sections
 
 
+def adsi_user(
+    name: str, rid: int, enabled: bool, set_days_ago: int, max_age_days: int = 42
+) -> dict[str, Any]:
+    """A local user as the script's WinNT fallback renders it (no Get-LocalUser before
+    PowerShell 5.1 on Windows 10): UserFlags 0x2 disabled, 0x10000 never expires, 0x20 no
+    password required; PasswordAge in seconds."""
+    last_set = int(NOW - set_days_ago * DAY)
+    return {
+        "name": name,
+        "sid": f"{SID}-{rid}",
+        "enabled": enabled,
+        "last_set": last_set,
+        "expires": last_set + max_age_days * DAY,
+        "never_expires": False,
+        "required": True,
+        "source": "ADSI WinNT",
+    }
+
+
+def missing(source: str, cmdlet: str) -> tuple[str, int]:
+    return failed(source, f"missing cmdlet {cmdlet}", 2)
+
+
+def windows7_wmf51(**overrides: tuple[str, int]) -> Sections:
+    """Windows 7 SP1 with WMF 5.1 (PowerShell 5.1): JSON works, but the cmdlets of Windows 8 and
+    later are not there (Get-NetAdapter and the other NetTCPIP/NetAdapter cmdlets, PnpDevice,
+    Defender's module, LocalAccounts): those sections name the missing cmdlet; accounts come from
+    the WinNT provider. 360杀毒 registered with the Security Center (Windows 7 has it)."""
+    sections: Sections = {
+        "meta": meta(
+            hostname="DA-PC-05",
+            user="DA-PC-05\\audit",
+            os="Microsoft Windows 7 旗舰版 ",
+            os_version="6.1.7601",
+            psversion="5.1.14409.1018",
+        ),
+        "processes": processes("360sd", "360rp", "360tray", "ZhuDongFangYu"),
+        "services": services(ZhuDongFangYu="Running", WinDefend="Stopped"),
+        "wsc_av": wsc(("360杀毒", THIRD_PARTY_ON)),
+        "defender": missing("Get-MpComputerStatus", "Get-MpComputerStatus"),
+        "adsi_policy": adsi(42, 0),
+        "secedit": secedit(max_age=42, min_length=0, complexity=0),
+        "local_users": js(
+            [
+                {**adsi_user("Administrator", 500, False, 900), "required": True},
+                {**adsi_user("Guest", 501, False, 900), "required": False},
+                adsi_user("王芳", 1000, True, 30),
+            ]
+        ),
+        "network_profiles": js([WIRED_PROFILE]),
+        "usbstor": js(
+            [
+                {
+                    "model": KINGSTON,
+                    "instance": "E0D55EA574D6F4A0A9532C1B&0",
+                    "friendly": "Kingston DataTraveler 3.0 USB Device",
+                    "times": {"error": "missing cmdlet Get-PnpDeviceProperty"},
+                }
+            ]
+        ),
+        "usb_devices": js(USB_DEVICES),
+        "usbstor_start": js({"start": 3, "deny_all": None}),
+    }
+    for name, cmdlet in (
+        ("adapters", "Get-NetAdapter"),
+        ("bluetooth", "Get-PnpDevice"),
+        ("bridge", "Get-NetAdapterBinding"),
+        ("ip_addresses", "Get-NetIPAddress"),
+        ("routes", "Get-NetRoute"),
+        ("ip_interfaces", "Get-NetIPInterface"),
+    ):
+        sections[name] = missing(cmdlet, cmdlet)
+    sections.update(overrides)
+    return sections
+
+
 WINDOWS_HOSTS: dict[str, Callable[[], Sections]] = {
     "win11": windows11,
     "win10_zh": windows10_zh,
     "server2019": server2019,
     "win7": windows7,
+    "win7_wmf51": windows7_wmf51,
 }
 
 

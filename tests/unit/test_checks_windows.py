@@ -32,6 +32,7 @@ from tests.unit.recordings_windows import (
     parsed,
     server2019,
     windows7,
+    windows7_wmf51,
     windows10_zh,
     windows11,
     windows_policy,
@@ -102,6 +103,8 @@ EXPECTED = {
     },
     "server2019": dict.fromkeys(CHECKS[:6], PASS) | {"password.hash": NA, "accounts.uid0": NA},
     "win7": dict.fromkeys(CHECKS, ERROR),
+    "win7_wmf51": dict.fromkeys(CHECKS[:5], PASS)
+    | {"password.empty": ERROR, "password.hash": NA, "accounts.uid0": NA},
 }
 
 
@@ -113,6 +116,17 @@ def test_each_recorded_host_gets_its_verdicts(name: str) -> None:
     assert got["media.blocked"] is (ERROR if name == "win7" else FAIL)
 
 
+def test_missing_cmdlets_are_named_in_the_findings() -> None:
+    got = findings(windows7_wmf51())
+    assert "Get-NetIPAddress not present on the host (missing cmdlet Get-NetIPAddress)" in (
+        got["isolation.addresses"].message
+    )
+    assert "Get-NetAdapter" in got["isolation.wireless"].message
+    assert "Get-PnpDeviceProperty" in got["media.history"].message
+    running = got["antivirus.running"].evidence
+    assert "missing cmdlet Get-MpComputerStatus" in running["defender_unread"]
+
+
 #: Isolation and media on the intranet segment: the same rules and ids as on Linux.
 EXPECTED_ISOLATION = {
     "win11": dict.fromkeys(ISOLATION, PASS),
@@ -120,6 +134,8 @@ EXPECTED_ISOLATION = {
     "win10_zh": dict.fromkeys(ISOLATION, PASS)
     | {"isolation.wireless": FAIL, "isolation.history": FAIL},  # Wi-Fi, Bluetooth, ChinaNet
     "win7": dict.fromkeys(ISOLATION, ERROR),
+    # no Get-Net* cmdlets: undecidable, naming them; the NetworkList profiles are registry
+    "win7_wmf51": dict.fromkeys(ISOLATION, ERROR) | {"isolation.history": PASS},
 }
 
 

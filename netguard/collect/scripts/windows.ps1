@@ -302,7 +302,8 @@ function ng_usbstor {
         $inst = $_.PSChildName
         $p = Get-ItemProperty -LiteralPath $_.PSPath
         $times = @{}
-        if ($pnp) {
+        if (-not $pnp) { $times['error'] = 'missing cmdlet Get-PnpDeviceProperty' }
+        else {
           try {
             Get-PnpDeviceProperty -InstanceId ('USBSTOR\' + $model + '\' + $inst) -KeyName $keys |
               ForEach-Object { $times[[string]$_.KeyName] = (ng_time $_.Data) }
