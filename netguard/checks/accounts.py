@@ -7,7 +7,15 @@ and its logins do not read as root's. It is the textbook backdoor (`toor`).
 
 from __future__ import annotations
 
-from netguard.checks.base import CheckContext, Verdict, check, part, say, verdict
+from netguard.checks.base import (
+    CheckContext,
+    Verdict,
+    check,
+    not_applicable,
+    part,
+    say,
+    verdict,
+)
 from netguard.model import Severity
 from netguard.model.facts import Account, Facts
 
@@ -23,6 +31,9 @@ def uid0(facts: Facts, ctx: CheckContext) -> Verdict:
     raises it to critical.
     """
     accounts: tuple[Account, ...] = facts.need("accounts")
+    if facts.platform == "windows":
+        # Windows has no user id 0: what an account may do comes from its groups
+        return not_applicable(say("accounts_windows.no_uid0"), accounts_seen=len(accounts))
     extra = [a for a in accounts if a.uid == 0 and a.name != "root"]
     evidence = {
         "uid0": [

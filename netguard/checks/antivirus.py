@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from netguard.checks import antivirus_windows
 from netguard.checks.base import (
     CheckContext,
     ParamSpec,
@@ -60,16 +61,31 @@ def _signals(facts: Facts, product: AvProduct) -> tuple[list[Signal], list[str]]
     for group, names, label, make in kinds:
         have = getattr(facts, group)
         if have is None:
-            blind.append(group)
+            if group in _PLATFORM_GROUPS[facts.platform]:
+                blind.append(group)
             continue
-        found += [(f"{label} {n}", make(n)) for n in names if n in have]
+        found += [(f"{label} {n}", make(n)) for n in names if _key(facts, n) in have]
     if facts.services is not None:
         found += [
             (f"service {n}", part("signal.service", name=n))
             for n in _all(product, "services")
-            if n in facts.services
+            if _key(facts, n) in facts.services
         ]
     return found, blind
+
+
+#: The signal groups a platform has: Windows has no package database and no executables list
+#: (products are found there by service and process), so their absence blinds nothing.
+_PLATFORM_GROUPS: dict[str, tuple[str, ...]] = {
+    "linux": ("packages", "executables", "processes"),
+    "windows": ("processes",),
+}
+
+
+def _key(facts: Facts, name: str) -> str:
+    """A catalog name as the facts hold it: Windows' service and process names are
+    case-insensitive, and its parser keeps them casefolded."""
+    return name.casefold() if facts.platform == "windows" else name
 
 
 def _listed(products: dict[str, list[Signal]]) -> tuple[dict[str, list[str]], list[dict[str, Any]]]:
@@ -106,7 +122,14 @@ def installed(facts: Facts, ctx: CheckContext) -> Verdict:
         return verdict(
             True, say("antivirus.installed.found", products=parts), products=labels, catalog=catalog
         )
-    if len(blind) == 3:  # packages, executables and processes all unknown: cannot tell
+    if facts.platform == "windows" and facts.processes is None and facts.services is None:
+        return cannot_decide(
+            say("av_windows.installed_blind"),
+            problems={k: facts.problems.get(k, "") for k in ("processes", "services")},
+        )
+    if facts.platform != "windows" and len(blind) == len(_PLATFORM_GROUPS[facts.platform]):
+        # every signal group the platform has is unknown (Linux: packages, executables and
+        # processes): cannot tell
         return cannot_decide(
             say("antivirus.installed.blind"),
             problems={b: facts.problems.get(b, "") for b in blind},
@@ -131,13 +154,13 @@ def _up(
         up += [
             (n, (f"service {n} active", part("signal.service_active", name=n)))
             for n in services
-            if facts.services.get(n) == "active"
+            if facts.services.get(_key(facts, n)) == "active"
         ]
     if facts.processes is not None:
         up += [
             (n, (f"process {n}", part("signal.process", name=n)))
             for n in processes
-            if n in facts.processes
+            if _key(facts, n) in facts.processes
         ]
     return up
 
@@ -152,9 +175,26 @@ def _engines(product: AvProduct) -> list[str]:
     severity=Severity.HIGH,
 )
 def running(facts: Facts, ctx: CheckContext) -> Verdict:
+    base = _running(facts, ctx)
+    if facts.platform != "windows":
+        return base
+    running_products = set(base.evidence.get("running", ()))
+    defender = {
+        p.name
+        for p in ctx.products
+        if antivirus_windows.DEFENDER_SERVICE in (s.casefold() for s in p.services)
+    }
+    only_defender = bool(running_products) and running_products <= defender
+    return antivirus_windows.running(facts, base, only_defender)
+
+
+def _running(facts: Facts, ctx: CheckContext) -> Verdict:
+    """The catalog's verdict: an engine service or process of an approved product runs."""
     if facts.processes is None and facts.services is None:
         return cannot_decide(
-            say("antivirus.running.blind"),
+            say("av_windows.running_blind")
+            if facts.platform == "windows"
+            else say("antivirus.running.blind"),
             problems={k: facts.problems.get(k, "") for k in ("processes", "services")},
         )
     active: dict[str, list[Signal]] = {}
@@ -171,12 +211,13 @@ def running(facts: Facts, ctx: CheckContext) -> Verdict:
                 helping_labels.setdefault(product.name, []).extend(
                     f"{label} ({h.role.value})" for _, (label, _) in up
                 )
+    services = "services" if facts.platform == "windows" else "systemd"
     if facts.processes is None:
-        used = "systemd (process table not readable: " + facts.problems.get("processes", "") + ")"
+        used = f"{services} (process table not readable: {facts.problems.get('processes', '')})"
     elif facts.services is None:
-        used = "process table (systemd not available: " + facts.problems.get("services", "") + ")"
+        used = f"process table ({services} not available: {facts.problems.get('services', '')})"
     else:
-        used = "systemd and process table"
+        used = f"{services} and process table"
     extra: dict[str, Any] = {"helpers_running": helping_labels} if helping_labels else {}
     if active:
         labels, parts = _listed(active)
@@ -216,6 +257,8 @@ def running(facts: Facts, ctx: CheckContext) -> Verdict:
 )
 def signatures(facts: Facts, ctx: CheckContext) -> Verdict:
     limit = ctx.params["max_age_days"]
+    if facts.platform == "windows":
+        return antivirus_windows.signatures(facts, limit)
     dbs = facts.need("clamav_databases")
     products, _ = _installed(facts, ctx)
     daily = [d for d in dbs if "/daily." in d.path] or list(dbs)

@@ -420,6 +420,8 @@ def _radio_signals(iface: Interface) -> list[tuple[str, dict[str, Any]]]:
         signals.append(("link type PPP", part("signal.link_ppp")))
     elif iface.arp_type in ARPHRD_IEEE80211:
         signals.append(("link type IEEE 802.11", part("signal.link_80211")))
+    if iface.media:  # Windows: Get-NetAdapter's physical medium (collect/parse_windows.py)
+        signals.append((f"medium {iface.media}", part("signal.windows_media", media=iface.media)))
     prefix = next((p for p in RADIO_PREFIXES if iface.name.startswith(p)), None)
     if prefix:
         signals.append((f"name {prefix}*", part("signal.name_prefix", prefix=prefix)))

@@ -105,9 +105,15 @@ def history(facts: Facts, ctx: CheckContext) -> Verdict:
             say("media.history.incomplete", days=days, gaps=gaps, count=len(log.devices)),
             **evidence,
         )
+    windows = facts.platform == "windows"  # the registry's USBSTOR keys, not a kernel log
     if not log.devices:
+        if windows:
+            return verdict(True, say("media_windows.history_none"), **evidence)
         return verdict(True, say("media.history.none", days=days), **evidence)
     shown = [device_part(d) for d in log.devices[:20]]
+    if windows:
+        said = say("media_windows.history_devices", count=len(log.devices), devices=shown)
+        return verdict(True, said, **evidence)
     return verdict(
         True, say("media.history.devices", count=len(log.devices), devices=shown), **evidence
     )
@@ -118,6 +124,8 @@ def blocked(facts: Facts, ctx: CheckContext) -> Verdict:
     """USB storage cannot be used: the usb-storage driver is not loaded now, and cannot load
     (an `install usb-storage /bin/false|/bin/true` rule, a blacklist that stops the automatic
     load on plug-in, a kernel command line blacklist, or no module at all)."""
+    if facts.platform == "windows":
+        return _blocked_windows(facts)
     mod = facts.need("usb_storage_module")
     evidence: dict[str, Any] = {
         "loaded": mod.loaded,
@@ -149,6 +157,23 @@ def blocked(facts: Facts, ctx: CheckContext) -> Verdict:
     if absent:
         return verdict(True, say("media.blocked.absent"), **evidence)
     return verdict(False, say("media.blocked.loadable"), **evidence)
+
+
+#: Services/USBSTOR Start: 4 = SERVICE_DISABLED, the driver never loads (Microsoft: "Start"
+#: values of a service key; the documented way to disable USB storage).
+USBSTOR_DISABLED = 4
+
+
+def _blocked_windows(facts: Facts) -> Verdict:
+    """USB storage cannot be used: the USBSTOR driver is disabled (Start = 4), or the policy
+    "All Removable Storage classes: Deny all access" is set (Deny_All = 1)."""
+    pol = facts.need("usbstor_policy")
+    evidence = {"usbstor_start": pol.start, "removable_storage_deny_all": pol.deny_all}
+    if pol.start == USBSTOR_DISABLED:
+        return verdict(True, say("media_windows.usbstor_disabled"), **evidence)
+    if pol.deny_all:
+        return verdict(True, say("media_windows.deny_all"), **evidence)
+    return verdict(False, say("media_windows.usbstor_loadable", start=pol.start), **evidence)
 
 
 @check(

@@ -12,6 +12,7 @@ from netguard.checks.base import (
     CheckContext,
     ParamSpec,
     Verdict,
+    cannot_decide,
     check,
     not_applicable,
     part,
@@ -86,6 +87,7 @@ ALLOWED_METHODS = ParamSpec(
 )
 
 NOT_ROTATED = "locked, not subject to rotation"
+DISABLED = "disabled, not subject to rotation"  # a Windows account that is disabled
 
 
 def _rotatable(facts: Facts) -> tuple[tuple[Account, ...], list[dict[str, str]]]:
@@ -99,7 +101,32 @@ def _rotatable(facts: Facts) -> tuple[tuple[Account, ...], list[dict[str, str]]]
     login = [a for a in accounts if a.login_capable]
     considered = tuple(a for a in login if a.rotatable)
     left_out = [{"account": a.name, "why": NOT_ROTATED} for a in login if not a.rotatable]
+    # Windows: a disabled account cannot log on; listed, not judged
+    left_out += [{"account": a.name, "why": DISABLED} for a in accounts if a.lock == "disabled"]
     return considered, left_out
+
+
+def _platform_evidence(facts: Facts) -> dict[str, Any]:
+    """What the rotation checks add on Windows: the effective policy, and that a domain's
+    accounts are not these (the domain's policy governs them, on the domain controllers)."""
+    if facts.platform != "windows":
+        return {"login_defs_pass_max_days": facts.pass_max_days_default}
+    out: dict[str, Any] = {"local_accounts_only": True}
+    pol = facts.password_policy
+    if pol is not None:
+        out["password_policy"] = {
+            "source": pol.source,
+            "maximum_password_age_days": pol.max_age_days,
+            "minimum_password_length": pol.min_length,
+            "password_complexity": pol.complexity,
+            "lockout_bad_count": pol.lockout_bad_count,
+        }
+    else:
+        out["password_policy_unread"] = facts.problems.get("password_policy", "not collected")
+    if facts.domain:
+        out["domain"] = facts.domain
+        out["domain_accounts"] = "governed by the domain's password policy, not judged here"
+    return out
 
 
 def _nothing_to_rotate(left_out: list[dict[str, str]]) -> Verdict:
@@ -134,7 +161,7 @@ def max_age(facts: Facts, ctx: CheckContext) -> Verdict:
         "considered": names,
         "not_considered": left_out,
         "accounts": [a.evidence() for a in considered],
-        "login_defs_pass_max_days": facts.pass_max_days_default,
+        **_platform_evidence(facts),
     }
     if bad:
         return verdict(
@@ -176,6 +203,7 @@ def age(facts: Facts, ctx: CheckContext) -> Verdict:
         "considered": list(ages),
         "not_considered": left_out,
         "age_days": ages,
+        **_platform_evidence(facts),
     }
     if bad:
         return verdict(False, say("password.age.stale", limit_days=limit, accounts=bad), **evidence)
@@ -194,6 +222,8 @@ def empty(facts: Facts, ctx: CheckContext) -> Verdict:
     already counts such an account as login-capable; the evidence says which have a shell.
     """
     accounts: tuple[Account, ...] = facts.need("accounts")
+    if facts.platform == "windows":
+        return _empty_windows(facts, accounts)
     found = [a for a in accounts if a.password == "empty"]
     evidence = {
         "empty": [
@@ -213,6 +243,34 @@ def empty(facts: Facts, ctx: CheckContext) -> Verdict:
     return verdict(True, say("password.empty.none", count=len(accounts)), **evidence)
 
 
+def _empty_windows(facts: Facts, accounts: tuple[Account, ...]) -> Verdict:
+    """Windows never says whether a password is empty. What it says: an account with
+    PasswordRequired false (PASSWD_NOTREQD) may have an empty password whatever the policy; for
+    the others the policy's minimum length, when it is at least 1, has kept every password set
+    under it from being empty. A minimum of 0 (the default of a workgroup computer) or an
+    unknown one leaves the question open."""
+    enabled = [a for a in accounts if a.login_capable]
+    pol = facts.password_policy
+    evidence: dict[str, Any] = {
+        "password_not_required": [a.name for a in enabled if a.password_required is False],
+        "accounts_seen": len(accounts),
+        "enabled": [a.name for a in enabled],
+        "minimum_password_length": None if pol is None else pol.min_length,
+    }
+    if any(a.password_required is None for a in enabled):
+        return cannot_decide(say("password_windows.required_unknown"), **evidence)
+    if evidence["password_not_required"]:
+        said = say("password_windows.not_required", accounts=evidence["password_not_required"])
+        return verdict(False, said, **evidence)
+    if pol is None or pol.min_length is None:
+        evidence["password_policy_unread"] = facts.problems.get("password_policy", "")
+        return cannot_decide(say("password_windows.min_length_unknown"), **evidence)
+    if pol.min_length < 1:
+        return cannot_decide(say("password_windows.min_length_zero"), **evidence)
+    said = say("password_windows.required", count=len(enabled), min_length=pol.min_length)
+    return verdict(True, said, **evidence)
+
+
 @check(
     "password.hash",
     category="password",
@@ -230,6 +288,10 @@ def hash_method(facts: Facts, ctx: CheckContext) -> Verdict:
     """
     allowed: tuple[str, ...] = tuple(ctx.params["allowed_methods"])
     accounts: tuple[Account, ...] = facts.need("accounts")
+    if facts.platform == "windows":
+        # Windows keeps its own hash (NT) whatever an administrator chooses: crypt(3) methods
+        # do not apply
+        return not_applicable(say("password_windows.hash_not_crypt"), accounts_seen=len(accounts))
     methods: dict[str, str] = {}
     bad: list[dict[str, Any]] = []
     locked_weak: dict[str, str] = {}

@@ -51,6 +51,9 @@ class Account:
     password_file: str = "shadow"
     #: the shell gives a session (not nologin/false…, and in /etc/shells when that was read)
     login_shell: bool = False
+    #: Windows only: the account's PasswordRequired (False: PASSWD_NOTREQD, the password may be
+    #: empty whatever the policy says); None on Linux
+    password_required: bool | None = None
 
     @property
     def rotatable(self) -> bool:
@@ -100,6 +103,9 @@ class Interface:
     driver: str  # basename of /sys/class/net/X/device/driver, "" when virtual
     devtype: str  # DEVTYPE from uevent: wlan, wwan, bridge, vlan …
     operstate: str
+    #: Windows: the radio medium Get-NetAdapter reports (NdisPhysicalMedium: "Native 802.11",
+    #: "Wireless LAN", "Wireless WAN", "Bluetooth" …, or "Remote NDIS" tethering); "" otherwise
+    media: str = ""
 
 
 #: IPv4 space that is not internet unicast: multicast 224.0.0.0/4 and reserved 240.0.0.0/4. A
@@ -342,6 +348,49 @@ class ProbeReport:
 
 
 @dataclass(frozen=True)
+class WscProduct:
+    """An antivirus product registered with the Windows Security Center (root/SecurityCenter2
+    AntiVirusProduct: displayName, productState, pathToSignedProductExe)."""
+
+    name: str
+    state: int  # productState, decoded by checks/antivirus.py
+    path: str
+
+
+@dataclass(frozen=True)
+class DefenderStatus:
+    """Microsoft Defender Antivirus as Get-MpComputerStatus reports it."""
+
+    am_service_enabled: bool | None
+    antivirus_enabled: bool | None
+    real_time: bool | None  # RealTimeProtectionEnabled
+    running_mode: str  # AMRunningMode: Normal, Passive Mode, EDR Block Mode …; "" before 1903
+    signature_updated: float | None  # AntivirusSignatureLastUpdated (epoch s)
+    signature_version: str
+
+
+@dataclass(frozen=True)
+class PasswordPolicy:
+    """The effective local password policy of a Windows host (secedit's [System Access], or the
+    WinNT provider's computer object when secedit could not export)."""
+
+    source: str  # "secedit" | "adsi"
+    max_age_days: int | None  # MaximumPasswordAge; None = passwords never expire (0 / -1)
+    min_length: int | None
+    complexity: bool | None  # PasswordComplexity; None when the source does not say (ADSI)
+    lockout_bad_count: int | None  # LockoutBadCount; 0 = never locks out
+
+
+@dataclass(frozen=True)
+class UsbStorPolicy:
+    """Whether Windows lets USB storage be used (media.blocked)."""
+
+    #: HKLM\SYSTEM\CurrentControlSet\Services\USBSTOR Start: 3 on demand, 4 disabled
+    start: int | None
+    deny_all: bool  # the RemovableStorageDevices policy Deny_All = 1
+
+
+@dataclass(frozen=True)
 class Facts:
     """Everything collected from one host. Optional groups are None when not collected."""
 
@@ -379,6 +428,14 @@ class Facts:
     #: when the system was installed (epoch s): a log that starts then covers its whole life
     installed_at: float | None = None
     probe: ProbeReport | None = None
+    #: "linux" or "windows": which script the facts came from
+    platform: str = "linux"
+    #: Windows: the computer's domain when it is joined to one ("" for a workgroup)
+    domain: str = ""
+    wsc_antivirus: tuple[WscProduct, ...] | None = None
+    defender: DefenderStatus | None = None
+    password_policy: PasswordPolicy | None = None
+    usbstor_policy: UsbStorPolicy | None = None
     problems: dict[str, str] = field(default_factory=dict)  # fact group → why it is missing
 
     @property

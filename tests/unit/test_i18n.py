@@ -36,6 +36,7 @@ from tests.unit.recordings import HOSTS, NOW, TODAY, desktop, recorded
 from tests.unit.recordings_network import NETWORK_HOSTS, NETWORK_SEGMENTS
 from tests.unit.recordings_passwords import PASSWORD_HOSTS
 from tests.unit.recordings_probe import PROBE_SECTIONS, PROBE_TOKEN
+from tests.unit.recordings_windows import windows_i18n_scenarios, windows_policy
 from tests.unit.test_checks import SEGMENTS, host, policy
 from tests.unit.test_discover_analysis import network_findings_for_i18n
 from tests.unit.test_media import fleet_findings
@@ -277,6 +278,9 @@ def _all_findings() -> list[tuple[str, Finding]]:
         facts = parse_linux(encode_sections(NETWORK_HOSTS[name]()), now=NOW)
         for segments in (NETWORK_SEGMENTS, SEGMENTS):  # dual-stack and IPv4-only segments
             out += [(name, f) for f in evaluate(facts, host(), segments, policy())]
+    for label, facts in windows_i18n_scenarios():  # tests/unit/recordings_windows.py
+        for pol in (windows_policy(), policy()):  # policy(): every check in every zone
+            out += [(label, f) for f in evaluate(facts, host(), SEGMENTS, pol)]
     for label, facts, h, segments, pol in _variants():
         out += [(label, f) for f in evaluate(facts, h, segments, pol)]
     out += [("raises", f) for f in evaluate(_facts(), host(), SEGMENTS, _raising_policy())]

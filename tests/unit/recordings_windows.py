@@ -1,0 +1,749 @@
+"""Recorded outputs of scripts/windows.ps1, section by section (issue 14).
+
+No Windows machine is reachable from here: these are the script's own renderings of what each
+cmdlet or class returns, shaped after Microsoft's documentation of it, with the values an office
+machine of that kind shows. Where each shape comes from:
+
+- ``meta`` (key=value lines): Win32_OperatingSystem (Caption, Version, ProductType 1 workstation /
+  2 domain controller / 3 server, OSLanguage 2052 = zh-CN, 1033 = en-US, InstallDate) and
+  Win32_ComputerSystem (PartOfDomain, Domain; a workgroup computer's Domain is "WORKGROUP"),
+  learn.microsoft.com "Win32_OperatingSystem class" / "Win32_ComputerSystem class";
+  $PSVersionTable.PSVersion (2.0 on Windows 7 SP1, 5.1 on Windows 10/11 and Server 2016+).
+- ``processes``: Get-Process's ProcessName (the image name without ".exe"), unique and sorted.
+- ``services``: Get-Service's Name and Status (ServiceControllerStatus: Running, Stopped, ...).
+- ``wsc_av``: root/SecurityCenter2 AntiVirusProduct (displayName, productState,
+  pathToSignedProductExe, timestamp). The class is present on client Windows only; Microsoft
+  documents it through the Windows Security Center API (WSC_SECURITY_PROVIDER_HEALTH), not the
+  bit layout of productState; the values here are the ones commonly reported for Defender on
+  (397568 = 0x061100), Defender switched off by a third-party product (393472 = 0x060100), and a
+  third-party product on and current (266240 = 0x041000).
+- ``defender``: Get-MpComputerStatus (learn.microsoft.com "Get-MpComputerStatus",
+  MSFT_MpComputerStatus): AMServiceEnabled, AntivirusEnabled, RealTimeProtectionEnabled,
+  AMRunningMode ("Normal", "Passive Mode", ...; Windows 10 1903 and later),
+  AntivirusSignatureLastUpdated (sent as epoch seconds by the script), AntivirusSignatureVersion.
+  When another product has taken over on a client, Defender's service is stopped and the cmdlet
+  fails with 0x800106ba; the message is localised (the zh-CN recording keeps it in Chinese: the
+  parser never reads it, only the status).
+- ``secedit``: the [System Access] section of ``secedit /export /areas SECURITYPOLICY`` (keys of
+  a security template: MinimumPasswordAge, MaximumPasswordAge, MinimumPasswordLength,
+  PasswordComplexity, PasswordHistorySize, LockoutBadCount ...; learn.microsoft.com "secedit
+  export" and the "Password Policy" reference). A stand-alone Windows 10/11 defaults to
+  MaximumPasswordAge 42, MinimumPasswordLength 0, PasswordComplexity 0. Needs an administrator.
+- ``adsi_policy``: the WinNT provider's computer object (MaxPasswordAge in seconds,
+  MinPasswordLength, MaxBadPasswordsAllowed, PasswordHistoryLength), readable by any user.
+- ``local_users``: Get-LocalUser (learn.microsoft.com "Get-LocalUser", LocalUser class): Name,
+  SID, Enabled, PasswordLastSet, PasswordExpires (empty when the password never expires),
+  PasswordRequired; the built-in accounts of a Windows 10/11 install (Administrator -500,
+  Guest -501, DefaultAccount -503, WDAGUtilityAccount -504, all disabled) keep their English
+  names on Chinese Windows.
+- ``adapters``: Get-NetAdapter -IncludeHidden (MSFT_NetAdapter, learn.microsoft.com
+  "MSFT_NetAdapter class"): Name, InterfaceDescription, InterfaceIndex, Status, PhysicalMediaType,
+  NdisPhysicalMedium (NDIS_PHYSICAL_MEDIUM: 0 unspecified, 9 Native 802.11, 10 Bluetooth, 14
+  802.3), Virtual, HardwareInterface, ComponentID, MacAddress. Hidden adapters are the WAN
+  Miniports of every install and, with a Wi-Fi card, "Microsoft Wi-Fi Direct Virtual Adapter".
+  Chinese Windows names its adapters 以太网, WLAN, 蓝牙网络连接, 本地连接* N.
+- ``ip_addresses``: Get-NetIPAddress (MSFT_NetIPAddress): InterfaceAlias, IPAddress (link-local
+  IPv6 with its %zone), PrefixLength, AddressFamily, AddressState.
+- ``routes``: Get-NetRoute -PolicyStore ActiveStore (MSFT_NetRoute), only prefixes of length 4
+  or less (the script's filter: 0.0.0.0/0, ::/0 and 224.0.0.0/4, which every interface has):
+  DestinationPrefix, NextHop (0.0.0.0 = on-link), InterfaceAlias, RouteMetric, Protocol.
+- ``ip_interfaces``: Get-NetIPInterface (MSFT_NetIPInterface): Forwarding Enabled/Disabled.
+- ``bluetooth``: Get-PnpDevice -Class Bluetooth -PresentOnly: a radio shows with its
+  enumerators ("Microsoft Bluetooth Enumerator").
+- ``network_profiles``: ``HKLM/SOFTWARE/Microsoft/Windows NT/CurrentVersion/NetworkList/
+  Profiles/{GUID}`` (backslashes in the registry): ProfileName, NameType (6 wired, 0x17
+  mobile broadband, 0x47 wireless),
+  Category, DateCreated / DateLastConnected (16-byte SYSTEMTIME, local time; meta's utc_offset
+  converts). Documented by Microsoft only in passing; the layout is the forensic literature's.
+- ``usbstor``: ``HKLM/SYSTEM/CurrentControlSet/Enum/USBSTOR/<Disk&Ven_&Prod_&Rev_>/<instance>``
+  (Microsoft: "USBSTOR" device ids, "Device instance IDs": ``<serial>&<lun>``, and an id with
+  ``&`` as its second character generated by Windows for a device without a unique serial)
+  with Get-PnpDeviceProperty's DEVPKEY_Device_FirstInstallDate / LastArrivalDate /
+  LastRemovalDate (the properties 0064/0066/0067), sent as epoch seconds. ``usb_devices``: the
+  ``Enum/USB/VID_xxxx&PID_yyyy/<serial>`` keys, which give a storage device its USB ids.
+- ``usbstor_start``: ``HKLM/SYSTEM/CurrentControlSet/Services/USBSTOR`` Start (a service key's
+  start type: 3 on demand, 4 disabled) and the Group Policy value
+  ``HKLM/SOFTWARE/Policies/Microsoft/Windows/RemovableStorageDevices`` Deny_All ("All Removable
+  Storage classes: Deny all access").
+- A failed section is recorded as the script records it: ``source=``/``error=`` lines with status
+  1 (the source failed), 2 (not present) or 3 (PowerShell 2.0: no ConvertTo-Json).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from netguard.checks import CATALOG
+from netguard.collect.parse_linux import encode_sections
+from netguard.collect.parse_windows import parse_windows
+from netguard.model.facts import Facts
+from netguard.policy import Policy, load_policy
+from netguard.policy.loader import default_policy_path
+from tests.unit.recordings import NOW, Sections
+
+DAY = 86400
+SID = "S-1-5-21-3623811015-3361044348-30300820"
+
+
+def js(value: Any) -> tuple[str, int]:
+    """A section as the script sends it: ConvertTo-Json -Compress, status 0."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")), 0
+
+
+def failed(source: str, error: str, rc: int) -> tuple[str, int]:
+    return f"source={source}\nerror={error}", rc
+
+
+def meta(**kv: str) -> tuple[str, int]:
+    base = {
+        "time": str(int(NOW)),
+        "hostname": "ZF-PC-11",
+        "psversion": "5.1.22621.2506",
+        "psedition": "Desktop",
+        "user": "ZF-PC-11\\audit",
+        "admin": "True",
+        "os": "Microsoft Windows 11 专业版",
+        "os_version": "10.0.22631",
+        "product_type": "1",
+        "os_language": "2052",
+        "installed": str(int(NOW - 400 * DAY)),
+        "part_of_domain": "False",
+        "domain": "WORKGROUP",
+        "utc_offset": "28800",
+    }
+    base.update(kv)
+    return "\n".join(f"{k}={v}" for k, v in base.items()), 0
+
+
+def user(
+    name: str,
+    rid: int,
+    enabled: bool,
+    set_days_ago: int | None,
+    expires_after: int | None,
+    required: bool = True,
+) -> dict[str, Any]:
+    last_set = None if set_days_ago is None else int(NOW - set_days_ago * DAY)
+    expires = None if last_set is None or expires_after is None else last_set + expires_after * DAY
+    return {
+        "name": name,
+        "sid": f"{SID}-{rid}",
+        "enabled": enabled,
+        "last_set": last_set,
+        "expires": expires,
+        "required": required,
+        "source": "Get-LocalUser",
+    }
+
+
+def builtin_users() -> list[dict[str, Any]]:
+    """The built-in accounts of a Windows 10/11 install: all disabled."""
+    return [
+        user("Administrator", 500, False, None, None),
+        user("DefaultAccount", 503, False, None, None, required=False),
+        user("Guest", 501, False, None, None, required=False),
+        user("WDAGUtilityAccount", 504, False, 400, 42),
+    ]
+
+
+def secedit(max_age: int = 90, min_length: int = 8, complexity: int = 1) -> tuple[str, int]:
+    return js(
+        {
+            "MinimumPasswordAge": "1",
+            "MaximumPasswordAge": str(max_age),
+            "MinimumPasswordLength": str(min_length),
+            "PasswordComplexity": str(complexity),
+            "PasswordHistorySize": "5",
+            "LockoutBadCount": "5",
+            "ResetLockoutCount": "10",
+            "LockoutDuration": "10",
+            "RequireLogonToChangePassword": "0",
+            "ForceLogoffWhenHourExpire": "0",
+            "NewAdministratorName": '"Administrator"',
+            "NewGuestName": '"Guest"',
+            "ClearTextPassword": "0",
+            "LSAAnonymousNameLookup": "0",
+            "EnableAdminAccount": "0",
+            "EnableGuestAccount": "0",
+        }
+    )
+
+
+def adsi(max_age_days: int = 42, min_length: int = 0) -> tuple[str, int]:
+    return js({"max_age": max_age_days * DAY, "min_length": min_length, "max_bad": 0, "history": 0})
+
+
+BASE_PROCESSES = [
+    "csrss",
+    "explorer",
+    "lsass",
+    "powershell",
+    "services",
+    "sshd",
+    "svchost",
+    "System",
+    "wininit",
+    "winlogon",
+]
+BASE_SERVICES = [
+    {"name": "Dhcp", "status": "Running"},
+    {"name": "EventLog", "status": "Running"},
+    {"name": "sshd", "status": "Running"},
+    {"name": "wuauserv", "status": "Stopped"},
+]
+
+
+def processes(*extra: str) -> tuple[str, int]:
+    return js(sorted({*BASE_PROCESSES, *extra}, key=str.casefold))
+
+
+def services(**extra: str) -> tuple[str, int]:
+    listed = [*BASE_SERVICES, *({"name": n, "status": s} for n, s in extra.items())]
+    return js(sorted(listed, key=lambda s: s["name"].casefold()))
+
+
+def defender(
+    real_time: bool = True, updated_days_ago: float = 1, mode: str = "Normal"
+) -> tuple[str, int]:
+    return js(
+        {
+            "am_service_enabled": True,
+            "antivirus_enabled": True,
+            "real_time": real_time,
+            "running_mode": mode,
+            "signature_updated": int(NOW - updated_days_ago * DAY),
+            "signature_age": int(updated_days_ago),
+            "signature_version": "1.421.1254.0",
+        }
+    )
+
+
+def wsc(*products: tuple[str, int]) -> tuple[str, int]:
+    paths = {
+        "Windows Defender": "windows.defender://",
+        "火绒安全软件": "C:\\Program Files\\Huorong\\Sysdiag\\bin\\wsctrlsvc.exe",
+    }
+    return js(
+        [
+            {
+                "name": name,
+                "state": state,
+                "path": paths.get(name, ""),
+                "timestamp": "Mon, 23 Nov 2026 00:00:00 GMT",
+            }
+            for name, state in products
+        ]
+    )
+
+
+def systemtime(days_ago: float, utc_offset: int = 28800) -> list[int]:
+    """A NetworkList date: SYSTEMTIME (eight little-endian words) in the host's local time."""
+    t = time.gmtime(NOW - days_ago * DAY + utc_offset)
+    words = [t.tm_year, t.tm_mon, (t.tm_wday + 1) % 7, t.tm_mday, t.tm_hour, t.tm_min, t.tm_sec, 0]
+    return [b for w in words for b in (w & 0xFF, w >> 8)]
+
+
+def adapter(
+    name: str,
+    description: str,
+    index: int,
+    medium: int = 14,
+    status: str = "Up",
+    hidden: bool = False,
+) -> dict[str, Any]:
+    media = {0: "Unspecified", 9: "Native 802.11", 10: "BlueTooth", 14: "802.3"}[medium]
+    return {
+        "name": name,
+        "description": description,
+        "index": index,
+        "status": status,
+        "media": media,
+        "ndis_medium": medium,
+        "virtual": hidden,
+        "hardware": not hidden,
+        "component": "" if hidden else "PCI\\VEN_8086&DEV_15BC",
+        "mac": "" if hidden else "00-1B-21-3A-4F-5C",
+    }
+
+
+#: The hidden adapters of every Windows 10/11 install (Get-NetAdapter -IncludeHidden).
+WAN_MINIPORTS = [
+    adapter("本地连接* 1", "WAN Miniport (IKEv2)", 3, 0, "Disconnected", True),
+    adapter("本地连接* 2", "WAN Miniport (IP)", 4, 0, "Up", True),
+    adapter("本地连接* 3", "WAN Miniport (L2TP)", 5, 0, "Disconnected", True),
+]
+
+
+def ip(interface: str, address: str, prefix: int, index: int = 12) -> dict[str, Any]:
+    family = "IPv6" if ":" in address else "IPv4"
+    return {
+        "interface": interface,
+        "index": index,
+        "ip": address,
+        "prefix": prefix,
+        "family": family,
+        "state": "Preferred",
+    }
+
+
+def addresses(
+    *extra: dict[str, Any], lan: str = "以太网", v4: str = "10.20.0.21"
+) -> tuple[str, int]:
+    return js(
+        [
+            ip(lan, "fe80::3c1a:7b2f:9e41:5d0c%12", 64),
+            ip(lan, v4, 24),
+            ip("Loopback Pseudo-Interface 1", "::1", 128, 1),
+            ip("Loopback Pseudo-Interface 1", "127.0.0.1", 8, 1),
+            *extra,
+        ]
+    )
+
+
+def route(dst: str, gateway: str, interface: str, metric: int = 0) -> dict[str, Any]:
+    return {
+        "dst": dst,
+        "gateway": gateway,
+        "interface": interface,
+        "index": 12,
+        "metric": metric,
+        "family": "IPv6" if ":" in dst else "IPv4",
+        "protocol": "NetMgmt" if dst.endswith("/0") else "Local",
+    }
+
+
+def routes(*extra: dict[str, Any], lan: str = "以太网") -> tuple[str, int]:
+    return js(
+        [
+            route("0.0.0.0/0", "10.20.0.1", lan),
+            route("224.0.0.0/4", "0.0.0.0", lan, 256),
+            route("224.0.0.0/4", "0.0.0.0", "Loopback Pseudo-Interface 1", 256),
+            *extra,
+        ]
+    )
+
+
+def ip_interfaces(lan: str = "以太网", forwarding: str = "Disabled") -> tuple[str, int]:
+    return js(
+        [
+            {"interface": n, "index": i, "family": f, "forwarding": fw, "connected": "Connected"}
+            for n, i, fw in ((lan, 12, forwarding), ("Loopback Pseudo-Interface 1", 1, "Disabled"))
+            for f in ("IPv4", "IPv6")
+        ]
+    )
+
+
+def profile(guid: str, name: str, name_type: int, days_ago: float) -> dict[str, Any]:
+    return {
+        "guid": "{" + guid + "}",
+        "name": name,
+        "description": name,
+        "name_type": name_type,
+        "category": 1,
+        "managed": 0,
+        "created": systemtime(days_ago + 300),
+        "last_connected": systemtime(days_ago),
+    }
+
+
+def usbstor(
+    model: str, instance: str, first_days_ago: float, last_days_ago: float
+) -> dict[str, Any]:
+    first = int(NOW - first_days_ago * DAY)
+    last = int(NOW - last_days_ago * DAY)
+    return {
+        "model": model,
+        "instance": instance,
+        "friendly": model.split("&Prod_")[-1].split("&")[0].replace("_", " ") + " USB Device",
+        "times": {
+            "DEVPKEY_Device_FirstInstallDate": first,
+            "DEVPKEY_Device_LastArrivalDate": last,
+            "DEVPKEY_Device_LastRemovalDate": last + 3600,
+        },
+    }
+
+
+KINGSTON = "Disk&Ven_Kingston&Prod_DataTraveler_3.0&Rev_PMAP"
+GENERIC = "Disk&Ven_Generic&Prod_Flash_Disk&Rev_8.07"
+#: A registered exchange stick (专用红盘) with a unique serial, and a no-name stick without one.
+USB_STICKS = [
+    usbstor(KINGSTON, "E0D55EA574D6F4A0A9532C1B&0", 300, 12),
+    usbstor(GENERIC, "7&2a4b1c3&0", 200, 150),
+]
+USB_DEVICES = [
+    {"ids": "VID_0951&PID_1666", "instance": "E0D55EA574D6F4A0A9532C1B"},
+    {"ids": "VID_058F&PID_6387", "instance": "5&1f3b2c4&0&2"},
+    {"ids": "ROOT_HUB30", "instance": "4&2c1a3b5&0&0"},
+]
+
+
+WIRED_PROFILE = profile("6B6A2B1C-3D4E-4F50-8A9B-0C1D2E3F4A5B", "网络", 6, 0.2)
+
+
+DEFENDER_ON = 0x061100  # 397568
+DEFENDER_OFF = 0x060100  # 393472: switched off by another product, signatures current
+DEFENDER_STALE = 0x061110  # 397584: on, signatures out of date
+THIRD_PARTY_ON = 0x041000  # 266240
+THIRD_PARTY_OFF = 0x040000  # 262144: registered, engine off
+
+
+def windows11(**overrides: tuple[str, int]) -> Sections:
+    """A stock, well-kept Windows 11 23H2 (zh-CN display language): Defender on and current,
+    the local policy set to 90 days / 8 characters / complexity, one user changing on time.
+    Audited as an administrator."""
+    sections: Sections = {
+        "meta": meta(),
+        "processes": processes("MsMpEng", "SecurityHealthService", "SecurityHealthSystray"),
+        "services": services(WinDefend="Running", SecurityHealthService="Running"),
+        "wsc_av": wsc(("Windows Defender", DEFENDER_ON)),
+        "defender": defender(),
+        "adsi_policy": adsi(90, 8),
+        "secedit": secedit(),
+        "local_users": js([*builtin_users(), user("liming", 1001, True, 20, 90)]),
+        "adapters": js(
+            [adapter("以太网", "Intel(R) Ethernet Connection (17) I219-LM", 12), *WAN_MINIPORTS]
+        ),
+        "bluetooth": js([]),
+        "bridge": js([]),
+        "ip_addresses": addresses(),
+        "routes": routes(),
+        "ip_interfaces": ip_interfaces(),
+        "network_profiles": js([WIRED_PROFILE]),
+        "usbstor": js(USB_STICKS[:1]),
+        "usb_devices": js(USB_DEVICES),
+        "usbstor_start": js({"start": 3, "deny_all": None}),
+    }
+    sections.update(overrides)
+    return sections
+
+
+def windows10_zh(**overrides: tuple[str, int]) -> Sections:
+    """Windows 10 22H2, zh-CN, a finance office's PC: 火绒 has taken over from Defender (the
+    Security Center shows Defender off, 火绒 on; Get-MpComputerStatus fails, in Chinese), the
+    stand-alone defaults of the password policy (42 days, no minimum length), a second user
+    whose password never expires. Audited as an ordinary account: secedit fails, the WinNT
+    provider gives the policy."""
+    sections: Sections = {
+        "meta": meta(
+            hostname="CW-PC-07",
+            user="CW-PC-07\\audit",
+            admin="False",
+            os="Microsoft Windows 10 专业版",
+            os_version="10.0.19045",
+            psversion="5.1.19041.4648",
+        ),
+        "processes": processes("HipsDaemon", "HipsTray", "usysdiag", "wsctrlsvc"),
+        "services": services(HipsDaemon="Running", WinDefend="Stopped"),
+        "wsc_av": wsc(("Windows Defender", DEFENDER_OFF), ("火绒安全软件", THIRD_PARTY_ON)),
+        "defender": failed(
+            "Get-MpComputerStatus",
+            "Microsoft.Management.Infrastructure.CimException: 该操作失败，出现以下错误: "
+            "0x800106ba",
+            1,
+        ),
+        "adsi_policy": adsi(42, 0),
+        "secedit": failed(
+            "secedit /export /areas SECURITYPOLICY",
+            "System.Management.Automation.RuntimeException: secedit exit status 5, nothing "
+            "exported",
+            1,
+        ),
+        "local_users": js(
+            [
+                *builtin_users(),
+                user("张伟", 1001, True, 30, 42),
+                user("财务", 1002, True, 300, None),
+            ]
+        ),
+        "adapters": js(
+            [
+                adapter("以太网", "Realtek PCIe GbE Family Controller", 12),
+                adapter("WLAN", "Intel(R) Wireless-AC 9560 160MHz", 17, 9, "Disconnected"),
+                adapter(
+                    "本地连接* 9",
+                    "Microsoft Wi-Fi Direct Virtual Adapter",
+                    9,
+                    9,
+                    "Disconnected",
+                    True,
+                ),
+                adapter(
+                    "蓝牙网络连接",
+                    "Bluetooth Device (Personal Area Network)",
+                    20,
+                    10,
+                    "Disconnected",
+                ),
+                *WAN_MINIPORTS,
+            ]
+        ),
+        "bluetooth": js(
+            [
+                {
+                    "name": "Intel(R) Wireless Bluetooth(R)",
+                    "status": "OK",
+                    "instance": "USB\\VID_8087&PID_0AAA\\5&1A2B3C4D&0&10",
+                },
+                {
+                    "name": "Microsoft Bluetooth Enumerator",
+                    "status": "OK",
+                    "instance": "BTH\\MS_BTHBRB\\7&2F3A4B5C&0&1",
+                },
+            ]
+        ),
+        "bridge": js([]),
+        "ip_addresses": addresses(),
+        "routes": routes(),
+        "ip_interfaces": ip_interfaces(),
+        "network_profiles": js(
+            [
+                WIRED_PROFILE,
+                profile("8E1F2A3B-4C5D-4E6F-9A0B-1C2D3E4F5A6B", "ChinaNet-5G8H", 0x47, 10),
+                profile("2A3B4C5D-6E7F-4A8B-9C0D-1E2F3A4B5C6D", "中国移动", 0x17, 200),
+            ]
+        ),
+        "usbstor": js(USB_STICKS),
+        "usb_devices": js(USB_DEVICES),
+        "usbstor_start": js({"start": 3, "deny_all": None}),
+    }
+    sections.update(overrides)
+    return sections
+
+
+def server2019(**overrides: tuple[str, int]) -> Sections:
+    """Windows Server 2019 Standard, domain member: no Security Center (the namespace is not
+    there on Server), Defender's cmdlets only; the local Administrator enabled and rotated."""
+    sections: Sections = {
+        "meta": meta(
+            hostname="FS-01",
+            user="FS-01\\audit",
+            os="Microsoft Windows Server 2019 Standard",
+            os_version="10.0.17763",
+            product_type="3",
+            os_language="2052",
+            psversion="5.1.17763.5830",
+            part_of_domain="True",
+            domain="county.example",
+        ),
+        "processes": processes("MsMpEng", "NisSrv"),
+        "services": services(WinDefend="Running", WdNisSvc="Running"),
+        "wsc_av": failed(
+            "root/SecurityCenter2 AntiVirusProduct",
+            "missing WMI namespace root/SecurityCenter2",
+            2,
+        ),
+        "defender": defender(updated_days_ago=3),
+        "adsi_policy": adsi(90, 8),
+        "secedit": secedit(),
+        "local_users": js(
+            [
+                user("Administrator", 500, True, 30, 90),
+                user("DefaultAccount", 503, False, None, None, required=False),
+                user("Guest", 501, False, None, None, required=False),
+            ]
+        ),
+        "adapters": js([adapter("Ethernet0", "vmxnet3 Ethernet Adapter", 6)]),
+        "bluetooth": js([]),
+        "bridge": js([]),
+        "ip_addresses": addresses(lan="Ethernet0", v4="10.20.0.50"),
+        "routes": routes(lan="Ethernet0"),
+        "ip_interfaces": ip_interfaces(lan="Ethernet0"),
+        "network_profiles": js(
+            [
+                {
+                    **WIRED_PROFILE,
+                    "name": "county.example",
+                    "description": "county.example",
+                    "category": 2,
+                }
+            ]
+        ),
+        "usbstor": js([]),
+        "usb_devices": js([]),
+        "usbstor_start": js({"start": 3, "deny_all": None}),
+    }
+    sections.update(overrides)
+    return sections
+
+
+TOO_OLD = "powershell_too_old 2.0"
+
+
+def windows7(**overrides: tuple[str, int]) -> Sections:
+    """Windows 7 SP1 with PowerShell 2.0 (a Win32-OpenSSH install): meta answers, every JSON
+    section says PowerShell is too old."""
+    sections: Sections = {
+        "meta": meta(
+            hostname="DA-PC-03",
+            user="DA-PC-03\\audit",
+            os="Microsoft Windows 7 专业版 ",
+            os_version="6.1.7601",
+            psversion="2.0",
+            psedition="",
+        ),
+    }
+    for name, source in (
+        ("processes", "Get-Process"),
+        ("services", "Get-Service"),
+        ("wsc_av", "root/SecurityCenter2 AntiVirusProduct"),
+        ("defender", "Get-MpComputerStatus"),
+        ("adsi_policy", "ADSI WinNT computer"),
+        ("secedit", "secedit /export /areas SECURITYPOLICY"),
+        ("local_users", "Get-LocalUser"),
+        ("adapters", "Get-NetAdapter"),
+        ("bluetooth", "Get-PnpDevice -Class Bluetooth"),
+        ("bridge", "Get-NetAdapterBinding ms_bridge"),
+        ("ip_addresses", "Get-NetIPAddress"),
+        ("routes", "Get-NetRoute"),
+        ("ip_interfaces", "Get-NetIPInterface"),
+        ("network_profiles", "HKLM NetworkList\\Profiles"),
+        ("usbstor", "HKLM Enum\\USBSTOR"),
+        ("usb_devices", "HKLM Enum\\USB"),
+        ("usbstor_start", "HKLM Services\\USBSTOR"),
+    ):
+        sections[name] = failed(source, TOO_OLD, 3)
+    sections.update(overrides)
+    return sections
+
+
+def adsi_user(
+    name: str, rid: int, enabled: bool, set_days_ago: int, max_age_days: int = 42
+) -> dict[str, Any]:
+    """A local user as the script's WinNT fallback renders it (no Get-LocalUser before
+    PowerShell 5.1 on Windows 10): UserFlags 0x2 disabled, 0x10000 never expires, 0x20 no
+    password required; PasswordAge in seconds."""
+    last_set = int(NOW - set_days_ago * DAY)
+    return {
+        "name": name,
+        "sid": f"{SID}-{rid}",
+        "enabled": enabled,
+        "last_set": last_set,
+        "expires": last_set + max_age_days * DAY,
+        "never_expires": False,
+        "required": True,
+        "source": "ADSI WinNT",
+    }
+
+
+def missing(source: str, cmdlet: str) -> tuple[str, int]:
+    return failed(source, f"missing cmdlet {cmdlet}", 2)
+
+
+def windows7_wmf51(**overrides: tuple[str, int]) -> Sections:
+    """Windows 7 SP1 with WMF 5.1 (PowerShell 5.1): JSON works, but the cmdlets of Windows 8 and
+    later are not there (Get-NetAdapter and the other NetTCPIP/NetAdapter cmdlets, PnpDevice,
+    Defender's module, LocalAccounts): those sections name the missing cmdlet; accounts come from
+    the WinNT provider. 360杀毒 registered with the Security Center (Windows 7 has it)."""
+    sections: Sections = {
+        "meta": meta(
+            hostname="DA-PC-05",
+            user="DA-PC-05\\audit",
+            os="Microsoft Windows 7 旗舰版 ",
+            os_version="6.1.7601",
+            psversion="5.1.14409.1018",
+        ),
+        "processes": processes("360sd", "360rp", "360tray", "ZhuDongFangYu"),
+        "services": services(ZhuDongFangYu="Running", WinDefend="Stopped"),
+        "wsc_av": wsc(("360杀毒", THIRD_PARTY_ON)),
+        "defender": missing("Get-MpComputerStatus", "Get-MpComputerStatus"),
+        "adsi_policy": adsi(42, 0),
+        "secedit": secedit(max_age=42, min_length=0, complexity=0),
+        "local_users": js(
+            [
+                {**adsi_user("Administrator", 500, False, 900), "required": True},
+                {**adsi_user("Guest", 501, False, 900), "required": False},
+                adsi_user("王芳", 1000, True, 30),
+            ]
+        ),
+        "network_profiles": js([WIRED_PROFILE]),
+        "usbstor": js(
+            [
+                {
+                    "model": KINGSTON,
+                    "instance": "E0D55EA574D6F4A0A9532C1B&0",
+                    "friendly": "Kingston DataTraveler 3.0 USB Device",
+                    "times": {"error": "missing cmdlet Get-PnpDeviceProperty"},
+                }
+            ]
+        ),
+        "usb_devices": js(USB_DEVICES),
+        "usbstor_start": js({"start": 3, "deny_all": None}),
+    }
+    for name, cmdlet in (
+        ("adapters", "Get-NetAdapter"),
+        ("bluetooth", "Get-PnpDevice"),
+        ("bridge", "Get-NetAdapterBinding"),
+        ("ip_addresses", "Get-NetIPAddress"),
+        ("routes", "Get-NetRoute"),
+        ("ip_interfaces", "Get-NetIPInterface"),
+    ):
+        sections[name] = missing(cmdlet, cmdlet)
+    sections.update(overrides)
+    return sections
+
+
+WINDOWS_HOSTS: dict[str, Callable[[], Sections]] = {
+    "win11": windows11,
+    "win10_zh": windows10_zh,
+    "server2019": server2019,
+    "win7": windows7,
+    "win7_wmf51": windows7_wmf51,
+}
+
+
+def windows_policy() -> Policy:
+    """The shipped baseline pack: its catalog holds Defender and the Windows names."""
+    return load_policy(default_policy_path(), CATALOG)
+
+
+def parsed(sections: Sections) -> Facts:
+    return parse_windows(encode_sections(sections), now=NOW)
+
+
+def windows_i18n_scenarios() -> Iterator[tuple[str, Facts]]:
+    """Every recorded Windows host and the branches none of them reaches (for test_i18n)."""
+    for name, make in WINDOWS_HOSTS.items():
+        yield name, parsed(make())
+    for label, sections in windows_variants().items():
+        yield label, parsed(sections)
+
+
+def windows_variants() -> dict[str, Sections]:
+    """Variants of the recorded hosts, one per verdict branch no recording reaches."""
+    no_defender = failed("Get-MpComputerStatus", "missing cmdlet Get-MpComputerStatus", 2)
+    server_defender = json.loads(defender()[0])
+    return {
+        "wsc all off": windows10_zh(
+            wsc_av=wsc(("Windows Defender", DEFENDER_OFF), ("火绒安全软件", THIRD_PARTY_OFF))
+        ),
+        "defender passive, unapproved product on": windows11(
+            wsc_av=wsc(("Windows Defender", DEFENDER_OFF), ("Unknown AV", THIRD_PARTY_ON)),
+            defender=js({**json.loads(defender()[0]), "real_time": False, "mode": "Passive Mode"}),
+        ),
+        # 奇安信天擎 in place of 火绒 (its Windows process names in the catalog are unverified)
+        "qax tianqing": windows10_zh(
+            processes=processes("QAXEntClient", "TQClient"),
+            services=services(WinDefend="Stopped"),
+            wsc_av=wsc(("Windows Defender", DEFENDER_OFF), ("奇安信天擎", THIRD_PARTY_ON)),
+        ),
+        "wsc unknown state": windows11(wsc_av=wsc(("Windows Defender", 0x999999))),
+        "wsc stale": windows11(
+            wsc_av=wsc(("Windows Defender", DEFENDER_STALE)), defender=no_defender
+        ),
+        "defender rtp off": server2019(defender=js({**server_defender, "real_time": False})),
+        "defender rtp unknown": server2019(defender=js({**server_defender, "real_time": None})),
+        "password not required": windows11(
+            local_users=js([*builtin_users(), user("liming", 1001, True, 20, 90, required=False)])
+        ),
+        "password required unknown": windows11(
+            local_users=js([{**user("liming", 1001, True, 20, 90), "required": None}])
+        ),
+        "usb storage disabled": windows11(usbstor_start=js({"start": 4, "deny_all": None})),
+        "removable storage denied": windows11(usbstor_start=js({"start": 3, "deny_all": 1})),
+        "no policy": windows11(
+            secedit=failed("secedit", "x", 1), adsi_policy=failed("ADSI WinNT computer", "x", 1)
+        ),
+    }
