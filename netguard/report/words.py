@@ -6,10 +6,12 @@ from the catalog is ours.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime, tzinfo
 
 from netguard.i18n import Catalog, catalog
 from netguard.model import HostStatus
+from netguard.render.html import EVIDENCE_CAP, evidence_text
 from netguard.report.model import Group, Report, Tally, Trend, TrendPoint
 from netguard.results import FindingRecord, WaiverRecord
 
@@ -31,7 +33,15 @@ class Words:
     def when(self, dt: datetime | None) -> str:
         if dt is None:
             return self.t("report.meta.not_finished")
-        return self.t.datetime(dt.astimezone(self.tz) if self.tz else dt)
+        return self.t.datetime(dt.astimezone(self.tz) if self.tz else dt, zone=False)
+
+    def counted(self, key: str, n: int) -> str:
+        """A section's title with its count: 不符合项（12） / Non-conformities (12)."""
+        return self.t("report.fmt.counted", title=self.t(key), n=n)
+
+    def time_zone(self, at: datetime) -> str:
+        """The report's one time zone, said once (北京时间; 时区 America/New_York（UTC−05:00）)."""
+        return self.t.time_zone(self.tz, at)
 
     def digest(self, value: object) -> str:
         text = value if isinstance(value, str) else ""
@@ -79,6 +89,19 @@ class Words:
 
     def remediation(self, f: FindingRecord) -> str:
         return self.t.get(f"checks.{f.check}.remediation", f.remediation)
+
+    def evidence(self, f: FindingRecord) -> list[tuple[str, str]]:
+        """A finding's evidence as (label, raw text) pairs: each key of the mapping named in this
+        language (``evidence.<key>``; a key the catalog does not know is shown as it is, an
+        identifier), each value the raw output as collected (JSON), never translated."""
+        ev = f.evidence
+        if not isinstance(ev, Mapping):
+            return [(self.t("report.detail.raw"), evidence_text(ev))]
+        cap = max(EVIDENCE_CAP // max(len(ev), 1), 200)
+        return [
+            (self.t.get(f"evidence.{k}", str(k)), evidence_text(v, cap))
+            for k, v in sorted(ev.items(), key=lambda kv: str(kv[0]))
+        ]
 
     # waivers: their texts come from the waivers file, not from hosts, but are escaped all the same
     def waiver_note(self, f: FindingRecord) -> str:

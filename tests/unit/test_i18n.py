@@ -441,7 +441,7 @@ GOLDEN: list[tuple[str, str, str, str, str]] = [
         "county-intranet",
         "connected to the internet and an isolated network: "
         "internet (198.51.100.44/24 on enp4s0); intranet (10.20.0.17/24 on enp3s0)",
-        "同时接入互联网和物理隔离网络（一机两用），存在违规外联："
+        "同时接入互联网和物理隔离网络（一机两用），属于违规外联："
         "互联网（网卡 enp4s0 上的 198.51.100.44/24）；政务内网（网卡 enp3s0 上的 10.20.0.17/24）",
     ),
     (
@@ -466,7 +466,7 @@ GOLDEN: list[tuple[str, str, str, str, str]] = [
         "antivirus.signatures",
         "county-intranet",
         "signatures are 40 days old (limit 7, from header)",
-        "病毒库版本距今 40 天（上限 7 天，日期读自病毒库文件头）",
+        "病毒库已 40 天未更新（要求 7 天内更新；日期读自病毒库文件头）",
     ),
     (
         "forwarding",
@@ -480,7 +480,7 @@ GOLDEN: list[tuple[str, str, str, str, str]] = [
         "isolation.wireless",
         "county-internet",
         "applies to classified, intranet hosts; fin-pc-07 is in the internet zone",
-        "本项检查仅适用于涉密网络、政务内网中的主机，fin-pc-07 位于互联网",
+        "本项检查仅适用于涉密网络、政务内网中的计算机，fin-pc-07 位于互联网",
     ),
 ]
 

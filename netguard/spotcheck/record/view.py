@@ -43,6 +43,7 @@ def record_view(record: InspectionRecord, lang: str, tz: tzinfo | None = None) -
             (t("record.meta.organization"), clean(record.organization, CELL_CAP) or _blank(t)),
             (t("record.meta.inspector"), clean(record.inspector, CELL_CAP) or _blank(t)),
             (t("record.meta.time"), _time_range(t, record.started, record.finished, tz)),
+            (t("record.meta.timezone"), _zone(t, record.started, tz)),
             (t("record.meta.kind"), t(f"record.kind.{record.kind}")),
             (t("record.meta.run_id"), clean(record.run_id, CELL_CAP) or none),
             (t("record.meta.policy"), _with_digest(t, policy, record.policy_sha256)),
@@ -78,13 +79,19 @@ def _local(dt: datetime, tz: tzinfo | None) -> datetime:
     return dt.astimezone(tz)  # tz None: the system's local zone
 
 
+def _zone(t: Catalog, start: datetime, tz: tzinfo | None) -> str:
+    """The record's one zone, said once: the times above carry no zone of their own."""
+    return t.time_zone(_local(start, tz).tzinfo, start)
+
+
 def _time_range(t: Catalog, start: datetime, end: datetime | None, tz: tzinfo | None) -> str:
     s = _local(start, tz)
     if end is None:
-        return t("record.meta.time_open", start=t.datetime(s))
+        return t("record.meta.time_open", start=t.datetime(s, zone=False))
     e = _local(end, tz)
-    end_text = e.strftime(t("record.fmt.time_format")) if e.date() == s.date() else t.datetime(e)
-    return t("record.meta.time_range", start=t.datetime(s), end=end_text)
+    same_day = e.date() == s.date()
+    end_text = e.strftime(t("record.fmt.time_format")) if same_day else t.datetime(e, zone=False)
+    return t("record.meta.time_range", start=t.datetime(s, zone=False), end=end_text)
 
 
 def _with_digest(t: Catalog, what: str, sha256: str) -> str:
