@@ -603,3 +603,13 @@ def test_default_lang_follows_the_locale(environ: dict[str, str], lang: str) -> 
 def test_unknown_language_is_refused() -> None:
     with pytest.raises(ValueError, match="unknown language"):
         catalog("fr")
+
+
+def test_every_evidence_key_has_a_label_in_both_languages(emitted) -> None:
+    """The report names each key of a finding's evidence in the reader's language."""
+    keys = {k for _, f in emitted if isinstance(f.evidence, Mapping) for k in f.evidence}
+    assert keys
+    for lang in LANGS:
+        cat = catalog(lang)
+        missing = sorted(k for k in keys if not cat.has(f"evidence.{k}"))
+        assert not missing, (lang, missing)
