@@ -174,6 +174,11 @@ def _groups(kind: str, groups: list[Group], w: Words) -> list[str]:
         for g in groups[:MAX_ROWS]
     ]
     out += _table(header, rows, set(range(1, len(cols))))
+    if kind == "category":  # what each category's checks rest on: the standards' clauses
+        bases = [(g.key, t.get(f"basis.{g.key}")) for g in groups[:MAX_ROWS]]
+        line = "report.fmt.category_basis"
+        out += [f"- {md_escape(t(line, category=w.category(k), basis=b))}" for k, b in bases if b]
+        out += [""] if any(b for _, b in bases) else []
     return out + _more(len(groups), w)
 
 

@@ -35,6 +35,14 @@ class Words:
             return self.t("report.meta.not_finished")
         return self.t.datetime(dt.astimezone(self.tz) if self.tz else dt, zone=False)
 
+    def label_value(self, label: str, value: str) -> str:
+        """label: value with the language's colon (合规：2)."""
+        return self.t("common.label_value", label=label, value=value)
+
+    def unknown_detail(self, detail: str) -> str:
+        """Why a host could not be checked, in the transport's own words: raw output, said so."""
+        return self.t("report.unknown.raw", detail=detail)
+
     def counted(self, key: str, n: int) -> str:
         """A section's title with its count: 不符合项（12） / Non-conformities (12)."""
         return self.t("report.fmt.counted", title=self.t(key), n=n)
@@ -65,6 +73,11 @@ class Words:
 
     def category(self, key: str) -> str:
         return self.t.get(f"category.{key}", key)
+
+    def basis(self, category: str) -> str:
+        """The standard clauses a category's checks rest on (检查依据：GB/T 22239-2019 …)."""
+        clauses = self.t.get(f"basis.{category}")
+        return self.t("report.fmt.basis", basis=clauses) if clauses else ""
 
     def category_explain(self, key: str) -> str:
         return self.t.get(f"report.category_explain.{key}", "")
@@ -159,7 +172,7 @@ class Words:
         could not decide with their messages."""
         parts = []
         if host_status != HostStatus.AUDITED:
-            parts.append(detail or self.host_status(host_status))
+            parts.append(self.unknown_detail(detail) if detail else self.host_status(host_status))
         parts.extend(
             self.t("report.unknown.undecided", check=self.title(f), message=self.message(f))
             for f in undecided

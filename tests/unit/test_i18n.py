@@ -613,3 +613,18 @@ def test_every_evidence_key_has_a_label_in_both_languages(emitted) -> None:
         cat = catalog(lang)
         missing = sorted(k for k in keys if not cat.has(f"evidence.{k}"))
         assert not missing, (lang, missing)
+
+
+def test_the_lab_runs_evidence_keys_have_labels() -> None:
+    """The same for a real run's results (keys no recording reaches, e.g. the freshclam log)."""
+    doc = json.loads((ROOT / "tests" / "fixtures" / "lab-results.json").read_text("utf-8"))
+    keys = {
+        k
+        for h in doc["hosts"]
+        for f in h.get("findings", [])
+        if isinstance(f.get("evidence"), dict)
+        for k in f["evidence"]
+    }
+    for lang in LANGS:
+        missing = sorted(k for k in keys if not catalog(lang).has(f"evidence.{k}"))
+        assert not missing, (lang, missing)

@@ -46,6 +46,7 @@ def record_view(record: InspectionRecord, lang: str, tz: tzinfo | None = None) -
             (t("record.meta.timezone"), _zone(t, record.started, tz)),
             (t("record.meta.kind"), t(f"record.kind.{record.kind}")),
             (t("record.meta.run_id"), clean(record.run_id, CELL_CAP) or none),
+            (t("record.meta.basis"), t("basis.standards")),
             (t("record.meta.policy"), _with_digest(t, policy, record.policy_sha256)),
             (t("record.meta.inventory"), _with_digest(t, inventory, record.inventory_sha256)),
             (t("record.meta.tool"), t("record.meta.tool_value", version=tool)),
