@@ -123,7 +123,7 @@ def _method(t: Catalog, record: InspectionRecord) -> dict[str, Any]:
             (t("record.method.drawn"), t("record.fmt.computers", count=m.drawn), ""),
             (t("record.method.stratification"), stratification, ""),
             (t("record.method.seed"), clean(m.seed, CELL_CAP), "mono"),
-            (t("record.method.algorithm"), clean(m.algorithm, CELL_CAP), "mono"),
+            (t("record.method.algorithm"), _algorithm(t, m.algorithm), "mono"),
         ],
         "grown": t("record.method.grown", drawn=m.drawn) if m.grown else "",
         # Without stratification the sampler has one stratum, the whole inventory ("all"):
@@ -142,6 +142,13 @@ def _method(t: Catalog, record: InspectionRecord) -> dict[str, Any]:
         "reproducible": t("record.method.reproducible"),
         "command": clean(rederive_command(m, inventory), 1000),
     }
+
+
+def _algorithm(t: Catalog, algorithm: str) -> str:
+    """The sampling algorithm: its identifier, described in this language when the catalog
+    knows it (the sampler's own description is English)."""
+    ident = algorithm.split(" ", 1)[0]
+    return t.get(f"record.method.algorithms.{ident}", clean(algorithm, CELL_CAP))
 
 
 def _stratum_name(t: Catalog, by: str | None, name: str) -> str:
