@@ -388,3 +388,9 @@ def test_zh_record_describes_the_algorithm_and_labels_raw_output(lab_results: Re
     assert "原始输出“no SSH handshake within 3 s”" in html
     assert "检查依据" in html and "GB/T 22239-2019" in html
     assert "北京时间" in html
+
+
+def test_zh_record_uses_the_glossarys_words(lab_results: Results) -> None:
+    from tests.unit.test_glossary import avoided_words
+
+    assert avoided_words(render_record_html(record(lab_results), "zh", SHANGHAI)) == []

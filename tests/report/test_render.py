@@ -303,3 +303,17 @@ def test_no_reader_words_in_template() -> None:
     source = re.sub(r"<(script|style)>.*?</\1>", "", source, flags=re.S)
     texts = [t.strip() for t in re.findall(r">([^<]+)<", source)]
     assert [t for t in texts if re.search(r"[A-Za-z\u4e00-\u9fff]", t)] == []
+
+
+@pytest.mark.parametrize("fmt", ["html", "md", "csv"])
+def test_zh_report_uses_the_glossarys_words(lab: Results, fmt: str) -> None:
+    """docs/glossary.md holds for the whole page, not only for the catalogs: no 主机 (but
+    主机密钥), no 存在违规/违规事项/豁免, no CST/UTC — the zone is said once, as 北京时间."""
+    from zoneinfo import ZoneInfo
+
+    from tests.unit.test_glossary import avoided_words
+
+    out = render_report(lab, fmt, "zh", tz=ZoneInfo("Asia/Shanghai"))
+    assert avoided_words(out) == []
+    if fmt != "csv":
+        assert "北京时间" in out
