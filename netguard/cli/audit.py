@@ -330,15 +330,16 @@ def _documents_after_audit(
         return
     results = parse_results(doc, "<this audit>")
     if args.report:
-        from netguard.cli.options import report_zone
+        from netguard.cli.options import document_zone
         from netguard.report import write_report
 
+        lang = lang_of(args)
         path = write_report(
             results,
             args.report,
-            lang_of(args),
+            lang,
             default_in(args.report_dir),
-            tz=report_zone(args.tz),
+            tz=document_zone(args.tz, args.contacts, lang),
             trend=history.trend(results.started, TREND_RUNS, scope_of(results.inventory))
             if history
             else None,

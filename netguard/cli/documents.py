@@ -15,10 +15,10 @@ from netguard.cli.options import (
     announce,
     checklist_options,
     default_in,
+    document_zone,
     history_option,
     lang_of,
     positive_int,
-    report_zone,
     zone,
 )
 from netguard.errors import ExitStatus, InputError
@@ -51,7 +51,13 @@ def add_parsers(sub: Any) -> None:
     r.add_argument(
         "--tz",
         metavar="ZONE",
-        help="show times in this zone, e.g. Asia/Shanghai (default: this machine's)",
+        help="show times in this zone, e.g. Asia/Shanghai (default: the contacts file's "
+        "timezone, else this machine's zone, else Asia/Shanghai; the checklists' zone)",
+    )
+    r.add_argument(
+        "--contacts",
+        metavar="FILE",
+        help="contacts file whose timezone the report uses (default: the packaged example)",
     )
 
     c = sub.add_parser(
@@ -92,9 +98,9 @@ def report(args: argparse.Namespace, err: Console) -> int:
 
     results, trend = _report_source(args)
     output = args.output or default_in("reports")
-    path = write_report(
-        results, args.format, lang_of(args), output, tz=report_zone(args.tz), trend=trend
-    )
+    lang = lang_of(args)
+    tz = document_zone(args.tz, args.contacts, lang)
+    path = write_report(results, args.format, lang, output, tz=tz, trend=trend)
     announce("report", path)
     return ExitStatus.OK
 

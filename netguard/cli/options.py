@@ -4,6 +4,8 @@ the small output conventions (one ``kind: PATH`` line per file written)."""
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import sys
 from datetime import datetime, tzinfo
 from pathlib import Path
@@ -25,12 +27,14 @@ __all__ = [
     "REPORT_FORMATS",
     "announce",
     "default_in",
+    "document_zone",
     "history_option",
     "lang_of",
     "load_policy",
     "load_waivers",
     "positive_int",
     "report_zone",
+    "system_zone",
     "zone",
 ]
 
@@ -80,7 +84,8 @@ def checklist_options(p: argparse.ArgumentParser, *, fmt_flag: str) -> None:
     p.add_argument(
         "--tz",
         metavar="ZONE",
-        help="time zone for deadlines, e.g. Asia/Shanghai (default: the contacts file's)",
+        help="time zone of the report and checklists, e.g. Asia/Shanghai (default: the contacts "
+        "file's timezone, else this machine's zone, else Asia/Shanghai)",
     )
 
 
@@ -99,6 +104,57 @@ def load_waivers(path: str) -> Waivers:
     from netguard.waivers import load_waivers
 
     return load_waivers(path)
+
+
+#: A Chinese document's zone when nothing else names one (docs/glossary.md, Time).
+FALLBACK_ZONE = {"zh": "Asia/Shanghai"}
+
+
+def document_zone(tz_arg: str | None, contacts: str | Path | None, lang: str) -> ZoneInfo:
+    """The one time zone of a document, the same for the report and the checklists of a run:
+    ``--tz``; else the contacts file's ``timezone`` (the packaged example when no file is given,
+    as for the checklists); else this machine's zone; else Asia/Shanghai for Chinese (UTC for
+    English). Raises InputError for an unknown --tz and for an unusable contacts file."""
+    named = zone(tz_arg)
+    if named is not None:
+        return named
+    stated = contacts_zone(contacts)
+    if stated is not None:
+        return stated
+    return system_zone() or ZoneInfo(FALLBACK_ZONE.get(lang, "UTC"))
+
+
+def contacts_zone(path: str | Path | None) -> ZoneInfo | None:
+    """The zone a contacts file states (its ``timezone``), None when it states none."""
+    from netguard.playbooks import default_contacts_path, load_contacts
+    from netguard.yamlsrc import load_file
+
+    source = Path(path) if path is not None else default_contacts_path()
+    contacts = load_contacts(source)  # validated, with located errors
+    root = load_file(source, "contacts").root()
+    stated = isinstance(root.value, dict) and root.value.get("timezone") is not None
+    return contacts.timezone if stated else None
+
+
+def system_zone(environ: dict[str, str] | None = None) -> ZoneInfo | None:
+    """This machine's zone by name: $TZ, else /etc/localtime's link, else /etc/timezone."""
+    env = os.environ if environ is None else environ
+    candidates = [env.get("TZ", "").lstrip(":")]
+    localtime = Path("/etc/localtime")
+    if localtime.is_symlink():
+        target = str(localtime.resolve())
+        if "/zoneinfo/" in target:
+            candidates.append(target.split("/zoneinfo/", 1)[1])
+    with contextlib.suppress(OSError):
+        candidates.append(Path("/etc/timezone").read_text(encoding="utf-8").strip())
+    for name in candidates:
+        if not name or name.startswith("/"):
+            continue
+        try:
+            return ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError):
+            continue
+    return None
 
 
 def report_zone(name: str | None) -> tzinfo | None:

@@ -25,7 +25,7 @@ from __future__ import annotations
 import os
 import string
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, timedelta, tzinfo
 from functools import cache
 from importlib import resources
 from importlib.resources.abc import Traversable
@@ -40,6 +40,27 @@ _DIR: Traversable = resources.files(__name__)
 #: The key of a part mapping that names its template (``parts.<name>``); see the module doc.
 PART = "part"
 _LISTS = (list, tuple, set, frozenset)
+_Instant = datetime  # Catalog.datetime (a method) hides the type inside the class
+#: Zones that keep Beijing's clock (the same rules as Asia/Shanghai): 北京时间 in a zh document.
+BEIJING_ZONES = frozenset(
+    {"Asia/Shanghai", "Asia/Chongqing", "Asia/Chungking", "Asia/Harbin", "PRC"}
+)
+
+
+def zone_key(tz: tzinfo | None, at: datetime) -> str:
+    """A zone's IANA name (Asia/Shanghai), else its abbreviation at that time (UTC)."""
+    key = getattr(tz, "key", None)
+    if isinstance(key, str):
+        return key
+    return (at.astimezone(tz) if tz else at).tzname() or "UTC"
+
+
+def utc_offset(tz: tzinfo | None, at: datetime) -> str:
+    """The zone's offset at that time, as people write it: UTC+08:00, UTC−05:00 (a minus sign)."""
+    delta = (at.astimezone(tz) if tz else at).utcoffset() or timedelta(0)
+    minutes = int(delta.total_seconds()) // 60
+    sign = "+" if minutes >= 0 else "\u2212"
+    return f"UTC{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
 
 
 class _Formatter(string.Formatter):
@@ -88,8 +109,20 @@ class Catalog:
     def join(self, items: Any) -> str:
         return self._sep.join(self._render(i) for i in items)
 
-    def datetime(self, dt: datetime) -> str:
-        return dt.strftime(self.messages.get("common.datetime_format", "%Y-%m-%d %H:%M %Z"))
+    def datetime(self, dt: datetime, *, zone: bool = True) -> str:
+        """Date and time of day; zone=False leaves the zone out, for a document that names its
+        one zone once (time_zone) instead of printing an abbreviation (CST) with every time."""
+        key = "common.datetime_format" if zone else "common.datetime_format_local"
+        return dt.strftime(self.messages.get(key, "%Y-%m-%d %H:%M"))
+
+    def time_zone(self, tz: tzinfo | None, at: _Instant) -> str:
+        """The one time zone of a document, said once: 北京时间 for Asia/Shanghai and the zones
+        with its rules, else the zone's name with its offset at ``at`` (时区 America/New_York
+        （UTC−05:00）). tz None: the zone of ``at`` itself."""
+        key = zone_key(tz, at)
+        if key in BEIJING_ZONES:
+            return self("common.zone_beijing", offset=utc_offset(tz, at))
+        return self("common.zone_named", name=key, offset=utc_offset(tz, at))
 
     def _format(self, template: str, args: Mapping[str, Any]) -> str:
         return self._formatter.vformat(template, (), args)

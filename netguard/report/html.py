@@ -80,6 +80,7 @@ def _verdict_chart(r: Report, w: Words) -> Markup:
         _verdict_parts(r.totals, w),
         w.pct(r.totals.compliance_rate),
         w.t("report.kpi.compliance"),
+        say=w.label_value,
     )
 
 
@@ -89,7 +90,7 @@ def _coverage_chart(r: Report, w: Words) -> Markup:
         for status, count in r.coverage.host_status.items()
         if count
     )
-    return donut(parts, w.pct(r.coverage.rate), w.t("report.kpi.coverage"))
+    return donut(parts, w.pct(r.coverage.rate), w.t("report.kpi.coverage"), say=w.label_value)
 
 
 def trend_chart(r: Report, w: Words) -> Markup:
@@ -127,5 +128,6 @@ def _section(kind: str, r: Report, w: Words) -> GroupSection:
         if len(groups) > len(shown)
         else ""
     )
-    chart = stacked_bars(bars, w.t(f"report.section.{kind}")) if bars else Markup("")
+    title = w.t(f"report.section.{kind}")
+    chart = stacked_bars(bars, title, say=w.label_value) if bars else Markup("")
     return GroupSection(kind, groups, chart, note)

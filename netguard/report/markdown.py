@@ -46,10 +46,11 @@ def render_markdown(report: Report, lang: str, *, tz: tzinfo | None = None) -> s
         f"- {lv('report.meta.run', e(run.run_id))}",
         f"- {lv('report.meta.started', e(w.when(run.started)))}",
         f"- {lv('report.meta.finished', e(w.when(run.finished)))}",
-        f"- {lv('report.meta.inventory', e(str(run.inventory.get('path', ''))))} "
-        f"({e(t('report.meta.sha256', digest=w.digest(run.inventory.get('sha256'))))})",
-        f"- {lv('report.meta.policy', e(str(run.policy.get('name', ''))))} "
-        f"({e(t('report.meta.sha256', digest=w.digest(run.policy.get('sha256'))))})",
+        f"- {lv('report.meta.timezone', e(w.time_zone(run.started)))}",
+        f"- {lv('report.meta.inventory', e(str(run.inventory.get('path', ''))))}"
+        f"{e(t('report.meta.sha256', digest=w.digest(run.inventory.get('sha256'))))}",
+        f"- {lv('report.meta.policy', e(str(run.policy.get('name', ''))))}"
+        f"{e(t('report.meta.sha256', digest=w.digest(run.policy.get('sha256'))))}",
         f"- {lv('report.meta.version', e(run.netguard_version))}",
         *_waivers_meta(report, w),
         "",
@@ -173,6 +174,11 @@ def _groups(kind: str, groups: list[Group], w: Words) -> list[str]:
         for g in groups[:MAX_ROWS]
     ]
     out += _table(header, rows, set(range(1, len(cols))))
+    if kind == "category":  # what each category's checks rest on: the standards' clauses
+        bases = [(g.key, t.get(f"basis.{g.key}")) for g in groups[:MAX_ROWS]]
+        line = "report.fmt.category_basis"
+        out += [f"- {md_escape(t(line, category=w.category(k), basis=b))}" for k, b in bases if b]
+        out += [""] if any(b for _, b in bases) else []
     return out + _more(len(groups), w)
 
 
@@ -184,7 +190,7 @@ def _more(total: int, w: Words) -> list[str]:
 
 def _violations(r: Report, w: Words) -> list[str]:
     t = w.t
-    out = [f"## {md_escape(t('report.section.violations'))} ({len(r.violations)})", ""]
+    out = [f"## {md_escape(w.counted('report.section.violations', len(r.violations)))}", ""]
     if not r.violations:
         return [*out, md_escape(t("report.none.violations")), ""]
     out += [md_escape(t("report.explain.violations"), 2000), ""]
@@ -218,12 +224,12 @@ def _waivers_meta(r: Report, w: Words) -> list[str]:
     label = md_escape(t("report.meta.waivers"))
     digest = md_escape(t("report.meta.sha256", digest=w.digest(block.sha256)))
     value = md_escape(block.path)
-    return [f"- {t('common.label_value', label=label, value=value)} ({digest})"]
+    return [f"- {t('common.label_value', label=label, value=value)}{digest}"]
 
 
 def _waived(r: Report, w: Words) -> list[str]:
     t = w.t
-    out = [f"## {md_escape(t('report.section.waived'))} ({len(r.waived)})", ""]
+    out = [f"## {md_escape(w.counted('report.section.waived', len(r.waived)))}", ""]
     if not r.waived:
         return [*out, md_escape(t("report.none.waived")), ""]
     out += [md_escape(t("report.explain.waived"), 2000), "", md_escape(w.waivers_summary(r)), ""]
@@ -276,7 +282,7 @@ def _waiver_rows(items: list[tuple[str, WaiverRecord]], w: Words) -> list[list[s
 
 def _expired_waivers(r: Report, w: Words) -> list[str]:
     t, items = w.t, r.expired_waivers
-    out = [f"## {md_escape(t('report.section.expired_waivers'))} ({len(items)})", ""]
+    out = [f"## {md_escape(w.counted('report.section.expired_waivers', len(items)))}", ""]
     if not items:
         return [*out, md_escape(t("report.none.expired_waivers")), ""]
     out += [md_escape(t("report.explain.expired_waivers"), 2000), ""]
@@ -289,7 +295,7 @@ def _unused_waivers(r: Report, w: Words) -> list[str]:
     t, items = w.t, r.unused_waivers
     if not items:  # nothing to review: no section
         return []
-    out = [f"## {md_escape(t('report.section.unused_waivers'))} ({len(items)})", ""]
+    out = [f"## {md_escape(w.counted('report.section.unused_waivers', len(items)))}", ""]
     out += [md_escape(t("report.explain.unused_waivers"), 2000), ""]
     header = [md_escape(t(f"report.col.{k}")) for k in _WAIVER_COLS]
     out += _table(header, _waiver_rows(items, w), {7})
@@ -298,7 +304,7 @@ def _unused_waivers(r: Report, w: Words) -> list[str]:
 
 def _unknown(r: Report, w: Words) -> list[str]:
     t = w.t
-    out = [f"## {md_escape(t('report.section.unknown'))} ({len(r.unknown_hosts)})", ""]
+    out = [f"## {md_escape(w.counted('report.section.unknown', len(r.unknown_hosts)))}", ""]
     if not r.unknown_hosts:
         return [*out, md_escape(t("report.none.unknown")), ""]
     out += [md_escape(t("report.explain.unknown"), 2000), ""]

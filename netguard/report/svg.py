@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from markupsafe import Markup, escape
@@ -50,7 +50,18 @@ def shorten(text: str, units: int = LABEL_UNITS) -> str:
     return text
 
 
-def donut(parts: Sequence[Part], center: str, label: str, *, size: int = 160) -> Markup:
+def _label_value(label: str, value: str) -> str:
+    return f"{label}: {value}"
+
+
+def donut(
+    parts: Sequence[Part],
+    center: str,
+    label: str,
+    *,
+    size: int = 160,
+    say: Callable[[str, str], str] = _label_value,
+) -> Markup:
     """A ring whose segments are the parts' shares; center is a short text (e.g. "71%")."""
     total = sum(p.value for p in parts)
     r = 15.91549  # circumference 100: dash lengths are percentages
@@ -67,8 +78,8 @@ def donut(parts: Sequence[Part], center: str, label: str, *, size: int = 160) ->
         out.append(
             f'<circle class="ring-{p.kind}" cx="21" cy="21" r="{r}" fill="none" '
             f'stroke-width="6" stroke-dasharray="{_num(share)} {_num(100 - share)}" '
-            f'stroke-dashoffset="{_num(offset)}"><title>{escape(p.label)}: {p.value}</title>'
-            "</circle>"
+            f'stroke-dashoffset="{_num(offset)}">'
+            f"<title>{escape(say(p.label, str(p.value)))}</title></circle>"
         )
         offset -= share
     out.append(
@@ -78,7 +89,13 @@ def donut(parts: Sequence[Part], center: str, label: str, *, size: int = 160) ->
     return Markup("".join(out))
 
 
-def stacked_bars(bars: Sequence[Bar], label: str, *, width: int = 720) -> Markup:
+def stacked_bars(
+    bars: Sequence[Bar],
+    label: str,
+    *,
+    width: int = 720,
+    say: Callable[[str, str], str] = _label_value,
+) -> Markup:
     """One 100 % stacked horizontal bar per group, its label on the left, a note on the right."""
     row, label_w, note_w = 22, 200, 70
     bar_w = width - label_w - note_w
@@ -106,8 +123,8 @@ def stacked_bars(bars: Sequence[Bar], label: str, *, width: int = 720) -> Markup
             w = bar_w * p.value / total
             out.append(
                 f'<rect class="bar-{p.kind}" x="{_num(x)}" y="{y + 3}" width="{_num(w)}" '
-                f'height="{row - 6}"><title>{escape(bar.label)} — {escape(p.label)}: '
-                f"{p.value}</title></rect>"
+                f'height="{row - 6}"><title>{escape(bar.label)} — '
+                f"{escape(say(p.label, str(p.value)))}</title></rect>"
             )
             x += w
         out.append(

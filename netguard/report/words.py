@@ -6,10 +6,12 @@ from the catalog is ours.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime, tzinfo
 
 from netguard.i18n import Catalog, catalog
 from netguard.model import HostStatus
+from netguard.render.html import EVIDENCE_CAP, evidence_text
 from netguard.report.model import Group, Report, Tally, Trend, TrendPoint
 from netguard.results import FindingRecord, WaiverRecord
 
@@ -31,7 +33,23 @@ class Words:
     def when(self, dt: datetime | None) -> str:
         if dt is None:
             return self.t("report.meta.not_finished")
-        return self.t.datetime(dt.astimezone(self.tz) if self.tz else dt)
+        return self.t.datetime(dt.astimezone(self.tz) if self.tz else dt, zone=False)
+
+    def label_value(self, label: str, value: str) -> str:
+        """label: value with the language's colon (合规：2)."""
+        return self.t("common.label_value", label=label, value=value)
+
+    def unknown_detail(self, detail: str) -> str:
+        """Why a host could not be checked, in the transport's own words: raw output, said so."""
+        return self.t("report.unknown.raw", detail=detail)
+
+    def counted(self, key: str, n: int) -> str:
+        """A section's title with its count: 不符合项（12） / Non-conformities (12)."""
+        return self.t("report.fmt.counted", title=self.t(key), n=n)
+
+    def time_zone(self, at: datetime) -> str:
+        """The report's one time zone, said once (北京时间; 时区 America/New_York（UTC−05:00）)."""
+        return self.t.time_zone(self.tz, at)
 
     def digest(self, value: object) -> str:
         text = value if isinstance(value, str) else ""
@@ -56,6 +74,11 @@ class Words:
     def category(self, key: str) -> str:
         return self.t.get(f"category.{key}", key)
 
+    def basis(self, category: str) -> str:
+        """The standard clauses a category's checks rest on (检查依据：GB/T 22239-2019 …)."""
+        clauses = self.t.get(f"basis.{category}")
+        return self.t("report.fmt.basis", basis=clauses) if clauses else ""
+
     def category_explain(self, key: str) -> str:
         return self.t.get(f"report.category_explain.{key}", "")
 
@@ -79,6 +102,19 @@ class Words:
 
     def remediation(self, f: FindingRecord) -> str:
         return self.t.get(f"checks.{f.check}.remediation", f.remediation)
+
+    def evidence(self, f: FindingRecord) -> list[tuple[str, str]]:
+        """A finding's evidence as (label, raw text) pairs: each key of the mapping named in this
+        language (``evidence.<key>``; a key the catalog does not know is shown as it is, an
+        identifier), each value the raw output as collected (JSON), never translated."""
+        ev = f.evidence
+        if not isinstance(ev, Mapping):
+            return [(self.t("report.detail.raw"), evidence_text(ev))]
+        cap = max(EVIDENCE_CAP // max(len(ev), 1), 200)
+        return [
+            (self.t.get(f"evidence.{k}", str(k)), evidence_text(v, cap))
+            for k, v in sorted(ev.items(), key=lambda kv: str(kv[0]))
+        ]
 
     # waivers: their texts come from the waivers file, not from hosts, but are escaped all the same
     def waiver_note(self, f: FindingRecord) -> str:
@@ -136,7 +172,7 @@ class Words:
         could not decide with their messages."""
         parts = []
         if host_status != HostStatus.AUDITED:
-            parts.append(detail or self.host_status(host_status))
+            parts.append(self.unknown_detail(detail) if detail else self.host_status(host_status))
         parts.extend(
             self.t("report.unknown.undecided", check=self.title(f), message=self.message(f))
             for f in undecided

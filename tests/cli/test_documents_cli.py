@@ -220,3 +220,22 @@ def test_detected_at_starts_the_clock_and_both_times_are_shown(tmp_path: Path) -
         cwd=tmp_path,
     )  # fmt: skip
     assert early.returncode == 2 and "before the audit found" in early.stderr
+
+
+def test_report_takes_the_contacts_files_zone_and_says_it_once(tmp_path: Path) -> None:
+    contacts = tmp_path / "contacts.yaml"
+    contacts.write_text(
+        "organisation: {zh: 某县, en: A county}\ntimezone: America/New_York\n"
+        "roles:\n  duty_officer: {name: {zh: 值班员, en: Duty officer}}\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "report.md"
+    args = ("report", str(LAB), "--format", "md", "--lang", "zh", "-o", str(out))
+    proc = run_cli(*args, "--contacts", str(contacts), cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    text = out.read_text(encoding="utf-8")
+    assert "时区 America/New\\_York（UTC−05:00）" in text  # the lab ran 2026-11-23 16:09 UTC
+    assert "2026年11月23日 11:09" in text and "CST" not in text and "EST" not in text
+    proc = run_cli(*args, "--contacts", str(contacts), "--tz", "Asia/Shanghai", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert "文中时间：北京时间" in out.read_text(encoding="utf-8")

@@ -122,16 +122,17 @@ def test_both_languages_show_the_record(lab_results: Results, lang: str, words: 
     assert html.startswith("<!doctype html>")
     for word in words:
         assert word in html, word
-    for value in (SEED, ALGORITHM, FINGERPRINT, RESULTS_SHA, INVENTORY_SHA, "县财政局", "王建国",
-                  "县委保密办", lab_results.run_id, "spot-check-20261124-c6abb388.tar",
+    for value in (SEED, "netguard.sample/1", FINGERPRINT, RESULTS_SHA, INVENTORY_SHA, "县财政局",
+                  "王建国", "县委保密办", lab_results.run_id, "spot-check-20261124-c6abb388.tar",
                   lab_results.policy["sha256"], lab_results.inventory["sha256"]):  # fmt: skip
         assert value in html, value
     for h in lab_results.hosts:
         assert h.name in html
         assert html.count(digest(h.name)[:16]) == 2  # the table's prefix, the evidence's full
         assert digest(h.name) in html
-    # times in the zone asked for: the lab run started 16:09 UTC
-    assert "00:09 CST" in html
+    # times in the zone asked for (the lab run started 16:09 UTC), the zone said once
+    assert "00:09" in html and "CST" not in html
+    assert ("北京时间" if 'lang="zh' in html else "Beijing time") in html
     # no script, nothing fetched: the page opens on an intranet with no network
     assert "<script" not in html
     assert not re.search(r"""(?:src|href)=["']?(?:https?:|//)""", html)
@@ -379,3 +380,17 @@ def test_pdf_en_inspect(tmp_path: Path) -> None:
     for term in ("Inspection record", "dual-pc", "without the network", FINGERPRINT, "Page 1 of"):
         assert term in text, term
     assert catalog("en")("record.method.heading") not in text  # no sampling section
+
+
+def test_zh_record_describes_the_algorithm_and_labels_raw_output(lab_results: Results) -> None:
+    html = render_record_html(record(lab_results), "zh", SHANGHAI)
+    assert "以 HMAC-SHA256 值排序抽取" in html and "largest remainder" not in html
+    assert "原始输出“no SSH handshake within 3 s”" in html
+    assert "检查依据" in html and "GB/T 22239-2019" in html
+    assert "北京时间" in html
+
+
+def test_zh_record_uses_the_glossarys_words(lab_results: Results) -> None:
+    from tests.unit.test_glossary import avoided_words
+
+    assert avoided_words(render_record_html(record(lab_results), "zh", SHANGHAI)) == []

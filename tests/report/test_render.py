@@ -35,7 +35,7 @@ TEMPLATES = ROOT / "netguard" / "render" / "templates"
 # CJK ideographs and punctuation, kana, full-width forms
 CJK = re.compile("[\u2e80-\u303f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]")
 ZH_TERMS = ("合规率", "覆盖率", "违规外联", "物理隔离", "防病毒软件", "口令", "责任人",
-            "房间/位置", "未能检查的主机", "违规事项", "网络与信息安全")  # fmt: skip
+            "房间/位置", "状态不明的计算机", "不符合项", "网络与信息安全")  # fmt: skip
 
 
 def csv_rows(text: str) -> list[list[str]]:
@@ -50,7 +50,7 @@ def csv_rows(text: str) -> list[list[str]]:
 def test_zh_report_speaks_chinese(lab: Results, fmt: str) -> None:
     out = render_report(lab, fmt, "zh")
     for term in ("合规率", "覆盖率", "物理隔离", "防病毒软件", "口令", "责任人", "房间/位置",
-                 "未能检查的主机", "违规事项", "存在违规"):  # fmt: skip
+                 "状态不明的计算机", "不符合项", "不合规"):  # fmt: skip
         assert term in out, term
     if fmt == "html":
         assert "违规外联" in out  # the category glossary
@@ -106,7 +106,7 @@ def test_md_tables_keep_their_shape(lab: Results) -> None:
     md = render_report(lab, "md", "zh")
     _assert_tables_regular(md)
     assert md.startswith("# 网络安全合规检查报告")
-    assert "## 总体结论：存在违规" in md
+    assert "## 总体结论：不合规" in md
 
 
 def _assert_tables_regular(md: str) -> None:
@@ -126,11 +126,11 @@ def test_csv_one_row_per_host(lab: Results) -> None:
     text = render_report(lab, "csv", "zh")
     rows = csv_rows(text)
     assert len(rows) == 15 and all(len(r) == len(COLUMNS) for r in rows)
-    assert rows[0][0] == "主机名" and "责任人" in rows[0] and "房间/位置" in rows[0]
+    assert rows[0][0] == "计算机名" and "责任人" in rows[0] and "房间/位置" in rows[0]
     by_name = {r[0]: r for r in rows[1:]}
     no_av = by_name["no-av"]
     assert no_av[4:7] == ["后勤科", "郑浩", "Room 107"]
-    assert no_av[8] == "存在违规"
+    assert no_av[8] == "不合规"
     assert no_av[11] == "antivirus.installed, antivirus.running, antivirus.signatures"
     assert by_name["hang-pc"][8] == "状态不明" and "3 s" in by_name["hang-pc"][13]
     assert by_name["ok-pc"][8] == "合规" and by_name["ok-pc"][13] == ""
@@ -303,3 +303,17 @@ def test_no_reader_words_in_template() -> None:
     source = re.sub(r"<(script|style)>.*?</\1>", "", source, flags=re.S)
     texts = [t.strip() for t in re.findall(r">([^<]+)<", source)]
     assert [t for t in texts if re.search(r"[A-Za-z\u4e00-\u9fff]", t)] == []
+
+
+@pytest.mark.parametrize("fmt", ["html", "md", "csv"])
+def test_zh_report_uses_the_glossarys_words(lab: Results, fmt: str) -> None:
+    """docs/glossary.md holds for the whole page, not only for the catalogs: no 主机 (but
+    主机密钥), no 存在违规/违规事项/豁免, no CST/UTC — the zone is said once, as 北京时间."""
+    from zoneinfo import ZoneInfo
+
+    from tests.unit.test_glossary import avoided_words
+
+    out = render_report(lab, fmt, "zh", tz=ZoneInfo("Asia/Shanghai"))
+    assert avoided_words(out) == []
+    if fmt != "csv":
+        assert "北京时间" in out

@@ -28,8 +28,8 @@ def test_pdf_zh(lab: Results, tmp_path: Path) -> None:
     assert path.suffix == ".pdf" and path.read_bytes().startswith(b"%PDF")
     assert [p.name for p in tmp_path.iterdir()] == [path.name]
     text = pdf_text(path)
-    for term in ("网络安全合规检查报告", "覆盖率", "合规率", "违规事项", "责任人", "财务科",
-                 "赵敏", "route-pc", "未能检查的主机"):  # fmt: skip
+    for term in ("网络安全合规检查报告", "覆盖率", "合规率", "不符合项", "责任人", "财务科",
+                 "赵敏", "route-pc", "状态不明的计算机"):  # fmt: skip
         assert term in text, term
     # the print stylesheet hides the filter box and its hint
     assert "点击表头可排序" not in text

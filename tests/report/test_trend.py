@@ -229,11 +229,11 @@ def test_table(office: Results) -> None:
     rows = re.findall(r"<tr[ >].*?</tr>", table.group(0), flags=re.S)
     assert len(rows) == 4  # header + 3 runs
     cells = [re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<td.*?</td>", rows[2], re.S)]
-    assert cells == ["2026-11-09 22:00 CST", "10", "8", "80.0%", "6", "2", "2", "3", "60.0%"]
+    assert cells == ["2026-11-09 22:00", "10", "8", "80.0%", "6", "2", "2", "3", "60.0%"]
     assert rows[3].startswith('<tr class="current">') and "(this report)" in rows[3]
     md = render_report(office, "md", "zh", tz=SHANGHAI, trend=three_runs(office))
     _assert_tables_regular(md)
-    assert "| 2026年11月23日 22:02 CST（本次） | 10 | 9 | 90.0% | 8 | 1 | 1 | 0 | 80.0% |" in md
+    assert "| 2026年11月23日 22:02（本次） | 10 | 9 | 90.0% | 8 | 1 | 1 | 0 | 80.0% |" in md
     # the section sits after coverage and before the zones, in the page and the contents
     assert html.index('id="coverage"') < html.index('id="trend"') < html.index('id="by-zone"')
     assert html.index('href="#coverage"') < html.index('href="#trend"') < html.index('href="#by')
@@ -268,8 +268,8 @@ def test_chart_maps_values(office: Results) -> None:
     assert "Compliance rate</text>" in svg and "Coverage</text>" in svg
     assert svg.count("<title>") == 6
     assert (
-        "<title>2026-11-09 22:00 CST: compliance rate 60.0% (6 of 10 hosts compliant); "
-        "coverage 80.0% (8 of 10 checked); 2 with violations, 2 unknown</title>"
+        "<title>2026-11-09 22:00: compliance rate 60.0% (6 of 10 hosts compliant); "
+        "coverage 80.0% (8 of 10 checked); 2 non-compliant, 2 unknown</title>"
     ) in svg
     ends = re.findall(r'<text class="end-label end-(\w+)"[^>]*>([^<]*)</text>', svg)
     assert sorted(ends) == [("compliance", "80.0%"), ("coverage", "90.0%")]
@@ -353,7 +353,7 @@ def test_empty_run_is_a_gap_not_a_zero(office: Results) -> None:
     svg = trend_svg(html)
     assert svg.count('<polyline class="line-compliance"') == 2
     assert svg.count("<title>") == 8  # no marker for the empty run
-    assert "| 2026-11-03 00:00 UTC | 0 | 0 | — |" in render_report(office, "md", "en", trend=runs)
+    assert "| 2026-11-03 00:00 | 0 | 0 | — |" in render_report(office, "md", "en", trend=runs)
 
 
 # ---------------------------------------------------------------- escaping, API

@@ -61,4 +61,5 @@ def test_time_zone_for_readers(lab: Results, tmp_path: Path) -> None:
     local = lab.started.astimezone(shanghai)
     assert f"-{local:%Y%m%d-%H%M}-" in path.name
     text = path.read_text(encoding="utf-8")
-    assert f"{local:%H:%M} CST" in text and "UTC" not in text
+    assert f"{local:%H:%M}" in text and "北京时间" in text
+    assert "UTC" not in text and "CST" not in text

@@ -445,7 +445,7 @@ GOLDEN: list[tuple[str, str, str, str, str]] = [
         "county-intranet",
         "connected to the internet and an isolated network: "
         "internet (198.51.100.44/24 on enp4s0); intranet (10.20.0.17/24 on enp3s0)",
-        "同时接入互联网和物理隔离网络（一机两用），存在违规外联："
+        "同时接入互联网和物理隔离网络（一机两用），属于违规外联："
         "互联网（网卡 enp4s0 上的 198.51.100.44/24）；政务内网（网卡 enp3s0 上的 10.20.0.17/24）",
     ),
     (
@@ -470,7 +470,7 @@ GOLDEN: list[tuple[str, str, str, str, str]] = [
         "antivirus.signatures",
         "county-intranet",
         "signatures are 40 days old (limit 7, from header)",
-        "病毒库版本距今 40 天（上限 7 天，日期读自病毒库文件头）",
+        "病毒库已 40 天未更新（要求 7 天内更新；日期读自病毒库文件头）",
     ),
     (
         "forwarding",
@@ -484,7 +484,7 @@ GOLDEN: list[tuple[str, str, str, str, str]] = [
         "isolation.wireless",
         "county-internet",
         "applies to classified, intranet hosts; fin-pc-07 is in the internet zone",
-        "本项检查仅适用于涉密网络、政务内网中的主机，fin-pc-07 位于互联网",
+        "本项检查仅适用于涉密网络、政务内网中的计算机，fin-pc-07 位于互联网",
     ),
 ]
 
@@ -502,7 +502,7 @@ def test_golden_fact_missing() -> None:
     assert (
         catalog("zh")
         .reason(f.reason, f.args, FALLBACK)
-        .startswith("无法判定：未能取得账户信息（/etc/passwd、/etc/shadow），原因：")
+        .startswith("无法判定：未能取得账户信息（/etc/passwd、/etc/shadow），原始输出“")
     )
 
 
@@ -607,3 +607,28 @@ def test_default_lang_follows_the_locale(environ: dict[str, str], lang: str) -> 
 def test_unknown_language_is_refused() -> None:
     with pytest.raises(ValueError, match="unknown language"):
         catalog("fr")
+
+
+def test_every_evidence_key_has_a_label_in_both_languages(emitted) -> None:
+    """The report names each key of a finding's evidence in the reader's language."""
+    keys = {k for _, f in emitted if isinstance(f.evidence, Mapping) for k in f.evidence}
+    assert keys
+    for lang in LANGS:
+        cat = catalog(lang)
+        missing = sorted(k for k in keys if not cat.has(f"evidence.{k}"))
+        assert not missing, f"{lang}: {' '.join(missing)}"
+
+
+def test_the_lab_runs_evidence_keys_have_labels() -> None:
+    """The same for a real run's results (keys no recording reaches, e.g. the freshclam log)."""
+    doc = json.loads((ROOT / "tests" / "fixtures" / "lab-results.json").read_text("utf-8"))
+    keys = {
+        k
+        for h in doc["hosts"]
+        for f in h.get("findings", [])
+        if isinstance(f.get("evidence"), dict)
+        for k in f["evidence"]
+    }
+    for lang in LANGS:
+        missing = sorted(k for k in keys if not catalog(lang).has(f"evidence.{k}"))
+        assert not missing, f"{lang}: {' '.join(missing)}"

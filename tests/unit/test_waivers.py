@@ -590,8 +590,21 @@ def test_report_counts_waived_findings_but_never_as_violations() -> None:
 
 
 WORDS = {
-    "en": ("Waived exceptions", "Expired waivers", "Approved by", "Valid until", "Waived"),
-    "zh": ("已豁免的例外事项", "已过期的豁免", "批准人", "有效期至", "已豁免", "豁免理由"),
+    "en": (
+        "Remediation deferred (approved)",
+        "Expired deferral approvals",
+        "Approved by",
+        "Valid until",
+        "Remediation deferred (approved)",
+    ),
+    "zh": (
+        "经审批暂缓整改事项",
+        "已过期的暂缓整改审批",
+        "批准人",
+        "有效期至",
+        "经审批暂缓整改",
+        "暂缓整改理由",
+    ),
 }
 
 
@@ -630,20 +643,20 @@ def test_markdown_report_shows_waivers_and_escapes_their_text(lang: str) -> None
 def test_csv_names_waived_checks() -> None:
     text = render_report(_results(), "csv", "en")
     rows = text.splitlines()
-    assert rows[0].endswith("Waived checks")
+    assert rows[0].endswith("Checks with deferred remediation")
     assert rows[1].startswith("fin-pc-07") and rows[1].endswith(",Antivirus signatures are current")
 
 
 @pytest.mark.parametrize("fmt", ["html", "md"])
 def test_reports_without_waivers_have_no_waiver_sections(fmt: str) -> None:
     text = render_report(_results(_run(_fleet(), None)), fmt, "en")
-    assert "Waived exceptions" not in text and "Expired waivers" not in text
+    assert "Remediation deferred" not in text and "Expired deferral" not in text
 
 
 def test_expired_section_says_when_nothing_expired() -> None:
     ws = _waivers(waiver(id="WV-active"))
     md = render_report(_results(_run(_fleet(), ws)), "md", "en")
-    assert "## Expired waivers (0)" in md and "No waiver has expired." in md
+    assert "## Expired deferral approvals (0)" in md and "No deferral approval has expired." in md
     assert "Waivers not used" not in md
 
 

@@ -43,8 +43,10 @@ def record_view(record: InspectionRecord, lang: str, tz: tzinfo | None = None) -
             (t("record.meta.organization"), clean(record.organization, CELL_CAP) or _blank(t)),
             (t("record.meta.inspector"), clean(record.inspector, CELL_CAP) or _blank(t)),
             (t("record.meta.time"), _time_range(t, record.started, record.finished, tz)),
+            (t("record.meta.timezone"), _zone(t, record.started, tz)),
             (t("record.meta.kind"), t(f"record.kind.{record.kind}")),
             (t("record.meta.run_id"), clean(record.run_id, CELL_CAP) or none),
+            (t("record.meta.basis"), t("basis.standards")),
             (t("record.meta.policy"), _with_digest(t, policy, record.policy_sha256)),
             (t("record.meta.inventory"), _with_digest(t, inventory, record.inventory_sha256)),
             (t("record.meta.tool"), t("record.meta.tool_value", version=tool)),
@@ -78,13 +80,19 @@ def _local(dt: datetime, tz: tzinfo | None) -> datetime:
     return dt.astimezone(tz)  # tz None: the system's local zone
 
 
+def _zone(t: Catalog, start: datetime, tz: tzinfo | None) -> str:
+    """The record's one zone, said once: the times above carry no zone of their own."""
+    return t.time_zone(_local(start, tz).tzinfo, start)
+
+
 def _time_range(t: Catalog, start: datetime, end: datetime | None, tz: tzinfo | None) -> str:
     s = _local(start, tz)
     if end is None:
-        return t("record.meta.time_open", start=t.datetime(s))
+        return t("record.meta.time_open", start=t.datetime(s, zone=False))
     e = _local(end, tz)
-    end_text = e.strftime(t("record.fmt.time_format")) if e.date() == s.date() else t.datetime(e)
-    return t("record.meta.time_range", start=t.datetime(s), end=end_text)
+    same_day = e.date() == s.date()
+    end_text = e.strftime(t("record.fmt.time_format")) if same_day else t.datetime(e, zone=False)
+    return t("record.meta.time_range", start=t.datetime(s, zone=False), end=end_text)
 
 
 def _with_digest(t: Catalog, what: str, sha256: str) -> str:
@@ -115,7 +123,7 @@ def _method(t: Catalog, record: InspectionRecord) -> dict[str, Any]:
             (t("record.method.drawn"), t("record.fmt.computers", count=m.drawn), ""),
             (t("record.method.stratification"), stratification, ""),
             (t("record.method.seed"), clean(m.seed, CELL_CAP), "mono"),
-            (t("record.method.algorithm"), clean(m.algorithm, CELL_CAP), "mono"),
+            (t("record.method.algorithm"), _algorithm(t, m.algorithm), "mono"),
         ],
         "grown": t("record.method.grown", drawn=m.drawn) if m.grown else "",
         # Without stratification the sampler has one stratum, the whole inventory ("all"):
@@ -134,6 +142,13 @@ def _method(t: Catalog, record: InspectionRecord) -> dict[str, Any]:
         "reproducible": t("record.method.reproducible"),
         "command": clean(rederive_command(m, inventory), 1000),
     }
+
+
+def _algorithm(t: Catalog, algorithm: str) -> str:
+    """The sampling algorithm: its identifier, described in this language when the catalog
+    knows it (the sampler's own description is English)."""
+    ident = algorithm.split(" ", 1)[0]
+    return t.get(f"record.method.algorithms.{ident}", clean(algorithm, CELL_CAP))
 
 
 def _stratum_name(t: Catalog, by: str | None, name: str) -> str:
