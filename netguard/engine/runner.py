@@ -29,6 +29,7 @@ from netguard.collect.probe import ProbeRequest
 from netguard.engine.evaluate import evaluate, finding
 from netguard.errors import CollectionError, InputError
 from netguard.fleet import MediaSummary, cross_network, summarize
+from netguard.i18n import english_detail
 from netguard.model import Finding, Host, HostResult, HostStatus, Inventory, Sweep, Zone
 from netguard.policy import CheckConfig, Policy
 from netguard.probe import token as probe_token
@@ -196,7 +197,9 @@ def _audit_host(
             host,
             segment,
             HostStatus.ERROR,
-            f"no collector for os {host.os!r} yet: host not audited",
+            english_detail("no_collector_os", os=host.os),
+            detail_reason="no_collector_os",
+            detail_args={"os": host.os},
         )
     # Without a request, the one-argument call every collector has always taken.
     coll = collector.collect(host) if request is None else collector.collect(host, request)
@@ -207,20 +210,24 @@ def _audit_host(
         job.sink(host, coll)
     findings: tuple[Finding, ...] = ()
     status, detail = coll.status, coll.detail
+    reason, args = coll.detail_reason, coll.detail_args
     if status is HostStatus.HOSTKEY_MISMATCH:
         findings = (hostkey_finding(host, coll.evidence),)
     elif status is HostStatus.AUDITED:
         try:
             facts = parse_linux(coll.stdout, now=coll.collected_at)
         except CollectionError as exc:
-            status, detail = HostStatus.ERROR, f"unusable collection output: {exc}"
+            status, reason, args = HostStatus.ERROR, "unusable_output", {"raw": str(exc)}
+            detail = english_detail(reason, **args)
         else:
             token = coll.evidence.get(PROBE_EVIDENCE)
             probe = token if isinstance(token, str) else None
             findings = evaluate(facts, host, inventory.segments, policy, probe)
             if media is not None:  # list.append is atomic: worker threads share the list
                 media.append(summarize(facts, host.name, segment.zone, _lookback(policy)))
-    return HostResult(host, segment, status, detail, findings, time.monotonic() - start)
+    return HostResult(
+        host, segment, status, detail, findings, time.monotonic() - start, reason, args
+    )
 
 
 def run_audit(
@@ -362,9 +369,12 @@ def _safe_audit(job: AuditJob, host: Host, collector: Collector, ctx: RunContext
     try:
         return audit_host(job, host, collector, ctx)
     except Exception as exc:  # one host's surprise must not end the audit, nor read as compliant
+        args = {"error": type(exc).__name__, "raw": str(exc)}
         return HostResult(
             host,
             job.inventory.segment_of(host),
             HostStatus.ERROR,
-            f"internal error: {type(exc).__name__}: {exc}",
+            english_detail("internal_error", **args),
+            detail_reason="internal_error",
+            detail_args=args,
         )
