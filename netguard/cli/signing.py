@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 
-from netguard.errors import InputError
+from netguard.cli.options import usage_error
 
 if TYPE_CHECKING:
     from netguard.evidence.bundle import BundleWriter
@@ -41,9 +41,7 @@ def passphrase(prompt: str) -> str:
         return env
     if sys.stdin.isatty():
         return getpass.getpass(prompt)
-    raise InputError(
-        f"the signing key is encrypted: set {PASSPHRASE_ENV} or run in a terminal", field="--key"
-    )
+    raise usage_error("key_encrypted", field="--key", env=PASSPHRASE_ENV)
 
 
 def load_signing_key(path: str) -> SigningKey:
@@ -74,7 +72,7 @@ def bundle_writer(args: argparse.Namespace, kind: str) -> Bundling | None:
 
     if not args.bundle:
         if args.key:
-            raise InputError("--key signs an evidence bundle: give --bundle DIR too", field="--key")
+            raise usage_error("key_needs_bundle", field="--key")
         return None
     key = load_signing_key(args.key) if args.key else None
     signer = args.signer or (key.public.comment if key else "")
@@ -97,9 +95,7 @@ def open_replay(path: str, trusted: list[str] | None, err: Console) -> Bundle:
     bundle = open_bundle(path, trusted_keys(trusted))
     v = bundle.verification
     if v.trusted is False:
-        raise InputError(
-            "the bundle is not signed by any of the --trusted-key keys", file=str(bundle.root)
-        )
+        raise usage_error("untrusted_bundle", file=str(bundle.root))
     if v.signature != "valid":
         note(err, "the bundle is not signed: its files match its manifest, nothing more")
     elif v.trusted is None:
