@@ -217,8 +217,8 @@ def _audit_host(
         try:
             facts = parse_linux(coll.stdout, now=coll.collected_at)
         except CollectionError as exc:
-            status, reason, args = HostStatus.ERROR, "unusable_output", {"raw": str(exc)}
-            detail = english_detail(reason, **args)
+            status, detail = HostStatus.ERROR, english_detail("unusable_output", raw=str(exc))
+            reason, args = "unusable_output", {"raw": str(exc)}
         else:
             token = coll.evidence.get(PROBE_EVIDENCE)
             probe = token if isinstance(token, str) else None
