@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, tzinfo
 
-from netguard.i18n import Catalog, catalog
+from netguard.i18n import Catalog, catalog, host_detail_text
 from netguard.model import HostStatus
 from netguard.report.model import Group, Report, Tally, Trend, TrendPoint
-from netguard.results import FindingRecord, WaiverRecord
+from netguard.results import FindingRecord, HostRecord, WaiverRecord
 
 HASH_PREFIX = 12  # characters of a sha256 shown: enough to compare two reports by eye
 
@@ -69,6 +69,10 @@ class Words:
         if kind == "category":
             return self.category(g.key)
         return self.or_none(g.key)
+
+    def host_detail(self, h: HostRecord) -> str:
+        """Why a host was not checked, in this language (i18n.host_detail_text)."""
+        return host_detail_text(h, self.t)
 
     # a finding, in this language when the catalog knows the check
     def title(self, f: FindingRecord) -> str:

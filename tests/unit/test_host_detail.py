@@ -359,3 +359,41 @@ def test_zh_terminal_and_host_texts_follow_the_punctuation_rule() -> None:
             assert not half.search(prose), (key, text)
             assert chinese.search(text), (key, text)
             assert english_words(prose.replace("x", " "), ("keygen", "json")) == [], (key, text)
+
+
+# --- documents: the one function, at each call site ------------------------------------------
+
+
+def test_reports_records_and_checklists_say_the_detail_in_their_language() -> None:
+    from netguard.checklist.build import IncidentHost
+    from netguard.checklist.view import _host_findings
+    from netguard.report import render_report
+    from netguard.spotcheck.record.model import build_record
+    from netguard.spotcheck.record.render import render_record_html
+
+    results = parse_results(run_document(_run()))
+    for fmt in ("md", "html", "csv"):
+        zh = render_report(results, fmt, "zh")
+        assert "TCP 连接端口 22 被拒绝" in zh, fmt
+        assert "Connection refused" not in zh, fmt
+        assert "TCP connect to port 22: Connection refused" in render_report(results, fmt, "en")
+    record = build_record(
+        results,
+        kind="inspect",
+        inspector="x",
+        organization="",
+        inspected_unit="",
+        method=None,
+        host_digests={},
+        file_digests=(),
+        signer=None,
+        bundle_name="b",
+    )
+    html = render_record_html(record, "zh")
+    assert "TCP 连接端口 22 被拒绝" in html and "Connection refused" not in html
+    h = results.hosts[0]
+    incident = IncidentHost(
+        h.name, h.address, h.segment, h.zone, "", "", "", h.status, h.detail, (),
+        h.detail_reason, h.detail_args,
+    )  # fmt: skip
+    assert "TCP 连接端口 22 被拒绝" in _host_findings(catalog("zh"), incident, "zh")["not_audited"]
