@@ -155,6 +155,8 @@ def preflight(job: AuditJob) -> None:
                 f"identity file {ident} does not exist",
                 file=inventory.path,
                 field=f"hosts[{i}].ssh.identity_file ({host.name})",
+                reason="identity_missing",
+                args={"path": ident},
             )
         kh = os.path.expanduser(host.ssh.known_hosts)
         if not options.accept_new_hostkeys and not os.path.isfile(kh):
@@ -163,6 +165,8 @@ def preflight(job: AuditJob) -> None:
                 "checking the fingerprints) or pass --accept-new-hostkeys",
                 file=inventory.path,
                 field=f"hosts[{i}].ssh.known_hosts ({host.name})",
+                reason="known_hosts_missing",
+                args={"path": host.ssh.known_hosts},
             )
 
 

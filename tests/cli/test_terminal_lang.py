@@ -96,3 +96,13 @@ def test_errors_in_chinese(tmp_path: Path) -> None:
     ok = run_cli("inventory", "check", str(inv), env=ZH)
     assert ok.returncode == 0, ok.stderr
     assert ok.stdout.strip() == f"{inv}：通过 — 1 个网段，2 台计算机"
+
+
+def test_a_missing_known_hosts_file_is_said_in_chinese(tmp_path: Path) -> None:
+    inv = _inventory(tmp_path)
+    (tmp_path / "known_hosts").unlink()
+    proc = run_cli("audit", str(inv), "--no-history", env=ZH)
+    assert proc.returncode == 2
+    assert f"主机密钥登记文件 {tmp_path / 'known_hosts'} 不存在" in proc.stderr, proc.stderr
+    assert "hosts[0].ssh.known_hosts (down-pc)：" in proc.stderr  # the location, as ever
+    assert_chinese(proc.stderr, ("down-pc",))
