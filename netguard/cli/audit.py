@@ -198,7 +198,7 @@ def _replay(args: argparse.Namespace, err: Console) -> int:
     if args.probe or args.probe_key or args.arrivals:  # a replay contacts no host: no probe
         flag = "--probe" if args.probe else "--probe-key" if args.probe_key else "--arrivals"
         raise usage_error("replay_no_probe", field=flag)
-    bundle = open_replay(args.replay, args.trusted_key, err)
+    bundle = open_replay(args.replay, args.trusted_key, err, terminal_lang(args))
     inventory = load_inventory(bundle.inventory)
     recorded = {h["name"] for h in bundle.results.get("hosts", []) if isinstance(h, dict)}
     inventory = replace(inventory, hosts=tuple(h for h in inventory.hosts if h.name in recorded))

@@ -95,7 +95,7 @@ def _report_source(args: argparse.Namespace) -> tuple[Results, list[RunSummary] 
                     results.started, args.trend, scope_of(results.inventory)
                 )
         except InputError as exc:
-            print(f"netguard: no trend: {exc}", file=sys.stderr)
+            print(say(args)("terminal.no_trend", raw=str(exc)), file=sys.stderr)
             return results, None
     with open_store(path) as store:
         run_id = store.resolve(args.run)

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 
-from netguard.cli.options import positive_int, usage_error
+from netguard.cli.options import positive_int, say, usage_error
 from netguard.errors import ExitStatus
 from netguard.probe import receiver as rc
 from netguard.probe import token as tk
@@ -120,7 +120,7 @@ def probe_key(args: argparse.Namespace, err: Console) -> int:
         raise usage_error("exists", file=args.file) from None
     except OSError as exc:
         raise usage_error("cannot_write", file=args.file, raw=exc.strerror or str(exc)) from exc
-    print(f"probe key written to {args.file}")
+    print(say(args)("terminal.probe_key_written", file=args.file))
     return int(ExitStatus.OK)
 
 

@@ -88,23 +88,29 @@ def trusted_keys(paths: list[str] | None) -> list[PublicKey]:
     return keys
 
 
-def open_replay(path: str, trusted: list[str] | None, err: Console) -> Bundle:
-    """The bundle, verified; refused (InputError) when anything in it was altered."""
+def open_replay(path: str, trusted: list[str] | None, err: Console, lang: str = "en") -> Bundle:
+    """The bundle, verified; refused (InputError) when anything in it was altered. What the
+    signature does not prove is noted on the terminal, in ``lang``."""
     from netguard.evidence.reader import open_bundle
+    from netguard.i18n import catalog
+
+    t = catalog(lang)
 
     bundle = open_bundle(path, trusted_keys(trusted))
     v = bundle.verification
     if v.trusted is False:
         raise usage_error("untrusted_bundle", file=str(bundle.root))
     if v.signature != "valid":
-        note(err, "the bundle is not signed: its files match its manifest, nothing more")
+        note(err, t("terminal.bundle.unsigned"))
     elif v.trusted is None:
-        who = v.signer_name or "an unnamed signer"
         fingerprint = v.signer.fingerprint() if v.signer else "?"
-        note(err, f"signed by {who} ({fingerprint}), a key nobody vouched for here "
-                  "(--trusted-key)")  # fmt: skip
+        if v.signer_name:
+            note(err, t("terminal.bundle.unvouched", who=v.signer_name, fingerprint=fingerprint))
+        else:
+            note(err, t("terminal.bundle.unvouched_unnamed", fingerprint=fingerprint))
     return bundle
 
 
 def note(err: Console, text: str) -> None:
-    err.print(f"netguard: {text}", markup=False, highlight=False, soft_wrap=True)
+    """One line of its own on the terminal (the text says ``netguard:`` itself)."""
+    err.print(text, markup=False, highlight=False, soft_wrap=True)
