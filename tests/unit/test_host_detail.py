@@ -397,3 +397,14 @@ def test_reports_records_and_checklists_say_the_detail_in_their_language() -> No
         h.detail_reason, h.detail_args,
     )  # fmt: skip
     assert "TCP 连接端口 22 被拒绝" in _host_findings(catalog("zh"), incident, "zh")["not_audited"]
+
+
+def test_the_history_keeps_the_reason(tmp_path: Path) -> None:
+    from netguard.history import open_store
+
+    with open_store(tmp_path / "history.sqlite") as store:
+        back = store.document(store.record(run_document(_run())))
+    assert [(h["detail_reason"], h["detail_args"]) for h in back["hosts"]] == [
+        ("connect_refused", {"port": 22}),
+        ("no_collector_os", {"os": "windows"}),
+    ]
