@@ -25,6 +25,10 @@ class NetguardError(Exception):
     """Base class: a problem we can explain to the user in one message."""
 
     exit_status = ExitStatus.BAD_INPUT
+    #: the message as an id (``terminal.errors.<reason>`` in the catalogs) and its arguments,
+    #: so the command line can say it in the user's language; "" for a message in English only
+    reason: str = ""
+    message_args: dict[str, object] = {}  # noqa: RUF012  (never mutated: set per instance)
 
 
 class InputError(NetguardError):
@@ -37,22 +41,29 @@ class InputError(NetguardError):
         file: str | Path | None = None,
         line: int | None = None,
         field: str | None = None,
+        reason: str = "",
+        args: dict[str, object] | None = None,
     ) -> None:
         self.message = message
         self.file = str(file) if file is not None else None
         self.line = line
         self.field = field
+        self.reason = reason
+        self.message_args = dict(args or {})
         super().__init__(self.__str__())
 
-    def __str__(self) -> str:
-        where = ""
+    @property
+    def location(self) -> list[str]:
+        """Where the problem is, outermost first: ``file[:line]``, then the field."""
+        where = []
         if self.file:
-            where = self.file
-            if self.line is not None:
-                where += f":{self.line}"
-            where += ": "
-        field = f"{self.field}: " if self.field else ""
-        return f"{where}{field}{self.message}"
+            where.append(self.file if self.line is None else f"{self.file}:{self.line}")
+        if self.field:
+            where.append(self.field)
+        return where
+
+    def __str__(self) -> str:
+        return "".join(f"{w}: " for w in self.location) + self.message
 
 
 class CollectionError(Exception):

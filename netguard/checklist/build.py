@@ -7,7 +7,7 @@ Pure functions over loaded data: no files are read here (the writer does that).
 from __future__ import annotations
 
 import calendar
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -55,6 +55,8 @@ class IncidentHost:
     status: str  # the host status of the results (audited, unreachable, …)
     detail: str  # why it was not audited (host-supplied text possible: escape it)
     findings: tuple[IncidentFinding, ...]
+    detail_reason: str = ""  # the detail as a message id (host_detail.<id>) and its arguments
+    detail_args: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -190,6 +192,8 @@ def match_host(playbook: Playbook, host: HostRecord) -> IncidentHost | None:
         location=host.location,
         status=host.status,
         detail=host.detail,
+        detail_reason=host.detail_reason,
+        detail_args=host.detail_args,
         findings=tuple(_finding(f) for f in findings),
     )
 

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from netguard import __version__
 from netguard.checklist.build import Incident, IncidentHost
-from netguard.i18n import Catalog, catalog
+from netguard.i18n import Catalog, catalog, host_detail_text
 from netguard.model import HostStatus
 from netguard.playbooks.model import HOST_OWNER
 from netguard.render.html import evidence_text
@@ -165,7 +165,9 @@ def _host(t: Catalog, h: IncidentHost) -> dict[str, str]:
 def _host_findings(t: Catalog, h: IncidentHost, lang: str) -> dict[str, Any]:
     not_audited = ""
     if h.status != HostStatus.AUDITED:
-        detail = clean(h.detail, DETAIL_CAP) or t.get(f"host_status.{h.status}", h.status)
+        detail = clean(host_detail_text(h, t), DETAIL_CAP) or t.get(
+            f"host_status.{h.status}", h.status
+        )
         not_audited = t("checklist.not_audited", detail=detail)
     return {
         "name": clean(h.name, CELL_CAP),

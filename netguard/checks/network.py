@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from netguard.checks.base import Said, say
-from netguard.i18n import catalog
+from netguard.i18n import catalog, english_detail
 from netguard.model import (
     Finding,
     FindingStatus,
@@ -193,8 +193,9 @@ def network_results(
                 host,
                 inventory.segment_of(host),
                 HostStatus.AUDITED,
-                "seen by the network sweep only",
+                english_detail("sweep_only"),
                 tuple(found.on_hosts[host.name]),
+                detail_reason="sweep_only",
             )
         )
     for ip in sorted(found.unregistered, key=lambda i: (i.version, i)):
@@ -214,8 +215,10 @@ def network_results(
                 host,
                 inventory.segments[first.segment],
                 HostStatus.AUDITED,
-                f"not in the inventory: answered the network sweep on {first.interface}",
+                english_detail("sweep_unregistered", interface=first.interface),
                 tuple(findings),
+                detail_reason="sweep_unregistered",
+                detail_args={"interface": first.interface},
             )
         )
     return results

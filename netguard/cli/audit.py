@@ -22,17 +22,20 @@ from netguard.cli.options import (
     load_policy,
     load_waivers,
     positive_int,
+    say,
+    terminal_lang,
+    usage_error,
 )
 from netguard.cli.probe import probe_options, probe_plan
 from netguard.cli.runs import results_text, run_with_progress
 from netguard.cli.signing import Bundling, bundle_writer, open_replay, signing_options
-from netguard.errors import InputError
 from netguard.results import inventory_block, scope_of
 
 if TYPE_CHECKING:
     from netguard.engine import AuditJob
     from netguard.fleet import MediaSummary
     from netguard.history import Store
+    from netguard.i18n import Catalog
 
 #: Runs in the trend of a report written by ``netguard audit --report``.
 TREND_RUNS = 12
@@ -188,16 +191,14 @@ def _replay(args: argparse.Namespace, err: Console) -> int:
 
     if args.inventory or args.bundle:
         field = "INVENTORY" if args.inventory else "--bundle"
-        raise InputError(
-            "--replay takes the inventory from the bundle and writes no bundle", field=field
-        )
+        raise usage_error("replay_takes_bundle", field=field)
     if args.notify or args.syslog:  # old findings re-judged are not news to alert anyone about
         flag = "--notify" if args.notify else "--syslog"
-        raise InputError("a replay sends no alerts", field=flag)
+        raise usage_error("replay_no_alerts", field=flag)
     if args.probe or args.probe_key or args.arrivals:  # a replay contacts no host: no probe
         flag = "--probe" if args.probe else "--probe-key" if args.probe_key else "--arrivals"
-        raise InputError("a replay sends no probe", field=flag)
-    bundle = open_replay(args.replay, args.trusted_key, err)
+        raise usage_error("replay_no_probe", field=flag)
+    bundle = open_replay(args.replay, args.trusted_key, err, terminal_lang(args))
     inventory = load_inventory(bundle.inventory)
     recorded = {h["name"] for h in bundle.results.get("hosts", []) if isinstance(h, dict)}
     inventory = replace(inventory, hosts=tuple(h for h in inventory.hosts if h.name in recorded))
@@ -235,7 +236,7 @@ def _run_and_write(
 
     recorder = RunRecorder(history)
     try:
-        run = run_with_progress(err, after.quiet, job, recorder)
+        run = run_with_progress(err, after.quiet, job, recorder, lang=terminal_lang(args))
         recorder.finish(run)
     finally:
         recorder.close()  # interrupted: the run stays in the history, marked incomplete
@@ -247,16 +248,16 @@ def _run_and_write(
         bundle.writer.add_run(run, results_json)
         bundle.seal(run)
         announce("bundle", bundle.writer.root)
-    text = results_text(run, results_json, after.fmt)
+    text = results_text(run, results_json, after.fmt, terminal_lang(args))
     if after.output:
         write_atomic(after.output, text)
         if after.fmt == "json" and not after.quiet:
-            print_summary(run, err)
+            print_summary(run, err, terminal_lang(args))
     else:
         sys.stdout.write(text)
     _documents_after_audit(args, doc, history)
     if after.notify or after.syslog:
-        _notify_new_critical(doc, history, after, err)
+        _notify_new_critical(doc, history, after, err, say(args))
     return exit_status_of(run.results)
 
 
@@ -285,7 +286,7 @@ def _open_history(path: str | None) -> Store:
 
 
 def _notify_new_critical(
-    doc: dict[str, Any], history: Store | None, after: Afterwards, err: Console
+    doc: dict[str, Any], history: Store | None, after: Afterwards, err: Console, t: Catalog
 ) -> None:
     """Critical findings that were not failing in the previous complete run go to the hook.
     A hook that fails is reported; the exit status still says what the audit found."""
@@ -313,7 +314,7 @@ def _notify_new_critical(
         context={"run_id": results.run_id, "time": results.detected.isoformat()},
     )
     if outcome.error:
-        err.print(f"netguard: notify: {outcome.error}", markup=False, highlight=False)
+        err.print(t("terminal.notify_failed", raw=outcome.error), markup=False, highlight=False)
 
 
 def _documents_after_audit(

@@ -19,6 +19,8 @@ from netguard.cli.options import (
     history_option,
     lang_of,
     positive_int,
+    say,
+    usage_error,
     zone,
 )
 from netguard.errors import ExitStatus, InputError
@@ -112,7 +114,7 @@ def _report_source(args: argparse.Namespace) -> tuple[Results, list[RunSummary] 
     from netguard.results import load_results, parse_results
 
     if bool(args.results) == bool(args.run):
-        raise InputError("give a results file or --run REF (one of them)", field="report")
+        raise usage_error("report_source", field="report")
     results = load_results(args.results) if args.results else None
     path = Path(args.history) if args.history else default_history_path()
     if results is not None and not path.exists():
@@ -124,7 +126,7 @@ def _report_source(args: argparse.Namespace) -> tuple[Results, list[RunSummary] 
                     results.started, args.trend, scope_of(results.inventory)
                 )
         except InputError as exc:
-            print(f"netguard: no trend: {exc}", file=sys.stderr)
+            print(say(args)("terminal.no_trend", raw=str(exc)), file=sys.stderr)
             return results, None
     with open_store(path) as store:
         run_id = store.resolve(args.run)
@@ -151,7 +153,7 @@ def checklist(args: argparse.Namespace, err: Console) -> int:
     for path in paths:
         announce("checklist", path)
     if not paths:
-        err.print("no incident triggered: no checklist written", markup=False)
+        err.print(say(args)("terminal.no_incident"), markup=False, highlight=False)
     return ExitStatus.OK
 
 

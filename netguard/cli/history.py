@@ -10,8 +10,8 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from netguard.cli.options import history_option, positive_int
-from netguard.errors import ExitStatus, InputError
+from netguard.cli.options import history_option, positive_int, usage_error
+from netguard.errors import ExitStatus
 
 
 def add_parsers(sub: Any) -> None:
@@ -67,7 +67,7 @@ def diff(args: argparse.Namespace, err: Console) -> int:
             newer = store.summary(b)  # the run before it of the same office
             older = store.previous_complete(newer.started, newer.scope)
             if older is None:
-                raise InputError("the history has no complete run before that one", field="diff")
+                raise usage_error("no_earlier_run", field="diff")
             a = older.id
         changes = diff_documents(store.document(a), store.document(b))
     if args.format == "json":

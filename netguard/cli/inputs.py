@@ -18,6 +18,7 @@ from netguard.cli.options import (
     history_option,
     load_policy,
     load_waivers,
+    say,
 )
 from netguard.errors import ExitStatus
 
@@ -83,38 +84,64 @@ def inventory_check(args: argparse.Namespace, err: Console) -> int:
     from netguard.inventory import load_inventory
 
     inv = load_inventory(args.file)
-    print(f"{args.file}: OK — {len(inv.segments)} segments, {len(inv.hosts)} hosts")
+    t = say(args)
+    print(
+        t(
+            "terminal.inputs.inventory_ok",
+            file=args.file,
+            segments=len(inv.segments),
+            hosts=len(inv.hosts),
+        )
+    )
     return ExitStatus.OK
 
 
 def policy_check(args: argparse.Namespace, err: Console) -> int:
     policy = load_policy(args.file)
     print(
-        f"{policy.path}: OK — policy {policy.name!r}, {len(policy.checks)} checks, "
-        f"{len(policy.products)} antivirus products"
+        say(args)(
+            "terminal.inputs.policy_ok",
+            file=policy.path,
+            name=policy.name,
+            checks=len(policy.checks),
+            products=len(policy.products),
+        )
     )
     return ExitStatus.OK
 
 
 def waivers_check(args: argparse.Namespace, err: Console) -> int:
     w = load_waivers(args.file)
-    print(f"{args.file}: OK — {len(w.entries)} waivers")
+    print(say(args)("terminal.inputs.waivers_ok", file=args.file, count=len(w.entries)))
     return ExitStatus.OK
 
 
 def list_checks(args: argparse.Namespace, err: Console) -> int:
+    """One line per check: id, category, severity and title in the terminal's language; the
+    parameters with their defaults as the policy writes them."""
     from netguard.checks import ALL_CHECKS
 
+    t = say(args)
     for spec in ALL_CHECKS:
         params = ", ".join(
             f"{p.name}=" + (",".join(p.default) if isinstance(p.default, tuple) else f"{p.default}")
             for p in spec.params
         )
+        category = t.get(f"category.{spec.category}", spec.category)
+        severity = t.get(f"severity.{spec.severity}", str(spec.severity))
+        title = t.get(f"checks.{spec.id}.title", spec.title)
         print(
-            f"{spec.id:24} {spec.category:10} {spec.severity:9} {spec.title}"
+            f"{spec.id:24} {_pad(category, 12)} {_pad(severity, 9)} {title}"
             + (f"  [{params}]" if params else "")
         )
     return ExitStatus.OK
+
+
+def _pad(text: str, width: int) -> str:
+    """Left-aligned in ``width`` terminal cells (a Chinese character takes two)."""
+    from rich.cells import cell_len
+
+    return text + " " * max(0, width - cell_len(text))
 
 
 def schedule(args: argparse.Namespace, err: Console) -> int:

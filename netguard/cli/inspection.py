@@ -12,7 +12,15 @@ from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 
-from netguard.cli.options import LANGS, announce, load_policy, positive_int, report_zone
+from netguard.cli.options import (
+    LANGS,
+    announce,
+    load_policy,
+    positive_int,
+    report_zone,
+    terminal_lang,
+    usage_error,
+)
 from netguard.cli.runs import results_text, run_with_progress
 from netguard.cli.signing import (
     PASSPHRASE_ENV,
@@ -20,7 +28,7 @@ from netguard.cli.signing import (
     load_signing_key,
     trusted_keys,
 )
-from netguard.errors import ExitStatus, InputError
+from netguard.errors import ExitStatus
 from netguard.model import Zone
 
 if TYPE_CHECKING:
@@ -129,7 +137,7 @@ def spot_check(args: argparse.Namespace, err: Console) -> int:
     inventory = load_inventory(args.inventory)
     size = parse_size(args.sample)
     if args.by is None and args.min_per_stratum != 1:
-        raise InputError("a minimum per stratum needs strata (--by)", field="--min-per-stratum")
+        raise usage_error("strata_needed", field="--min-per-stratum")
     seed = args.seed or new_seed()
     sample = draw(inventory, size, by=args.by, seed=seed, min_per_stratum=args.min_per_stratum)
     if args.plan:
@@ -151,7 +159,7 @@ def inspect(args: argparse.Namespace, err: Console) -> int:
     from netguard.inventory import local_inventory
 
     if bool(args.inventory) != bool(args.host):
-        raise InputError("--inventory and --host go together", field="--host")
+        raise usage_error("inventory_with_host", field="--host")
     if args.inventory:
         inventory = _registered_machine(args.inventory, args.host)
     else:
@@ -167,7 +175,7 @@ def _registered_machine(path: str, name: str) -> Inventory:
     inventory = load_inventory(path)
     found = [h for h in inventory.hosts if h.name == name]
     if not found:
-        raise InputError(f"no host named {name!r} in the inventory", file=path, field="--host")
+        raise usage_error("no_such_host", file=path, field="--host", name=name)
     host = replace(found[0], transport="local")
     return replace(
         inventory,
@@ -186,12 +194,9 @@ def _conduct(
     from netguard.results import dumps, exit_status_of, run_document
 
     if args.key and args.unsigned:
-        raise InputError("--unsigned and --key contradict each other", field="--unsigned")
+        raise usage_error("unsigned_and_key", field="--unsigned")
     if not args.key and not args.unsigned:
-        raise InputError(
-            "an inspection record is signed: give --key KEY (netguard keygen), or --unsigned",
-            field="--key",
-        )
+        raise usage_error("record_needs_key", field="--key")
     key = load_signing_key(args.key) if args.key else None
     inspector = args.inspector or (key.public.comment if key else "") or getpass.getuser()
     tz = report_zone(args.tz)
@@ -200,7 +205,13 @@ def _conduct(
         find_chromium()  # exit 4 now, not after the audit
     writer = BundleWriter(args.output or _default_folder(kind, job.inventory), kind)
 
-    run = run_with_progress(err, args.quiet, replace(job, sink=writer.collect_sink), label=kind)
+    run = run_with_progress(
+        err,
+        args.quiet,
+        replace(job, sink=writer.collect_sink),
+        label=kind,
+        lang=terminal_lang(args),
+    )
     doc = run_document(run)
     results_json = dumps(doc)
     writer.add_run(run, results_json)
@@ -214,7 +225,7 @@ def _conduct(
         extra["sample"] = {"seed": sample.seed, "algorithm": sample.algorithm}
     _add_records(args, writer, doc, kind, inspector, sample, key, langs, tz)
     Bundling(writer, key, inspector).seal(run, extra)
-    sys.stdout.write(results_text(run, results_json, args.format))
+    sys.stdout.write(results_text(run, results_json, args.format, terminal_lang(args)))
     announce("bundle", writer.root)
     return exit_status_of(run.results)
 
@@ -283,7 +294,7 @@ def keygen(args: argparse.Namespace, err: Console) -> int:
     if not args.no_passphrase:
         secret = _new_passphrase()
         if not secret:
-            raise InputError("empty passphrase: use --no-passphrase for that", field="passphrase")
+            raise usage_error("empty_passphrase", field="passphrase")
     key = generate(name)
     save_private_key(key, args.file, secret)
     print(f"key: {args.file}", file=sys.stderr)
@@ -298,11 +309,8 @@ def _new_passphrase() -> str:
     if env is not None:
         return env
     if not sys.stdin.isatty():
-        raise InputError(
-            f"no terminal to ask a passphrase: set {PASSPHRASE_ENV} or give --no-passphrase",
-            field="--no-passphrase",
-        )
+        raise usage_error("no_terminal_passphrase", field="--no-passphrase", env=PASSPHRASE_ENV)
     first = getpass.getpass("passphrase for the new key: ")
     if getpass.getpass("again: ") != first:
-        raise InputError("the two passphrases differ", field="passphrase")
+        raise usage_error("passphrases_differ", field="passphrase")
     return first

@@ -12,7 +12,9 @@ from rich.console import Console
 
 from netguard import __version__
 from netguard.cli import audit, documents, history, inputs, inspection, network, probe
-from netguard.errors import ExitStatus, NetguardError
+from netguard.cli.options import LANGS, say
+from netguard.errors import ExitStatus, InputError, NetguardError
+from netguard.i18n import Catalog
 
 Handler = Callable[[argparse.Namespace, Console], int]
 
@@ -47,6 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--version", action="version", version=f"netguard {__version__}")
     p.add_argument("--debug", action="store_true", help="show tracebacks and SSH library logs")
+    p.add_argument("--lang", dest="terminal_lang", choices=LANGS, help=LANG_HELP)
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
     audit.add_parsers(sub)
     documents.add_parsers(sub)
@@ -55,7 +58,41 @@ def build_parser() -> argparse.ArgumentParser:
     inspection.add_parsers(sub)
     network.add_parsers(sub)
     probe.add_parsers(sub)
+    _lang_everywhere(sub)
     return p
+
+
+LANG_HELP = "language of what netguard prints: zh or en (default: from the locale)"
+
+
+def _lang_everywhere(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """``--lang`` after any verb too: verbs without their own take the global one's place (and
+    leave it alone when not given); verbs with their own (the documents' language) keep it."""
+    for parser in sub.choices.values():
+        nested = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+        for action in nested:
+            _lang_everywhere(action)
+        if not nested and "--lang" not in parser._option_string_actions:
+            parser.add_argument(
+                "--lang",
+                dest="terminal_lang",
+                choices=LANGS,
+                default=argparse.SUPPRESS,
+                help=LANG_HELP,
+            )
+
+
+def error_text(exc: NetguardError, t: Catalog) -> str:
+    """An error as the terminal shows it: the location as it is (file:line, field), the message
+    in the user's language when the command line raised it, else in English, marked so."""
+    where = "".join(t("terminal.error.where", where=w) for w in getattr(exc, "location", []))
+    key = f"terminal.errors.{exc.reason}"
+    if exc.reason and t.has(key):
+        message = t(key, **exc.message_args)
+    else:
+        text = exc.message if isinstance(exc, InputError) else str(exc)
+        message = t("terminal.error.untranslated", message=text)
+    return t("terminal.error.framing", message=where + message)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -70,13 +107,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     # A failed hook is printed once, by the audit, in our words (cli/audit.py).
     logging.getLogger("netguard.notify").setLevel(logging.DEBUG if args.debug else logging.ERROR)
     err = Console(stderr=True)
+    t = say(args)
     try:
         return int(HANDLERS[args.command](args, err))
     except NetguardError as exc:
-        err.print(f"netguard: error: {exc}", markup=False, highlight=False, soft_wrap=True)
+        err.print(error_text(exc, t), markup=False, highlight=False, soft_wrap=True)
         if args.debug:
             traceback.print_exc()
         return int(exc.exit_status)
     except KeyboardInterrupt:
-        err.print("netguard: interrupted; no results written", markup=False)
+        err.print(t("terminal.error.interrupted"), markup=False)
         return int(ExitStatus.INTERRUPTED)

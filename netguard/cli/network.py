@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 
-from netguard.cli.options import load_policy
-from netguard.errors import ExitStatus, InputError
+from netguard.cli.options import load_policy, say, terminal_lang, usage_error
+from netguard.errors import ExitStatus
 
 if TYPE_CHECKING:
     from netguard.checks.network import NetworkFindings
@@ -99,16 +99,20 @@ def discover(args: argparse.Namespace, err: Console) -> int:
     run.results = network_results(inventory, found)
     run.finished = datetime.now(UTC)
     for name, why in done.skipped.items():
-        err.print(f"netguard: discover: {name}: not swept: {why}", markup=False, highlight=False)
-    text = results_text(run, dumps(run_document(run)) if args.format == "json" else "", args.format)
+        err.print(
+            say(args)("terminal.discover.not_swept", segment=name, raw=why),
+            markup=False,
+            highlight=False,
+        )
+    doc = dumps(run_document(run)) if args.format == "json" else ""
+    text = results_text(run, doc, args.format, terminal_lang(args))
     if args.output:
         write_atomic(args.output, text)
     else:
         sys.stdout.write(text)
     if not done.swept:
         err.print(
-            "netguard: discover: no segment was swept: this machine has no address in any "
-            "intranet or classified segment of the inventory",
+            say(args)("terminal.discover.none_swept"),
             markup=False,
             highlight=False,
         )
@@ -119,9 +123,6 @@ def discover(args: argparse.Namespace, err: Console) -> int:
 def check_discover_args(args: argparse.Namespace) -> None:
     """``audit --discover`` needs an inventory (the local default registers no segment)."""
     if not args.inventory:
-        raise InputError(
-            "needs an inventory with the segments to sweep (the local default registers none)",
-            field="--discover",
-        )
+        raise usage_error("discover_needs_segments", field="--discover")
     if args.replay:
-        raise InputError("a replay contacts nothing: it makes no network sweep", field="--discover")
+        raise usage_error("replay_no_sweep", field="--discover")

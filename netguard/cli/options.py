@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from netguard.checklist.write import FORMATS as CHECKLIST_FORMATS
 from netguard.errors import InputError
-from netguard.i18n import LANGS, default_lang
+from netguard.i18n import LANGS, Catalog, catalog, default_lang
 from netguard.report import FORMATS as REPORT_FORMATS
 
 if TYPE_CHECKING:
@@ -35,6 +35,9 @@ __all__ = [
     "positive_int",
     "report_zone",
     "system_zone",
+    "say",
+    "terminal_lang",
+    "usage_error",
     "zone",
 ]
 
@@ -90,7 +93,31 @@ def checklist_options(p: argparse.ArgumentParser, *, fmt_flag: str) -> None:
 
 
 def lang_of(args: argparse.Namespace) -> str:
-    return args.lang or default_lang()
+    """The documents' language: the verb's --lang, else the global one, else the locale's."""
+    return getattr(args, "lang", None) or getattr(args, "terminal_lang", None) or default_lang()
+
+
+def terminal_lang(args: argparse.Namespace | None) -> str:
+    """The language netguard speaks on the terminal: a verb's own --lang (the first, for the
+    verbs that take several), else the global ``netguard --lang``, else the locale's."""
+    own = getattr(args, "lang", None)
+    if isinstance(own, list):
+        own = own[0] if own else None
+    return own or getattr(args, "terminal_lang", None) or default_lang()
+
+
+def say(args: argparse.Namespace | None) -> Catalog:
+    """The terminal's catalog."""
+    return catalog(terminal_lang(args))
+
+
+def usage_error(
+    reason: str, *, file: str | Path | None = None, field: str | None = None, **args: object
+) -> InputError:
+    """An InputError raised by the command line itself, said in every language: its English
+    text from the catalog (``terminal.errors.<reason>``), its id and arguments for the rest."""
+    message = catalog("en")(f"terminal.errors.{reason}", **args)
+    return InputError(message, file=file, field=field, reason=reason, args=args)
 
 
 def load_policy(path: str | None) -> Policy:

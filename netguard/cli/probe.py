@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 
-from netguard.cli.options import positive_int
-from netguard.errors import ExitStatus, InputError
+from netguard.cli.options import positive_int, say, usage_error
+from netguard.errors import ExitStatus
 from netguard.probe import receiver as rc
 from netguard.probe import token as tk
 
@@ -91,7 +91,7 @@ def receiver(args: argparse.Namespace, err: Console) -> int:
     try:
         log = rc.ArrivalLog.open(args.out)
     except OSError as exc:
-        raise InputError(f"cannot open: {exc.strerror or exc}", file=args.out) from exc
+        raise usage_error("cannot_open", file=args.out, raw=exc.strerror or str(exc)) from exc
     recv = rc.Receiver(log, key=key, max_bytes=args.max_bytes, rate=args.rate)
 
     def ready(proto: str, addr: str, port: int) -> None:
@@ -101,7 +101,7 @@ def receiver(args: argparse.Namespace, err: Console) -> int:
     try:
         rc.run(recv, listens, ready)
     except OSError as exc:
-        raise InputError(f"cannot listen: {exc.strerror or exc}", field="--listen") from exc
+        raise usage_error("cannot_listen", field="--listen", raw=exc.strerror or str(exc)) from exc
     finally:
         log.close()
     s = recv.stats
@@ -117,10 +117,10 @@ def probe_key(args: argparse.Namespace, err: Console) -> int:
     try:
         tk.write_key(args.file)
     except FileExistsError:
-        raise InputError("exists; not overwritten", file=args.file) from None
+        raise usage_error("exists", file=args.file) from None
     except OSError as exc:
-        raise InputError(f"cannot write: {exc.strerror or exc}", file=args.file) from exc
-    print(f"probe key written to {args.file}")
+        raise usage_error("cannot_write", file=args.file, raw=exc.strerror or str(exc)) from exc
+    print(say(args)("terminal.probe_key_written", file=args.file))
     return int(ExitStatus.OK)
 
 
@@ -159,14 +159,11 @@ def parse_targets(text: str) -> tuple[tuple[str, int], ...]:
         except ValueError:
             ip = None
         if ip is None or not port.isdigit() or not 0 < int(port) < 65536:
-            raise InputError(
-                f"{item!r} is not IP:PORT (an IP literal, [addr]:port for IPv6, port 1-65535)",
-                field="--probe",
-            )
+            raise usage_error("bad_probe_target", field="--probe", item=item)
         if (str(ip), int(port)) not in targets:
             targets.append((str(ip), int(port)))
     if len(targets) > MAX_TARGETS:
-        raise InputError(f"at most {MAX_TARGETS} probe targets", field="--probe")
+        raise usage_error("too_many_targets", field="--probe", limit=MAX_TARGETS)
     return tuple(targets)
 
 
@@ -177,14 +174,12 @@ def probe_plan(args: argparse.Namespace, policy: Policy) -> ProbePlan | None:
 
     if not args.probe and not args.probe_key:
         if args.arrivals:
-            raise InputError("--arrivals needs --probe and --probe-key", field="--arrivals")
+            raise usage_error("arrivals_needs_probe", field="--arrivals")
         return None
     if not args.probe:
-        raise InputError("--probe-key without --probe: no target to probe", field="--probe-key")
+        raise usage_error("probe_key_without_probe", field="--probe-key")
     if not args.probe_key:
-        raise InputError(
-            "--probe needs --probe-key (the key that signs its tokens)", field="--probe"
-        )
+        raise usage_error("probe_needs_key", field="--probe")
     targets = parse_targets(args.probe)
     key = tk.load_key(args.probe_key)
     zones = next((c.zones for c in policy.checks if c.spec.id == PROBE_CHECK), PROBE_ZONES)

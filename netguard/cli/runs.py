@@ -15,14 +15,15 @@ if TYPE_CHECKING:
     from netguard.results import Run
 
 
-def results_text(run: Run, results_json: str, fmt: str) -> str:
-    """What an audit writes to -o or standard output: the JSON document, or the summary table."""
+def results_text(run: Run, results_json: str, fmt: str, lang: str = "en") -> str:
+    """What an audit writes to -o or standard output: the JSON document, or the summary table
+    (in ``lang``)."""
     from netguard.render.console import print_summary
 
     if fmt == "json":
         return results_json
     buf = io.StringIO()
-    print_summary(run, Console(file=buf, width=140, force_terminal=False))
+    print_summary(run, Console(file=buf, width=140, force_terminal=False), lang)
     return buf.getvalue()
 
 
@@ -31,14 +32,17 @@ def run_with_progress(
     quiet: bool,
     job: AuditJob,
     recorder: RunRecorder | None = None,
-    label: str = "auditing",
+    label: str = "audit",
+    lang: str = "en",
 ) -> Run:
-    """run_audit with a progress bar on a terminal (audit, replay, spot-check, inspect)."""
+    """run_audit with a progress bar on a terminal (audit, replay, spot-check, inspect); the
+    label is the verb (``terminal.progress.<verb>``), said in ``lang``."""
     from netguard.engine import run_audit
+    from netguard.i18n import catalog
     from netguard.model import HostResult
 
     with Progress(
-        TextColumn(label),
+        TextColumn(catalog(lang).get(f"terminal.progress.{label}", label), markup=False),
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 
-from netguard.errors import InputError
+from netguard.cli.options import usage_error
 
 if TYPE_CHECKING:
     from netguard.evidence.bundle import BundleWriter
@@ -41,9 +41,7 @@ def passphrase(prompt: str) -> str:
         return env
     if sys.stdin.isatty():
         return getpass.getpass(prompt)
-    raise InputError(
-        f"the signing key is encrypted: set {PASSPHRASE_ENV} or run in a terminal", field="--key"
-    )
+    raise usage_error("key_encrypted", field="--key", env=PASSPHRASE_ENV)
 
 
 def load_signing_key(path: str) -> SigningKey:
@@ -74,7 +72,7 @@ def bundle_writer(args: argparse.Namespace, kind: str) -> Bundling | None:
 
     if not args.bundle:
         if args.key:
-            raise InputError("--key signs an evidence bundle: give --bundle DIR too", field="--key")
+            raise usage_error("key_needs_bundle", field="--key")
         return None
     key = load_signing_key(args.key) if args.key else None
     signer = args.signer or (key.public.comment if key else "")
@@ -90,25 +88,29 @@ def trusted_keys(paths: list[str] | None) -> list[PublicKey]:
     return keys
 
 
-def open_replay(path: str, trusted: list[str] | None, err: Console) -> Bundle:
-    """The bundle, verified; refused (InputError) when anything in it was altered."""
+def open_replay(path: str, trusted: list[str] | None, err: Console, lang: str = "en") -> Bundle:
+    """The bundle, verified; refused (InputError) when anything in it was altered. What the
+    signature does not prove is noted on the terminal, in ``lang``."""
     from netguard.evidence.reader import open_bundle
+    from netguard.i18n import catalog
+
+    t = catalog(lang)
 
     bundle = open_bundle(path, trusted_keys(trusted))
     v = bundle.verification
     if v.trusted is False:
-        raise InputError(
-            "the bundle is not signed by any of the --trusted-key keys", file=str(bundle.root)
-        )
+        raise usage_error("untrusted_bundle", file=str(bundle.root))
     if v.signature != "valid":
-        note(err, "the bundle is not signed: its files match its manifest, nothing more")
+        note(err, t("terminal.bundle.unsigned"))
     elif v.trusted is None:
-        who = v.signer_name or "an unnamed signer"
         fingerprint = v.signer.fingerprint() if v.signer else "?"
-        note(err, f"signed by {who} ({fingerprint}), a key nobody vouched for here "
-                  "(--trusted-key)")  # fmt: skip
+        if v.signer_name:
+            note(err, t("terminal.bundle.unvouched", who=v.signer_name, fingerprint=fingerprint))
+        else:
+            note(err, t("terminal.bundle.unvouched_unnamed", fingerprint=fingerprint))
     return bundle
 
 
 def note(err: Console, text: str) -> None:
-    err.print(f"netguard: {text}", markup=False, highlight=False, soft_wrap=True)
+    """One line of its own on the terminal (the text says ``netguard:`` itself)."""
+    err.print(text, markup=False, highlight=False, soft_wrap=True)

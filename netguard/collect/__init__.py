@@ -8,6 +8,7 @@ from functools import cache
 from importlib import resources
 from typing import TYPE_CHECKING, Any, Protocol
 
+from netguard.i18n import english_detail
 from netguard.model import Host, HostStatus
 
 if TYPE_CHECKING:
@@ -29,6 +30,24 @@ class Collection:
     #: the auditor's clock when the output was in hand (epoch s): ages (password, signatures)
     #: are measured against it, so a replay months later judges what was seen, as it was then
     collected_at: float = field(default_factory=time.time)
+    #: why it failed as a message id (``host_detail.<id>``) and its language-neutral arguments;
+    #: ``detail`` is their English rendering
+    detail_reason: str = ""
+    detail_args: dict[str, Any] = field(default_factory=dict)
+
+
+def failed(
+    status: HostStatus, reason: str, evidence: dict[str, Any] | None = None, **args: Any
+) -> Collection:
+    """A collection that brought nothing back, and why: ``host_detail.<reason>`` with args
+    (text from the host, the OS or the SSH library goes in ``raw``, quoted as it came)."""
+    return Collection(
+        status,
+        english_detail(reason, **args),
+        evidence=evidence or {},
+        detail_reason=reason,
+        detail_args=args,
+    )
 
 
 class Collector(Protocol):

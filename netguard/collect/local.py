@@ -21,7 +21,7 @@ import socket
 import subprocess
 from typing import Any
 
-from netguard.collect import OUTPUT_CAP, Collection, linux_script
+from netguard.collect import OUTPUT_CAP, Collection, failed, linux_script
 from netguard.collect.parse_linux import encode_sections
 from netguard.collect.probe import ProbeRequest, preamble
 from netguard.model import Host, HostStatus
@@ -45,13 +45,11 @@ def collect_local(host: Host, request: ProbeRequest | None = None) -> Collection
             check=False,
         )
     except subprocess.TimeoutExpired:
-        return Collection(
-            HostStatus.TIMEOUT, f"collection did not finish in {host.ssh.command_timeout:g} s"
-        )
+        return failed(HostStatus.TIMEOUT, "command_timeout", seconds=host.ssh.command_timeout)
     except OSError as exc:
-        return Collection(HostStatus.ERROR, f"could not run /bin/sh: {exc.strerror}")
+        return failed(HostStatus.ERROR, "shell_failed", raw=exc.strerror or str(exc))
     if len(proc.stdout) > OUTPUT_CAP:
-        return Collection(HostStatus.ERROR, "collection output exceeded the cap")
+        return failed(HostStatus.ERROR, "output_too_large", bytes=OUTPUT_CAP)
     extra, evidence = psutil_sections()
     stdout = proc.stdout
     if extra and stdout.endswith(_END):  # inside the end marker: one framed output, as ever

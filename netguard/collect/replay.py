@@ -12,7 +12,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from netguard.collect import OUTPUT_CAP, Collection
+from netguard.collect import OUTPUT_CAP, Collection, failed
 from netguard.collect.probe import ProbeRequest
 from netguard.model import Host, HostStatus
 
@@ -26,21 +26,22 @@ class ReplayCollector:
         """The recorded output; a probe request is ignored (nothing is sent in a replay)."""
         folder = self.folders.get(host.name)
         if folder is None:
-            return Collection(HostStatus.ERROR, "no collection recorded for this host")
+            return failed(HostStatus.ERROR, "replay_missing")
         meta = read_meta(self.root / folder / "collection.json")
         try:
             status = HostStatus(meta["status"])
         except ValueError:
-            return Collection(HostStatus.ERROR, f"unknown recorded status {meta['status']!r}")
+            return failed(HostStatus.ERROR, "replay_unknown_status", recorded=str(meta["status"]))
         stdout = b""
         out = meta.get("output")
         if isinstance(out, dict):
             path = self.root / folder / str(out.get("path", ""))
             if path.parent != self.root / folder or path.stat().st_size > OUTPUT_CAP:
-                return Collection(HostStatus.ERROR, "recorded output is not where it should be")
+                return failed(HostStatus.ERROR, "replay_output_misplaced")
             stdout = path.read_bytes()
         exit_status = meta.get("exit_status")
         evidence = meta.get("evidence")
+        reason, args = meta.get("detail_reason"), meta.get("detail_args")
         return Collection(
             status,
             str(meta.get("detail", "")),
@@ -48,6 +49,9 @@ class ReplayCollector:
             exit_status if isinstance(exit_status, int) else None,
             evidence if isinstance(evidence, dict) else {},
             collected_at=float(meta["collected_at"]),
+            # bundles written before reasons existed have neither: the English detail stays
+            detail_reason=reason if isinstance(reason, str) else "",
+            detail_args=args if isinstance(args, dict) else {},
         )
 
 

@@ -9,6 +9,7 @@ exactly what a security tool must not use.
 from __future__ import annotations
 
 import base64
+import errno
 import hashlib
 import os
 import socket
@@ -18,7 +19,7 @@ from pathlib import Path
 
 import paramiko
 
-from netguard.collect import OUTPUT_CAP, REMOTE_COMMAND, Collection, linux_script
+from netguard.collect import OUTPUT_CAP, REMOTE_COMMAND, Collection, failed, linux_script
 from netguard.collect.probe import ProbeRequest, preamble
 from netguard.model import Host, HostStatus
 
@@ -107,14 +108,14 @@ class SshCollector:
         try:
             sock = socket.create_connection((str(host.address), s.port), timeout=s.connect_timeout)
         except TimeoutError:
-            return Collection(
+            return failed(
                 HostStatus.UNREACHABLE,
-                f"TCP connect to port {s.port} timed out after {s.connect_timeout:g} s",
+                "connect_timeout",
+                port=s.port,
+                seconds=s.connect_timeout,
             )
         except OSError as exc:
-            return Collection(
-                HostStatus.UNREACHABLE, f"TCP connect to port {s.port}: {exc.strerror or exc}"
-            )
+            return connect_failure(exc, s.port)
         transport = paramiko.Transport(sock)
         try:
             return self._session(host, transport, stdin)
@@ -141,18 +142,16 @@ class SshCollector:
         try:
             transport.start_client(event=negotiated)
         except (paramiko.SSHException, EOFError, OSError) as exc:
-            return Collection(HostStatus.ERROR, f"SSH handshake failed: {exc}")
+            return failed(HostStatus.ERROR, "handshake_failed", raw=str(exc))
         if not negotiated.wait(s.connect_timeout):
-            return Collection(
-                HostStatus.TIMEOUT, f"no SSH handshake within {s.connect_timeout:g} s"
-            )
+            return failed(HostStatus.TIMEOUT, "handshake_timeout", seconds=s.connect_timeout)
         if not transport.is_active():
             failure = transport.get_exception()
             if isinstance(failure, paramiko.SSHException):
                 return _handshake_failure(failure, s.connect_timeout, known)
-            return Collection(
-                HostStatus.ERROR, f"SSH handshake failed: {failure or 'connection closed'}"
-            )
+            if failure is None:
+                return failed(HostStatus.ERROR, "handshake_closed")
+            return failed(HostStatus.ERROR, "handshake_failed", raw=str(failure))
 
         key = transport.get_remote_server_key()
         verdict = self._verify(host, key, known)
@@ -161,9 +160,9 @@ class SshCollector:
         try:
             keys = self.identities.keys(s.identity_file)
         except (OSError, paramiko.SSHException) as exc:
-            return Collection(HostStatus.AUTH_FAILED, f"cannot use identity: {exc}")
+            return failed(HostStatus.AUTH_FAILED, "identity_unusable", raw=str(exc))
         if not keys:
-            return Collection(HostStatus.AUTH_FAILED, "no identity file and no ssh-agent keys")
+            return failed(HostStatus.AUTH_FAILED, "no_identity")
         for pkey in keys:
             try:
                 transport.auth_publickey(s.user, pkey)
@@ -172,12 +171,10 @@ class SshCollector:
                 continue
             except paramiko.SSHException as exc:
                 if "timeout" in str(exc).lower():
-                    return Collection(HostStatus.TIMEOUT, "authentication timed out")
-                return Collection(HostStatus.ERROR, f"authentication failed: {exc}")
+                    return failed(HostStatus.TIMEOUT, "auth_timeout")
+                return failed(HostStatus.ERROR, "auth_error", raw=str(exc))
         if not transport.is_authenticated():
-            return Collection(
-                HostStatus.AUTH_FAILED, f"public key authentication as {s.user!r} was refused"
-            )
+            return failed(HostStatus.AUTH_FAILED, "auth_refused", user=s.user)
         return self._run(host, transport, stdin)
 
     def _verify(
@@ -188,22 +185,26 @@ class SshCollector:
             if self.accept_new:
                 self.known_hosts(host.ssh.known_hosts).add(host, key)
                 return None
-            return Collection(
+            return failed(
                 HostStatus.HOSTKEY_UNKNOWN,
-                f"host key {fingerprint(key)} is not in {host.ssh.known_hosts}",
-                evidence=offered,
+                "hostkey_unknown",
+                offered,
+                fingerprint=fingerprint(key),
+                known_hosts=host.ssh.known_hosts,
             )
         expected = known.get(key.get_name())
         if expected is not None and expected.asbytes() == key.asbytes():
             return None
-        return Collection(
+        return failed(
             HostStatus.HOSTKEY_MISMATCH,
-            f"host key changed: offered {key.get_name()} {fingerprint(key)}",
-            evidence={
+            "hostkey_changed",
+            {
                 **offered,
                 "known_keys": {t: fingerprint(k) for t, k in known.items()},
                 "known_hosts": host.ssh.known_hosts,
             },
+            key_type=key.get_name(),
+            fingerprint=fingerprint(key),
         )
 
     def _run(self, host: Host, transport: paramiko.Transport, stdin: bytes) -> Collection:
@@ -227,15 +228,13 @@ class SshCollector:
                     break
                 size += len(data)
                 if size > OUTPUT_CAP:
-                    return Collection(
-                        HostStatus.ERROR, f"collection output exceeded {OUTPUT_CAP} bytes"
-                    )
+                    return failed(HostStatus.ERROR, "output_too_large", bytes=OUTPUT_CAP)
                 chunks.append(data)
             status = chan.recv_exit_status() if chan.exit_status_ready() else None
         except TimeoutError:
-            return Collection(HostStatus.TIMEOUT, f"collection did not finish in {timeout:g} s")
+            return failed(HostStatus.TIMEOUT, "command_timeout", seconds=timeout)
         except paramiko.SSHException as exc:
-            return Collection(HostStatus.ERROR, f"SSH channel failed: {exc}")
+            return failed(HostStatus.ERROR, "channel_failed", raw=str(exc))
         return Collection(HostStatus.AUDITED, "", b"".join(chunks), status)
 
 
@@ -244,11 +243,29 @@ def _handshake_failure(
 ) -> Collection:
     text = str(exc)
     if "banner" in text.lower() or "timed out" in text.lower():
-        return Collection(HostStatus.TIMEOUT, f"no SSH handshake within {timeout:g} s ({text})")
+        return failed(HostStatus.TIMEOUT, "handshake_timeout_raw", seconds=timeout, raw=text)
     if "host key" in text.lower() and known:
-        return Collection(
+        return failed(
             HostStatus.HOSTKEY_MISMATCH,
-            f"server offers none of the known host key types {sorted(known)}",
-            evidence={"known_keys": {t: fingerprint(k) for t, k in known.items()}},
+            "hostkey_types_unknown",
+            {"known_keys": {t: fingerprint(k) for t, k in known.items()}},
+            types=sorted(known),
         )
-    return Collection(HostStatus.ERROR, f"SSH handshake failed: {text}")
+    return failed(HostStatus.ERROR, "handshake_failed", raw=text)
+
+
+#: errno of a failed TCP connect → its reason; any other error is quoted as the OS said it
+_CONNECT_ERRORS = {
+    errno.ECONNREFUSED: "connect_refused",
+    errno.EHOSTUNREACH: "host_unreachable",
+    errno.ENETUNREACH: "network_unreachable",
+}
+
+
+def connect_failure(exc: OSError, port: int) -> Collection:
+    """A TCP connect that failed other than by timing out: a known errno in our words, else
+    the system's message (OS text, possibly localised) quoted as raw."""
+    reason = _CONNECT_ERRORS.get(exc.errno or 0)
+    if reason is not None:
+        return failed(HostStatus.UNREACHABLE, reason, port=port)
+    return failed(HostStatus.UNREACHABLE, "connect_failed", port=port, raw=exc.strerror or str(exc))

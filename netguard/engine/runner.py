@@ -29,6 +29,7 @@ from netguard.collect.probe import ProbeRequest
 from netguard.engine.evaluate import evaluate, finding
 from netguard.errors import CollectionError, InputError
 from netguard.fleet import MediaSummary, cross_network, summarize
+from netguard.i18n import english_detail
 from netguard.model import Finding, Host, HostResult, HostStatus, Inventory, Sweep, Zone
 from netguard.policy import CheckConfig, Policy
 from netguard.probe import token as probe_token
@@ -154,6 +155,8 @@ def preflight(job: AuditJob) -> None:
                 f"identity file {ident} does not exist",
                 file=inventory.path,
                 field=f"hosts[{i}].ssh.identity_file ({host.name})",
+                reason="identity_missing",
+                args={"path": ident},
             )
         kh = os.path.expanduser(host.ssh.known_hosts)
         if not options.accept_new_hostkeys and not os.path.isfile(kh):
@@ -162,6 +165,8 @@ def preflight(job: AuditJob) -> None:
                 "checking the fingerprints) or pass --accept-new-hostkeys",
                 file=inventory.path,
                 field=f"hosts[{i}].ssh.known_hosts ({host.name})",
+                reason="known_hosts_missing",
+                args={"path": host.ssh.known_hosts},
             )
 
 
@@ -196,7 +201,9 @@ def _audit_host(
             host,
             segment,
             HostStatus.ERROR,
-            f"no collector for os {host.os!r} yet: host not audited",
+            english_detail("no_collector_os", os=host.os),
+            detail_reason="no_collector_os",
+            detail_args={"os": host.os},
         )
     # Without a request, the one-argument call every collector has always taken.
     coll = collector.collect(host) if request is None else collector.collect(host, request)
@@ -207,20 +214,24 @@ def _audit_host(
         job.sink(host, coll)
     findings: tuple[Finding, ...] = ()
     status, detail = coll.status, coll.detail
+    reason, args = coll.detail_reason, coll.detail_args
     if status is HostStatus.HOSTKEY_MISMATCH:
         findings = (hostkey_finding(host, coll.evidence),)
     elif status is HostStatus.AUDITED:
         try:
             facts = parse_linux(coll.stdout, now=coll.collected_at)
         except CollectionError as exc:
-            status, detail = HostStatus.ERROR, f"unusable collection output: {exc}"
+            status, detail = HostStatus.ERROR, english_detail("unusable_output", raw=str(exc))
+            reason, args = "unusable_output", {"raw": str(exc)}
         else:
             token = coll.evidence.get(PROBE_EVIDENCE)
             probe = token if isinstance(token, str) else None
             findings = evaluate(facts, host, inventory.segments, policy, probe)
             if media is not None:  # list.append is atomic: worker threads share the list
                 media.append(summarize(facts, host.name, segment.zone, _lookback(policy)))
-    return HostResult(host, segment, status, detail, findings, time.monotonic() - start)
+    return HostResult(
+        host, segment, status, detail, findings, time.monotonic() - start, reason, args
+    )
 
 
 def run_audit(
@@ -362,9 +373,12 @@ def _safe_audit(job: AuditJob, host: Host, collector: Collector, ctx: RunContext
     try:
         return audit_host(job, host, collector, ctx)
     except Exception as exc:  # one host's surprise must not end the audit, nor read as compliant
+        args = {"error": type(exc).__name__, "raw": str(exc)}
         return HostResult(
             host,
             job.inventory.segment_of(host),
             HostStatus.ERROR,
-            f"internal error: {type(exc).__name__}: {exc}",
+            english_detail("internal_error", **args),
+            detail_reason="internal_error",
+            detail_args=args,
         )

@@ -165,6 +165,8 @@ class BundleWriter:
             "evidence": coll.evidence,
             "output": None,
         }
+        if coll.detail_reason:  # a replay says why in every language (absent: older bundles)
+            meta.update(detail_reason=coll.detail_reason, detail_args=coll.detail_args)
         if coll.stdout:
             entry = self.add_bytes(f"{folder}/{OUTPUT}", coll.stdout)
             meta["output"] = {"path": OUTPUT, "sha256": entry.sha256, "size": entry.size}

@@ -29,7 +29,7 @@ from datetime import datetime, timedelta, tzinfo
 from functools import cache
 from importlib import resources
 from importlib.resources.abc import Traversable
-from typing import Any
+from typing import Any, Protocol
 
 import yaml
 
@@ -106,6 +106,18 @@ class Catalog:
                 pass  # a results file from another version: show the check's own words
         return message
 
+    def host_detail(self, reason: str, args: Mapping[str, Any], detail: str) -> str:
+        """Why a host was not checked, in this language: its ``host_detail.<reason>`` template
+        when the catalog has one, else the English ``detail`` the document carries (results
+        from older versions carry no reason), labelled as untranslated (``host_detail_untranslated``)."""
+        template = self.messages.get(f"host_detail.{reason}") if reason else None
+        if template is not None:
+            try:
+                return self._format(template, args)
+            except (KeyError, IndexError, ValueError, TypeError, AttributeError):
+                pass  # a results file from another version: show its English words
+        return self._format(self.messages.get("host_detail_untranslated", "{detail}"), {"detail": detail})
+
     def join(self, items: Any) -> str:
         return self._sep.join(self._render(i) for i in items)
 
@@ -166,6 +178,28 @@ def catalog(lang: str) -> Catalog:
         with path.open(encoding="utf-8") as fh:
             _flatten("", yaml.safe_load(fh) or {}, messages, path)
     return Catalog(lang, messages)
+
+
+class DetailSource(Protocol):
+    """Anything that says why a host was not checked: a HostResult, a results HostRecord."""
+
+    @property
+    def detail(self) -> str: ...
+    @property
+    def detail_reason(self) -> str: ...
+    @property
+    def detail_args(self) -> Mapping[str, Any]: ...
+
+
+def host_detail_text(record: DetailSource, cat: Catalog) -> str:
+    """A host's not-checked detail in the catalog's language ("" when it has none): the one
+    function reports, records, checklists and the terminal use for it."""
+    return cat.host_detail(record.detail_reason, record.detail_args, record.detail)
+
+
+def english_detail(reason: str, **args: Any) -> str:
+    """The English rendering of a host detail: the document's ``detail`` next to its reason."""
+    return catalog("en")(f"host_detail.{reason}", **args)
 
 
 def default_lang(environ: Mapping[str, str] = os.environ) -> str:

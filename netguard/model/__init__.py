@@ -335,9 +335,13 @@ class HostResult:
     host: Host
     segment: Segment
     status: HostStatus
-    detail: str = ""  # why the host is not audited, in one line
+    detail: str = ""  # why the host is not audited, in one line (English)
     findings: tuple[Finding, ...] = ()
     duration: float = 0.0
+    #: the detail as a message id (``host_detail.<id>`` in the catalogs) and its
+    #: language-neutral arguments; ``detail`` is their English rendering
+    detail_reason: str = ""
+    detail_args: dict[str, Any] = field(default_factory=dict)
 
     @property
     def finding_statuses(self) -> list[FindingStatus]:
@@ -360,6 +364,11 @@ class HostResult:
             "location": h.location,
             "status": str(self.status),
             "detail": self.detail,
+            **(
+                {"detail_reason": self.detail_reason, "detail_args": self.detail_args}
+                if self.detail_reason
+                else {}
+            ),
             "duration_s": round(self.duration, 3),
             "findings": [f.to_dict() for f in self.findings],
         }

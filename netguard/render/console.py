@@ -1,4 +1,9 @@
-"""The summary table printed at the end of an audit (rich)."""
+"""The summary table printed at the end of an audit (rich), in the terminal's language.
+
+Every word comes from the catalogs (``terminal.summary.*``, the common statuses, the checks'
+reasons, ``host_detail.*``); host names, segments and text the host sent are cleaned and shown
+as they are.
+"""
 
 from __future__ import annotations
 
@@ -8,58 +13,92 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from netguard.i18n import Catalog, catalog, host_detail_text
 from netguard.model import FindingStatus, HostStatus, Verdict
 from netguard.render.text import clean
 from netguard.results import Run, run_waivers_block, summarize
 
 _STATUS_STYLE = {Verdict.COMPLIANT: "green", Verdict.FAILING: "bold red", Verdict.UNKNOWN: "yellow"}
+_COLUMNS = ("host", "address", "segment", "status", "verdict", "issues")
 
 
-def print_summary(run: Run, console: Console) -> None:
-    table = Table(title=f"netguard audit — {len(run.results)} hosts", title_justify="left")
-    for col in ("host", "address", "segment", "status", "verdict", "failing / unknown checks"):
-        table.add_column(col, overflow="fold")
+def print_summary(run: Run, console: Console, lang: str = "en") -> None:
+    t = catalog(lang)
+    table = Table(title=t("terminal.summary.title", hosts=len(run.results)), title_justify="left")
+    for col in _COLUMNS:
+        table.add_column(t(f"terminal.summary.col_{col}"), overflow="fold")
     for r in run.results:
         verdict = r.verdict
         issues = [f.check for f in r.findings if f.status is FindingStatus.FAIL]
-        issues += [f"{f.check}?" for f in r.findings if f.status is FindingStatus.ERROR]
-        issues += [f"{f.check} (waived)" for f in r.findings if f.status is FindingStatus.WAIVED]
+        issues += [
+            t("terminal.summary.undecided", check=f.check)
+            for f in r.findings
+            if f.status is FindingStatus.ERROR
+        ]
+        issues += [
+            t("terminal.summary.waived", check=f.check)
+            for f in r.findings
+            if f.status is FindingStatus.WAIVED
+        ]
         if r.status is not HostStatus.AUDITED:
-            issues.append(clean(r.detail, 120))
+            issues.append(clean(host_detail_text(r, t), 120))
         table.add_row(
             Text(clean(r.host.name)),
             str(r.host.address),
             Text(clean(r.host.segment)),
-            str(r.status),
-            Text(verdict, style=_STATUS_STYLE[verdict]),
-            Text(", ".join(issues)),
+            t.get(f"host_status.{r.status}", str(r.status)),
+            Text(t.get(f"verdict.{verdict}", str(verdict)), style=_STATUS_STYLE[verdict]),
+            Text(t("terminal.summary.issue_separator").join(issues)),
         )
     console.print(table)
-    _print_failures(run, console)
+    _print_failures(run, console, t)
     s = summarize(run.results)
     console.print(
-        f"audited {s['audited']}/{s['hosts']} hosts (coverage {s['coverage']:.0%}); "
-        f"compliant {s['compliant']}, failing {s['failing']}, unknown {s['unknown']}"
+        t(
+            "terminal.summary.totals",
+            audited=s["audited"],
+            hosts=s["hosts"],
+            coverage=s["coverage"],
+            compliant=s["compliant"],
+            failing=s["failing"],
+            unknown=s["unknown"],
+        ),
+        markup=False,
+        highlight=False,
     )
-    _print_waivers(run, s, console)
+    _print_waivers(run, s, console, t)
 
 
-def _print_waivers(run: Run, s: dict[str, Any], console: Console) -> None:
+def _print_waivers(run: Run, s: dict[str, Any], console: Console, t: Catalog) -> None:
     """Waived counts, and the waivers someone must renew or withdraw (the report lists them)."""
     w = run_waivers_block(run)
     if w is None:
         return
     c = w["counts"]
     console.print(
-        f"waived {s['finding_status']['waived']} failing findings on {s['waived_hosts']} hosts "
-        f"({c['active']} of {c['entries']} waivers in force on {w['today']})"
+        t(
+            "terminal.summary.waivers",
+            findings=s["finding_status"]["waived"],
+            hosts=s["waived_hosts"],
+            active=c["active"],
+            entries=c["entries"],
+            today=w["today"],
+        ),
+        markup=False,
+        highlight=False,
     )
-    for key, what in (("expired", "expired, covering failing findings again"),
-                      ("expired_unused", "expired, covering nothing"),
-                      ("unused", "in force, covering nothing")):  # fmt: skip
+    for key in ("expired", "expired_unused", "unused"):
+        state = t(f"terminal.summary.waiver_state.{key}")
         for entry in w[key][:MAX_LISTED]:
             label = entry["id"] or f"{entry['file']}:{entry['line']}"
-            line = Text(f"  waiver {clean(label)} ({what}; expires {entry['expires']}): ")
+            line = Text(
+                t(
+                    "terminal.summary.waiver",
+                    label=clean(label),
+                    state=state,
+                    expires=entry["expires"],
+                )
+            )
             line.append(f"{clean(entry['host'])} / {clean(entry['check'])}")
             console.print(line)
 
@@ -67,7 +106,7 @@ def _print_waivers(run: Run, s: dict[str, Any], console: Console) -> None:
 MAX_LISTED = 40  # the JSON document has them all; a terminal shows the worst first
 
 
-def _print_failures(run: Run, console: Console) -> None:
+def _print_failures(run: Run, console: Console, t: Catalog) -> None:
     failing = [
         (f.severity.rank, r.host.name, f)
         for r in run.results
@@ -76,11 +115,22 @@ def _print_failures(run: Run, console: Console) -> None:
     ]
     if not failing:
         return
-    failing.sort(key=lambda t: (-t[0], t[1], t[2].check))
-    console.print(f"failing findings ({len(failing)}), most severe first:")
+    failing.sort(key=lambda x: (-x[0], x[1], x[2].check))
+    console.print(t("terminal.summary.failures", count=len(failing)), markup=False, highlight=False)
     for _, name, f in failing[:MAX_LISTED]:
-        line = Text(f"  [{f.severity}] {clean(name)} {f.check}: ")
-        line.append(clean(f.message, 200))
+        line = Text(
+            t(
+                "terminal.summary.failure",
+                severity=t.get(f"severity.{f.severity}", str(f.severity)),
+                host=clean(name),
+                check=f.check,
+            )
+        )
+        line.append(clean(t.reason(f.reason, f.args, f.message), 200))
         console.print(line)
     if len(failing) > MAX_LISTED:
-        console.print(f"  … and {len(failing) - MAX_LISTED} more (see --format json)")
+        console.print(
+            t("terminal.summary.more", count=len(failing) - MAX_LISTED),
+            markup=False,
+            highlight=False,
+        )

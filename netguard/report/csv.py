@@ -46,7 +46,9 @@ def _rows(views: Iterable[HostView], w: Words) -> Iterable[list[str]]:
     sep = w.t("report.fmt.reason_separator")
     for v in views:
         h = v.host
-        reason = w.unknown_reason(h.status, h.detail, v.undecided) if v.needs_attention else ""
+        reason = (
+            w.unknown_reason(h.status, w.host_detail(h), v.undecided) if v.needs_attention else ""
+        )
         cells = (
             h.name,
             h.address,

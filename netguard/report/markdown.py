@@ -318,7 +318,9 @@ def _unknown(r: Report, w: Words) -> list[str]:
             md_escape(w.or_none(v.host.location)),
             md_escape(w.host_status(v.host.status)),
             md_escape(w.verdict(v.verdict)),
-            md_escape(w.unknown_reason(v.host.status, v.host.detail, v.undecided), MESSAGE_CAP),
+            md_escape(
+                w.unknown_reason(v.host.status, w.host_detail(v.host), v.undecided), MESSAGE_CAP
+            ),
         ]
         for v in r.unknown_hosts[:MAX_ROWS]
     ]

@@ -9,11 +9,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import UTC, datetime, tzinfo
 
-from netguard.i18n import Catalog, catalog
+from netguard.i18n import Catalog, catalog, host_detail_text
 from netguard.model import HostStatus
 from netguard.render.html import EVIDENCE_CAP, evidence_text
 from netguard.report.model import Group, Report, Tally, Trend, TrendPoint
-from netguard.results import FindingRecord, WaiverRecord
+from netguard.results import FindingRecord, HostRecord, WaiverRecord
 
 HASH_PREFIX = 12  # characters of a sha256 shown: enough to compare two reports by eye
 
@@ -38,10 +38,6 @@ class Words:
     def label_value(self, label: str, value: str) -> str:
         """label: value with the language's colon (合规：2)."""
         return self.t("common.label_value", label=label, value=value)
-
-    def unknown_detail(self, detail: str) -> str:
-        """Why a host could not be checked, in the transport's own words: raw output, said so."""
-        return self.t("report.unknown.raw", detail=detail)
 
     def counted(self, key: str, n: int) -> str:
         """A section's title with its count: 不符合项（12） / Non-conformities (12)."""
@@ -92,6 +88,10 @@ class Words:
         if kind == "category":
             return self.category(g.key)
         return self.or_none(g.key)
+
+    def host_detail(self, h: HostRecord) -> str:
+        """Why a host was not checked, in this language (i18n.host_detail_text)."""
+        return host_detail_text(h, self.t)
 
     # a finding, in this language when the catalog knows the check
     def title(self, f: FindingRecord) -> str:
@@ -168,11 +168,11 @@ class Words:
         return self.t(f"report.verdict_text.{r.verdict}")
 
     def unknown_reason(self, host_status: str, detail: str, undecided: list[FindingRecord]) -> str:
-        """Why a host could not be (fully) checked: the transport's one line, or the checks that
-        could not decide with their messages."""
+        """Why a host could not be (fully) checked: its detail (``host_detail``, in this language),
+        or the checks that could not decide with their messages."""
         parts = []
         if host_status != HostStatus.AUDITED:
-            parts.append(self.unknown_detail(detail) if detail else self.host_status(host_status))
+            parts.append(detail or self.host_status(host_status))
         parts.extend(
             self.t("report.unknown.undecided", check=self.title(f), message=self.message(f))
             for f in undecided

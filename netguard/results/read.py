@@ -154,6 +154,10 @@ class _Reader:
             duration_s=float(duration) if isinstance(duration, int | float) else 0.0,
             findings=[self.finding(f, f"{where}.findings[{i}]") for i, f in enumerate(findings)],
             kind=self.choice(h, "kind", where, _KINDS) if "kind" in h else "",
+            detail_reason=self.text(h, "detail_reason", where, optional=True),
+            detail_args=self.mapping(h["detail_args"], f"{where}.detail_args")
+            if h.get("detail_args") is not None
+            else {},
         )
 
     def finding(self, value: Any, where: str) -> FindingRecord:

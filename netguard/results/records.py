@@ -90,6 +90,10 @@ class HostRecord:
     #: "" an audited host; "device" a registered device seen only by the network sweep;
     #: "unregistered" a device the sweep found that no inventory entry registers
     kind: str = ""
+    #: the detail as a message id (``host_detail.<id>``) and its language-neutral arguments;
+    #: "" and {} in results written before they existed (``detail`` is the English text)
+    detail_reason: str = ""
+    detail_args: dict[str, Any] = field(default_factory=dict)
 
     @property
     def audited(self) -> bool:

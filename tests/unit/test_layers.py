@@ -33,7 +33,8 @@ ALLOWED: dict[str, set[str]] = {
     "waivers": {"model", "checks"},
     "playbooks": {"model", "checks", "i18n"},
     # what hosts said
-    "collect": {"model", "probe"},  # probe: the strict token pattern of a probe's parameters
+    # probe: the strict token pattern of a probe's parameters; i18n: a failure's English detail
+    "collect": {"model", "probe", "i18n"},
     "net": {"model"},  # what the network said: the auditor's own sweep (scapy)
     # the results document
     "results": {"model", "policy", "waivers"},
@@ -50,6 +51,7 @@ ALLOWED: dict[str, set[str]] = {
         "inventory",
         "fleet",
         "probe",
+        "i18n",  # a host detail's English rendering
     },
     # keeping results
     "history": {"model", "results"},

@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import shlex
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from netguard.model import HostStatus, Verdict, overall_verdict
 from netguard.results import FindingRecord, Results
@@ -86,6 +87,8 @@ class RecordHost:
     verdict: str  # failing | unknown | compliant
     problems: tuple[FindingRecord, ...]  # failing (worst first), undecided, waived
     raw_sha256: str  # sha256 of its raw collected output; "" when none was collected
+    detail_reason: str = ""  # the detail as a message id (host_detail.<id>) and its arguments
+    detail_args: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def audited(self) -> bool:
@@ -157,6 +160,8 @@ def build_record(
             location=h.location,
             status=h.status,
             detail=h.detail,
+            detail_reason=h.detail_reason,
+            detail_args=h.detail_args,
             verdict=h.verdict,
             problems=(
                 *sorted(h.failing, key=lambda f: -f.severity_rank),

@@ -9,7 +9,7 @@ from datetime import datetime, tzinfo
 from typing import Any
 
 from netguard import __version__
-from netguard.i18n import Catalog, catalog
+from netguard.i18n import Catalog, catalog, host_detail_text
 from netguard.model import FindingStatus, Verdict
 from netguard.render.text import clean
 from netguard.results import FindingRecord
@@ -245,7 +245,7 @@ def _host_findings(t: Catalog, h: RecordHost) -> dict[str, Any]:
     not_audited = ""
     if not h.audited:
         status = t.get(f"host_status.{h.status}", h.status)
-        detail = clean(h.detail, DETAIL_CAP)
+        detail = clean(host_detail_text(h, t), DETAIL_CAP)
         not_audited = (
             t("record.findings.not_audited_detail", status=status, detail=detail)
             if detail
