@@ -109,14 +109,16 @@ class Catalog:
     def host_detail(self, reason: str, args: Mapping[str, Any], detail: str) -> str:
         """Why a host was not checked, in this language: its ``host_detail.<reason>`` template
         when the catalog has one, else the English ``detail`` the document carries (results
-        from older versions carry no reason), labelled as untranslated (``host_detail_untranslated``)."""
+        from older versions carry no reason), labelled as untranslated
+        (``host_detail_untranslated``)."""
         template = self.messages.get(f"host_detail.{reason}") if reason else None
         if template is not None:
             try:
                 return self._format(template, args)
             except (KeyError, IndexError, ValueError, TypeError, AttributeError):
                 pass  # a results file from another version: show its English words
-        return self._format(self.messages.get("host_detail_untranslated", "{detail}"), {"detail": detail})
+        untranslated = self.messages.get("host_detail_untranslated", "{detail}")
+        return self._format(untranslated, {"detail": detail})
 
     def join(self, items: Any) -> str:
         return self._sep.join(self._render(i) for i in items)
