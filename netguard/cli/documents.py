@@ -21,7 +21,6 @@ from netguard.cli.options import (
     positive_int,
     say,
     usage_error,
-    zone,
 )
 from netguard.errors import ExitStatus, InputError
 from netguard.results import scope_of
@@ -181,7 +180,7 @@ def _reported_checklist(args: argparse.Namespace) -> Path:
         Path(args.output_dir),
         playbooks_dir=args.playbooks,
         contacts_path=args.contacts,
-        tz=zone(args.tz),
+        tz=document_zone(args.tz, args.contacts, lang_of(args)),
         reported=args.detected_at,
     )
 
@@ -199,7 +198,7 @@ def write_checklists_for(
         Path(out_dir),
         playbooks_dir=args.playbooks,
         contacts_path=args.contacts,
-        tz=zone(args.tz),
+        tz=document_zone(args.tz, args.contacts, lang_of(args)),  # the report's zone too
         # `netguard audit --checklist-format` has no --detected-at: its clock is the run's end
         reported=getattr(args, "detected_at", None),
     )

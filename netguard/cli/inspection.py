@@ -15,9 +15,9 @@ from rich.console import Console
 from netguard.cli.options import (
     LANGS,
     announce,
+    document_zone,
     load_policy,
     positive_int,
-    report_zone,
     terminal_lang,
     usage_error,
 )
@@ -120,7 +120,7 @@ def _inspection_options(p: argparse.ArgumentParser) -> None:
         "--lang", choices=LANGS, action="append", help="record language(s) (default: zh and en)"
     )
     p.add_argument("--pdf", action="store_true", help="also print the record as PDF (Chromium)")
-    p.add_argument("--tz", metavar="ZONE", help="time zone of the record (default: this machine's)")
+    p.add_argument("--tz", metavar="ZONE", help="time zone of the record (default: as for reports)")
     p.add_argument("--format", choices=("table", "json"), default="table", help="standard output")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
 
@@ -199,8 +199,9 @@ def _conduct(
         raise usage_error("record_needs_key", field="--key")
     key = load_signing_key(args.key) if args.key else None
     inspector = args.inspector or (key.public.comment if key else "") or getpass.getuser()
-    tz = report_zone(args.tz)
     langs = tuple(dict.fromkeys(args.lang or LANGS))
+    # the zone of every document (no contacts file here: the packaged one's, Asia/Shanghai)
+    tz = document_zone(args.tz, None, langs[0])
     if args.pdf:
         find_chromium()  # exit 4 now, not after the audit
     writer = BundleWriter(args.output or _default_folder(kind, job.inventory), kind)

@@ -7,7 +7,6 @@ import argparse
 import contextlib
 import os
 import sys
-from datetime import datetime, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -33,7 +32,6 @@ __all__ = [
     "load_policy",
     "load_waivers",
     "positive_int",
-    "report_zone",
     "say",
     "system_zone",
     "terminal_lang",
@@ -182,11 +180,6 @@ def system_zone(environ: dict[str, str] | None = None) -> ZoneInfo | None:
         except (ZoneInfoNotFoundError, ValueError):
             continue
     return None
-
-
-def report_zone(name: str | None) -> tzinfo | None:
-    """Documents show times as the reader's clock does: --tz, else this machine's zone."""
-    return zone(name) or datetime.now().astimezone().tzinfo
 
 
 def zone(name: str | None) -> ZoneInfo | None:

@@ -239,3 +239,30 @@ def test_report_takes_the_contacts_files_zone_and_says_it_once(tmp_path: Path) -
     proc = run_cli(*args, "--contacts", str(contacts), "--tz", "Asia/Shanghai", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     assert "文中时间：北京时间" in out.read_text(encoding="utf-8")
+
+
+def test_report_and_checklist_of_a_run_use_one_zone(tmp_path: Path) -> None:
+    """A contacts file without a timezone: both documents fall back to this machine's zone
+    ($TZ here), never one to it and the other to Asia/Shanghai."""
+    contacts = tmp_path / "contacts.yaml"
+    example = ROOT / "netguard" / "policies" / "contacts" / "example.yaml"
+    text = example.read_text(encoding="utf-8").replace("timezone: Asia/Shanghai\n", "")
+    assert "timezone" not in text.split("roles:")[0]
+    contacts.write_text(text, encoding="utf-8")
+    env = {"TZ": "America/New_York"}
+    common = ("--lang", "zh", "--contacts", str(contacts))
+    report = run_cli(
+        "report", str(LAB), "--format", "md", "-o", str(tmp_path / "r.md"), *common,
+        cwd=tmp_path, env=env,
+    )  # fmt: skip
+    assert report.returncode == 0, report.stderr
+    checklist = run_cli(
+        "checklist", str(LAB), "-o", str(tmp_path / "c"), *common, cwd=tmp_path, env=env
+    )
+    assert checklist.returncode == 0, checklist.stderr
+    documents = [tmp_path / "r.md", *sorted((tmp_path / "c").iterdir())]
+    assert len(documents) >= 2
+    for path in documents:
+        body = path.read_text(encoding="utf-8")
+        assert "America/New\\_York" in body or "America/New_York" in body, path.name
+        assert "北京时间" not in body, path.name
