@@ -19,7 +19,7 @@ from netguard.checklist.markdown import render_checklist_md
 from netguard.errors import InputError
 from netguard.i18n import LANGS
 from netguard.model import Inventory
-from netguard.playbooks import Contacts, load_contacts, load_playbooks
+from netguard.playbooks import Contacts, Playbook, load_contacts, load_playbooks
 from netguard.render.files import write_atomic
 from netguard.results import Results
 from netguard.yamlsrc import did_you_mean
@@ -44,10 +44,7 @@ def write_checklists(
 
     ``reported`` (--detected-at): when the duty officer took the results in hand, an aware time
     or text (ISO 8601; without an offset, in the display zone); deadlines count from it."""
-    _check_format(fmt, lang)
-    contacts = load_contacts(contacts_path)
-    playbooks = load_playbooks(playbooks_dir, contacts)
-    zone = display_zone(contacts, tz)
+    contacts, playbooks, zone = _inputs(fmt, lang, playbooks_dir, contacts_path, tz)
     at = parse_detected_at(reported, zone) if reported is not None else None
     if at is not None and at < results.detected:
         raise InputError(
@@ -83,22 +80,35 @@ def write_reported_checklist(
     """The checklist of an incident reported by phone (``netguard checklist --incident``): the
     playbook by id (manual or not), the machines by their inventory names, no audit. Deadlines
     count from ``reported`` (default: now)."""
-    _check_format(fmt, lang)
-    contacts = load_contacts(contacts_path)
-    playbooks = {pb.id: pb for pb in load_playbooks(playbooks_dir, contacts)}
+    contacts, loaded, zone = _inputs(fmt, lang, playbooks_dir, contacts_path, tz)
+    playbooks = {pb.id: pb for pb in loaded}
     if playbook_id not in playbooks:
         raise InputError(
             f"no playbook {playbook_id!r}{did_you_mean(playbook_id, list(playbooks))}; "
             f"playbooks: {', '.join(sorted(playbooks))}",
             field="--incident",
         )
-    zone = display_zone(contacts, tz)
     at = parse_detected_at(reported, zone) if reported is not None else datetime.now(zone)
     hosts = reported_hosts(inventory, host_names)
     incident = build_reported_incident(playbooks[playbook_id], hosts, inventory, contacts, at, zone)
     path = Path(out_dir) / f"{incident.file_stem}.{fmt}"
     _write_one(incident, fmt, lang, path)
     return path
+
+
+def _inputs(
+    fmt: str,
+    lang: str,
+    playbooks_dir: str | Path | None,
+    contacts_path: str | Path | None,
+    tz: ZoneInfo | str | None,
+) -> tuple[Contacts, list[Playbook], ZoneInfo]:
+    """What every checklist is made from, checked before anything is built: the format and
+    language, the contacts, the playbooks (their roles checked against the contacts), the
+    display zone."""
+    _check_format(fmt, lang)
+    contacts = load_contacts(contacts_path)
+    return contacts, list(load_playbooks(playbooks_dir, contacts)), display_zone(contacts, tz)
 
 
 def display_zone(contacts: Contacts, tz: ZoneInfo | str | None) -> ZoneInfo:
