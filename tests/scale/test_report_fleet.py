@@ -88,7 +88,7 @@ def test_big_fleet_renders_in_every_format(fleet: tuple[dict[str, Any], Report])
         assert html.count(f'<tr data-verdict="{v}"') == n
     attention = verdicts["failing"] + verdicts["unknown"]
     assert html.count('<article class="host-detail"') == attention
-    assert f"共有主机 {HOSTS} 台，明细只列出存在违规或状态不明的 {attention} 台" in html
+    assert f"共有计算机 {HOSTS} 台，明细只列出不合规或状态不明的 {attention} 台" in html
     assert html.count("<svg") == 6
     assert "图中只列出问题最多的 20 项" in html  # department and segment charts are capped
 
@@ -98,5 +98,5 @@ def test_big_fleet_renders_in_every_format(fleet: tuple[dict[str, Any], Report])
     text = render_report(r, "csv", "zh")
     rows = list(csv.reader(io.StringIO(text[1:])))
     assert len(rows) == HOSTS + 1
-    words = {"compliant": "合规", "failing": "存在违规", "unknown": "状态不明"}
+    words = {"compliant": "合规", "failing": "不合规", "unknown": "状态不明"}
     assert Counter(row[8] for row in rows[1:]) == {words[v]: n for v, n in verdicts.items()}
