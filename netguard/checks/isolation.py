@@ -342,6 +342,9 @@ def tunnel(facts: Facts, ctx: CheckContext) -> Verdict:
     return verdict(True, say("isolation.tunnel.none", count=len(tunnels)), **evidence)
 
 
+#: Where Windows' Bluetooth devices come from (scripts/windows.ps1, section bluetooth).
+PNP_BLUETOOTH = "Get-PnpDevice -Class Bluetooth"
+
 #: Outcomes of an attempt that was sent and did not connect: the arrivals decide.
 PROBE_SENT = frozenset({"refused", "no_route", "timeout"})
 
@@ -471,9 +474,14 @@ def wireless(facts: Facts, ctx: CheckContext) -> Verdict:
                 signals=[part("signal.rfkill_type", type=dev.type)],
             )
         )
+    windows = facts.platform == "windows"  # Bluetooth devices from Get-PnpDevice, not sysfs
     for hci in facts.bluetooth or ():
-        found.append({"device": hci, "signals": ["/sys/class/bluetooth"], "state": ""})
-        listed.append(part("radio.bluetooth", device=hci))
+        if windows:
+            found.append({"device": hci, "signals": [PNP_BLUETOOTH], "state": ""})
+            listed.append(part("radio_windows.bluetooth", device=hci))
+        else:
+            found.append({"device": hci, "signals": ["/sys/class/bluetooth"], "state": ""})
+            listed.append(part("radio.bluetooth", device=hci))
     blind = [g for g in ("rfkill", "bluetooth") if getattr(facts, g) is None]
     evidence = {"radios": found, "interfaces": [i.name for i in interfaces], "not_examined": blind}
     if found:
