@@ -342,6 +342,9 @@ def tunnel(facts: Facts, ctx: CheckContext) -> Verdict:
     return verdict(True, say("isolation.tunnel.none", count=len(tunnels)), **evidence)
 
 
+#: Where Windows' Bluetooth devices come from (scripts/windows.ps1, section bluetooth).
+PNP_BLUETOOTH = "Get-PnpDevice -Class Bluetooth"
+
 #: Outcomes of an attempt that was sent and did not connect: the arrivals decide.
 PROBE_SENT = frozenset({"refused", "no_route", "timeout"})
 
@@ -369,6 +372,10 @@ def reachability(facts: Facts, ctx: CheckContext) -> Verdict:
     """The 违规外联 probe as the host's own stack saw it: a connection that completed to a
     target on the internet side is proof from the host's side; one sent and not connected
     passes here — whether it arrived is for `netguard correlate` to say."""
+    if facts.platform == "windows":
+        if ctx.probe_token is not None:
+            return unsent_on_windows()
+        return not_applicable(say("isolation_windows.probe_not_requested"))
     if ctx.probe_token is None:
         return not_applicable(say("isolation.reachability.not_requested"))
     probe = facts.need("probe")
@@ -386,6 +393,12 @@ def reachability(facts: Facts, ctx: CheckContext) -> Verdict:
         return cannot_decide(say("isolation.reachability.not_sent", attempts=listed), **evidence)
     listed = [part("probe.attempt", **a) for a in attempts]
     return verdict(True, say("isolation.reachability.sent", attempts=listed), **evidence)
+
+
+def unsent_on_windows() -> Verdict:
+    """isolation.reachability for a Windows host the run's probe was meant for: the probe is not
+    implemented there, so none was sent and the check cannot be decided (never a pass)."""
+    return cannot_decide(say("isolation_windows.probe_unsent"))
 
 
 def arrived(arrivals: Sequence[Mapping[str, Any]], evidence: Mapping[str, Any]) -> Verdict:
@@ -461,9 +474,14 @@ def wireless(facts: Facts, ctx: CheckContext) -> Verdict:
                 signals=[part("signal.rfkill_type", type=dev.type)],
             )
         )
+    windows = facts.platform == "windows"  # Bluetooth devices from Get-PnpDevice, not sysfs
     for hci in facts.bluetooth or ():
-        found.append({"device": hci, "signals": ["/sys/class/bluetooth"], "state": ""})
-        listed.append(part("radio.bluetooth", device=hci))
+        if windows:
+            found.append({"device": hci, "signals": [PNP_BLUETOOTH], "state": ""})
+            listed.append(part("radio_windows.bluetooth", device=hci))
+        else:
+            found.append({"device": hci, "signals": ["/sys/class/bluetooth"], "state": ""})
+            listed.append(part("radio.bluetooth", device=hci))
     blind = [g for g in ("rfkill", "bluetooth") if getattr(facts, g) is None]
     evidence = {"radios": found, "interfaces": [i.name for i in interfaces], "not_examined": blind}
     if found:

@@ -80,14 +80,13 @@ NO_WINDOWS_SOURCE: dict[str, str] = {
     "usb_storage_module": "no usb-storage module on Windows (see usbstor_policy)",
     "dhcp_leases": "not collected on Windows (the NetworkList profiles are its history)",
     "kernel_net_log": "not collected on Windows (the NetworkList profiles are its history)",
+    "probe": "the connection probe is not implemented for Windows hosts (none is sent)",
 }
 #: Facts only a Windows host has: the Linux parser leaves them None (no problem recorded).
 WINDOWS_ONLY = ("domain", "wsc_antivirus", "defender", "password_policy", "usbstor_policy")
 #: Facts whose Windows value is known without asking: no rfkill (radios are adapters and
 #: Bluetooth devices there), and no separate timestamps file (the last use is in each profile).
 WINDOWS_CONSTANTS: dict[str, Any] = {"rfkill": (), "nm_timestamps": {}}
-#: Fact groups the script collects but this parser does not read yet (issue 14, later parts).
-NOT_PARSED_YET = ("probe",)
 
 
 class _Missing(Exception):
@@ -700,7 +699,6 @@ def parse_windows(stdout: bytes, now: float | None = None) -> Facts:
         **WINDOWS_CONSTANTS,
     }
     problems: dict[str, str] = dict(NO_WINDOWS_SOURCE)
-    problems.update(dict.fromkeys(NOT_PARSED_YET, "not read from Windows yet (issue 14)"))
     for group in FACT_GROUPS:
         try:
             values.update(group.read(sections))

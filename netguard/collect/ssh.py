@@ -21,6 +21,7 @@ import paramiko
 
 from netguard.collect import OUTPUT_CAP, REMOTE_COMMAND, Collection, failed, linux_script
 from netguard.collect.probe import ProbeRequest, preamble
+from netguard.collect.windows import windows_command, windows_stdin
 from netguard.model import Host, HostStatus
 
 # known_hosts key type → host key algorithms that may prove it (RSA keys sign with SHA-2).
@@ -103,7 +104,7 @@ class SshCollector:
             return self._known[path]
 
     def collect(self, host: Host, request: ProbeRequest | None = None) -> Collection:
-        stdin = preamble(request) + linux_script()  # a bad request fails before any connection
+        command, stdin = remote_exec(host, request)  # a bad request fails before any connection
         s = host.ssh
         try:
             sock = socket.create_connection((str(host.address), s.port), timeout=s.connect_timeout)
@@ -118,12 +119,14 @@ class SshCollector:
             return connect_failure(exc, s.port)
         transport = paramiko.Transport(sock)
         try:
-            return self._session(host, transport, stdin)
+            return self._session(host, transport, command, stdin)
         finally:
             transport.close()
             sock.close()
 
-    def _session(self, host: Host, transport: paramiko.Transport, stdin: bytes) -> Collection:
+    def _session(
+        self, host: Host, transport: paramiko.Transport, command: str, stdin: bytes
+    ) -> Collection:
         s = host.ssh
         known = self.known_hosts(s.known_hosts).lookup(host)
         transport.banner_timeout = s.connect_timeout
@@ -175,7 +178,7 @@ class SshCollector:
                 return failed(HostStatus.ERROR, "auth_error", raw=str(exc))
         if not transport.is_authenticated():
             return failed(HostStatus.AUTH_FAILED, "auth_refused", user=s.user)
-        return self._run(host, transport, stdin)
+        return self._run(host, transport, command, stdin)
 
     def _verify(
         self, host: Host, key: paramiko.PKey, known: dict[str, paramiko.PKey]
@@ -207,13 +210,15 @@ class SshCollector:
             fingerprint=fingerprint(key),
         )
 
-    def _run(self, host: Host, transport: paramiko.Transport, stdin: bytes) -> Collection:
+    def _run(
+        self, host: Host, transport: paramiko.Transport, command: str, stdin: bytes
+    ) -> Collection:
         timeout = host.ssh.command_timeout
         deadline = time.monotonic() + timeout
         try:
             chan = transport.open_session(timeout=host.ssh.connect_timeout)
             chan.settimeout(timeout)
-            chan.exec_command(REMOTE_COMMAND)
+            chan.exec_command(command)
             chan.sendall(stdin)
             chan.shutdown_write()
             chunks: list[bytes] = []
@@ -236,6 +241,20 @@ class SshCollector:
         except paramiko.SSHException as exc:
             return failed(HostStatus.ERROR, "channel_failed", raw=str(exc))
         return Collection(HostStatus.AUDITED, "", b"".join(chunks), status)
+
+
+def remote_exec(host: Host, request: ProbeRequest | None = None) -> tuple[str, bytes]:
+    """The one command a host is asked to run and what goes to its stdin (then EOF).
+
+    Linux: ``sh -s`` reading the probe's line (if any) and the fixed script. Windows:
+    ``windows_command()``, whose bootstrap runs stdin only if its SHA-256 is the script's, so
+    nothing may come before the script — and the 违规外联 probe is not implemented there: a
+    request for a Windows host is refused (ValueError) before any connection."""
+    if host.os == "windows":
+        if request is not None:
+            raise ValueError("the 违规外联 probe is not implemented for Windows hosts")
+        return windows_command(), windows_stdin()
+    return REMOTE_COMMAND, preamble(request) + linux_script()
 
 
 def _handshake_failure(

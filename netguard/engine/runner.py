@@ -18,6 +18,7 @@ from typing import Any
 from netguard.checks.base import Verdict
 from netguard.checks.hostkey import hostkey_finding
 from netguard.checks.isolation import reachability as reachability_check
+from netguard.checks.isolation import unsent_on_windows
 from netguard.checks.media import LOOKBACK
 from netguard.checks.media import cross_network as cross_network_check
 from netguard.checks.media import history as media_history_check
@@ -25,6 +26,7 @@ from netguard.checks.network import NetworkFindings, network_results
 from netguard.collect import Collection, Collector
 from netguard.collect.local import collect_local
 from netguard.collect.parse_linux import parse_linux
+from netguard.collect.parse_windows import parse_windows
 from netguard.collect.probe import ProbeRequest
 from netguard.engine.evaluate import evaluate, finding
 from netguard.errors import CollectionError, InputError
@@ -48,6 +50,13 @@ class AuditOptions:
 
 #: The collection's evidence key for the probe token the host was asked to send.
 PROBE_EVIDENCE = "probe_token"
+
+#: The collection's evidence key saying a probe the plan meant for this host was not sent, and
+#: why (``windows``: not implemented there); kept in a bundle, so a replay judges it the same.
+PROBE_UNSENT = "probe_not_sent"
+
+#: Operating systems a collector exists for: their script and their parser.
+PARSERS = {"linux": parse_linux, "windows": parse_windows}
 
 #: Zones whose hosts send the 违规外联 probe unless the policy's isolation.reachability says others
 PROBE_ZONES: frozenset[Zone] = frozenset({Zone.INTRANET, Zone.CLASSIFIED})
@@ -196,7 +205,8 @@ def _audit_host(
     start = time.monotonic()
     inventory, policy = job.inventory, job.policy
     segment = inventory.segment_of(host)
-    if host.os != "linux":
+    parser = PARSERS.get(host.os)
+    if parser is None:
         return HostResult(
             host,
             segment,
@@ -205,11 +215,23 @@ def _audit_host(
             detail_reason="no_collector_os",
             detail_args={"os": host.os},
         )
+    if host.os == "windows" and host.transport != "ssh":
+        # the local transport (and so `netguard inspect`) runs the Linux script only
+        return HostResult(
+            host,
+            segment,
+            HostStatus.ERROR,
+            english_detail("windows_local"),
+            detail_reason="windows_local",
+        )
     # Without a request, the one-argument call every collector has always taken.
     coll = collector.collect(host) if request is None else collector.collect(host, request)
     if request is not None and coll.status is HostStatus.AUDITED:
         # Kept with the collection (and in a bundle): a replay knows the probe was asked for.
         coll = replace(coll, evidence={**coll.evidence, PROBE_EVIDENCE: request.token})
+    elif host.os == "windows" and coll.status is HostStatus.AUDITED and _probe_planned(job, host):
+        # No probe is sent from Windows: recorded, so the finding says so now and in a replay.
+        coll = replace(coll, evidence={**coll.evidence, PROBE_UNSENT: "windows"})
     if job.sink is not None:
         job.sink(host, coll)
     findings: tuple[Finding, ...] = ()
@@ -219,7 +241,7 @@ def _audit_host(
         findings = (hostkey_finding(host, coll.evidence),)
     elif status is HostStatus.AUDITED:
         try:
-            facts = parse_linux(coll.stdout, now=coll.collected_at)
+            facts = parser(coll.stdout, now=coll.collected_at)
         except CollectionError as exc:
             status, detail = HostStatus.ERROR, english_detail("unusable_output", raw=str(exc))
             reason, args = "unusable_output", {"raw": str(exc)}
@@ -227,11 +249,23 @@ def _audit_host(
             token = coll.evidence.get(PROBE_EVIDENCE)
             probe = token if isinstance(token, str) else None
             findings = evaluate(facts, host, inventory.segments, policy, probe)
+            if coll.evidence.get(PROBE_UNSENT) == "windows":
+                findings = _probe_unsent(findings, policy, segment.zone)
             if media is not None:  # list.append is atomic: worker threads share the list
                 media.append(summarize(facts, host.name, segment.zone, _lookback(policy)))
     return HostResult(
         host, segment, status, detail, findings, time.monotonic() - start, reason, args
     )
+
+
+def _probe_unsent(findings: tuple[Finding, ...], policy: Policy, zone: Zone) -> tuple[Finding, ...]:
+    """isolation.reachability undecidable where the run's probe was meant for a Windows host:
+    the office asked for the test and it was not made (never a pass, nor "not requested")."""
+    cfg = _check(policy, PROBE_CHECK)
+    if cfg is None or zone not in cfg.zones:
+        return findings
+    new = finding(cfg, unsent_on_windows())
+    return tuple(new if f.check == PROBE_CHECK else f for f in findings)
 
 
 def run_audit(
@@ -361,12 +395,20 @@ def iter_results(job: AuditJob, ctx: RunContext) -> Iterator[HostResult]:
 
 def probe_request(job: AuditJob, host: Host, ctx: RunContext) -> ProbeRequest | None:
     """The probe this host sends: one token bound to the run, the host's name and the run's
-    start, built here from those alone; none outside the plan's zones or without a plan."""
+    start, built here from those alone; none outside the plan's zones, without a plan, or for
+    a Windows host (the probe is not implemented there)."""
+    if host.os == "windows" or not _probe_planned(job, host):
+        return None  # no probe from Windows: see PROBE_UNSENT
     plan = job.probe
-    if plan is None or job.inventory.segments[host.segment].zone not in plan.zones:
-        return None
+    assert plan is not None
     token = probe_token.make(plan.key, ctx.run_id, host.name, ctx.started)
     return ProbeRequest(str(token), plan.targets)
+
+
+def _probe_planned(job: AuditJob, host: Host) -> bool:
+    """Whether the run's probe plan covers this host's zone."""
+    plan = job.probe
+    return plan is not None and job.inventory.segments[host.segment].zone in plan.zones
 
 
 def _safe_audit(job: AuditJob, host: Host, collector: Collector, ctx: RunContext) -> HostResult:

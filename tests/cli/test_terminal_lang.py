@@ -45,6 +45,7 @@ hosts:
     address: 127.0.0.2
     segment: lab
     os: windows
+    transport: local
 """,
         encoding="utf-8",
     )
@@ -71,12 +72,12 @@ def test_an_audit_of_unreachable_hosts_in_chinese(tmp_path: Path) -> None:
     assert proc.returncode == 3, proc.stderr  # nothing audited: unknown
     out = proc.stdout
     assert "TCP 连接端口" in out and "被拒绝" in out, out
-    assert "暂不支持检查操作系统为 windows 的计算机" in out
+    assert "Windows 计算机只能通过 SSH 检查" in out
     assert "已检查 0/2 台计算机" in out
     assert_chinese(out, ("down-pc", "win-pc", "lab"))
     # the same run in English says the same in English
     en = run_cli("audit", str(inv), "--no-history", "-q", "--lang", "en", env=ZH)
-    assert "Connection refused" in en.stdout and "no collector for os windows" in en.stdout
+    assert "Connection refused" in en.stdout and "audited over SSH only" in en.stdout
     assert english_words(en.stdout)
 
 

@@ -103,6 +103,52 @@ class UsbStick:
 
 
 @dataclass(frozen=True)
+class WindowsStandIn:
+    """A Windows PC as the lab stands it in (there is no Windows here). Windows' OpenSSH hands
+    an exec request to the default shell as ``cmd.exe /c COMMAND``; the lab's sshd hands it to
+    the audit account's login shell as ``SHELL -c COMMAND``, and that shell is a small program
+    (STAND_IN) that serves exactly ``command``: it reads stdin to its end and, like the
+    bootstrap inside the command, refuses (exit 3, the bootstrap's message) unless its SHA-256
+    is the digest the bootstrap carries; then it prints ``output``, a recorded output of the
+    script. Any other command is answered as cmd.exe answers an unknown program (exit 9009)."""
+
+    command: str
+    output: bytes
+    user: str = "audit"
+    uid: int = 1500
+
+
+STAND_IN_PYTHON = "/usr/bin/python3"
+#: The stand-in shell (see WindowsStandIn), run by sshd as the audit account's login shell.
+STAND_IN = r"""
+import base64, hashlib, re, sys
+from pathlib import Path
+
+here = Path(sys.argv[0]).resolve().parent
+args = sys.argv[1:]
+if len(args) != 2 or args[0] != "-c":
+    sys.stderr.write("stand-in: only an exec request (-c COMMAND) is served\n")
+    sys.exit(1)
+command = args[1]
+if command != (here / "command").read_text("ascii"):
+    program = command.split(" ", 1)[0]
+    sys.stderr.write(
+        f"'{program}' is not recognized as an internal or external command,\n"
+        "operable program or batch file.\n"
+    )
+    sys.exit(1)  # cmd.exe says 9009, which a Linux exit status cannot hold
+bootstrap = base64.b64decode(command.rsplit(" ", 1)[1]).decode("utf-16-le")
+digest = re.search(r"if\(\$h -ne '([0-9a-f]{64})'\)", bootstrap).group(1)
+script = sys.stdin.buffer.read()
+if hashlib.sha256(script).hexdigest() != digest:
+    sys.stderr.write("netguard: stdin is not the netguard script\n")
+    sys.exit(3)
+sys.stdout.buffer.write((here / "output").read_bytes())
+sys.stdout.flush()
+"""
+
+
+@dataclass(frozen=True)
 class HostSpec:
     """One machine of a scenario. Defaults describe a compliant intranet PC."""
 
@@ -142,6 +188,8 @@ class HostSpec:
     # USB sticks attached `days ago`, as real kernel lines in that kern.log.
     usb_sticks: tuple[UsbStick, ...] = ()
     known_host: KnownHost = KnownHost.MATCH
+    # a Windows PC stood in by a login shell (the inventory says os: windows, user: its account)
+    windows: WindowsStandIn | None = None
     department: str = ""
     owner: str = ""
     location: str = ""
@@ -750,6 +798,24 @@ class Lab:
             shadow.append(
                 f"{acct.name}:{acct.password_hash}:{today - acct.changed_days_ago}:0:{mx}:7:::"
             )
+        win = spec.windows
+        if win is not None:
+            standin = mdir / "standin"
+            standin.mkdir()
+            shell = standin / "cmd"
+            # the system's Python: the machine's account cannot reach a Python under /root
+            if not os.access(STAND_IN_PYTHON, os.X_OK):
+                raise LabError(f"{STAND_IN_PYTHON} not found: the Windows stand-in needs it")
+            shell.write_text(f"#!{STAND_IN_PYTHON} -I\n" + STAND_IN)
+            shell.chmod(0o755)
+            (standin / "command").write_text(win.command, "ascii")
+            (standin / "output").write_bytes(win.output)
+            home_dir = f"/home/{win.user}"
+            passwd.append(f"{win.user}:x:{win.uid}:{win.uid}:{win.user}:{home_dir}:{shell}")
+            group.append(f"{win.user}:x:{win.uid}:")
+            shadow.append(f"{win.user}:*:{today - 10}:0:::::")
+            (mdir / "home" / win.user).mkdir(parents=True, mode=0o700)
+            os.chown(mdir / "home" / win.user, win.uid, win.uid)
         (etc / "passwd").write_text("\n".join(passwd) + "\n")
         (etc / "group").write_text("\n".join(group) + "\n")
         (etc / "shadow").write_text("\n".join(shadow) + "\n")
@@ -892,8 +958,10 @@ class Lab:
                 "name": spec.name,
                 "address": spec.address,
                 "segment": spec.segment,
-                "os": "linux",
+                "os": "linux" if spec.windows is None else "windows",
             }
+            if spec.windows is not None:
+                h["ssh"] = {"user": spec.windows.user}
             for key in ("department", "owner", "location"):
                 if getattr(spec, key):
                     h[key] = getattr(spec, key)
@@ -1081,6 +1149,17 @@ class Lab:
             "> /tmp/shadow.new && cat /tmp/shadow.new > /etc/shadow && rm /tmp/shadow.new"
         )
         self.run_in_host(host, script)
+
+    def stand_in(self, host: str) -> Path:
+        """The login shell standing in for a Windows PC's OpenSSH (see WindowsStandIn)."""
+        m = self._machines[host]
+        if m.spec.windows is None:
+            raise LabError(f"{host} is not a Windows stand-in")
+        return m.dir / "standin" / "cmd"
+
+    def set_windows_output(self, host: str, output: bytes) -> None:
+        """What the Windows stand-in prints from its next collection on (an update, a repair)."""
+        self.stand_in(host).with_name("output").write_bytes(output)
 
     def set_forwarding(self, host: str, on: bool) -> None:
         self.run_in_host(host, f"echo {int(on)} > /proc/sys/net/ipv4/ip_forward")

@@ -65,7 +65,8 @@ EXAMPLES: dict[str, dict[str, Any]] = {
     "output_too_large": {"bytes": 33554432},
     "shell_failed": {"raw": RAW},
     "unusable_output": {"raw": RAW},
-    "no_collector_os": {"os": "windows"},
+    "no_collector_os": {"os": "macos"},
+    "windows_local": {},
     "replay_missing": {},
     "replay_unknown_status": {"recorded": "sleeping"},
     "replay_output_misplaced": {},
@@ -123,7 +124,7 @@ def test_each_reason_renders_in_both_languages(reason: str) -> None:
     zh = catalog("zh").host_detail(reason, args, coll.detail)
     assert zh != coll.detail
     # the only English in the Chinese text is the raw text, quoted as it came, and labelled
-    identifiers = ("auditor", "ValueError", "sleeping")  # the examples' names, kept as they are
+    identifiers = ("auditor", "ValueError", "sleeping", "macos")  # the examples' names, as they are
     assert_chinese(zh.replace(RAW, ""), identifiers)
     if "raw" in args:
         assert RAW in zh and "原始" in zh
@@ -307,7 +308,8 @@ class _Refused:
 def _run() -> Run:
     hosts = (
         Host("down-pc", ipaddress.ip_address("127.0.0.2"), "lab"),
-        Host("win-pc", ipaddress.ip_address("127.0.0.3"), "lab", os="windows"),
+        # audited over SSH only: the local transport runs the Linux script
+        Host("win-pc", ipaddress.ip_address("127.0.0.3"), "lab", os="windows", transport="local"),
     )
     inv = Inventory("<t>", "", {"lab": SEG}, hosts)
     policy = load_policy(default_policy_path(), CATALOG)
@@ -320,10 +322,13 @@ def test_the_document_carries_the_reason_and_reads_back() -> None:
     down, win = doc["hosts"]
     assert down["detail"] == "TCP connect to port 22: Connection refused"
     assert (down["detail_reason"], down["detail_args"]) == ("connect_refused", {"port": 22})
-    assert win["detail_reason"] == "no_collector_os" and win["detail_args"] == {"os": "windows"}
+    assert win["detail_reason"] == "windows_local" and win["detail_args"] == {}
     results = parse_results(doc)
     texts = [host_detail_text(h, catalog("zh")) for h in results.hosts]
-    assert texts == ["TCP 连接端口 22 被拒绝", "暂不支持检查操作系统为 windows 的计算机：未检查"]
+    assert texts == [
+        "TCP 连接端口 22 被拒绝",
+        "Windows 计算机只能通过 SSH 检查，不能在本机直接检查：未检查",
+    ]
     # a document from before reasons: the fields are absent, the English detail is shown, and
     # a Chinese document says it is untranslated
     for h in doc["hosts"]:
@@ -351,7 +356,7 @@ def test_the_console_table_speaks_the_language(lang: str) -> None:
         assert_chinese(out, identifiers=("down-pc", "win-pc", "lab"))
     else:
         assert "TCP connect to port 22: Connection refused" in out
-        assert "no collector for os windows" in out
+        assert "a Windows host is audited over SSH only" in out
         assert english_words(out)  # it is English
 
 
@@ -412,5 +417,5 @@ def test_the_history_keeps_the_reason(tmp_path: Path) -> None:
         back = store.document(store.record(run_document(_run())))
     assert [(h["detail_reason"], h["detail_args"]) for h in back["hosts"]] == [
         ("connect_refused", {"port": 22}),
-        ("no_collector_os", {"os": "windows"}),
+        ("windows_local", {}),
     ]

@@ -23,7 +23,7 @@ import yaml
 
 from netguard.checks import ALL_CHECKS, CATALOG
 from netguard.checks.hostkey import hostkey_finding
-from netguard.checks.isolation import arrived
+from netguard.checks.isolation import arrived, unsent_on_windows
 from netguard.checks.network import CHECK_IDS as NETWORK_CHECKS
 from netguard.collect import Collection
 from netguard.collect.parse_linux import PROBE_OUTCOMES, encode_sections, parse_linux
@@ -295,6 +295,8 @@ def _all_findings() -> list[tuple[str, Finding]]:
     reach = next(c for c in policy().checks if c.spec.id == "isolation.reachability")
     came = {"arrived_at": "2026-11-23T02:00:00Z", "source": "203.0.113.9", "port": 80}
     out.append(("arrived", finding(reach, arrived([{**came, "proto": "tcp"}], {}))))
+    # a Windows host the run's probe was meant for: none is sent there (engine.runner)
+    out.append(("windows unsent", finding(reach, unsent_on_windows())))
     return out
 
 
