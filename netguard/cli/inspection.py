@@ -18,6 +18,7 @@ from netguard.cli.options import (
     document_zone,
     load_policy,
     positive_int,
+    say,
     terminal_lang,
     usage_error,
 )
@@ -283,7 +284,7 @@ def verify(args: argparse.Namespace, err: Console) -> int:
     if args.format == "json":
         sys.stdout.write(json.dumps(v.to_dict(), ensure_ascii=False, indent=1) + "\n")
     else:
-        sys.stdout.write(verification_text(v))
+        sys.stdout.write(verification_text(v, say(args)))
     return int(v.exit_status)
 
 
