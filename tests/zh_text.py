@@ -11,17 +11,23 @@ from html.parser import HTMLParser
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 #: a run of Latin text and the characters identifiers are made of
-_CHARS = r"A-Za-z0-9_.:/\-\[\]@=,*"
+_CHARS = r"A-Za-z0-9_.:/\-\[\]@=,*+"
 _TOKEN = re.compile(rf"[{_CHARS}]*[A-Za-z][{_CHARS}]*")
 #: what makes a token an identifier rather than a word: ids, paths, options, addresses, numbers,
 #: patterns (wlan*)
-_IDENTIFIER = re.compile(r"[._/\-:\[\]@=0-9*]")
+_IDENTIFIER = re.compile(r"[._/\-:\[\]@=0-9*+]")
 #: names that are words (products, protocols) and stay as they are in Chinese text
-NAMES = frozenset({"netguard", "windows", "linux", "ssh", "yescrypt", "scrypt", "bcrypt"})
+NAMES = frozenset(
+    {"netguard", "windows", "linux", "ssh", "yescrypt", "scrypt", "bcrypt", "openvpn", "wireguard",
+     "root"}
+)  # fmt: skip
 #: names of programs, commands and log sources a document names as they are (kern.log, chage)
 PROGRAMS = frozenset(
     {"journal", "syslog", "messages", "dmesg", "networkmanager", "systemd", "networkd", "nmcli",
-     "systemctl", "chage", "passwd", "usermod", "freshclam", "clamav", "dhclient"}
+     "systemctl", "chage", "passwd", "usermod", "freshclam", "clamav", "dhclient", "certutil",
+     "sha256sum",
+     # the kernel's kinds of network device, shown after 设备类型
+     "veth", "vlan", "macvlan", "ipvlan", "vxlan", "tap", "tun", "dummy", "bridge", "bond", "team"}
 )  # fmt: skip
 
 
@@ -55,8 +61,9 @@ RAW_LABEL = re.compile(r"原始|原文")
 #: and after （英文原文）… up to the line's end
 INLINE_RAW = re.compile(r"(?:原始输出|原文)(?:：[^）\n]*|）[^\n]*|“[^”\n]*”)")
 #: a machine's own words cited in Chinese quotation marks (“default via 10.0.0.1 dev eth0”):
-#: Latin text only, verbatim — raw text by the quotation marks themselves
-QUOTED_RAW = re.compile(r"“[^”\n\u3400-\u9fff]*”")
+#: Latin text only, verbatim — raw text by the quotation marks themselves (a terminal may fold
+#: it onto the next line)
+QUOTED_RAW = re.compile(r"“[^”\u3400-\u9fff]{0,400}”")
 #: how far before a raw block its label may stand (characters of prose)
 LABEL_REACH = 300
 #: what separates blocks of a document (never whitespace: punctuation checks see no neighbour)
@@ -196,10 +203,12 @@ def plain_prose(text: str) -> Prose:
 
 
 def without(text: str, names: Iterable[str]) -> str:
-    """Text with these names (inventory values, product names) taken out, longest first, each
-    where it stands as a whole (not the "lab" of "lab-pc")."""
+    """Text with these names (inventory values, product names) replaced by an identifier,
+    longest first, each where it stands as a whole (not the "lab" of "lab-pc"), a space in it
+    matching any folding of a terminal's line."""
     for name in sorted({n for n in names if n}, key=len, reverse=True):
-        text = re.sub(rf"(?<![\w.:/\-]){re.escape(name)}(?![\w.:/\-])", " ", text)
+        pattern = r"\s+".join(re.escape(word) for word in name.split())
+        text = re.sub(rf"(?<![\w.:/\-]){pattern}(?![\w.:/\-])", "N0", text)
     return text
 
 

@@ -142,9 +142,9 @@ def spot_check(args: argparse.Namespace, err: Console) -> int:
     seed = args.seed or new_seed()
     sample = draw(inventory, size, by=args.by, seed=seed, min_per_stratum=args.min_per_stratum)
     if args.plan:
-        sys.stdout.write(plan_text(sample, args.inventory, args.format))
+        sys.stdout.write(plan_text(sample, args.inventory, args.format, say(args)))
         return ExitStatus.OK
-    sys.stderr.write(plan_text(sample, args.inventory))
+    sys.stderr.write(plan_text(sample, args.inventory, t=say(args)))
     sys.stderr.flush()
     job = AuditJob(
         inventory=sample.inventory(),
