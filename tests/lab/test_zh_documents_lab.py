@@ -109,8 +109,9 @@ def zh_run(office_lab: Any, tmp_path_factory: pytest.TempPathFactory) -> dict[st
     names = {s for spec in office_lab.hosts.values() for s in _strings(dataclasses.asdict(spec))}
     with open(office_lab.inventory_path, encoding="utf-8") as fh:
         names |= set(_strings(yaml.safe_load(fh)))
-    with default_policy_path().open(encoding="utf-8") as fh:  # the antivirus products
-        names |= set(_strings(yaml.safe_load(fh).get("antivirus_products", [])))
+    with default_policy_path().open(encoding="utf-8") as fh:  # its name, the antivirus products
+        policy = yaml.safe_load(fh)
+    names |= {policy["name"], bundle.name, *_strings(policy.get("antivirus_products", []))}
     return {"texts": zh_texts(tmp), "names": names, "tmp": tmp}
 
 
