@@ -503,7 +503,7 @@ def test_golden_fact_missing() -> None:
     assert (
         catalog("zh")
         .reason(f.reason, f.args, FALLBACK)
-        .startswith("无法判定：未能取得账户信息（/etc/passwd、/etc/shadow），原始输出“")
+        .startswith("未能取得账户信息（/etc/passwd、/etc/shadow），原始输出“")
     )
 
 
