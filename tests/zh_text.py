@@ -125,6 +125,8 @@ class _HtmlProse(HTMLParser):
         ]
     )
     _DROPPED = frozenset({"script", "style"})
+    #: attributes a reader sees or hears: tooltips, labels, placeholders
+    _SEEN = ("title", "aria-label", "placeholder", "alt")
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
@@ -145,6 +147,9 @@ class _HtmlProse(HTMLParser):
             self._code += 1
         if tag in self._BLOCKS:
             self.out.append(BREAK)
+        seen = [v for k, v in attrs if k in self._SEEN and v]
+        if seen and not self._dropped:
+            self.out += [BREAK, *(v + BREAK for v in seen)]
 
     def handle_endtag(self, tag: str) -> None:
         if tag in self._DROPPED:
@@ -172,8 +177,9 @@ class _HtmlProse(HTMLParser):
 
 
 def html_prose(html: str) -> Prose:
-    """An HTML document's visible text; ``<pre>`` blocks out (each needs a raw label before it,
-    unless it is a command), inline ``<code>`` out (identifiers), scripts and styles out."""
+    """An HTML document's visible text and the attributes a reader sees (title, aria-label,
+    placeholder, alt); ``<pre>`` blocks out (each needs a raw label before it, unless it is a
+    command), inline ``<code>`` out (identifiers), scripts and styles out."""
     parser = _HtmlProse()
     parser.feed(html)
     parser.close()

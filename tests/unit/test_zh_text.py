@@ -37,3 +37,8 @@ def test_names_raw_text_and_identifiers_are_not_words() -> None:
     )
     assert problems("report", plain_prose(text), ("Room 102",)) == []
     assert problems("report", plain_prose(text)) != []  # without the name: "Room" is a word
+
+
+def test_what_html_shows_includes_its_tooltips() -> None:
+    prose = html_prose('<p title="Sort by host">计算机</p><input placeholder="计算机名">')
+    assert "Sort by host" in prose.text and "计算机名" in prose.text
