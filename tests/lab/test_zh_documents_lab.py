@@ -12,7 +12,10 @@ its document and the text around it.
 
 from __future__ import annotations
 
+import copy
 import dataclasses
+import datetime as dt
+import json
 import os
 import re
 import subprocess
@@ -61,12 +64,15 @@ def zh_run(office_lab: Any, tmp_path_factory: pytest.TempPathFactory) -> dict[st
             path.write_text(text, encoding="utf-8")
 
     for fmt in ("md", "html"):
+        # the first prints its table; the second writes its results file, which the checklists
+        # then name
+        output = ["--format", "json", "-o", str(tmp / "results.json")] if fmt == "html" else []
         proc = office_lab.lab.run_in_auditor(
             [
                 sys.executable, "-m", "netguard", "audit", inventory, "-q", "--lang", "zh",
                 "--report", fmt, "--checklists", "always", "--checklist-format", fmt,
                 "--report-dir", str(tmp / fmt), "--tz", "Asia/Shanghai",
-                "--history", str(history),
+                "--history", str(history), *output,
             ],
             timeout=180, env=ZH_ENV,
         )  # fmt: skip
@@ -93,7 +99,15 @@ def zh_run(office_lab: Any, tmp_path_factory: pytest.TempPathFactory) -> dict[st
     assert proc.returncode in (1, 3), proc.stderr
     console("spot-check", proc)
 
+    # An hour later, as the history would have it: a machine went down, one was fixed, one
+    # left the inventory — so that the diff has more to say than "still failing".
+    later = tmp / "later.json"
+    later.write_text(
+        json.dumps(_an_hour_later(json.loads((tmp / "results.json").read_text("utf-8")))),
+        encoding="utf-8",
+    )
     for name, argv in {
+        "history import": ["history", "--history", str(history), "import", str(later)],
         "verify": ["verify", str(bundle), "--key", f"{key}.pub", "--lang", "zh"],
         "history": ["history", "--history", str(history), "--lang", "zh"],
         "diff": ["diff", "--history", str(history), "--lang", "zh"],
@@ -103,7 +117,7 @@ def zh_run(office_lab: Any, tmp_path_factory: pytest.TempPathFactory) -> dict[st
             [sys.executable, "-m", "netguard", *argv],
             capture_output=True, text=True, timeout=60, check=False, env=ZH_ENV,
         )  # fmt: skip
-        assert proc.returncode in (0, 1), f"{name}: {proc.stderr}"
+        assert proc.returncode in (0, 1, 3), f"{name}: {proc.stderr}"  # 3: diff, unknown
         console(name, proc)
 
     names = {s for spec in office_lab.hosts.values() for s in _strings(dataclasses.asdict(spec))}
@@ -113,6 +127,26 @@ def zh_run(office_lab: Any, tmp_path_factory: pytest.TempPathFactory) -> dict[st
         policy = yaml.safe_load(fh)
     names |= {policy["name"], bundle.name, *_strings(policy.get("antivirus_products", []))}
     return {"texts": zh_texts(tmp), "names": names, "tmp": tmp}
+
+
+def _an_hour_later(doc: dict[str, Any]) -> dict[str, Any]:
+    """The results of a run an hour after ``doc``'s: ok-pc unreachable, fwd-pc's forwarding
+    off, svc-pc gone from the inventory."""
+    out = copy.deepcopy(doc)
+    started = dt.datetime.fromisoformat(out["run"]["started"]) + dt.timedelta(hours=1)
+    out["run"].update(id="a1b2c3d4" * 4, started=started.isoformat(), finished=started.isoformat())
+    for h in out["hosts"]:
+        if h["name"] == "ok-pc":
+            h.update(
+                status="unreachable", detail="TCP connect to port 22 timed out after 3 s",
+                detail_reason="connect_timeout", detail_args={"port": 22, "seconds": 3.0},
+                findings=[],
+            )  # fmt: skip
+        for f in h["findings"]:
+            if (h["name"], f["check"]) == ("fwd-pc", "isolation.forwarding"):
+                f["status"] = "pass"
+    out["hosts"] = [h for h in out["hosts"] if h["name"] != "svc-pc"]
+    return out
 
 
 def zh_texts(folder: Path) -> dict[str, Prose]:
@@ -134,8 +168,15 @@ def test_every_kind_of_zh_output_is_read(zh_run: dict[str, Any]) -> None:
         assert any(re.fullmatch(rf"netguard-report-.*-zh\.{md_or_html}", n) for n in names)
         assert len([n for n in names if re.fullmatch(rf"checklist-.*\.{md_or_html}", n)]) >= 5
     assert "record.zh.html" in names
-    for verb in ("verify", "history", "diff", "checks"):
+    for verb in ("verify", "history", "history import", "diff", "checks"):
         assert zh_run["texts"][f"{verb} (stdout)"].text.strip(), verb
+    diff = zh_run["texts"]["diff (stdout)"].text
+    for heading in (
+        "已整改，复查通过（1）",
+        "变为状态不明的计算机",
+        "已从资产清单注销的计算机（1）",
+    ):
+        assert heading in diff, diff
 
 
 def test_a_chinese_reader_finds_no_english_and_no_half_width_punctuation(
