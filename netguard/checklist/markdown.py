@@ -126,7 +126,8 @@ def _findings(t: Catalog, v: dict[str, Any]) -> list[str]:
                 "",
             ]
             if f["evidence"]:
-                out += [*fenced(f["evidence"], "json"), ""]
+                label = md(t("checklist.finding_evidence"))
+                out += [label, "", *fenced(f["evidence"], "json"), ""]
     return out
 
 

@@ -91,7 +91,7 @@ def checklist_view(incident: Incident, lang: str) -> dict[str, Any]:
         "times": _times(t, incident, zone),
         "timezone": zone,
         "duty_phone": clean(incident.contacts.duty_phone, CELL_CAP),
-        "results_path": clean(incident.results_path, DETAIL_CAP),
+        "results_path": clean(incident.results_path, DETAIL_CAP) or t("checklist.source_unsaved"),
         "results_sha256": incident.results_sha256,
         "run_id": clean(incident.run_id, CELL_CAP),
         "summary": pb.summary.get(lang) if pb.summary else "",
@@ -242,7 +242,7 @@ def _role(t: Catalog, incident: Incident, role_id: str, lang: str) -> dict[str, 
 
 
 def _results_evidence(t: Catalog, incident: Incident) -> str:
-    path = clean(incident.results_path, DETAIL_CAP)
+    path = clean(incident.results_path, DETAIL_CAP) or t("checklist.source_unsaved")
     if incident.results_sha256:
         return t("checklist.evidence_results", path=path, sha256=incident.results_sha256)
     return t("checklist.evidence_results_nohash", path=path)

@@ -262,6 +262,10 @@ def forwarding(facts: Facts, ctx: CheckContext) -> Verdict:
 LOCAL_PORT_KINDS = frozenset({"tun", "dummy"})
 
 
+#: the kinds of link that join ports (i18n ``link_kind.<kind>``)
+BRIDGING_KINDS = ("bridge", "bond", "team")
+
+
 @check(
     "isolation.bridge",
     category="isolation",
@@ -275,7 +279,7 @@ def bridge(facts: Facts, ctx: CheckContext) -> Verdict:
     joined: list[dict[str, Any]] = []
     found: list[dict[str, Any]] = []
     for master in links:
-        if master.kind not in ("bridge", "bond", "team"):
+        if master.kind not in BRIDGING_KINDS:
             continue
         ports = [p for p in links if p.master == master.name]
         wired = [p for p in ports if p.kind not in LOCAL_PORT_KINDS]
@@ -524,7 +528,10 @@ def _profile_part(p: NetProfile, used: float | None) -> dict[str, Any]:
 
 
 def _lease_part(lease: DhcpLease, held: float, seg: Segment | None) -> dict[str, Any]:
-    where = {"address": str(lease.address), "interface": lease.interface or "?"}
+    interface: Any = lease.interface or "?"
+    if interface.startswith("ifindex ") and interface[8:].isdigit():  # networkd's lease files
+        interface = part("history.interface_index", index=int(interface[8:]))
+    where = {"address": str(lease.address), "interface": interface}
     if seg is None:
         return part("history.lease_unregistered", **where, date=_day(held))
     return part(

@@ -330,6 +330,8 @@ def _documents_after_audit(
     if not args.report and when == "never":
         return
     results = parse_results(doc, "<this audit>")
+    # the documents name the results file the audit wrote, or say it wrote none
+    results.path = args.output if args.format == "json" and args.output else ""
     if args.report:
         from netguard.cli.options import document_zone
         from netguard.report import write_report

@@ -5,12 +5,13 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from datetime import tzinfo
 from typing import Any
 
 from rich.console import Console
 from rich.table import Table
 
-from netguard.cli.options import history_option, positive_int, usage_error
+from netguard.cli.options import history_option, positive_int, say, usage_error
 from netguard.errors import ExitStatus
 
 
@@ -32,24 +33,33 @@ def add_parsers(sub: Any) -> None:
 
 def history(args: argparse.Namespace, err: Console) -> int:
     from netguard.history import open_store
-    from netguard.render.history import RUN_COLUMNS, RUN_COUNTS, run_json, run_row
+    from netguard.render.history import (
+        RUN_COLUMNS,
+        RUN_COUNTS,
+        run_column,
+        run_json,
+        run_row,
+        runs_zone,
+    )
     from netguard.results import read_document
 
+    t = say(args)
+    tz = _zone(t.lang)
     with open_store(args.history) as store:
         if args.history_command == "import":
             # read once; the store validates it (results.parse_results) before storing anything
             run_id = store.record(read_document(args.file), args.file)
-            print(f"{args.file}: recorded as run {run_id}")
+            print(t("terminal.history.recorded", file=args.file, run=run_id))
             return ExitStatus.OK
         runs = store.runs(limit=args.limit)
     if args.format == "json":
         print(json.dumps([run_json(r) for r in runs], ensure_ascii=False, indent=2))
         return ExitStatus.OK
-    table = Table(title_justify="left", box=None)
+    table = Table(title=runs_zone(t, tz), title_justify="left", box=None)
     for col in RUN_COLUMNS:
-        table.add_column(col, justify="right" if col in RUN_COUNTS else "left")
+        table.add_column(run_column(col, t), justify="right" if col in RUN_COUNTS else "left")
     for r in runs:
-        row = run_row(r)
+        row = run_row(r, t, tz)
         table.add_row(*(row[c] for c in RUN_COLUMNS))
     Console(width=160).print(table)
     return ExitStatus.OK
@@ -73,5 +83,13 @@ def diff(args: argparse.Namespace, err: Console) -> int:
     if args.format == "json":
         print(json.dumps(changes.to_dict(), ensure_ascii=False, indent=2, default=str))
     else:
-        sys.stdout.write(diff_text(changes))
+        sys.stdout.write(diff_text(changes, say(args), _zone(say(args).lang)))
     return diff_exit_status(changes)
+
+
+def _zone(lang: str) -> tzinfo | None:
+    """The zone of the times a history verb prints: in Chinese the documents' zone (said once,
+    as they say it: 北京时间), in English this machine's (None)."""
+    from netguard.cli.options import document_zone
+
+    return document_zone(None, None, lang) if lang == "zh" else None

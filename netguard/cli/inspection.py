@@ -18,6 +18,7 @@ from netguard.cli.options import (
     document_zone,
     load_policy,
     positive_int,
+    say,
     terminal_lang,
     usage_error,
 )
@@ -141,9 +142,9 @@ def spot_check(args: argparse.Namespace, err: Console) -> int:
     seed = args.seed or new_seed()
     sample = draw(inventory, size, by=args.by, seed=seed, min_per_stratum=args.min_per_stratum)
     if args.plan:
-        sys.stdout.write(plan_text(sample, args.inventory, args.format))
+        sys.stdout.write(plan_text(sample, args.inventory, args.format, say(args)))
         return ExitStatus.OK
-    sys.stderr.write(plan_text(sample, args.inventory))
+    sys.stderr.write(plan_text(sample, args.inventory, t=say(args)))
     sys.stderr.flush()
     job = AuditJob(
         inventory=sample.inventory(),
@@ -283,7 +284,7 @@ def verify(args: argparse.Namespace, err: Console) -> int:
     if args.format == "json":
         sys.stdout.write(json.dumps(v.to_dict(), ensure_ascii=False, indent=1) + "\n")
     else:
-        sys.stdout.write(verification_text(v))
+        sys.stdout.write(verification_text(v, say(args)))
     return int(v.exit_status)
 
 

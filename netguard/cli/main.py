@@ -67,12 +67,13 @@ LANG_HELP = "language of what netguard prints: zh or en (default: from the local
 
 def _lang_everywhere(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """``--lang`` after any verb too: verbs without their own take the global one's place (and
-    leave it alone when not given); verbs with their own (the documents' language) keep it."""
+    leave it alone when not given); verbs with their own (the documents' language) keep it. A
+    verb with actions takes it too (``netguard history --lang zh``), and so do its actions."""
     for parser in sub.choices.values():
-        nested = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
-        for action in nested:
-            _lang_everywhere(action)
-        if not nested and "--lang" not in parser._option_string_actions:
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                _lang_everywhere(action)
+        if "--lang" not in parser._option_string_actions:
             parser.add_argument(
                 "--lang",
                 dest="terminal_lang",

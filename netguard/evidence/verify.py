@@ -12,6 +12,7 @@ import hashlib
 import json
 import os
 import stat
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -242,39 +243,32 @@ def _file_problem(path: Path, entry: dict[str, Any]) -> str:
     return ""
 
 
-def verification_text(v: Verification) -> str:
-    """What `netguard verify` prints: the signature, every problem by file, and the verdict."""
+def verification_text(v: Verification, t: Callable[..., str]) -> str:
+    """What `netguard verify` prints, in the language of t (a catalog, ``terminal.verify``):
+    the signature, every problem by file, and the verdict. Why a file or the signature is wrong
+    is this module's English, given as raw text."""
+    k = "terminal.verify."
     run = v.manifest.get("run") if isinstance(v.manifest.get("run"), dict) else {}
-    lines = [f"bundle: {clean(str(v.root))}"]
+    lines = [t(k + "bundle", path=clean(str(v.root)))]
     if run:
-        lines.append(
-            f"run: {clean(str(run.get('id', '?')))} (started {clean(str(run.get('started', '?')))})"
-        )
+        started = clean(str(run.get("started", "?")))
+        lines.append(t(k + "run", id=clean(str(run.get("id", "?"))), started=started))
     if v.signature == "valid" and v.signer is not None:
-        who = clean(v.signer_name) or "an unnamed signer"
-        trust = {
-            True: "trusted key",
-            False: "NOT one of the trusted keys",
-            None: "no trusted key given (--key): compare the fingerprint with the record",
-        }
-        lines.append(f"signature: valid, by {who}, {v.signer.fingerprint()} ({trust[v.trusted]})")
+        who = clean(v.signer_name) or t(k + "unnamed")
+        trust = {True: "trusted", False: "untrusted_key", None: "no_trusted_key"}[v.trusted]
+        fingerprint = v.signer.fingerprint()
+        lines.append(t(k + "signed", who=who, fingerprint=fingerprint, trust=t(k + trust)))
     elif v.signature == "invalid":
-        lines.append(f"signature: INVALID — {clean(v.signature_problem)}")
+        lines.append(t(k + "invalid", raw=clean(v.signature_problem)))
     else:
-        lines.append("signature: none (the bundle is unsigned)")
-    lines.append(f"files checked: {v.checked}")
-    for path, why in v.altered:
-        lines.append(f"ALTERED  {clean(path)}: {clean(why)}")
-    for path in v.missing:
-        lines.append(f"MISSING  {clean(path)}")
-    for path in v.added:
-        lines.append(f"ADDED    {clean(path)}")
-    verdict = {
-        ExitStatus.OK: "verified: intact, signed by a trusted key",
-        ExitStatus.FINDINGS: "FAILED: the bundle is not as it was signed",
-        ExitStatus.UNKNOWN: "intact, but who wrote it is not established",
-    }[v.exit_status]
+        lines.append(t(k + "unsigned"))
+    lines.append(t(k + "checked", count=v.checked))
+    lines += [t(k + "altered", path=clean(p), raw=clean(why)) for p, why in v.altered]
+    lines += [t(k + "missing", path=clean(p)) for p in v.missing]
+    lines += [t(k + "added", path=clean(p)) for p in v.added]
+    verdict = {ExitStatus.OK: "ok", ExitStatus.FINDINGS: "failed", ExitStatus.UNKNOWN: "unknown"}
+    key = verdict[v.exit_status]
     if v.exit_status is ExitStatus.FINDINGS and v.intact:
-        verdict = "FAILED: signed by a key that is not trusted"
-    lines.append(verdict)
+        key = "untrusted"
+    lines.append(t(k + key))
     return "\n".join(lines) + "\n"

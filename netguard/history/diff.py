@@ -58,6 +58,8 @@ class FindingChange:
     host_status: str  # the host's status in B (not_recorded: B was interrupted before it)
     detail: str  # B's reason for not auditing the host, if it did not
     waiver: dict[str, Any] | None = None
+    detail_reason: str = ""  # the detail's id and arguments (i18n host_detail.<reason>)
+    detail_args: dict[str, Any] = field(default_factory=dict)
 
     @property
     def rank(self) -> tuple[int, str, str]:
@@ -75,6 +77,8 @@ class HostChange:
     after: str | None  # host status in B; None: not in B's inventory
     detail: str  # B's detail (A's for a removed host)
     failing: int  # failing findings in B (in A for a removed host)
+    detail_reason: str = ""  # the detail's id and arguments (i18n host_detail.<reason>)
+    detail_args: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -194,7 +198,10 @@ def _not_recorded(other: dict[str, Any], doc: dict[str, Any]) -> dict[str, Any]:
     return {
         **{k: other.get(k, "") for k in ("name", "address", "department", "owner", "location")},
         "status": NOT_RECORDED,
+        # the English words of host_detail.not_recorded (the history does not read catalogs)
         "detail": f"run {run_id[:12]} was interrupted before this host was recorded",
+        "detail_reason": "not_recorded",
+        "detail_args": {"run": run_id[:12]},
         "findings": [],
     }
 
@@ -216,6 +223,7 @@ def _host_change(
         after=None if hb is None else str(hb.get("status")),
         detail=str(about.get("detail", "")),
         failing=_failing(about),
+        **_detail_reason(about),
     )
 
 
@@ -285,7 +293,18 @@ def _change(
         host_status=str(host.get("status", "")),
         detail=str(host.get("detail", "")) if host.get("status") != AUDITED else "",
         waiver=waiver if isinstance(waiver, dict) else None,
+        **(_detail_reason(host) if host.get("status") != AUDITED else {}),
     )
+
+
+def _detail_reason(host: dict[str, Any]) -> dict[str, Any]:
+    """A host record's detail id and arguments, as the document carries them (none in older
+    results)."""
+    args = host.get("detail_args")
+    return {
+        "detail_reason": str(host.get("detail_reason") or ""),
+        "detail_args": args if isinstance(args, dict) else {},
+    }
 
 
 # -- text -------------------------------------------------------------------------------------

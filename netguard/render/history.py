@@ -1,15 +1,17 @@
 """The history on a terminal: the list of recorded runs, and what changed between two of them.
 
-Plain English text; host data is cleaned (no control characters).
+In the terminal's language (catalog ``terminal.history`` and ``terminal.diff``); host data is
+cleaned (no control characters).
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from typing import Any
 
 from netguard.history.diff import ABSENT, ERROR, FindingChange, HostChange, RunDiff, RunInfo
 from netguard.history.model import RunSummary
+from netguard.i18n import Catalog, catalog
 from netguard.model import FindingStatus
 from netguard.render.text import clean
 
@@ -33,12 +35,14 @@ def run_json(r: RunSummary) -> dict[str, Any]:
     }
 
 
-def run_row(r: RunSummary) -> dict[str, str]:
-    """A run as a row of the ``netguard history`` table (RUN_COLUMNS)."""
+def run_row(r: RunSummary, t: Catalog | None = None, tz: tzinfo | None = None) -> dict[str, str]:
+    """A run as a row of the ``netguard history`` table (RUN_COLUMNS), in t's language; its
+    start in tz (default: this machine's zone)."""
+    t = t or catalog("en")
     row: dict[str, Any] = {
         "run": r.id[:12],
-        "started": r.started.astimezone().strftime("%Y-%m-%d %H:%M"),
-        "state": "complete" if r.complete else "INCOMPLETE",
+        "started": r.started.astimezone(tz).strftime("%Y-%m-%d %H:%M"),
+        "state": t("terminal.history.complete" if r.complete else "terminal.history.incomplete"),
         "hosts": r.hosts,
         "audited": r.audited,
         "coverage": f"{r.coverage:.0%}",
@@ -51,117 +55,146 @@ def run_row(r: RunSummary) -> dict[str, str]:
     return {k: str(v) for k, v in row.items()}
 
 
-def diff_text(diff: RunDiff) -> str:
-    """Plain English text for a terminal; host data is cleaned (no control characters)."""
+def run_column(column: str, t: Catalog | None = None) -> str:
+    """The heading of a column of the ``netguard history`` table."""
+    return (t or catalog("en"))(f"terminal.history.col.{column}")
+
+
+def runs_zone(t: Catalog | None = None, tz: tzinfo | None = None) -> str:
+    """The title of the ``netguard history`` table: the zone of its times (tz, default this
+    machine's)."""
+    t = t or catalog("en")
+    now = datetime.now(tz).astimezone(tz)
+    return t("terminal.history.zone", zone=t.time_zone(tz, now))
+
+
+def diff_text(diff: RunDiff, t: Catalog | None = None, tz: tzinfo | None = None) -> str:
+    """Plain text for a terminal in t's language (English by default), times in tz where the
+    language shows local times (default: this machine's zone); host data is cleaned (no control
+    characters)."""
+    t = t or catalog("en")
+    d = "terminal.diff."
     lines = [
-        f"From run {_run_label(diff.a)}",
-        f"  to run {_run_label(diff.b)}",
+        t(d + "from", run=_run_label(diff.a, t, tz)),
+        t(d + "to", run=_run_label(diff.b, t, tz)),
     ]
     if diff.policy_changed:
         lines.append(
-            f"Policy changed: {clean(diff.a.policy_name)} ({diff.a.policy_sha256[:12]}) → "
-            f"{clean(diff.b.policy_name)} ({diff.b.policy_sha256[:12]})"
+            t(
+                d + "policy_changed",
+                a=clean(diff.a.policy_name),
+                a_sha256=diff.a.policy_sha256[:12],
+                b=clean(diff.b.policy_name),
+                b_sha256=diff.b.policy_sha256[:12],
+            )
         )
     if diff.inventory_changed:
-        lines.append("Inventory changed between the runs.")
+        lines.append(t(d + "inventory_changed"))
     for side, info in (("older", diff.a), ("newer", diff.b)):
         if not info.complete:
-            lines.append(
-                f"The {side} run is incomplete (interrupted): hosts it did not record count as "
-                "not audited in it."
-            )
+            lines.append(t(f"{d}incomplete_{side}"))
     c = diff.counts()
-    lines.append(
-        f"new {c['new']} · resolved {c['resolved']} · still failing {c['persisting']} · "
-        f"unverified {c['unverified']} · undecidable {c['undecided']} · "
-        f"became unknown {c['became_unknown']} · back {c['came_back']} · "
-        f"added {c['added']} · removed {c['removed']}"
-    )
+    lines.append(t(d + "counts", **c))
     if c["newly_waived"] or c["unwaived"]:
-        lines.append(f"waivers: new {c['newly_waived']} · ended {c['unwaived']}")
-    for name, title in _FINDING_TITLES.items():
+        lines.append(t(d + "waiver_counts", **c))
+    for name in RunDiff.FINDING_LISTS:
         items: list[FindingChange] = getattr(diff, name)
         if items:
-            lines += ["", f"{title} ({len(items)})"]
-            lines += [_finding_line(name, item) for item in items]
-    for name, title in _HOST_TITLES.items():
+            lines += ["", t(d + "heading", title=t(f"{d}titles.{name}"), count=len(items))]
+            lines += [_finding_line(name, item, t) for item in items]
+    for name in RunDiff.HOST_LISTS:
         hosts: list[HostChange] = getattr(diff, name)
         if hosts:
-            lines += ["", f"{title} ({len(hosts)})"]
-            lines += [_host_line(name, h) for h in hosts]
+            lines += ["", t(d + "heading", title=t(f"{d}titles.{name}"), count=len(hosts))]
+            lines += [_host_line(name, h, t) for h in hosts]
     if not any(c.values()):
-        lines += ["", "No changes."]
+        lines += ["", t(d + "no_changes")]
     return "\n".join(lines) + "\n"
 
 
-def _run_label(info: RunInfo) -> str:
-    return f"{clean(info.id[:12])} ({_when(info.started)}, {info.hosts} hosts)"
+def _run_label(info: RunInfo, t: Catalog, tz: tzinfo | None) -> str:
+    when = _when(info.started, t, tz)
+    return t("terminal.diff.run", id=clean(info.id[:12]), when=when, hosts=info.hosts)
 
 
-def _when(text: str) -> str:
+def _when(text: str, t: Catalog, tz: tzinfo | None) -> str:
+    """A run's start in tz (default UTC), the zone said."""
     try:
-        t = datetime.fromisoformat(text)
+        at = datetime.fromisoformat(text)
     except ValueError:
         return clean(text, 40)
-    t = t if t.tzinfo else t.replace(tzinfo=UTC)
-    return t.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    at = at if at.tzinfo else at.replace(tzinfo=UTC)
+    local = at.astimezone(tz or UTC)
+    return t(
+        "terminal.diff.when",
+        local=t.datetime(local, zone=False),
+        zone=t.time_zone(tz, local),
+    )
 
 
-def _who(department: str, owner: str, location: str) -> str:
+def _who(department: str, owner: str, location: str, t: Catalog) -> str:
     parts = [clean(p, 60) for p in (department, owner, location) if p]
-    return f"  [{' · '.join(parts)}]" if parts else ""
+    if not parts:
+        return ""
+    return t("terminal.diff.who", parts=t("terminal.diff.who_separator").join(parts))
 
 
-_RESOLVED_NOTES = {
-    str(FindingStatus.PASS): "passes now",
-    str(FindingStatus.NOT_APPLICABLE): "not applicable now",
-    ABSENT: "no longer checked (not in this run's policy)",
-}
+def _status(status: str | None, t: Catalog, kind: str = "status") -> str:
+    """A finding's (kind status) or a host's (kind host_status) status, in words."""
+    return t.get(f"terminal.diff.{kind}.{status}", clean(str(status), 40))
 
 
-def _finding_line(section: str, item: FindingChange) -> str:
-    head = f"  {item.severity:<8} {clean(item.host, 80)} ({clean(item.address, 45)})  {item.check}"
+def _detail(detail: str, reason: str, args: dict[str, Any], t: Catalog) -> str:
+    return clean(t.host_detail(reason, args, detail), 160) if (detail or reason) else ""
+
+
+def _finding_line(section: str, item: FindingChange, t: Catalog) -> str:
+    d = "terminal.diff."
+    message = t.reason(item.reason, item.args, item.message)
+    detail = _detail(item.detail, item.detail_reason, item.detail_args, t)
     if section == "resolved":
-        note = _RESOLVED_NOTES.get(item.after, item.after)
+        note = t.get(f"{d}resolved.{item.after}", clean(item.after, 40))
     elif section == "unverified" and item.after == ERROR:
-        note = f"the check could not decide: {item.message}"
+        note = t(d + "undecided", message=message)
     elif section == "unverified":
-        note = f"host {item.host_status.replace('_', ' ')}" + (
-            f": {item.detail}" if item.detail else ""
+        status = _status(item.host_status, t, "host_status")
+        note = t(
+            d + ("not_checked_because" if detail else "not_checked"), status=status, detail=detail
         )
     elif section in ("newly_waived", "unwaived"):
-        note = f"{item.before} → {item.after}"
+        note = t(d + "transition", before=_status(item.before, t), after=_status(item.after, t))
     elif section == "new" and item.before not in (ABSENT, str(FindingStatus.PASS)):
-        note = f"was {item.before.replace('_', ' ')}: {item.message}"
+        note = t(d + "was", before=_status(item.before, t), message=message)
     else:
-        note = item.message
-    who = _who(item.department, item.owner, item.location)
-    return clean(f"{head} — {clean(note, 200)}{who}", 400)
+        note = message
+    line = t(
+        d + "finding",
+        severity=_status(item.severity, t, "severity"),
+        host=clean(item.host, 80),
+        address=clean(item.address, 45),
+        check=item.check,
+        note=clean(note, 200),
+        who=_who(item.department, item.owner, item.location, t),
+    )
+    return clean(line, 400)
 
 
-def _host_line(section: str, h: HostChange) -> str:
-    head = f"  {clean(h.host, 80)} ({clean(h.address, 45)})"
+def _host_line(section: str, h: HostChange, t: Catalog) -> str:
+    d = "terminal.diff."
+    detail = _detail(h.detail, h.detail_reason, h.detail_args, t)
     if section in ("became_unknown", "came_back"):
-        note = f"{h.before} → {h.after}" + (f": {clean(h.detail, 160)}" if h.detail else "")
+        key = "transition_because" if detail else "transition"
+        before, after = _status(h.before, t, "host_status"), _status(h.after, t, "host_status")
+        note = t(d + key, before=before, after=after, detail=detail)
     elif section == "added":
-        note = f"{h.after}, {h.failing} failing"
+        note = t(d + "added", status=_status(h.after, t, "host_status"), failing=h.failing)
     else:
-        note = f"was {h.before}, {h.failing} failing then"
-    return clean(f"{head} — {note}{_who(h.department, h.owner, h.location)}", 400)
-
-
-_FINDING_TITLES = {
-    "new": "New failing findings",
-    "resolved": "Resolved (checked again and passing)",
-    "persisting": "Still failing",
-    "unverified": "Unverified (failing before; could not be checked this time)",
-    "undecided": "Checks that became undecidable (error)",
-    "newly_waived": "Newly waived",
-    "unwaived": "Waiver ended",
-}
-_HOST_TITLES = {
-    "became_unknown": "Hosts that became unknown (audited before, not now)",
-    "came_back": "Hosts audited again",
-    "added": "Hosts added to the inventory",
-    "removed": "Hosts removed from the inventory",
-}
+        note = t(d + "removed", status=_status(h.before, t, "host_status"), failing=h.failing)
+    line = t(
+        d + "host",
+        host=clean(h.host, 80),
+        address=clean(h.address, 45),
+        note=note,
+        who=_who(h.department, h.owner, h.location, t),
+    )
+    return clean(line, 400)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+from netguard.i18n import Catalog, catalog
 from netguard.render.text import clean
 from netguard.spotcheck.record import SamplingMethod, StratumRow, rederive_command
 from netguard.spotcheck.sample import Sample
@@ -24,25 +25,45 @@ def sampling_method(sample: Sample) -> SamplingMethod:
     )
 
 
-def plan_text(sample: Sample, inventory_path: str, fmt: str = "table") -> str:
-    """The sample, its strata and the command that draws it again (``json``: sample.to_dict)."""
+def plan_text(
+    sample: Sample, inventory_path: str, fmt: str = "table", t: Catalog | None = None
+) -> str:
+    """The sample, its strata and the command that draws it again, in t's language (default
+    English); ``json``: sample.to_dict."""
     if fmt == "json":
         return json.dumps(sample.to_dict(), ensure_ascii=False, indent=1) + "\n"
-    by = f", by {sample.by}" if sample.by else ""
+    t = t or catalog("en")
+    k = "terminal.plan."
+    algorithm_id = sample.algorithm.split(" ", 1)[0]
+    by = t(k + "by", by=t.get(f"record.by.{sample.by}", sample.by)) if sample.by else ""
     lines = [
-        f"sample: {sample.size} of {sample.population} hosts{by}; seed {sample.seed!r}",
-        f"algorithm: {sample.algorithm}",
-    ]
+        t(k + "sample", size=sample.size, population=sample.population, by=by,
+          seed=repr(sample.seed)),
+        t(k + "algorithm", algorithm=t.get(f"record.method.algorithms.{algorithm_id}",
+                                          sample.algorithm)),
+    ]  # fmt: skip
     if sample.grown:
         lines.append(
-            f"note: the minimum of {sample.min_per_stratum} per stratum makes the sample "
-            f"{sample.size} hosts, more than the {sample.target} asked"
+            t(k + "grown", min=sample.min_per_stratum, size=sample.size, target=sample.target)
         )
     if sample.capped:
-        lines.append("note: more hosts were asked than the inventory has: every host is drawn")
+        lines.append(t(k + "capped"))
     for s in sample.strata:
-        names = ", ".join(clean(n) for n in s.hosts) or "-"
-        lines.append(f"  {clean(s.label)} ({len(s.hosts)} of {s.population}): {names}")
-    lines.append("the same seed and inventory draw the same sample:")
+        names = t("common.list_separator").join(clean(n) for n in s.hosts) or "-"
+        lines.append(
+            t(k + "stratum", label=_stratum_label(s.name, sample.by, t), drawn=len(s.hosts),
+              population=s.population, names=names)
+        )  # fmt: skip
+    lines.append(t(k + "again"))
     lines.append("  " + rederive_command(sampling_method(sample), inventory_path))
     return "\n".join(lines) + "\n"
+
+
+def _stratum_label(name: str, by: str | None, t: Catalog) -> str:
+    """A stratum as the reader names it: a zone in words, a department or segment as written,
+    the hosts without a department said so."""
+    if not name:
+        return t("terminal.plan.no_department")
+    if by == "zone":
+        return t.get(f"zone.{name}", clean(name))
+    return clean(name)

@@ -144,6 +144,11 @@ def test_tampering_after_the_inspection_is_named(inspector: Path, inspected: Pat
     assert "ALTERED  results.json" in proc.stdout or "pass" not in results.read_text()
     assert "MISSING  record.en.html" in proc.stdout
     assert "FAILED" in proc.stdout
+    zh = run_cli("verify", str(copy), "--key", str(inspector / "insp.key.pub"), "--lang", "zh",
+                 cwd=tmp_path)  # fmt: skip
+    assert zh.returncode == 1
+    assert "缺失：record.en.html" in zh.stdout
+    assert "核验未通过：证据包与签名时不一致" in zh.stdout and "FAILED" not in zh.stdout
 
 
 def test_inspect_wants_a_key_or_an_explicit_unsigned(tmp_path: Path) -> None:

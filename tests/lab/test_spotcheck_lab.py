@@ -56,7 +56,8 @@ def test_the_drawn_machines_are_the_ones_the_seed_names(
     sample = json.loads((spot_check["bundle"] / "sample.json").read_text("utf-8"))
     assert sample["seed"] == SEED and sample["hosts"] == [h.name for h in expected.hosts]
     assert {s["name"] for s in sample["strata"]} == {"lab-intranet", "lab-internet"}
-    assert f"seed {SEED!r}" in proc.stderr  # the plan is shown before any machine is contacted
+    # the plan is shown before any machine is contacted (in Chinese: --lang zh)
+    assert f"随机种子 {SEED!r}" in proc.stderr
 
 
 def test_the_bundle_verifies_with_the_inspectors_key(spot_check: dict[str, Any]) -> None:

@@ -13,6 +13,7 @@ import pytest
 from netguard.errors import ExitStatus
 from netguard.history import diff_documents, diff_exit_status
 from netguard.history.diff import RunDiff
+from netguard.i18n import catalog
 from netguard.render.history import diff_text
 from tests.unit.test_history import derived, lab
 
@@ -244,3 +245,23 @@ def test_policy_change_is_said(a: dict[str, Any]) -> None:
     d = diff_documents(a, b)
     assert d.policy_changed and not d.inventory_changed
     assert "Policy changed: baseline" in diff_text(d)
+
+
+def test_text_in_chinese(a: dict[str, Any], b: dict[str, Any]) -> None:
+    """The same changes for a Chinese reader: headings, notes, severities and the findings'
+    messages from the catalog (issue 13)."""
+    d = diff_documents(a, b)
+    text = diff_text(d, catalog("zh"))
+    for words in ("新增不符合项（2）", "仍不合规（6）", "【严重】", "已从资产清单注销的计算机"):
+        assert words in text, words
+    assert "New failing" not in text and "Still failing" not in text
+
+
+def test_an_interrupted_run_is_said_in_chinese(a: dict[str, Any]) -> None:
+    b = derived(a, "b" * 32, B_START)
+    b["hosts"] = b["hosts"][:5]
+    b["run"]["complete"] = False
+    text = diff_text(diff_documents(a, b), catalog("zh"))
+    assert "较晚的检查批次未完成（中断）" in text
+    assert f"检查批次 {'b' * 12} 在记录这台计算机之前中断" in text
+    assert "interrupted" not in text

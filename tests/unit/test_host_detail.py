@@ -73,6 +73,7 @@ EXAMPLES: dict[str, dict[str, Any]] = {
     "internal_error": {"error": "ValueError", "raw": RAW},
     "sweep_only": {},
     "sweep_unregistered": {"interface": "eth1"},
+    "not_recorded": {"run": "0123456789ab"},
 }
 
 
@@ -82,10 +83,23 @@ def _fields(template: str) -> set[str]:
 
 def _reasons_in_source() -> dict[str, set[str]]:
     """Reason id → keyword arguments, from every ``failed(status, "id", …)``,
-    ``english_detail("id", …)`` and ``detail_reason="id"`` in the package."""
+    ``english_detail("id", …)`` and ``{"detail_reason": "id", "detail_args": {…}}`` in the
+    package."""
     found: dict[str, set[str]] = {}
     for path in PACKAGE.rglob("*.py"):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Dict):  # {"detail_reason": "id", "detail_args": {...}}
+                entries = {
+                    k.value: v for k, v in zip(node.keys, node.values, strict=True)
+                    if isinstance(k, ast.Constant)
+                }  # fmt: skip
+                reason, args = entries.get("detail_reason"), entries.get("detail_args")
+                if isinstance(reason, ast.Constant) and isinstance(reason.value, str):
+                    kws = {
+                        k.value for k in getattr(args, "keys", []) if isinstance(k, ast.Constant)
+                    }
+                    found.setdefault(reason.value, set()).update(kws)
+                continue
             if not isinstance(node, ast.Call):
                 continue
             name = node.func.id if isinstance(node.func, ast.Name) else ""

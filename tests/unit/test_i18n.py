@@ -23,7 +23,7 @@ import yaml
 
 from netguard.checks import ALL_CHECKS, CATALOG
 from netguard.checks.hostkey import hostkey_finding
-from netguard.checks.isolation import arrived, unsent_on_windows
+from netguard.checks.isolation import BRIDGING_KINDS, arrived, unsent_on_windows
 from netguard.checks.network import CHECK_IDS as NETWORK_CHECKS
 from netguard.collect import Collection
 from netguard.collect.parse_linux import PROBE_OUTCOMES, encode_sections, parse_linux
@@ -142,6 +142,7 @@ def test_lookups_name_known_prefixes_and_cover_every_value() -> None:
         "facts": _fact_groups(),
         "av_role": {str(r) for r in AvRole},
         "probe_outcome": set(PROBE_OUTCOMES),
+        "link_kind": set(BRIDGING_KINDS),
     }
     for lang in LANGS:
         cat = catalog(lang)
@@ -504,7 +505,7 @@ def test_golden_fact_missing() -> None:
     assert (
         catalog("zh")
         .reason(f.reason, f.args, FALLBACK)
-        .startswith("无法判定：未能取得账户信息（/etc/passwd、/etc/shadow），原始输出“")
+        .startswith("未能取得账户信息（/etc/passwd、/etc/shadow），原始输出“")
     )
 
 
