@@ -209,7 +209,7 @@ def _violations(r: Report, w: Words) -> list[str]:
                 md_escape(h.address),
                 md_escape(w.title(f)),
                 md_escape(w.message(f), MESSAGE_CAP),
-                md_escape(w.remediation(f), MESSAGE_CAP),
+                md_escape(w.remediation(f, h.os), MESSAGE_CAP),
             ]
         )
     out += _table([md_escape(t(f"report.col.{k}")) for k in cols], rows, set())

@@ -100,7 +100,13 @@ class Words:
     def message(self, f: FindingRecord) -> str:
         return self.t.reason(f.reason, f.args, f.message)
 
-    def remediation(self, f: FindingRecord) -> str:
+    def remediation(self, f: FindingRecord, os: str = "linux") -> str:
+        """What to do, for the machine's operating system: ``checks.<id>.remediation_<os>``
+        where the catalogs have one (the checks' own remediation is the Linux way)."""
+        if os != "linux":
+            specific = self.t.get(f"checks.{f.check}.remediation_{os}")
+            if specific:
+                return specific
         return self.t.get(f"checks.{f.check}.remediation", f.remediation)
 
     def evidence(self, f: FindingRecord) -> list[tuple[str, str]]:

@@ -15,6 +15,7 @@ import pytest
 
 from netguard.checks.antivirus_windows import wsc_engine, wsc_signatures
 from netguard.engine.evaluate import evaluate
+from netguard.i18n import LANGS
 from netguard.model import Finding, FindingStatus, Zone
 from netguard.policy import Policy
 from tests.unit.recordings import Sections
@@ -327,3 +328,31 @@ def test_wan_miniports_are_no_radios_whatever_medium_they_report() -> None:
     odd = {**WAN_MINIPORTS[0], "ndis_medium": 8}  # were one to report Wireless WAN
     got = findings(windows11(adapters=js([odd])))
     assert got["isolation.wireless"].status is PASS
+
+
+# --- what to do, per operating system ------------------------------------------------------
+
+WINDOWS_REMEDIATION = (
+    "antivirus.installed", "antivirus.running", "antivirus.signatures",
+    "password.max_age", "password.age", "password.empty",
+    "isolation.forwarding", "isolation.bridge", "isolation.tunnel", "isolation.history",
+    "media.history", "media.blocked",
+)  # fmt: skip
+LINUX_ONLY = ("apt ", "systemctl", "freshclam", "chage", "passwd ", "sysctl", "/etc/", "nmcli",
+              "modprobe", "ip link", "journald", "wg-quick")  # fmt: skip
+
+
+@pytest.mark.parametrize("check", WINDOWS_REMEDIATION)
+@pytest.mark.parametrize("lang", LANGS)
+def test_a_windows_machine_is_told_the_windows_way(check: str, lang: str) -> None:
+    """The checks' own remediation is the Linux way (chage, systemctl …): a report must not
+    tell the owner of a Windows PC to run them."""
+    from netguard.report.words import Words
+    from netguard.results.records import FindingRecord
+
+    f = FindingRecord(check, check.split(".")[0], "fail", "high", "", "", remediation="")
+    words = Words(lang)
+    on_windows, on_linux = words.remediation(f, "windows"), words.remediation(f, "linux")
+    assert on_windows and on_windows != on_linux
+    assert not [w for w in LINUX_ONLY if w in on_windows], on_windows
+    assert words.remediation(f) == on_linux  # the default is the checks' own text
