@@ -12,11 +12,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 from netguard.export.jsonl import render_jsonl
+from netguard.export.junit import render_junit
 from netguard.render.files import write_atomic
 from netguard.results import Results
 
 RENDERERS: dict[str, Callable[[Results], str]] = {
     "jsonl": render_jsonl,
+    "junit": render_junit,
 }
 FORMATS: tuple[str, ...] = tuple(RENDERERS)
 
