@@ -13,12 +13,14 @@ from pathlib import Path
 
 from netguard.export.jsonl import render_jsonl
 from netguard.export.junit import render_junit
+from netguard.export.sarif import render_sarif
 from netguard.render.files import write_atomic
 from netguard.results import Results
 
 RENDERERS: dict[str, Callable[[Results], str]] = {
     "jsonl": render_jsonl,
     "junit": render_junit,
+    "sarif": render_sarif,
 }
 FORMATS: tuple[str, ...] = tuple(RENDERERS)
 

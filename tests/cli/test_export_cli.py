@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parents[2]
 LAB = ROOT / "tests" / "fixtures" / "lab-results.json"
 
 
-@pytest.mark.parametrize("fmt", ["jsonl", "junit"])
+@pytest.mark.parametrize("fmt", ["jsonl", "junit", "sarif"])
 def test_each_format_to_a_file_and_to_stdout_the_same(tmp_path: Path, fmt: str) -> None:
     out = tmp_path / "sub" / f"x.{fmt}"
     proc = run_cli("export", str(LAB), "--format", fmt, "-o", str(out))
@@ -49,6 +49,6 @@ def test_a_run_of_the_history(tmp_path: Path) -> None:
     db = tmp_path / "h.db"
     imported = run_cli("history", "--history", str(db), "import", str(LAB))
     assert imported.returncode == 0, imported.stderr
-    proc = run_cli("export", "--run", "latest", "--history", str(db), "--format", "jsonl")
+    proc = run_cli("export", "--run", "latest", "--history", str(db), "--format", "sarif")
     assert proc.returncode == 0, proc.stderr
-    assert json.loads(proc.stdout.splitlines()[0])["run"]
+    assert json.loads(proc.stdout)["version"] == "2.1.0"
