@@ -13,6 +13,7 @@ from pathlib import Path
 
 from netguard.export.jsonl import render_jsonl
 from netguard.export.junit import render_junit
+from netguard.export.prometheus import render_prometheus
 from netguard.export.sarif import render_sarif
 from netguard.render.files import write_atomic
 from netguard.results import Results
@@ -21,6 +22,7 @@ RENDERERS: dict[str, Callable[[Results], str]] = {
     "jsonl": render_jsonl,
     "junit": render_junit,
     "sarif": render_sarif,
+    "prometheus": render_prometheus,
 }
 FORMATS: tuple[str, ...] = tuple(RENDERERS)
 

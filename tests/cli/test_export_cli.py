@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parents[2]
 LAB = ROOT / "tests" / "fixtures" / "lab-results.json"
 
 
-@pytest.mark.parametrize("fmt", ["jsonl", "junit", "sarif"])
+@pytest.mark.parametrize("fmt", ["jsonl", "junit", "sarif", "prometheus"])
 def test_each_format_to_a_file_and_to_stdout_the_same(tmp_path: Path, fmt: str) -> None:
     out = tmp_path / "sub" / f"x.{fmt}"
     proc = run_cli("export", str(LAB), "--format", fmt, "-o", str(out))
