@@ -106,7 +106,18 @@ def add_parsers(sub: Any) -> None:
     )
     e.add_argument("--run", metavar="REF", help="a run of the history: id, prefix, latest, -2 …")
     history_option(e)
-    e.add_argument("--format", choices=EXPORT_FORMATS, required=True, help="docs/exports.md")
+    e.add_argument(
+        "--format",
+        choices=(*EXPORT_FORMATS, "syslog"),
+        required=True,
+        help="docs/exports.md; syslog: RFC 5424 messages to the collector --to names",
+    )
+    e.add_argument(
+        "--to",
+        metavar="URL",
+        help="with --format syslog: udp://HOST[:514], tcp://HOST[:514] or tls://HOST[:6514]",
+    )
+    e.add_argument("--ca", metavar="FILE", help="with tls://: the CA that signed the collector")
     e.add_argument(
         "-o",
         "--output",
@@ -168,11 +179,33 @@ def export(args: argparse.Namespace, err: Console) -> int:
         with open_store(Path(args.history) if args.history else default_history_path()) as store:
             run_id = store.resolve(args.run)
             results = parse_results(store.document(run_id), f"history:{run_id}")
+    if args.format == "syslog":
+        return _to_syslog(results, args)
+    if args.to or args.ca:
+        raise InputError("--to and --ca go with --format syslog", field="export")
     if args.output:
         write_export(results, args.format, args.output)
         announce("export", args.output)
     else:
         sys.stdout.write(render_export(results, args.format))
+    return ExitStatus.OK
+
+
+def _to_syslog(results: Results, args: argparse.Namespace) -> int:
+    from netguard import remotelog
+    from netguard.errors import RenderError
+
+    if not args.to:
+        raise InputError("--format syslog needs --to URL", field="--to")
+    if args.output:
+        raise InputError("--format syslog sends, it writes no file (-o)", field="-o")
+    target = remotelog.Target.parse(args.to, args.ca)
+    try:
+        sent = remotelog.send(target, remotelog.messages(results))
+    except OSError as exc:  # ssl.SSLError too: unreachable, refused, certificate not trusted
+        raise RenderError(f"syslog collector {args.to}: {exc}") from None
+    print(f"syslog: {sent} messages to {target.proto}://{target.host}:{target.port}",
+          file=sys.stderr, flush=True)  # fmt: skip
     return ExitStatus.OK
 
 

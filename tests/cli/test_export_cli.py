@@ -4,6 +4,7 @@ file or a run of the history."""
 from __future__ import annotations
 
 import json
+import socket
 from pathlib import Path
 
 import pytest
@@ -52,3 +53,26 @@ def test_a_run_of_the_history(tmp_path: Path) -> None:
     proc = run_cli("export", "--run", "latest", "--history", str(db), "--format", "sarif")
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["version"] == "2.1.0"
+
+
+def test_syslog_to_a_udp_collector() -> None:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as server:
+        server.bind(("127.0.0.1", 0))
+        server.settimeout(10)
+        port = server.getsockname()[1]
+        proc = run_cli("export", str(LAB), "--format", "syslog", "--to", f"udp://127.0.0.1:{port}")
+        assert proc.returncode == 0, proc.stderr
+        assert proc.stderr.startswith("syslog: ") and " messages to udp://127.0.0.1:" in proc.stderr
+        n = int(proc.stderr.split()[1])
+        got = [server.recv(65536) for _ in range(n)]
+    assert n == 12 + 4  # the lab's failing findings and its unaudited hosts
+    assert all(m.startswith(b"<") and b" netguard " in m for m in got)
+
+
+def test_syslog_needs_a_collector_and_an_unreachable_one_is_exit_4() -> None:
+    assert run_cli("export", str(LAB), "--format", "syslog").returncode == 2
+    assert run_cli("export", str(LAB), "--format", "jsonl", "--to", "udp://x").returncode == 2
+    with socket.create_server(("127.0.0.1", 0)) as s:
+        port = s.getsockname()[1]
+    proc = run_cli("export", str(LAB), "--format", "syslog", "--to", f"tcp://127.0.0.1:{port}")
+    assert proc.returncode == 4 and "syslog collector" in proc.stderr

@@ -65,6 +65,7 @@ ALLOWED: dict[str, set[str]] = {
     "export": {"model", "results", "render"},
     # side effects at the end of a run
     "notify": {"model", "results"},
+    "remotelog": {"model", "results"},  # findings to a remote syslog collector (RFC 5424)
     "schedule": {"model", "i18n", "history", "render", "report", "notify"},
     "__main__": {"cli"},
 }
