@@ -76,3 +76,17 @@ def test_syslog_needs_a_collector_and_an_unreachable_one_is_exit_4() -> None:
         port = s.getsockname()[1]
     proc = run_cli("export", str(LAB), "--format", "syslog", "--to", f"tcp://127.0.0.1:{port}")
     assert proc.returncode == 4 and "syslog collector" in proc.stderr
+
+
+def test_audit_writes_an_export_format_directly(tmp_path: Path) -> None:
+    """`audit --format sarif` is `audit --format json` then `export --format sarif`; the exit
+    status still follows the findings."""
+    out = tmp_path / "local.sarif"
+    proc = run_cli("audit", "--format", "sarif", "-o", str(out), "-q")
+    assert proc.returncode in (0, 1, 3), proc.stderr
+    log = json.loads(out.read_text(encoding="utf-8"))
+    results = log["runs"][0]["results"]
+    assert {r["properties"]["host"] for r in results} == {results[0]["properties"]["host"]}
+    assert any(r["ruleId"] == "password.max_age" for r in results)
+    rules = {r["id"]: r for r in log["runs"][0]["tool"]["driver"]["rules"]}
+    assert rules["password.max_age"]["properties"]["references"][0].startswith("GB/T 22239-2019")
