@@ -9,8 +9,9 @@
 
 Suites carry the host's address, zone, segment, department, OS, status and verdict as
 ``<properties>``; test cases their severity and standard references (``reference``, one per
-clause), as pytest writes test case properties. Host text is hostile: ElementTree escapes it,
-and characters XML 1.0 cannot carry become U+FFFD (export/text.py).
+clause), as pytest writes test case properties — which the strict ``junit-4.xsd`` does not
+know, so a failure's or error's body names the references too. Host text is hostile:
+ElementTree escapes it, and characters XML 1.0 cannot carry become U+FFFD (export/text.py).
 """
 
 from __future__ import annotations
@@ -70,7 +71,7 @@ def _suite(host: HostRecord, results: Results, timestamp: str) -> ET.Element:
         )
         detail = host.detail or f"host not audited ({host.status})"
         error = ET.SubElement(
-            case, "error", {"type": xml_text(host.status), "message": xml_text(detail, 1000)}
+            case, "error", {"type": xml_text(host.status), "message": xml_text(detail, MESSAGE_CAP)}
         )
         error.text = xml_text(detail)
         counts["tests"] += 1
@@ -118,6 +119,8 @@ def _case(f: FindingRecord) -> ET.Element:
 
 def _body(f: FindingRecord) -> str:
     parts = [f.message]
+    if f.references:  # also here: strict junit-4.xsd readers drop test case properties
+        parts.append("References: " + "; ".join(f.references))
     if f.remediation:
         parts.append(f"Remediation: {f.remediation}")
     if f.evidence:

@@ -95,6 +95,9 @@ def test_references_are_test_case_properties() -> None:
     assert case is not None
     refs = [p.get("value") for p in case.iterfind("properties/property[@name='reference']")]
     assert refs == ["GB/T 22239-2019 8.1.3.1", "BMB 17-2006"]
+    failure = case.find("failure")
+    assert failure is not None and failure.text is not None
+    assert "References: GB/T 22239-2019 8.1.3.1; BMB 17-2006" in failure.text
 
 
 def test_hostile_evidence_is_escaped_and_what_xml_cannot_carry_is_replaced() -> None:
