@@ -18,6 +18,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from netguard.checks.references import references_of
 from netguard.i18n import PART, catalog
 from netguard.model import AvProduct, FindingStatus, Host, Segment, Severity, Zone
 
@@ -115,6 +116,8 @@ class CheckSpec:
     params: tuple[ParamSpec, ...] = ()
     #: zones the check applies to unless a policy pack says otherwise
     zones: frozenset[Zone] = frozenset(Zone)
+    #: the standards it answers to, as data ("GB/T 22239-2019 8.1.4.5"; checks/references.py)
+    references: tuple[str, ...] = ()
 
     def param(self, name: str) -> ParamSpec | None:
         return next((p for p in self.params if p.name == name), None)
@@ -127,15 +130,18 @@ def check(
     severity: Severity,
     params: tuple[ParamSpec, ...] = (),
     zones: frozenset[Zone] = frozenset(Zone),
+    references: tuple[str, ...] | None = None,
 ) -> Callable[[CheckFunc], CheckSpec]:
     """Wrap a function into a CheckSpec. Nothing is registered: checks/__init__ lists them.
 
     Title and remediation are the English catalog's ``checks.<id>.title`` / ``.remediation``:
-    a check without them fails at import, not in a report."""
+    a check without them fails at import, not in a report. ``references`` default to the
+    category's (checks/references.py)."""
     en = catalog("en")
     title, remediation = en(f"checks.{id}.title"), en(f"checks.{id}.remediation")
+    refs = references_of(category) if references is None else references
 
     def wrap(func: CheckFunc) -> CheckSpec:
-        return CheckSpec(id, category, severity, title, remediation, func, params, zones)
+        return CheckSpec(id, category, severity, title, remediation, func, params, zones, refs)
 
     return wrap

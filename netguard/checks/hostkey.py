@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from netguard.checks.base import say
+from netguard.checks.references import references_of
 from netguard.i18n import catalog
 from netguard.model import Finding, FindingStatus, Host, Severity
 
@@ -44,4 +45,5 @@ def hostkey_finding(host: Host, evidence: Mapping[str, Any]) -> Finding:
         args=said.args,
         remediation=en(f"checks.{CHECK_ID}.remediation"),
         evidence=dict(evidence),
+        references=references_of("transport"),
     )

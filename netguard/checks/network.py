@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from netguard.checks.base import Said, say
+from netguard.checks.references import references_of
 from netguard.i18n import catalog, english_detail
 from netguard.model import (
     Finding,
@@ -69,6 +70,7 @@ def _finding(check: str, status: FindingStatus, said: Said, evidence: dict[str, 
         args=said.args,
         remediation=en(f"checks.{check}.remediation"),
         evidence=evidence,
+        references=references_of("network"),
     )
 
 

@@ -29,6 +29,7 @@ from netguard.cli.options import (
 from netguard.cli.probe import probe_options, probe_plan
 from netguard.cli.runs import results_text, run_with_progress
 from netguard.cli.signing import Bundling, bundle_writer, open_replay, signing_options
+from netguard.export import FORMATS as EXPORT_FORMATS
 from netguard.results import inventory_block, scope_of
 
 if TYPE_CHECKING:
@@ -51,9 +52,10 @@ def add_parsers(sub: Any) -> None:
     a.add_argument("-p", "--policy", help="policy pack YAML (default: the packaged baseline)")
     a.add_argument(
         "--format",
-        choices=("table", "json"),
+        choices=("table", "json", *EXPORT_FORMATS),
         default="table",
-        help="what to write to -o FILE or standard output (default: table)",
+        help="what to write to -o FILE or standard output (default: table; jsonl, junit, sarif, "
+        "prometheus: as `netguard export` writes them, docs/exports.md)",
     )
     a.add_argument("-o", "--output", metavar="FILE", help="write there instead of stdout")
     a.add_argument(
@@ -243,7 +245,7 @@ def _run_and_write(
 
     doc = run_document(run)
     # Serialised once: for 12,000 hosts that is seconds, and bundle and output need the same.
-    results_json = dumps(doc) if bundle is not None or after.fmt == "json" else ""
+    results_json = dumps(doc) if bundle is not None or after.fmt != "table" else ""
     if bundle is not None:
         bundle.writer.add_run(run, results_json)
         bundle.seal(run)
@@ -251,7 +253,7 @@ def _run_and_write(
     text = results_text(run, results_json, after.fmt, terminal_lang(args))
     if after.output:
         write_atomic(after.output, text)
-        if after.fmt == "json" and not after.quiet:
+        if after.fmt != "table" and not after.quiet:
             print_summary(run, err, terminal_lang(args))
     else:
         sys.stdout.write(text)

@@ -23,6 +23,7 @@ from netguard.cli.options import (
     usage_error,
 )
 from netguard.errors import ExitStatus, InputError
+from netguard.export import FORMATS as EXPORT_FORMATS
 from netguard.results import scope_of
 
 if TYPE_CHECKING:
@@ -93,6 +94,38 @@ def add_parsers(sub: Any) -> None:
     checklist_options(c, fmt_flag="--format")
     c.add_argument("-o", "--output-dir", default="reports", metavar="DIR", help="default: reports/")
 
+    e = sub.add_parser(
+        "export",
+        help="write a results file for other tools: JSON Lines (SIEM), JUnit XML, SARIF 2.1.0, "
+        "Prometheus textfile",
+    )
+    e.add_argument(
+        "results",
+        nargs="?",
+        help="results JSON from `netguard audit --format json` (or --run REF from the history)",
+    )
+    e.add_argument("--run", metavar="REF", help="a run of the history: id, prefix, latest, -2 …")
+    history_option(e)
+    e.add_argument(
+        "--format",
+        choices=(*EXPORT_FORMATS, "syslog"),
+        required=True,
+        help="docs/exports.md; syslog: RFC 5424 messages to the collector --to names",
+    )
+    e.add_argument(
+        "--to",
+        metavar="URL",
+        help="with --format syslog: udp://HOST[:514], tcp://HOST[:514] or tls://HOST[:6514]",
+    )
+    e.add_argument("--ca", metavar="FILE", help="with tls://: the CA that signed the collector")
+    e.add_argument(
+        "-o",
+        "--output",
+        metavar="FILE",
+        help="write this file atomically (temp file and rename: a collector never reads half a "
+        "file); default: standard output",
+    )
+
 
 def report(args: argparse.Namespace, err: Console) -> int:
     from netguard.report import write_report
@@ -131,6 +164,49 @@ def _report_source(args: argparse.Namespace) -> tuple[Results, list[RunSummary] 
         run_id = store.resolve(args.run)
         results = parse_results(store.document(run_id), f"history:{run_id}")
         return results, store.trend(results.started, args.trend, scope_of(results.inventory))
+
+
+def export(args: argparse.Namespace, err: Console) -> int:
+    from netguard.export import render_export, write_export
+    from netguard.history import default_history_path, open_store
+    from netguard.results import load_results, parse_results
+
+    if bool(args.results) == bool(args.run):
+        raise usage_error("report_source", field="export")
+    if args.results:
+        results = load_results(args.results)
+    else:
+        with open_store(Path(args.history) if args.history else default_history_path()) as store:
+            run_id = store.resolve(args.run)
+            results = parse_results(store.document(run_id), f"history:{run_id}")
+    if args.format == "syslog":
+        return _to_syslog(results, args)
+    if args.to or args.ca:
+        raise InputError("--to and --ca go with --format syslog", field="export")
+    if args.output:
+        write_export(results, args.format, args.output)
+        announce("export", args.output)
+    else:
+        sys.stdout.write(render_export(results, args.format))
+    return ExitStatus.OK
+
+
+def _to_syslog(results: Results, args: argparse.Namespace) -> int:
+    from netguard import remotelog
+    from netguard.errors import RenderError
+
+    if not args.to:
+        raise InputError("--format syslog needs --to URL", field="--to")
+    if args.output:
+        raise InputError("--format syslog sends, it writes no file (-o)", field="-o")
+    target = remotelog.Target.parse(args.to, args.ca)
+    try:
+        sent = remotelog.send(target, remotelog.messages(results))
+    except OSError as exc:  # ssl.SSLError too: unreachable, refused, certificate not trusted
+        raise RenderError(f"syslog collector {args.to}: {exc}") from None
+    print(f"syslog: {sent} messages to {target.proto}://{target.host}:{target.port}",
+          file=sys.stderr, flush=True)  # fmt: skip
+    return ExitStatus.OK
 
 
 def checklist(args: argparse.Namespace, err: Console) -> int:

@@ -23,6 +23,7 @@ HANDLERS: dict[str, Handler] = {
     "audit": audit.run,
     "report": documents.report,
     "checklist": documents.checklist,
+    "export": documents.export,
     "inventory": inputs.inventory_check,
     "policy": inputs.policy_check,
     "checks": inputs.list_checks,

@@ -4,10 +4,13 @@ spot-check, inspect, discover): a progress bar on a terminal, and the text it wr
 from __future__ import annotations
 
 import io
+import json
 from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from netguard.export import FORMATS as EXPORT_FORMATS
 
 if TYPE_CHECKING:
     from netguard.engine import AuditJob
@@ -22,6 +25,11 @@ def results_text(run: Run, results_json: str, fmt: str, lang: str = "en") -> str
 
     if fmt == "json":
         return results_json
+    if fmt in EXPORT_FORMATS:  # from the document, read back as `netguard export` reads it
+        from netguard.export import render_export
+        from netguard.results import parse_results
+
+        return render_export(parse_results(json.loads(results_json)), fmt)
     buf = io.StringIO()
     print_summary(run, Console(file=buf, width=140, force_terminal=False), lang)
     return buf.getvalue()

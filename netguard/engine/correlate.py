@@ -79,6 +79,7 @@ def _with_arrivals(findings: list[dict[str, Any]], arrivals: list[Arrival]) -> l
         evidence=v.evidence,
         title=spec.title,
         remediation=spec.remediation,
+        references=spec.references,
     ).to_dict()
     if old is None:
         return [*findings, new]

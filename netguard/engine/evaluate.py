@@ -67,4 +67,5 @@ def finding(cfg: CheckConfig, v: Verdict) -> Finding:
         evidence=v.evidence,
         title=spec.title,
         remediation=spec.remediation if v.status is FindingStatus.FAIL else "",
+        references=spec.references,
     )

@@ -311,6 +311,8 @@ class Finding:
     #: WAIVED findings only: who approved the exception, why, until when, and where it is
     #: written (``Waiver.to_dict``)
     waiver: dict[str, Any] | None = None
+    #: the standards the check answers to ("GB/T 22239-2019 8.1.4.5", checks/references.py)
+    references: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -325,6 +327,8 @@ class Finding:
             "remediation": self.remediation,
             "evidence": self.evidence,
         }
+        if self.references:  # absent when none are known (and in documents written before)
+            out["references"] = list(self.references)
         if self.waiver is not None:  # absent otherwise: documents without waivers stay as they were
             out["waiver"] = self.waiver
         return out

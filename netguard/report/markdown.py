@@ -207,7 +207,8 @@ def _violations(r: Report, w: Words) -> list[str]:
                 md_escape(w.or_none(h.location)),
                 md_escape(h.name),
                 md_escape(h.address),
-                md_escape(w.title(f)),
+                # the standard clauses, as data on the finding (absent in older documents)
+                md_escape(" · ".join((w.title(f), *f.references))),
                 md_escape(w.message(f), MESSAGE_CAP),
                 md_escape(w.remediation(f, h.os), MESSAGE_CAP),
             ]

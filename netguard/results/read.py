@@ -180,7 +180,17 @@ class _Reader:
             reason=self.text(f, "reason", where, optional=True),
             args=args if isinstance(args, dict) else {},
             waiver=self.waiver(f["waiver"], f"{where}.waiver") if f.get("waiver") else None,
+            references=self.texts(f, "references", where),
         )
+
+    def texts(self, m: dict[str, Any], key: str, where: str) -> tuple[str, ...]:
+        """An optional list of text (absent: empty)."""
+        value = m.get(key)
+        if value is None:
+            return ()
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise self.fail(f"{where}.{key}", "must be a list of text")
+        return tuple(value)
 
     def integer(self, m: dict[str, Any], key: str, where: str) -> int:
         value = m.get(key, 0)

@@ -67,6 +67,8 @@ class FindingRecord:
     reason: str = ""  # message id in the catalogs ("reasons.<id>"); "" in older results
     args: dict[str, Any] = field(default_factory=dict)
     waiver: WaiverRecord | None = None  # WAIVED findings: the approved exception
+    #: the standards the check answers to ("GB/T 22239-2019 8.1.4.5"); () in older results
+    references: tuple[str, ...] = ()
 
     @property
     def severity_rank(self) -> int:

@@ -61,8 +61,11 @@ ALLOWED: dict[str, set[str]] = {
     "report": {"model", "i18n", "results", "history", "render"},
     "checklist": {"model", "i18n", "results", "playbooks", "render"},
     "spotcheck": {"model", "i18n", "results", "inventory", "render"},
+    # results out for other tools (JSONL, JUnit, SARIF, Prometheus): render for atomic files
+    "export": {"model", "results", "render"},
     # side effects at the end of a run
     "notify": {"model", "results"},
+    "remotelog": {"model", "results"},  # findings to a remote syslog collector (RFC 5424)
     "schedule": {"model", "i18n", "history", "render", "report", "notify"},
     "__main__": {"cli"},
 }
