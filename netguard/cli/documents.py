@@ -31,15 +31,20 @@ if TYPE_CHECKING:
     from netguard.results import Results
 
 
-def add_parsers(sub: Any) -> None:
-    r = sub.add_parser("report", help="write a compliance report from a results file")
-    r.add_argument(
+def results_source_options(p: argparse.ArgumentParser) -> None:
+    """Where a document's results come from: a results file, or a run of the history."""
+    p.add_argument(
         "results",
         nargs="?",
         help="results JSON from `netguard audit --format json` (or --run REF from the history)",
     )
-    r.add_argument("--run", metavar="REF", help="a run of the history: id, prefix, latest, -2 …")
-    history_option(r)
+    p.add_argument("--run", metavar="REF", help="a run of the history: id, prefix, latest, -2 …")
+    history_option(p)
+
+
+def add_parsers(sub: Any) -> None:
+    r = sub.add_parser("report", help="write a compliance report from a results file")
+    results_source_options(r)
     r.add_argument(
         "--trend",
         type=positive_int,
@@ -99,13 +104,7 @@ def add_parsers(sub: Any) -> None:
         help="write a results file for other tools: JSON Lines (SIEM), JUnit XML, SARIF 2.1.0, "
         "Prometheus textfile",
     )
-    e.add_argument(
-        "results",
-        nargs="?",
-        help="results JSON from `netguard audit --format json` (or --run REF from the history)",
-    )
-    e.add_argument("--run", metavar="REF", help="a run of the history: id, prefix, latest, -2 …")
-    history_option(e)
+    results_source_options(e)
     e.add_argument(
         "--format",
         choices=(*EXPORT_FORMATS, "syslog"),

@@ -1271,6 +1271,22 @@ def add_office_segments(lab: Lab) -> None:
     lab.add_segment(INTERNET, "internet", "198.51.100.0/24", "198.51.100.1")
 
 
+@contextlib.contextmanager
+def small_office(hosts: Iterable[HostSpec]) -> Any:
+    """A lab of the office's two segments and these machines, running; torn down on the way
+    out, also when a test fails (a module fixture's body: ``with small_office(HOSTS) as lab``)."""
+    preflight()
+    lab = Lab()
+    try:
+        add_office_segments(lab)
+        for spec in hosts:
+            lab.add_host(spec)
+        lab.start()
+        yield lab
+    finally:
+        lab.stop()
+
+
 #: A real md5crypt hash ("$1$"), as `openssl passwd -1 -salt labsalt1 labpass` writes it.
 MD5_HASH = "$1$labsalt1$KzSxRFCXCtf5aOXh5gllM1"
 

@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from tests.lab.netlab import INTRANET, Account, HostSpec, Lab, add_office_segments, preflight
+from tests.lab.netlab import INTRANET, Account, HostSpec, Lab, small_office
 
 HOSTS = (
     HostSpec("good-pc", "10.20.0.11", INTRANET, department="办公室", owner="王芳", location="101"),
@@ -38,16 +38,8 @@ HOSTS = (
 
 @pytest.fixture(scope="module")
 def office() -> Iterator[Lab]:
-    preflight()
-    lab = Lab()
-    try:
-        add_office_segments(lab)
-        for spec in HOSTS:
-            lab.add_host(spec)
-        lab.start()
+    with small_office(HOSTS) as lab:
         yield lab
-    finally:
-        lab.stop()
 
 
 def netguard(lab: Lab, *args: str, history: Path) -> tuple[int, str, str]:

@@ -45,8 +45,7 @@ from tests.lab.netlab import (
     HostSpec,
     Lab,
     WindowsStandIn,
-    add_office_segments,
-    preflight,
+    small_office,
 )
 from tests.unit import recordings_windows as rw
 
@@ -154,16 +153,8 @@ EXPECTED: dict[str, tuple[set[str], set[str], set[str]]] = {
 
 @pytest.fixture(scope="module")
 def office() -> Iterator[Lab]:
-    preflight()
-    lab = Lab()
-    try:
-        add_office_segments(lab)
-        for spec in HOSTS:
-            lab.add_host(spec)
-        lab.start()
+    with small_office(HOSTS) as lab:
         yield lab
-    finally:
-        lab.stop()
 
 
 def netguard(lab: Lab, *args: str) -> subprocess.CompletedProcess[str]:
