@@ -14,7 +14,9 @@ _TOKEN = re.compile(rf"[{_CHARS}]*[A-Za-z][{_CHARS}]*")
 #: what makes a token an identifier rather than a word: ids, paths, options, addresses, numbers
 _IDENTIFIER = re.compile(r"[._/\-:\[\]@=0-9]")
 #: names that are words (products, protocols) and stay as they are in Chinese text
-NAMES = frozenset({"netguard", "windows", "linux", "ssh", "yescrypt", "scrypt", "bcrypt"})
+NAMES = frozenset(
+    {"netguard", "ansible", "windows", "linux", "ssh", "yescrypt", "scrypt", "bcrypt"}
+)
 
 
 def english_words(text: str, identifiers: Iterable[str] = ()) -> list[str]:

@@ -23,7 +23,7 @@ HANDLERS: dict[str, Handler] = {
     "audit": audit.run,
     "report": documents.report,
     "checklist": documents.checklist,
-    "inventory": inputs.inventory_check,
+    "inventory": inputs.inventory,
     "policy": inputs.policy_check,
     "checks": inputs.list_checks,
     "waivers": inputs.waivers_check,
