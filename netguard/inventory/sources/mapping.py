@@ -105,11 +105,19 @@ class Mapping:
     ssh: dict[str, Any] = field(default_factory=dict)  # overrides, paths already absolute
     groups: dict[str, Group] = field(default_factory=dict)
     zones: dict[str, Zone] = field(default_factory=dict)  # folded word → zone
-    columns: dict[str, str] = field(default_factory=dict)  # folded header → field
+    #: folded header → field, in order of preference (a register with 计算机名 and 设备名称
+    #: takes its names from 计算机名)
+    columns: dict[str, str] = field(default_factory=dict)
     sheet: str = ""
 
     def zone_of(self, word: str) -> Zone | None:
         return self.zones.get(fold(word))
+
+    def rank(self, header: str) -> int:
+        """How preferred a header is among those of its field (lower: more)."""
+        order = list(self.columns)
+        folded = fold(header)
+        return order.index(folded) if folded in order else len(order)
 
 
 def default_columns() -> dict[str, str]:
@@ -154,7 +162,8 @@ def load_mapping(path: str | Path | None) -> Mapping:
         ssh=ssh,
         groups=_groups(top["groups"], segments) if "groups" in top else {},
         zones={**default_zones(), **(_zones(top["zones"]) if "zones" in top else {})},
-        columns={**default_columns(), **(_columns(top["columns"]) if "columns" in top else {})},
+        # the mapping's own headers first: among two columns of one field, the earlier wins
+        columns=_preferred(_columns(top["columns"]) if "columns" in top else {}),
         sheet=top["sheet"].text() if "sheet" in top and not top["sheet"].is_null else "",
     )
 
@@ -184,6 +193,10 @@ def _zones(node: Node) -> dict[str, Zone]:
         fold(word): value.choice(Zone)
         for word, value in node.mapping(None, what="a mapping: word → zone").items()
     }
+
+
+def _preferred(mine: dict[str, str]) -> dict[str, str]:
+    return {**mine, **{h: f for h, f in default_columns().items() if h not in mine}}
 
 
 def _columns(node: Node) -> dict[str, str]:

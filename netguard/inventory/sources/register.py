@@ -107,7 +107,8 @@ def _cell(value: object) -> str:
 
 
 def _value(cell: str) -> str:
-    text = cell.strip()
+    # a line break typed into a cell (Alt+Enter in Excel) is a space in a one-line field
+    text = " ".join(cell.replace("\r\n", "\n").split("\n")).strip()
     if text.startswith("'") and text[1:].startswith(_FORMULA_START):
         return text[1:]  # the report's guard against formulas, taken off again
     return text
@@ -152,13 +153,19 @@ def entries(
             continue
         if field in columns:
             first = header[columns[field]].strip()
+            used, unused = (text.strip(), first)
+            if mapping.rank(first) <= mapping.rank(text):
+                used, unused = first, text.strip()
+            else:
+                columns[field] = index
             problems.append(
                 Problem(
                     path,
                     header_line,
-                    text.strip(),
-                    f"a second {field} column (the first, {first!r}, is used)",
+                    unused,
+                    f"a second {field} column ({used!r} is used)",
                     False,
+                    info=True,
                 )
             )
             continue
