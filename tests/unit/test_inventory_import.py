@@ -198,6 +198,24 @@ def test_ini_errors_are_located(tmp_path: Path, mapping: Path) -> None:
     assert [h.name for h in imported.inventory.hosts] == ["web2"]
 
 
+def test_host_port_and_unsafe_settings(tmp_path: Path, mapping: Path) -> None:
+    src = write(
+        tmp_path,
+        "hosts.ini",
+        "10.20.0.5:2200 ansible_user=a\n"
+        "esc ansible_host=10.20.0.6 ansible_user=root\x1b[31m\n"
+        "2001:db8:50::9\n",
+    )
+    imported = load_inventory_source(str(src), mapping)
+    hosts = {h.name: h for h in imported.inventory.hosts}
+    assert hosts["10.20.0.5"].ssh.port == 2200
+    assert "esc" not in hosts
+    assert [(p.line, p.field) for p in imported.skipped] == [(2, "ansible_user")]
+    # an IPv6 inventory name is its address; the name cannot be a file name, so it is changed
+    assert hosts["2001-db8-50--9"].address == ipaddress.ip_address("2001:db8:50::9")
+    assert [p.line for p in imported.notes] == [3]
+
+
 def test_host_ranges() -> None:
     assert expand("pc[01:03].lan") == ["pc01.lan", "pc02.lan", "pc03.lan"]
     assert expand("db-[a:c]") == ["db-a", "db-b", "db-c"]

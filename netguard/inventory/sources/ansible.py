@@ -136,6 +136,9 @@ def _ini_tree(path: str, problems: list[Problem]) -> _Tree:
                 problems.append(Problem(path, number, words[0], str(exc), True))
                 continue
             for name in names:
+                host, colon, port = name.rpartition(":")
+                if colon and port.isdigit() and ":" not in host:  # host:port, as Ansible allows
+                    name, host_vars = host, {"ansible_port": port, **host_vars}
                 tree.host(name, number, section).vars.update(host_vars)
     return tree
 
@@ -297,6 +300,8 @@ def _entry(host: _Host, v: dict[str, Any], groups: list[str], folder: Path) -> E
             "name": host.name,
             "address": "ansible_host" if "ansible_host" in v else host.name,
             "segment": "netguard_segment" if "netguard_segment" in v else "groups",
+            "ssh.user": "ansible_user",
+            "ssh.identity_file": "ansible_ssh_private_key_file",
             "mac": "netguard_mac",
             "os": "netguard_os",
         },

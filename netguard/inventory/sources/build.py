@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import ipaddress
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from netguard.inventory.dump import dump_inventory
@@ -159,6 +160,9 @@ def _host(entry: Entry, mapping: Mapping, source: str) -> Host:
         value = getattr(entry, key)
         if find_unsafe(value, keep="\t"):
             raise Skip(entry.label(key), "contains control characters")
+    for key, value in entry.ssh.items():
+        if isinstance(value, str) and (find_unsafe(value) or not value.strip()):
+            raise Skip(entry.label(f"ssh.{key}"), "empty or contains control characters")
     department = entry.department or _group_department(entry, mapping)
     mac = None
     if entry.mac.strip():
@@ -168,7 +172,7 @@ def _host(entry: Entry, mapping: Mapping, source: str) -> Host:
                 (entry.label("mac"), f"{entry.mac!r} is no MAC address (six hex octets); left out")
             )
     os_name = _os(entry, mapping)
-    ssh = _ssh_settings({**mapping.ssh, **entry.ssh}, _folder(source))
+    ssh = _ssh_settings({**mapping.ssh, **entry.ssh}, Path(source).absolute().parent)
     return Host(
         name=name,
         address=address,
@@ -182,12 +186,6 @@ def _host(entry: Entry, mapping: Mapping, source: str) -> Host:
         transport=entry.transport,
         mac=mac,
     )
-
-
-def _folder(source: str) -> Any:
-    from pathlib import Path
-
-    return Path(source).absolute().parent
 
 
 def _address(entry: Entry) -> IPAddress:
