@@ -175,10 +175,12 @@ def test_local_connection_passwords_and_other_ssh_options(tmp_path: Path, mappin
         tmp_path,
         "hosts.ini",
         "me ansible_host=10.20.0.2 ansible_connection=local\n"
+        "prn ansible_host=10.20.0.4 netguard_audit=false\n"
         "pw ansible_host=10.20.0.3 ansible_password=secret ansible_ssh_extra_args='-J b1'\n",
     )
     imported = load_inventory_source(str(src), mapping)
     assert {h.name: h.transport for h in imported.inventory.hosts} == {"me": "local", "pw": "ssh"}
+    assert [h.name for h in imported.inventory.devices] == ["prn"]
     notes = [str(p) for p in imported.notes]
     assert all("secret" not in n for n in notes)  # a password is never repeated
     assert any("ProxyJump 'b1'" in n for n in notes)

@@ -187,3 +187,33 @@ def test_not_an_xlsx(tmp_path: Path, mapping: Path) -> None:
     path = write(tmp_path, "r.xlsx", "计算机名,IP地址\n")
     with pytest.raises(InputError, match="not an XLSX workbook"):
         load_inventory_source(str(path), mapping)
+
+
+def test_device_types_register_printers_without_auditing_them(
+    tmp_path: Path, mapping: Path
+) -> None:
+    src = write(
+        tmp_path,
+        "r.csv",
+        "计算机名,IP地址,设备类型,MAC地址\n"
+        "PC1,10.20.0.5,台式计算机,\n"
+        "PRN-305,10.20.0.200,激光打印机,00:1a:2b:3c:4d:c8\n"
+        "SW1,10.20.0.254,接入交换机,\n"
+        "AIO,10.20.0.6,多功能一体机,\n"
+        "TC1,10.20.0.7,瘦客户机,\n",
+    )
+    imported = load_inventory_source(str(src), mapping)
+    inv = imported.inventory
+    assert [h.name for h in inv.hosts] == ["PC1"]
+    assert [(h.name, h.mac) for h in inv.devices] == [
+        ("PRN-305", "00:1a:2b:3c:4d:c8"),
+        ("SW1", None),
+    ]
+    assert [(p.line, p.field) for p in imported.skipped] == [(5, "设备类型"), (6, "设备类型")]
+    m = write(tmp_path, "m.yaml", MAPPING + "kinds: {瘦客户机: computer, 多功能一体机: device}\n")
+    inv = load_inventory_source(str(src), m).inventory
+    assert [h.name for h in inv.hosts] == ["PC1", "TC1"]
+    assert "AIO" in [h.name for h in inv.devices]
+    m = write(tmp_path, "m.yaml", MAPPING + "kinds: {瘦客户机: computr}\n")
+    with pytest.raises(InputError, match="did you mean computer"):
+        load_inventory_source(str(src), m)

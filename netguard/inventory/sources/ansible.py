@@ -11,7 +11,8 @@ same depth) ← the host's own. The ones netguard uses:
 - ``ansible_ssh_common_args`` / ``ansible_ssh_extra_args``: ``-o ProxyJump=…`` (or ``-J``) is
   noted as not supported yet; any other option is noted as ignored;
 - ``netguard_segment``, ``netguard_department``, ``netguard_owner``, ``netguard_location``,
-  ``netguard_mac``, ``netguard_os``: what the mapping file would otherwise say.
+  ``netguard_mac``, ``netguard_os``: what the mapping file would otherwise say;
+  ``netguard_audit=false``: a registered device the audit does not contact.
 
 Groups become the host's tags; the mapping maps them to segments and departments.
 """
@@ -313,6 +314,8 @@ def _entry(host: _Host, v: dict[str, Any], groups: list[str], folder: Path) -> E
         mac=_text(v.get("netguard_mac")),
         os=_text(v.get("netguard_os")),
     )
+    if "netguard_audit" in v:
+        e.audit = _text(v["netguard_audit"]).casefold() not in ("false", "no", "0", "off")
     if "ansible_user" in v or "ansible_ssh_user" in v:
         e.ssh["user"] = _text(v.get("ansible_user", v.get("ansible_ssh_user")))
     port = v.get("ansible_port", v.get("ansible_ssh_port"))

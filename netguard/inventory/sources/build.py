@@ -59,6 +59,8 @@ class Entry:
     mac: str = ""
     os: str = ""
     transport: str = "ssh"
+    kind: str = ""  # a register's device type (设备类型); "" is a computer
+    audit: bool = True  # False: a registered device the audit does not contact
     ssh: dict[str, Any] = field(default_factory=dict)
     #: settings the source gave that netguard cannot keep: (field, why) — notes, not skips
     notes: list[tuple[str, str]] = field(default_factory=list)
@@ -171,7 +173,17 @@ def _host(entry: Entry, mapping: Mapping, source: str) -> Host:
             entry.notes.append(
                 (entry.label("mac"), f"{entry.mac!r} is no MAC address (six hex octets); left out")
             )
-    os_name = _os(entry, mapping)
+    audit = entry.audit
+    if entry.kind.strip():
+        told = mapping.audited(entry.kind)
+        if told is None:
+            raise Skip(
+                entry.label("kind"),
+                f"{entry.kind.strip()!r}: neither a computer nor a device netguard knows (or "
+                "both); say which in the mapping's kinds",
+            )
+        audit = audit and told
+    os_name = _os(entry, mapping) if audit else mapping.default_os
     ssh = _ssh_settings({**mapping.ssh, **entry.ssh}, Path(source).absolute().parent)
     return Host(
         name=name,
@@ -185,6 +197,7 @@ def _host(entry: Entry, mapping: Mapping, source: str) -> Host:
         tags=tuple(dict.fromkeys(entry.groups)),
         transport=entry.transport,
         mac=mac,
+        audit=audit,
     )
 
 

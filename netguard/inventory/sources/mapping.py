@@ -12,6 +12,8 @@ groups:                      # Ansible group → segment and/or department
   finance: {segment: county-intranet, department: 财务科}
 zones:                       # a register's network words → zones (added to the built-in ones)
   政务网: intranet
+kinds:                       # a register's device types → computer (audited) or device (not)
+  瘦客户机: computer
 columns:                     # a register's headers → fields (added to the built-in ones)
   name: [终端名称]
 sheet: 台账                   # XLSX: the sheet to read (default: the first)
@@ -30,7 +32,8 @@ from netguard.inventory.loader import OS_NAMES, _choice, _resolve, _segments, _s
 from netguard.model import Segment, Zone
 from netguard.yamlsrc import Node, did_you_mean, load_file
 
-TOP_KEYS = ("name", "segments", "defaults", "groups", "zones", "columns", "sheet")
+TOP_KEYS = ("name", "segments", "defaults", "groups", "zones", "kinds", "columns", "sheet")
+KINDS = ("computer", "device")
 GROUP_KEYS = ("segment", "department")
 DEFAULTS_KEYS = ("os", "ssh")
 
@@ -50,6 +53,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
                  "Room / location"),
     "zone": ("网络类型", "所属网络", "网络区域", "入网类型", "网络", "zone", "network zone"),
     "segment": ("网段", "segment"),
+    "kind": ("设备类型", "设备类别", "资产类型", "类型", "device type", "kind"),
     "os": ("操作系统", "系统", "os", "operating system"),
 }  # fmt: skip
 
@@ -81,6 +85,19 @@ ZONE_WORDS: dict[str, Zone] = {
     "Classified": Zone.CLASSIFIED,
 }
 
+#: Words of a device-type column, found anywhere in the cell: a computer is audited; a device
+#: (printer, switch …) is registered with ``audit: false`` — known to ``netguard discover``, never
+#: contacted. A cell with words of both, or of neither, is not guessed.
+COMPUTER_WORDS = (
+    "计算机", "电脑", "台式机", "笔记本", "便携机", "服务器", "终端", "工作站",
+    "desktop", "laptop", "notebook", "server", "workstation", "computer", "pc",
+)  # fmt: skip
+DEVICE_WORDS = (
+    "打印", "复印", "扫描", "传真", "交换机", "路由器", "防火墙", "网闸", "摄像", "监控",
+    "电话", "投影", "网络设备", "存储设备", "printer", "switch", "router", "firewall", "camera",
+    "phone",
+)  # fmt: skip
+
 #: Words that name no zone on their own: refused with this hint rather than guessed.
 AMBIGUOUS_ZONES = {"外网": "政务外网 (extranet) or 互联网 (internet)?"}
 
@@ -105,6 +122,7 @@ class Mapping:
     ssh: dict[str, Any] = field(default_factory=dict)  # overrides, paths already absolute
     groups: dict[str, Group] = field(default_factory=dict)
     zones: dict[str, Zone] = field(default_factory=dict)  # folded word → zone
+    kinds: dict[str, str] = field(default_factory=dict)  # folded word → computer | device
     #: folded header → field, in order of preference (a register with 计算机名 and 设备名称
     #: takes its names from 计算机名)
     columns: dict[str, str] = field(default_factory=dict)
@@ -112,6 +130,16 @@ class Mapping:
 
     def zone_of(self, word: str) -> Zone | None:
         return self.zones.get(fold(word))
+
+    def audited(self, kind: str) -> bool | None:
+        """Whether a register's device type is audited: True for a computer, False for a
+        device, None when it cannot be told (unknown, or words of both)."""
+        folded = fold(kind)
+        if folded in self.kinds:
+            return self.kinds[folded] == "computer"
+        computer = any(fold(w) in folded for w in COMPUTER_WORDS)
+        device = any(fold(w) in folded for w in DEVICE_WORDS)
+        return None if computer == device else computer
 
     def rank(self, header: str) -> int:
         """How preferred a header is among those of its field (lower: more)."""
@@ -162,6 +190,7 @@ def load_mapping(path: str | Path | None) -> Mapping:
         ssh=ssh,
         groups=_groups(top["groups"], segments) if "groups" in top else {},
         zones={**default_zones(), **(_zones(top["zones"]) if "zones" in top else {})},
+        kinds=_kinds(top["kinds"]) if "kinds" in top else {},
         # the mapping's own headers first: among two columns of one field, the earlier wins
         columns=_preferred(_columns(top["columns"]) if "columns" in top else {}),
         sheet=top["sheet"].text() if "sheet" in top and not top["sheet"].is_null else "",
@@ -193,6 +222,20 @@ def _zones(node: Node) -> dict[str, Zone]:
         fold(word): value.choice(Zone)
         for word, value in node.mapping(None, what="a mapping: word → zone").items()
     }
+
+
+def _kinds(node: Node) -> dict[str, str]:
+    if node.is_null:
+        return {}
+    out: dict[str, str] = {}
+    for word, value in node.mapping(None, what="a mapping: word → computer or device").items():
+        text = value.text()
+        if text not in KINDS:
+            value.fail(
+                f"invalid value {text!r}{did_you_mean(text, KINDS)}; expected computer or device"
+            )
+        out[fold(word)] = text
+    return out
 
 
 def _preferred(mine: dict[str, str]) -> dict[str, str]:

@@ -196,6 +196,7 @@ def entries(
                 location=values.get("location", ""),
                 mac=values.get("mac", ""),
                 os=values.get("os", ""),
+                kind=values.get("kind", ""),
             )
         )
     return out
