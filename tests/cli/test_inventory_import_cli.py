@@ -117,3 +117,47 @@ def test_map_without_inventory_is_a_usage_error(
 ) -> None:
     assert main(["--lang", "en", "audit", "--map", str(mapping)]) == 2
     assert "--map" in capsys.readouterr().err
+
+
+def test_audit_of_a_register_end_to_end(tmp_path: Path) -> None:
+    """A register audited directly: this machine, listed in a GBK CSV with a title row, is
+    audited through the local transport; the results record the register's words."""
+    import hashlib
+    import json
+
+    from tests.cli.runner import run_cli
+
+    mapping = write(
+        tmp_path, "m.yaml", "segments:\n  - {name: loopback, zone: intranet, cidr: 127.0.0.0/8}\n"
+    )
+    register = tmp_path / "台账.csv"
+    register.write_bytes(
+        "计算机设备台账\r\n计算机名,IP地址,所属部门,责任人,存放地点,网络类型,设备类型\r\n"
+        "this-pc,127.0.0.1,信息中心,王芳,机房,政务内网,台式机\r\n"
+        "prn-1,127.0.0.9,信息中心,,机房,政务内网,打印机\r\n".encode("gbk")
+    )
+    ansible = write(
+        tmp_path, "hosts.ini", "this-pc ansible_host=127.0.0.1 ansible_connection=local\n"
+    )
+    # a register has no transport column: import it, then make the host local as an admin would
+    out = tmp_path / "inventory.yaml"
+    proc = run_cli("inventory", "import", str(register), "--map", str(mapping), "-o", str(out))
+    assert proc.returncode == 0, proc.stderr
+    text = out.read_text(encoding="utf-8")
+    assert "部门" not in text and "department: 信息中心" in text and "audit: false" in text
+    results = tmp_path / "r.json"
+    bundle = tmp_path / "bundle"
+    proc = run_cli(
+        "audit", str(ansible), "--map", str(mapping), "--no-history", "-q",
+        "--format", "json", "-o", str(results), "--bundle", str(bundle),
+    )  # fmt: skip
+    assert proc.returncode in (0, 1, 3), proc.stderr
+    doc = json.loads(results.read_text(encoding="utf-8"))
+    (host,) = doc["hosts"]
+    assert (host["name"], host["address"], host["status"]) == ("this-pc", "127.0.0.1", "audited")
+    # the bundle keeps the inventory as imported, and it reads back; the replay judges it again
+    kept = bundle / "inputs" / "inventory.yaml"
+    assert [h.name for h in load_inventory(kept).hosts] == ["this-pc"]
+    assert hashlib.sha256(kept.read_bytes()).hexdigest() == doc["run"]["inventory"]["sha256"]
+    proc = run_cli("audit", "--replay", str(bundle), "--no-history", "-q", "--format", "json")
+    assert proc.returncode in (0, 1, 3), proc.stderr
