@@ -202,7 +202,10 @@ def schedule(args: argparse.Namespace, err: Console) -> int:
 
     if args.inventory:  # a schedule that cannot run is never installed
         from netguard.inventory import load_inventory
+        from netguard.inventory.sources import source_kind
 
+        if source_kind(args.inventory)[0] != "inventory":
+            raise usage_error("schedule_imported", field="INVENTORY", source=args.inventory)
         load_inventory(args.inventory)
     load_policy(args.policy)
     if args.waivers:

@@ -161,3 +161,11 @@ def test_audit_of_a_register_end_to_end(tmp_path: Path) -> None:
     assert hashlib.sha256(kept.read_bytes()).hexdigest() == doc["run"]["inventory"]["sha256"]
     proc = run_cli("audit", "--replay", str(bundle), "--no-history", "-q", "--format", "json")
     assert proc.returncode in (0, 1, 3), proc.stderr
+
+
+def test_schedule_asks_for_an_imported_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    src = write(tmp_path, "hosts.ini", "pc1 ansible_host=10.20.0.5\n")
+    assert main(["--lang", "en", "schedule", str(src)]) == 2
+    assert "import" in capsys.readouterr().err

@@ -217,3 +217,22 @@ def test_device_types_register_printers_without_auditing_them(
     m = write(tmp_path, "m.yaml", MAPPING + "kinds: {瘦客户机: computr}\n")
     with pytest.raises(InputError, match="did you mean computer"):
         load_inventory_source(str(src), m)
+
+
+def test_ipv6_rows(tmp_path: Path) -> None:
+    m = write(
+        tmp_path,
+        "m.yaml",
+        "segments:\n  - {name: lan, zone: intranet, cidr: [10.20.0.0/24, 2001:db8:20::/64]}\n",
+    )
+    src = write(
+        tmp_path,
+        "r.csv",
+        "计算机名,IP地址\nA,2001:db8:20::5\nB,[2001:db8:20::6]\nC,fe80::1%eth0\nD,2001:db8:21::1\n",
+    )
+    imported = load_inventory_source(str(src), m)
+    assert [str(h.address) for h in imported.inventory.hosts] == [
+        "2001:db8:20::5",
+        "2001:db8:20::6",
+    ]
+    assert [p.line for p in imported.skipped] == [4, 5]
