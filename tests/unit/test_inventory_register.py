@@ -236,3 +236,11 @@ def test_ipv6_rows(tmp_path: Path) -> None:
         "2001:db8:20::6",
     ]
     assert [p.line for p in imported.skipped] == [4, 5]
+
+
+def test_tab_separated_and_semicolons_inside_cells(tmp_path: Path, mapping: Path) -> None:
+    src = write(tmp_path, "r.csv", "计算机名\tIP地址\tMAC地址\nA\t10.20.0.5\t\n")
+    assert [h.name for h in load_inventory_source(str(src), mapping).inventory.hosts] == ["A"]
+    src = write(tmp_path, "r.csv", "台账\n计算机名,IP地址,存放地点\nA,10.20.0.5,3楼;305室\n")
+    hosts = load_inventory_source(str(src), mapping).inventory.hosts
+    assert [(h.name, h.location) for h in hosts] == [("A", "3楼;305室")]
