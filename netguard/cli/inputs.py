@@ -138,8 +138,9 @@ def inventory_import(args: argparse.Namespace, err: Console) -> int:
         sys.stdout.flush()
     t = say(args)
     counts = {"segments": len(inv.segments), "entries": imported.entries}
+    counts["devices"] = len(inv.devices)
     print(
-        t("terminal.inputs.imported", file=inv.path, hosts=len(inv.registered), **counts),
+        t("terminal.inputs.imported", file=inv.path, hosts=len(inv.hosts), **counts),
         file=sys.stderr,
     )
     skipped, notes = len(imported.skipped), len(imported.notes)

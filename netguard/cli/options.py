@@ -80,7 +80,8 @@ def print_import_problems(imported: Imported, args: argparse.Namespace | None) -
 
     t = say(args)
     for p in imported.problems:
-        key = "terminal.inputs.import_skip" if p.skipped else "terminal.inputs.import_note"
+        kind = "skip" if p.skipped else "info" if p.info else "note"
+        key = f"terminal.inputs.import_{kind}"
         print(t(key, problem=clean(str(p), 1000)), file=sys.stderr, flush=True)
 
 
