@@ -97,6 +97,7 @@ def test_the_written_inventory_reads_back(tmp_path: Path, mapping: Path) -> None
     again = load_inventory(out)
     assert again.hosts == inv.hosts
     assert again.segments == inv.segments
+    assert again.name == inv.name == "某县政府办公室"
     assert again.sha256 == inv.sha256
 
 
