@@ -18,8 +18,8 @@ _TOKEN = re.compile(rf"[{_CHARS}]*[A-Za-z][{_CHARS}]*")
 _IDENTIFIER = re.compile(r"[._/\-:\[\]@=0-9*+]")
 #: names that are words (products, protocols) and stay as they are in Chinese text
 NAMES = frozenset(
-    {"netguard", "windows", "linux", "ssh", "yescrypt", "scrypt", "bcrypt", "openvpn", "wireguard",
-     "root"}
+    {"netguard", "ansible", "windows", "linux", "ssh", "yescrypt", "scrypt", "bcrypt", "openvpn",
+     "wireguard", "root"}
 )  # fmt: skip
 #: names of programs, commands and log sources a document names as they are (kern.log, chage)
 PROGRAMS = frozenset(

@@ -18,9 +18,11 @@ from netguard.cli.options import (
     checklist_options,
     default_in,
     history_option,
+    inventory_from,
     lang_of,
     load_policy,
     load_waivers,
+    map_option,
     positive_int,
     say,
     terminal_lang,
@@ -47,8 +49,10 @@ def add_parsers(sub: Any) -> None:
     a.add_argument(
         "inventory",
         nargs="?",
-        help="inventory YAML; without it, audit this machine (local transport)",
+        help="inventory YAML, or a source to import (ansible:FILE, .ini, .csv, .xlsx; with "
+        "--map); without it, audit this machine (local transport)",
     )
+    map_option(a)
     a.add_argument("-p", "--policy", help="policy pack YAML (default: the packaged baseline)")
     a.add_argument(
         "--format",
@@ -144,8 +148,10 @@ class Afterwards:
 
 def run(args: argparse.Namespace, err: Console) -> int:
     from netguard.engine import AuditJob, AuditOptions, preflight
-    from netguard.inventory import load_inventory, local_inventory
+    from netguard.inventory import local_inventory
 
+    if args.map and not args.inventory:
+        raise usage_error("map_needs_inventory", field="--map")
     if args.discover:
         check_discover_args(args)
     if args.replay:
@@ -153,7 +159,7 @@ def run(args: argparse.Namespace, err: Console) -> int:
     # Everything the user gave is validated before any host is contacted.
     policy = load_policy(args.policy)
     job = AuditJob(
-        inventory=load_inventory(args.inventory) if args.inventory else local_inventory(),
+        inventory=inventory_from(args.inventory, args) if args.inventory else local_inventory(),
         policy=policy,
         options=AuditOptions(workers=args.workers, accept_new_hostkeys=args.accept_new_hostkeys),
         waivers=load_waivers(args.waivers) if args.waivers else None,

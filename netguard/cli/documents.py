@@ -17,7 +17,9 @@ from netguard.cli.options import (
     default_in,
     document_zone,
     history_option,
+    inventory_from,
     lang_of,
+    map_option,
     positive_int,
     say,
     usage_error,
@@ -89,6 +91,7 @@ def add_parsers(sub: Any) -> None:
     c.add_argument(
         "--inventory", metavar="FILE", help="with --incident: the inventory naming the machines"
     )
+    map_option(c)
     c.add_argument(
         "--detected-at",
         metavar="TIME",
@@ -233,7 +236,6 @@ def checklist(args: argparse.Namespace, err: Console) -> int:
 
 def _reported_checklist(args: argparse.Namespace) -> Path:
     from netguard.checklist import write_reported_checklist
-    from netguard.inventory import load_inventory
 
     if args.results:
         raise InputError(
@@ -249,7 +251,7 @@ def _reported_checklist(args: argparse.Namespace) -> Path:
     return write_reported_checklist(
         args.incident,
         args.host,
-        load_inventory(args.inventory),
+        inventory_from(args.inventory, args),
         args.format,
         lang_of(args),
         Path(args.output_dir),

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import shlex
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -16,9 +17,13 @@ from netguard.cli.options import (
     REPORT_FORMATS,
     announce,
     history_option,
+    inventory_from,
     load_policy,
     load_waivers,
+    map_option,
+    print_import_problems,
     say,
+    usage_error,
 )
 from netguard.errors import ExitStatus
 
@@ -27,7 +32,18 @@ def add_parsers(sub: Any) -> None:
     inv = sub.add_parser("inventory", help="inventory tools")
     inv_sub = inv.add_subparsers(dest="inventory_command", required=True, metavar="ACTION")
     ic = inv_sub.add_parser("check", help="validate an inventory without auditing")
-    ic.add_argument("file")
+    ic.add_argument("file", help="a netguard inventory, or a source as for `inventory import`")
+    map_option(ic)
+    ii = inv_sub.add_parser(
+        "import",
+        help="read an Ansible inventory or an asset register (CSV, XLSX) into a netguard inventory",
+    )
+    ii.add_argument(
+        "source",
+        help="ansible:FILE (INI or .yml), FILE.ini, FILE.csv, FILE.xlsx (csv:FILE, xlsx:FILE)",
+    )
+    ii.add_argument("-o", "--output", metavar="FILE", help="write there (default: stdout)")
+    map_option(ii)
 
     pol = sub.add_parser("policy", help="policy pack tools")
     pol_sub = pol.add_subparsers(dest="policy_command", required=True, metavar="ACTION")
@@ -80,10 +96,14 @@ def add_parsers(sub: Any) -> None:
     s.add_argument("--cron-dir", default="/etc/cron.d", metavar="DIR")
 
 
-def inventory_check(args: argparse.Namespace, err: Console) -> int:
-    from netguard.inventory import load_inventory
+def inventory(args: argparse.Namespace, err: Console) -> int:
+    if args.inventory_command == "import":
+        return inventory_import(args, err)
+    return inventory_check(args, err)
 
-    inv = load_inventory(args.file)
+
+def inventory_check(args: argparse.Namespace, err: Console) -> int:
+    inv = inventory_from(args.file, args)
     t = say(args)
     print(
         t(
@@ -93,6 +113,40 @@ def inventory_check(args: argparse.Namespace, err: Console) -> int:
             hosts=len(inv.hosts),
         )
     )
+    return ExitStatus.OK
+
+
+def inventory_import(args: argparse.Namespace, err: Console) -> int:
+    """Exit 0: every host or row imported as the source says; 3: the inventory is written but
+    something was not imported (listed on standard error, ``source:line: field: why``);
+    2: the source or mapping cannot be used, or no host could be imported — nothing written."""
+    from netguard.inventory import load_inventory
+    from netguard.inventory.sources import import_source, load_mapping
+    from netguard.render.files import write_atomic
+
+    imported = import_source(args.source, load_mapping(args.map))
+    print_import_problems(imported, args)
+    inv = imported.inventory
+    if not inv.registered:
+        raise usage_error("import_nothing", file=inv.path, entries=imported.entries)
+    if args.output:
+        write_atomic(args.output, inv.source)
+        load_inventory(args.output)  # what was written reads back as a netguard inventory
+        announce("inventory", args.output)
+    else:
+        sys.stdout.write(inv.source.decode("utf-8"))
+        sys.stdout.flush()
+    t = say(args)
+    counts = {"segments": len(inv.segments), "entries": imported.entries}
+    counts["devices"] = len(inv.devices)
+    print(
+        t("terminal.inputs.imported", file=inv.path, hosts=len(inv.hosts), **counts),
+        file=sys.stderr,
+    )
+    skipped, notes = len(imported.skipped), len(imported.notes)
+    if skipped or notes:
+        print(t("terminal.inputs.import_problems", skipped=skipped, notes=notes), file=sys.stderr)
+        return ExitStatus.UNKNOWN
     return ExitStatus.OK
 
 
@@ -149,7 +203,10 @@ def schedule(args: argparse.Namespace, err: Console) -> int:
 
     if args.inventory:  # a schedule that cannot run is never installed
         from netguard.inventory import load_inventory
+        from netguard.inventory.sources import source_kind
 
+        if source_kind(args.inventory)[0] != "inventory":
+            raise usage_error("schedule_imported", field="INVENTORY", source=args.inventory)
         load_inventory(args.inventory)
     load_policy(args.policy)
     if args.waivers:

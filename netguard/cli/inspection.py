@@ -16,7 +16,9 @@ from netguard.cli.options import (
     LANGS,
     announce,
     document_zone,
+    inventory_from,
     load_policy,
+    map_option,
     positive_int,
     say,
     terminal_lang,
@@ -46,7 +48,8 @@ def add_parsers(sub: Any) -> None:
         help="draw a reproducible random sample of an inventory, audit it, and write the "
         "inspection record and the signed evidence bundle",
     )
-    sc.add_argument("inventory", help="the office's inventory YAML")
+    sc.add_argument("inventory", help="the office's inventory YAML, or a source to import")
+    map_option(sc)
     sc.add_argument("--sample", required=True, metavar="N|P%", help="how many hosts: 12 or 5%%")
     sc.add_argument(
         "--by", choices=("department", "segment", "zone"), help="draw from each of these strata"
@@ -78,6 +81,7 @@ def add_parsers(sub: Any) -> None:
         help="the zone this machine belongs to (default: intranet)",
     )
     ins.add_argument("--inventory", metavar="FILE", help="the office's inventory, with --host")
+    map_option(ins)
     ins.add_argument(
         "--host", metavar="NAME", help="this machine's name in --inventory: its registered segment"
     )
@@ -131,11 +135,10 @@ def _inspection_options(p: argparse.ArgumentParser) -> None:
 
 def spot_check(args: argparse.Namespace, err: Console) -> int:
     from netguard.engine import AuditJob, AuditOptions, preflight
-    from netguard.inventory import load_inventory
     from netguard.spotcheck.plan import plan_text
     from netguard.spotcheck.sample import draw, new_seed, parse_size
 
-    inventory = load_inventory(args.inventory)
+    inventory = inventory_from(args.inventory, args)
     size = parse_size(args.sample)
     if args.by is None and args.min_per_stratum != 1:
         raise usage_error("strata_needed", field="--min-per-stratum")
@@ -162,18 +165,16 @@ def inspect(args: argparse.Namespace, err: Console) -> int:
     if bool(args.inventory) != bool(args.host):
         raise usage_error("inventory_with_host", field="--host")
     if args.inventory:
-        inventory = _registered_machine(args.inventory, args.host)
+        inventory = _registered_machine(args.inventory, args.host, args)
     else:
         inventory = local_inventory(Zone(args.zone))
     job = AuditJob(inventory, load_policy(args.policy), AuditOptions(workers=1))
     return _conduct(args, err, job, "inspect", None)
 
 
-def _registered_machine(path: str, name: str) -> Inventory:
+def _registered_machine(path: str, name: str, args: argparse.Namespace) -> Inventory:
     """This machine as the office registered it (segment, department, owner), checked locally."""
-    from netguard.inventory import load_inventory
-
-    inventory = load_inventory(path)
+    inventory = inventory_from(path, args)
     found = [h for h in inventory.hosts if h.name == name]
     if not found:
         raise usage_error("no_such_host", file=path, field="--host", name=name)

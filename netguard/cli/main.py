@@ -24,7 +24,7 @@ HANDLERS: dict[str, Handler] = {
     "report": documents.report,
     "checklist": documents.checklist,
     "export": documents.export,
-    "inventory": inputs.inventory_check,
+    "inventory": inputs.inventory,
     "policy": inputs.policy_check,
     "checks": inputs.list_checks,
     "waivers": inputs.waivers_check,

@@ -11,7 +11,14 @@ from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 
-from netguard.cli.options import load_policy, say, terminal_lang, usage_error
+from netguard.cli.options import (
+    inventory_from,
+    load_policy,
+    map_option,
+    say,
+    terminal_lang,
+    usage_error,
+)
 from netguard.errors import ExitStatus
 
 if TYPE_CHECKING:
@@ -25,7 +32,10 @@ def add_parsers(sub: Any) -> None:
         help="sweep the intranet/classified segments this machine is on (ARP, IPv6 neighbor "
         "discovery) for unregistered devices, changed MACs and bridges between zones",
     )
-    d.add_argument("inventory", help="inventory YAML (hosts may record mac:)")
+    d.add_argument(
+        "inventory", help="inventory YAML (hosts may record mac:), or a source to import"
+    )
+    map_option(d)
     sweep_options(d)
     d.add_argument("-p", "--policy", help="policy pack named in the results (default: baseline)")
     d.add_argument(
@@ -87,11 +97,10 @@ def run_sweep(
 def discover(args: argparse.Namespace, err: Console) -> int:
     from netguard.checks.network import network_results
     from netguard.cli.runs import results_text
-    from netguard.inventory import load_inventory
     from netguard.render.files import write_atomic
     from netguard.results import Run, dumps, exit_status_of, run_document
 
-    inventory = load_inventory(args.inventory)
+    inventory = inventory_from(args.inventory, args)
     policy = load_policy(args.policy)
     run = Run(inventory, policy)
     done, found = run_sweep(inventory, args.segment, args.rate, args.timeout)

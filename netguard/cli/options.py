@@ -17,6 +17,8 @@ from netguard.i18n import LANGS, Catalog, catalog, default_lang
 from netguard.report import FORMATS as REPORT_FORMATS
 
 if TYPE_CHECKING:
+    from netguard.inventory.sources import Imported
+    from netguard.model import Inventory
     from netguard.policy import Policy
     from netguard.waivers import Waivers
 
@@ -28,10 +30,13 @@ __all__ = [
     "default_in",
     "document_zone",
     "history_option",
+    "inventory_from",
     "lang_of",
     "load_policy",
     "load_waivers",
+    "map_option",
     "positive_int",
+    "print_import_problems",
     "say",
     "system_zone",
     "terminal_lang",
@@ -57,6 +62,47 @@ def history_option(p: argparse.ArgumentParser) -> None:
         help="history database (default: $NETGUARD_HISTORY, /var/lib/netguard/history.sqlite "
         "for root, else ~/.local/state/netguard/history.sqlite)",
     )
+
+
+def map_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--map",
+        metavar="MAPPING",
+        help="mapping file for an inventory imported from Ansible (ansible:FILE, .ini) or an "
+        "asset register (.csv, .xlsx): segments, group → segment, words (docs/inventory-import.md)",
+    )
+
+
+def print_import_problems(imported: Imported, args: argparse.Namespace | None) -> None:
+    """Every host or row an import could not use, or used without something: one line each on
+    standard error, ``source:line: field: why``."""
+    from netguard.render.text import clean
+
+    t = say(args)
+    for p in imported.problems:
+        kind = "skip" if p.skipped else "info" if p.info else "note"
+        key = f"terminal.inputs.import_{kind}"
+        print(t(key, problem=clean(str(p), 1000)), file=sys.stderr, flush=True)
+
+
+def inventory_from(spec: str, args: argparse.Namespace | None = None) -> Inventory:
+    """The inventory a verb is given: a netguard inventory, or a source imported on the fly
+    (``--map``). A host or row the import cannot use refuses the whole (exit 2, the list on
+    standard error): an audit never leaves out, unsaid, a machine its register lists. Settings
+    it could not keep are warnings."""
+    from netguard.inventory.sources import load_inventory_source
+
+    imported = load_inventory_source(spec, getattr(args, "map", None))
+    print_import_problems(imported, args)
+    skipped = imported.skipped
+    if skipped:
+        raise usage_error(
+            "import_skipped",
+            file=imported.inventory.path,
+            count=len(skipped),
+            entries=imported.entries,
+        )
+    return imported.inventory
 
 
 def checklist_options(p: argparse.ArgumentParser, *, fmt_flag: str) -> None:

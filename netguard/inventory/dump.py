@@ -19,10 +19,9 @@ _DEFAULT_SSH = SshSettings()
 
 
 def dump_inventory(inventory: Inventory) -> str:
-    doc = {
-        "segments": [_segment(s) for s in inventory.segments.values()],
-        "hosts": [_host(h) for h in inventory.registered],
-    }
+    doc: dict[str, Any] = {"name": inventory.name} if inventory.name else {}
+    doc["segments"] = [_segment(s) for s in inventory.segments.values()]
+    doc["hosts"] = [_host(h) for h in inventory.registered]
     if inventory.exchange_media:
         doc["exchange_media"] = [
             {"serial": m.serial, **({"label": m.label} if m.label else {})}
