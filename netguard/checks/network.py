@@ -82,7 +82,8 @@ def analyse(inventory: Inventory, sweep: Sweep) -> NetworkFindings:
     """Every finding the sweep gives (pure). Registered entries are matched by address and by
     their recorded ``mac:``; an IPv6 link-local answer is judged by its MAC alone (nobody
     registers link-local addresses)."""
-    by_ip = {h.address: h for h in inventory.registered}
+    # a host named by a DNS name has no address before a run resolves it: matched by MAC only
+    by_ip = {h.address: h for h in inventory.registered if h.address is not None}
     by_mac = {h.mac: h for h in inventory.registered if h.mac is not None}
     out = NetworkFindings()
 

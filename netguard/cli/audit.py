@@ -195,6 +195,7 @@ def _afterwards(args: argparse.Namespace) -> Afterwards:
 def _replay(args: argparse.Namespace, err: Console) -> int:
     """Re-evaluate a bundle's recorded collections: same hosts, same clock, maybe a new policy."""
     from netguard.engine import AuditJob, AuditOptions
+    from netguard.engine.resolve import Resolver, recorded_lookup
     from netguard.inventory import load_inventory
 
     if args.inventory or args.bundle:
@@ -218,6 +219,8 @@ def _replay(args: argparse.Namespace, err: Console) -> int:
         today=_recorded_day(bundle.run.get("today")),
         collector=bundle.collector(),
         replay_of={"bundle": str(bundle.root), "run": bundle.run.get("id")},
+        # names as the recorded run resolved them: a replay asks no resolver
+        resolver=Resolver(lookup=recorded_lookup(bundle.results.get("hosts", []))),
     )
     return _run_and_write(args, err, job, _afterwards(args), None, None)
 

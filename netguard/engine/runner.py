@@ -29,6 +29,7 @@ from netguard.collect.parse_linux import parse_linux
 from netguard.collect.parse_windows import parse_windows
 from netguard.collect.probe import ProbeRequest
 from netguard.engine.evaluate import evaluate, finding
+from netguard.engine.resolve import Resolver, Unresolved, resolve_hosts
 from netguard.errors import CollectionError, InputError
 from netguard.fleet import MediaSummary, cross_network, summarize
 from netguard.i18n import english_detail
@@ -82,6 +83,8 @@ class RunContext:
     started: int = 0
     #: every host's removable-media summary, for the fleet step (None: no fleet check)
     media: list[MediaSummary] | None = None
+    #: hosts whose DNS name did not resolve when the run started (host name → why)
+    unresolved: dict[str, Unresolved] = field(default_factory=dict)
 
 
 #: Called with every host's collection as it arrives (from worker threads): the evidence bundle
@@ -117,6 +120,9 @@ class AuditJob:
     #: a receiver's arrivals file, read once every host is done (``--arrivals``): genuine
     #: arrivals fail isolation.reachability before the results are reported (needs ``probe``)
     arrivals: str | None = None
+    #: how hosts named by a DNS name are looked up when the run starts (None: the system
+    #: resolver, engine/resolve.py); a replay passes the addresses its bundle recorded
+    resolver: Resolver | None = None
 
 
 class LiveCollector:
@@ -184,11 +190,24 @@ def audit_host(job: AuditJob, host: Host, collector: Collector, ctx: RunContext)
     also sends the job's probe while it is collected (probe_request); its removable-media
     summary goes to ``ctx.media`` for the fleet step; what the network sweep found about it is
     added whatever its status."""
+    if host.address is None and host.hostname and host.name in ctx.unresolved:
+        # never handed to a live transport; a replay's collector says what was recorded
+        collector = collector if job.replay_of is not None else _NoAddress(ctx.unresolved)
     result = _audit_host(job, host, collector, probe_request(job, host, ctx), ctx.media)
     network = job.network.for_host(host.name) if job.network is not None else ()
     if network:
         result = replace(result, findings=result.findings + network)
     return _waived(result, job.waivers, ctx.today)
+
+
+class _NoAddress:
+    """The collection of a host whose name did not resolve: nothing was contacted."""
+
+    def __init__(self, why: dict[str, Unresolved]) -> None:
+        self.why = why
+
+    def collect(self, host: Host, request: ProbeRequest | None = None) -> Collection:
+        return self.why[host.name]
 
 
 def _waived(result: HostResult, waivers: Waivers | None, today: date | None) -> HostResult:
@@ -376,7 +395,10 @@ def iter_results(job: AuditJob, ctx: RunContext) -> Iterator[HostResult]:
     """Every host's result, in the order they finish."""
     inventory, options = job.inventory, job.options
     source = job.collector or LiveCollector(options)
-    hosts = iter(inventory.hosts)
+    # names first, once, before any host is contacted: the address found is the one contacted
+    resolved, unresolved = resolve_hosts(inventory.hosts, inventory.segments, job.resolver)
+    ctx.unresolved.update(unresolved)
+    hosts = iter(resolved)
     # Submit lazily, a bounded number in flight: 12,000 futures up front would be wasted memory.
     with ThreadPoolExecutor(max_workers=max(1, options.workers)) as pool:
         pending: set[Future[HostResult]] = set()

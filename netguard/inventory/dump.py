@@ -45,7 +45,11 @@ def _one_or_list(values: tuple[object, ...]) -> str | list[str]:
 
 
 def _host(h: Host) -> dict[str, Any]:
-    out: dict[str, Any] = {"name": h.name, "address": str(h.address), "segment": h.segment}
+    out: dict[str, Any] = {
+        "name": h.name,
+        "address": h.hostname or h.address_text,
+        "segment": h.segment,
+    }
     out["os"] = h.os
     out["transport"] = h.transport
     for key in ("department", "owner", "location"):

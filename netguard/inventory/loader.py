@@ -50,6 +50,10 @@ TRANSPORTS = ("ssh", "local")
 # A MAC address as people write it: six octets with ':' or '-' (or none), any case.
 MAC_TEXT = re.compile(r"[0-9A-Fa-f]{2}([:-]?)[0-9A-Fa-f]{2}(?:\1[0-9A-Fa-f]{2}){4}")
 
+# A DNS name as RFC 1123 writes it: labels of letters, digits and '-' (not at either end), at
+# most 63 characters each, 253 in all, an optional final dot.
+DNS_LABEL = re.compile(r"(?!-)[A-Za-z0-9-]{1,63}(?<!-)")
+
 # Host names reach file names, report paths and terminals: keep them to a portable alphabet.
 HOST_NAME = re.compile(r"[A-Za-z0-9_.][A-Za-z0-9_.-]{0,62}")
 
@@ -231,6 +235,54 @@ def _address(node: Node) -> IPAddress:
         node.fail(f"invalid IP address {text!r}{hint}")
 
 
+def is_dns_name(text: str) -> bool:
+    """``text`` is a host name by RFC 1123's syntax (``localhost``, ``pc-07.fin.gov.example``).
+    A name whose last label is all digits is refused: it is a mistyped IPv4 address
+    (``10.0.0.256``), never a name anyone registers."""
+    name = text[:-1] if text.endswith(".") else text
+    if not name or len(name) > 253:
+        return False
+    labels = name.split(".")
+    return all(DNS_LABEL.fullmatch(label) for label in labels) and not labels[-1].isdigit()
+
+
+def address_or_name(text: str) -> IPAddress | str | None:
+    """An inventory's ``address:``: an IP address (v4 or v6), else a DNS name (lowercased, without
+    a final dot: names are case-insensitive), else None."""
+    try:
+        return ipaddress.ip_address(text)
+    except ValueError:
+        pass
+    if is_dns_name(text):
+        return text.rstrip(".").lower()
+    return None
+
+
+def _host_address(node: Node) -> IPAddress | str:
+    text = node.text()
+    found = address_or_name(text)
+    if found is None:
+        node.fail(bad_address(text))
+    return found
+
+
+def bad_address(text: str) -> str:
+    """Why ``text`` is neither an address nor a name, in one line."""
+    if "/" in text:
+        return f"invalid IP address {text!r} (write the address without a prefix length)"
+    if looks_like_ip(text):
+        return f"invalid IP address {text!r}"
+    return (
+        f"invalid address {text!r}: expected an IPv4 or IPv6 address or a DNS name (letters, "
+        "digits and '-' in dot-separated labels, e.g. pc-07.office.example)"
+    )
+
+
+def looks_like_ip(text: str) -> bool:
+    """Digits and dots only, or a colon: meant as an IP address, not a name."""
+    return ":" in text or (bool(text) and set(text) <= set("0123456789."))
+
+
 def _check_inside(node: Node, addr: IPAddress, cidr: IPNetwork, owner: str) -> None:
     if addr.version != cidr.version or addr not in cidr:
         node.fail(f"{addr} is outside {owner} ({cidr})")
@@ -309,7 +361,7 @@ def _hosts(
         return ()
     hosts: list[Host] = []
     names: dict[str, _Seen] = {}
-    addresses: dict[IPAddress, _Seen] = {}
+    addresses: dict[str, _Seen] = {}  # an address's text, or a DNS name
     macs: dict[str, _Seen] = {}
     for item in node.items(what="a list of hosts"):
         m = item.mapping(HOST_KEYS, ("name", "address", "segment"), what="a host (a mapping)")
@@ -332,17 +384,23 @@ def _hosts(
             )
         segment = segments[seg_name][0]
 
-        address = _address(m["address"])
-        inside = next((n for n in segment.networks(address.version) if address in n), None)
-        if inside is None:
-            m["address"].fail(f"{address} is outside segment {seg_name!r} ({segment.cidr_text})")
-        _check_inside(m["address"], address, inside, f"segment {seg_name!r}")
-        if address in addresses:
-            first = addresses[address]
+        address: IPAddress | None = None
+        hostname: str | None = None
+        found = _host_address(m["address"])
+        if isinstance(found, str):  # a name: resolved (and held to the segment) when a run starts
+            hostname, key = found, found
+        else:
+            address, key = found, str(found)
+            inside = next((n for n in segment.networks(found.version) if found in n), None)
+            if inside is None:
+                m["address"].fail(f"{found} is outside segment {seg_name!r} ({segment.cidr_text})")
+            _check_inside(m["address"], found, inside, f"segment {seg_name!r}")
+        if key in addresses:
+            first = addresses[key]
             m["address"].fail(
-                f"duplicate address {address} (already host {first.what!r} on line {first.line})"
+                f"duplicate address {key} (already host {first.what!r} on line {first.line})"
             )
-        addresses[address] = _Seen(name, m["address"].line)
+        addresses[key] = _Seen(name, m["address"].line)
 
         mac = _mac(m["mac"]) if "mac" in m and not m["mac"].is_null else None
         if mac is not None:
@@ -374,6 +432,7 @@ def _hosts(
                 transport=_choice(m["transport"], TRANSPORTS) if "transport" in m else "ssh",
                 mac=mac,
                 audit=audit,
+                hostname=hostname,
             )
         )
     return tuple(hosts)

@@ -47,6 +47,9 @@ class HostStatus(StrEnum):
     HOSTKEY_UNKNOWN = "hostkey_unknown"
     HOSTKEY_MISMATCH = "hostkey_mismatch"
     ERROR = "error"
+    #: the inventory names the host by a DNS name that did not resolve (to an address in its
+    #: segment) when the run started: not contacted, so unknown — never compliant
+    UNRESOLVED = "unresolved"
 
 
 class FindingStatus(StrEnum):
@@ -198,7 +201,9 @@ class SshSettings:
 @dataclass(frozen=True)
 class Host:
     name: str
-    address: IPAddress
+    #: the IP address; None only for a host the inventory names by ``hostname`` whose name is
+    #: not resolved yet (the engine resolves it once when a run starts) or did not resolve
+    address: IPAddress | None
     segment: str
     os: str = "linux"  # linux | windows
     ssh: SshSettings = field(default_factory=SshSettings)
@@ -216,6 +221,13 @@ class Host:
     #: False: not in the inventory at all — a device the network sweep found (a result entry
     #: of kind ``unregistered``, named after its address)
     registered: bool = True
+    #: the DNS name the inventory gave as ``address:`` (None when it gave an IP address)
+    hostname: str | None = None
+
+    @property
+    def address_text(self) -> str:
+        """The address as results and documents show it: "" for a name not (yet) resolved."""
+        return "" if self.address is None else str(self.address)
 
     @property
     def kind(self) -> str:
@@ -359,7 +371,8 @@ class HostResult:
         h = self.host
         out: dict[str, Any] = {
             "name": h.name,
-            "address": str(h.address),
+            "address": h.address_text,
+            **({"hostname": h.hostname} if h.hostname else {}),
             "segment": h.segment,
             "zone": str(self.segment.zone),
             "os": h.os,

@@ -154,8 +154,8 @@ def targets(leg: Leg, inventory: Inventory) -> list[IPAddress]:
         if net.version == 4:
             out += [a for a in net.hosts() if a not in own]
         else:
-            out += [h.address for h in inventory.registered
-                    if h.address in net and h.address not in own]  # fmt: skip
+            out += [a for h in inventory.registered if (a := h.address) is not None
+                    and a in net and a not in own]  # fmt: skip
     return out
 
 

@@ -158,6 +158,7 @@ class _Reader:
             detail_args=self.mapping(h["detail_args"], f"{where}.detail_args")
             if h.get("detail_args") is not None
             else {},
+            hostname=self.text(h, "hostname", where, optional=True),
         )
 
     def finding(self, value: Any, where: str) -> FindingRecord:

@@ -96,6 +96,9 @@ class HostRecord:
     #: "" and {} in results written before they existed (``detail`` is the English text)
     detail_reason: str = ""
     detail_args: dict[str, Any] = field(default_factory=dict)
+    #: the DNS name the inventory gave (``address`` is what it resolved to; "" when it did not
+    #: resolve); "" for a host given by its address, and in results written before names
+    hostname: str = ""
 
     @property
     def audited(self) -> bool:

@@ -74,6 +74,14 @@ EXAMPLES: dict[str, dict[str, Any]] = {
     "sweep_only": {},
     "sweep_unregistered": {"interface": "eth1"},
     "not_recorded": {"run": "0123456789ab"},
+    "name_not_resolved": {"name": "pc-07.office.example", "raw": RAW},
+    "name_timeout": {"name": "pc-07.office.example", "seconds": 5.0},
+    "name_outside_segment": {
+        "name": "pc-07.office.example",
+        "addresses": ["192.0.2.7", "2001:db8::7"],
+        "segment": "seg-07",
+        "cidr": "10.20.0.0/24",
+    },
 }
 
 

@@ -136,7 +136,29 @@ def test_yaml_inventory(tmp_path: Path, mapping: Path) -> None:
         (9, "fin-pc-2"),
         (9, "fin-pc-3"),
     ]
-    assert "is a host name" in imported.skipped[0].message
+    # a name is an address, but it says nothing of the segment: these have none
+    assert "is a DNS name: its segment cannot be told" in imported.skipped[0].message
+
+
+def test_a_dns_name_is_imported_where_the_segment_is_said(tmp_path: Path, mapping: Path) -> None:
+    src = write(
+        tmp_path,
+        "hosts.ini",
+        "[web]\nweb2 ansible_host=Web2.Office.Example.\nweb3\nweb4 ansible_host=-bad-\n",
+    )
+    imported = load_inventory_source(str(src), mapping)
+    hosts = {h.name: h for h in imported.inventory.hosts}
+    # the group maps to a segment; the name is kept (lowercase, no final dot), resolved later
+    assert (hosts["web2"].hostname, hosts["web2"].address) == ("web2.office.example", None)
+    assert (hosts["web3"].hostname, hosts["web3"].segment) == ("web3", "inet")
+    assert [p.message for p in imported.skipped] == [
+        "invalid address '-bad-': expected an IPv4 or IPv6 address or a DNS name (letters, "
+        "digits and '-' in dot-separated labels, e.g. pc-07.office.example)"
+    ]
+    # and the inventory written out keeps the name as the address
+    out = tmp_path / "inventory.yaml"
+    out.write_bytes(imported.inventory.source)
+    assert load_inventory(out).hosts == imported.inventory.hosts
 
 
 def test_a_host_in_no_segment_and_groups_that_disagree(tmp_path: Path, mapping: Path) -> None:

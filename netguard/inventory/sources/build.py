@@ -10,13 +10,19 @@ cannot be kept (a MAC that is no MAC, ProxyJump) is a *note* (the host is in, wi
 from __future__ import annotations
 
 import hashlib
-import ipaddress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from netguard.inventory.dump import dump_inventory
-from netguard.inventory.loader import HOST_NAME, OS_NAMES, _ssh_settings, normalize_mac
+from netguard.inventory.loader import (
+    HOST_NAME,
+    OS_NAMES,
+    _ssh_settings,
+    address_or_name,
+    bad_address,
+    normalize_mac,
+)
 from netguard.inventory.sources.mapping import AMBIGUOUS_ZONES, Mapping
 from netguard.model import Host, Inventory, IPAddress, Segment
 from netguard.untrusted import find_unsafe
@@ -103,20 +109,21 @@ def build(
     """The inventory of every entry that follows the rules; the rest in ``problems``."""
     hosts: list[Host] = []
     names: dict[str, int | None] = {}
-    addresses: dict[IPAddress, int | None] = {}
+    addresses: dict[str, int | None] = {}  # an address's text, or a DNS name
     macs: dict[str, int | None] = {}
     for entry in entries:
         try:
             host = _host(entry, mapping, source)
             _unique(entry, host.name.casefold(), names, "name", f"host name {host.name!r}", source)
-            _unique(entry, host.address, addresses, "address", f"address {host.address}", source)
+            where = host.hostname or host.address_text
+            _unique(entry, where, addresses, "address", f"address {where}", source)
             if host.mac is not None:
                 _unique(entry, host.mac, macs, "mac", f"MAC {host.mac}", source)
         except Skip as skip:
             problems.append(Problem(source, entry.line, skip.field, skip.message, True))
             continue
         names[host.name.casefold()] = entry.line
-        addresses[host.address] = entry.line
+        addresses[host.hostname or host.address_text] = entry.line
         if host.mac is not None:
             macs[host.mac] = entry.line
         problems.extend(Problem(source, entry.line, f, why, False) for f, why in entry.notes)
@@ -155,9 +162,10 @@ def _unique(
 
 
 def _host(entry: Entry, mapping: Mapping, source: str) -> Host:
-    address = _address(entry)
-    segment = _segment(entry, address, mapping)
-    name = _name(entry, address)
+    found = _address(entry)
+    address = found if not isinstance(found, str) else None
+    segment = _segment(entry, found, mapping)
+    name = _name(entry, found)
     for key in ("department", "owner", "location"):
         value = getattr(entry, key)
         if find_unsafe(value, keep="\t"):
@@ -198,31 +206,26 @@ def _host(entry: Entry, mapping: Mapping, source: str) -> Host:
         transport=entry.transport,
         mac=mac,
         audit=audit,
+        hostname=found if isinstance(found, str) else None,
     )
 
 
-def _address(entry: Entry) -> IPAddress:
+def _address(entry: Entry) -> IPAddress | str:
+    """An IP address, or a DNS name (resolved when a run starts)."""
     text = entry.address.strip()
     if not text:
         raise Skip(entry.label("address"), "no address")
     if text.startswith("[") and text.endswith("]"):  # [2001:db8::5], as URLs write it
         text = text[1:-1]
-    try:
-        return ipaddress.ip_address(text)
-    except ValueError:
-        pass
+    found = address_or_name(text)
+    if found is not None:
+        return found
     if "/" in text:
         raise Skip(entry.label("address"), f"{text!r}: write the address without a prefix length")
-    if HOST_NAME.fullmatch(text) and any(c.isalpha() for c in text):
-        raise Skip(
-            entry.label("address"),
-            f"{text!r} is a host name; only addresses are supported yet (issue 15, names part): "
-            "give the address",
-        )
-    raise Skip(entry.label("address"), f"invalid IP address {text!r}")
+    raise Skip(entry.label("address"), bad_address(text))
 
 
-def _segment(entry: Entry, address: IPAddress, mapping: Mapping) -> Segment:
+def _segment(entry: Entry, address: IPAddress | str, mapping: Mapping) -> Segment:
     """The segment: named by the entry, else by its groups' mapping, else the one whose prefix
     holds the address (the longest, among overlapping segments of one zone). The zone a register
     row states must be the segment's."""
@@ -246,7 +249,14 @@ def _segment(entry: Entry, address: IPAddress, mapping: Mapping) -> Segment:
             raise Skip("groups", f"the groups name different segments ({said})")
         if by_group:
             chosen = mapping.segments[next(iter(by_group))]
+    if chosen is None and isinstance(address, str):
+        raise Skip(
+            entry.label("address"),
+            f"{address} is a DNS name: its segment cannot be told from an address; name the "
+            "segment (a segment column, or a group mapped to one)",
+        )
     if chosen is None:
+        assert not isinstance(address, str)
         holding = [
             (net.prefixlen, seg)
             for seg in mapping.segments.values()
@@ -260,6 +270,9 @@ def _segment(entry: Entry, address: IPAddress, mapping: Mapping) -> Segment:
                 f"{address} is in no segment of the mapping ({listed}); add its network",
             )
         chosen = max(holding, key=lambda pair: pair[0])[1]  # max keeps the first of equals
+    assert chosen is not None
+    if isinstance(address, str):
+        return _zone_said(entry, chosen, mapping, address)
     inside = next((n for n in chosen.networks(address.version) if address in n), None)
     if inside is None:
         raise Skip(
@@ -271,6 +284,11 @@ def _segment(entry: Entry, address: IPAddress, mapping: Mapping) -> Segment:
             raise Skip(entry.label("address"), f"{address} is the network address of {inside}")
         if address == inside.broadcast_address:
             raise Skip(entry.label("address"), f"{address} is the broadcast address of {inside}")
+    return _zone_said(entry, chosen, mapping, str(address))
+
+
+def _zone_said(entry: Entry, chosen: Segment, mapping: Mapping, address: str) -> Segment:
+    """The segment, when the zone the row states (if any) is the segment's."""
     if entry.zone.strip():
         word = entry.zone.strip()
         zone = mapping.zone_of(word)
@@ -327,7 +345,7 @@ def _os(entry: Entry, mapping: Mapping) -> str:
     )
 
 
-def _name(entry: Entry, address: IPAddress) -> str:
+def _name(entry: Entry, address: IPAddress | str) -> str:
     name = entry.name.strip()
     if HOST_NAME.fullmatch(name) and set(name) != {"."}:
         return name
