@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from netguard.fleet import MediaSummary
     from netguard.history import Store
     from netguard.i18n import Catalog
+    from netguard.model import Inventory
 
 #: Runs in the trend of a report written by ``netguard audit --report``.
 TREND_RUNS = 12
@@ -69,6 +70,14 @@ def add_parsers(sub: Any) -> None:
         "--accept-new-hostkeys",
         action="store_true",
         help="record host keys not yet in known_hosts (a changed key is never accepted)",
+    )
+    a.add_argument(
+        "--limit",
+        action="append",
+        metavar="PATTERN",
+        help="audit only the hosts whose name, DNS name, segment, department, zone or tag matches "
+        "PATTERN (a glob: fin-*, *财务*; any case; repeatable: any of them); recorded in the "
+        "results, counted alone in the report, not recorded in the history",
     )
     a.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     a.add_argument(
@@ -158,8 +167,10 @@ def run(args: argparse.Namespace, err: Console) -> int:
         return _replay(args, err)
     # Everything the user gave is validated before any host is contacted.
     policy = load_policy(args.policy)
+    inventory = inventory_from(args.inventory, args) if args.inventory else local_inventory()
     job = AuditJob(
-        inventory=inventory_from(args.inventory, args) if args.inventory else local_inventory(),
+        inventory=_limited(inventory, args),
+        limit=tuple(args.limit or ()),
         policy=policy,
         options=AuditOptions(workers=args.workers, accept_new_hostkeys=args.accept_new_hostkeys),
         waivers=load_waivers(args.waivers) if args.waivers else None,
@@ -180,7 +191,10 @@ def run(args: argparse.Namespace, err: Console) -> int:
     if history is not None:
         job = replace(job, earlier_media=_earlier_media(history, job))
     try:
-        return _run_and_write(args, err, job, after, history, bundle)
+        # a limited run is read against the history (alerts, earlier media), never recorded
+        # in it: the next run's diff and every trend would read the other hosts as gone
+        record = history if not job.limit else None
+        return _run_and_write(args, err, job, after, history, bundle, record)
     finally:
         if history is not None:
             history.close()
@@ -212,7 +226,8 @@ def _replay(args: argparse.Namespace, err: Console) -> int:
     recorded = {h["name"] for h in bundle.results.get("hosts", []) if isinstance(h, dict)}
     inventory = replace(inventory, hosts=tuple(h for h in inventory.hosts if h.name in recorded))
     job = AuditJob(
-        inventory=inventory,
+        inventory=_limited(inventory, args),
+        limit=tuple(args.limit or ()),
         policy=load_policy(args.policy or str(bundle.policy)),
         options=AuditOptions(workers=args.workers),
         waivers=load_waivers(args.waivers) if args.waivers else bundle.load_waivers(),
@@ -223,6 +238,17 @@ def _replay(args: argparse.Namespace, err: Console) -> int:
         resolver=Resolver(lookup=recorded_lookup(bundle.results.get("hosts", []))),
     )
     return _run_and_write(args, err, job, _afterwards(args), None, None)
+
+
+def _limited(inventory: Inventory, args: argparse.Namespace) -> Inventory:
+    """The hosts ``--limit`` chose; none chosen is bad input (exit 2), found before any host."""
+    from netguard.inventory.limit import limit_inventory
+
+    patterns = tuple(args.limit or ())
+    limited = limit_inventory(inventory, patterns)
+    if patterns and not limited.hosts:
+        raise usage_error("limit_matches_nothing", field="--limit", patterns=" ".join(patterns))
+    return limited
 
 
 def _recorded_day(text: Any) -> date | None:
@@ -239,13 +265,16 @@ def _run_and_write(
     after: Afterwards,
     history: Store | None,
     bundle: Bundling | None,
+    record: Store | None = None,
 ) -> int:
+    """Run the job and write what was asked; ``record``: the history the run is recorded in
+    (None: not recorded — a replay, a limited run, --no-history); ``history`` is read."""
     from netguard.history import RunRecorder
     from netguard.render.console import print_summary
     from netguard.render.files import write_atomic
     from netguard.results import dumps, exit_status_of, run_document
 
-    recorder = RunRecorder(history)
+    recorder = RunRecorder(record)
     try:
         run = run_with_progress(err, after.quiet, job, recorder, lang=terminal_lang(args))
         recorder.finish(run)

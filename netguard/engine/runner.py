@@ -123,6 +123,9 @@ class AuditJob:
     #: how hosts named by a DNS name are looked up when the run starts (None: the system
     #: resolver, engine/resolve.py); a replay passes the addresses its bundle recorded
     resolver: Resolver | None = None
+    #: ``--limit``: the patterns the inventory's hosts were chosen by (inventory/limit.py),
+    #: recorded in the run block; the inventory given is already limited
+    limit: tuple[str, ...] = ()
 
 
 class LiveCollector:
@@ -295,7 +298,12 @@ def run_audit(
     """Audit every host of the job; ``on_start`` hears of the run before the first host (the
     history records it as begun), ``on_result`` of every host as it is done."""
     run = Run(
-        job.inventory, job.policy, waivers=job.waivers, replay_of=job.replay_of, sweep=job.sweep
+        job.inventory,
+        job.policy,
+        waivers=job.waivers,
+        replay_of=job.replay_of,
+        sweep=job.sweep,
+        limit=job.limit,
     )
     if job.today is not None:
         run.today = job.today

@@ -52,6 +52,7 @@ def render_markdown(report: Report, lang: str, *, tz: tzinfo | None = None) -> s
         f"- {lv('report.meta.policy', e(str(run.policy.get('name', ''))))}"
         f"{e(t('report.meta.sha256', digest=w.digest(run.policy.get('sha256'))))}",
         f"- {lv('report.meta.version', e(run.netguard_version))}",
+        *_limit_meta(report, w),
         *_waivers_meta(report, w),
         "",
         f"## {lv('report.section.verdict', e(w.verdict(report.verdict)))}",
@@ -215,6 +216,15 @@ def _violations(r: Report, w: Words) -> list[str]:
         )
     out += _table([md_escape(t(f"report.col.{k}")) for k in cols], rows, set())
     return out + _more(len(r.violations), w)
+
+
+def _limit_meta(r: Report, w: Words) -> list[str]:
+    """The ``--limit`` of a run of part of the inventory: its counts cover those hosts only."""
+    if not r.results.limit:
+        return []
+    t = w.t
+    value = md_escape(t("report.meta.limit_value", patterns=", ".join(r.results.limit)))
+    return [f"- {t('common.label_value', label=md_escape(t('report.meta.limit')), value=value)}"]
 
 
 def _waivers_meta(r: Report, w: Words) -> list[str]:

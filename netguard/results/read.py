@@ -75,6 +75,7 @@ def parse_results(doc: Any, source: str = "<results>") -> Results:
         hosts=r.hosts(hosts_raw),
         waivers=r.waivers(top["waivers"], "waivers") if top.get("waivers") is not None else None,
         network=r.mapping(top["network"], "network") if top.get("network") is not None else None,
+        limit=r.texts(run, "limit", "run"),
     )
 
 

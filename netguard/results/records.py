@@ -136,6 +136,8 @@ class Results:
     waivers: WaiversBlock | None = None  # documents of runs without a waivers file have none
     #: the ``network`` block (what the sweep swept, skipped and heard); None without a sweep
     network: dict[str, Any] | None = None
+    #: ``run.limit``: the ``--limit`` patterns of a run of part of the inventory; () otherwise
+    limit: tuple[str, ...] = ()
 
     @property
     def detected(self) -> datetime:

@@ -34,6 +34,9 @@ class Run:
     sweep: Sweep | None = None
     #: what a receiver's arrivals file proved (``audit --arrivals``; the ``probe`` block)
     probe: dict[str, Any] | None = None
+    #: ``audit --limit``: the patterns that chose this run's hosts (the ``run.limit`` block);
+    #: () for a run of the whole inventory
+    limit: tuple[str, ...] = ()
 
 
 def inventory_block(inventory: Inventory) -> dict[str, Any]:
@@ -65,4 +68,6 @@ def run_block(run: Run) -> dict[str, Any]:
     }
     if run.replay_of is not None:
         block["replay_of"] = run.replay_of
+    if run.limit:  # absent for a run of the whole inventory: documents stay as they were
+        block["limit"] = list(run.limit)
     return block
