@@ -11,15 +11,32 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from netguard.cli.options import history_option, positive_int, say, usage_error
+from netguard.cli.options import (
+    deprecated_alias,
+    format_option,
+    history_option,
+    positive_int,
+    say,
+    usage_error,
+)
 from netguard.errors import ExitStatus
 
 
 def add_parsers(sub: Any) -> None:
     h = sub.add_parser("history", help="list the audits recorded in the history")
     history_option(h)
-    h.add_argument("-n", "--limit", type=positive_int, default=30, help="default 30")
-    h.add_argument("--format", choices=("table", "json"), default="table")
+    h.add_argument(
+        "-n",
+        "--last",
+        dest="limit",
+        type=positive_int,
+        default=30,
+        metavar="N",
+        help="list the last N runs (default 30; the old spelling --limit N still works this "
+        "release: --limit is audit's host pattern now)",
+    )
+    deprecated_alias(h, "--limit", "--last", type=positive_int, metavar="N")
+    format_option(h, "what to print: a table or JSON (default: table)")
     h_sub = h.add_subparsers(dest="history_command", metavar="ACTION")
     hi = h_sub.add_parser("import", help="record an existing results file in the history")
     hi.add_argument("file")
@@ -28,7 +45,12 @@ def add_parsers(sub: Any) -> None:
     d.add_argument("run_a", nargs="?", help="older run (default: the one before run_b)")
     d.add_argument("run_b", nargs="?", help="newer run (default: the latest)")
     history_option(d)
-    d.add_argument("--format", choices=("text", "json"), default="text")
+    format_option(
+        d,
+        "what to print: a table of the changes or JSON (default: table; the old --format text "
+        "still works this release)",
+        renamed={"text": "table"},
+    )
 
 
 def history(args: argparse.Namespace, err: Console) -> int:

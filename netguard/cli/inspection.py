@@ -15,7 +15,9 @@ from rich.console import Console
 from netguard.cli.options import (
     LANGS,
     announce,
+    deprecated_alias,
     document_zone,
+    format_option,
     inventory_from,
     load_policy,
     map_option,
@@ -90,12 +92,19 @@ def add_parsers(sub: Any) -> None:
     v = sub.add_parser("verify", help="check an evidence bundle's signature and every file")
     v.add_argument("bundle", help="the bundle folder")
     v.add_argument(
-        "--key",
+        "--trusted-key",
         action="append",
+        dest="key",
         metavar="PUB",
-        help="a trusted public key file (KEY.pub or allowed_signers lines); repeatable",
+        help="a trusted public key file (KEY.pub or allowed_signers lines); repeatable "
+        "(the old spelling --key still works this release)",
     )
-    v.add_argument("--format", choices=("text", "json"), default="text")
+    deprecated_alias(v, "--key", "--trusted-key", append=True, metavar="PUB")
+    format_option(
+        v,
+        "what to print: a table or JSON (default: table; the old --format text still works)",
+        renamed={"text": "table"},
+    )
 
     k = sub.add_parser("keygen", help="make an inspector's Ed25519 signing key")
     k.add_argument("file", help="the private key file to create (FILE.pub is written beside it)")
@@ -109,7 +118,15 @@ def add_parsers(sub: Any) -> None:
 
 def _inspection_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("-p", "--policy", help="policy pack YAML (default: the packaged baseline)")
-    p.add_argument("-o", "--output", metavar="DIR", help="the bundle folder to create")
+    p.add_argument(
+        "-o",
+        "--output-dir",
+        dest="output",
+        metavar="DIR",
+        help="the folder to create: the evidence bundle with the inspection record (default: "
+        "a new folder here; the old spelling --output still works this release)",
+    )
+    deprecated_alias(p, "--output", "--output-dir", metavar="DIR")
     p.add_argument(
         "--key", metavar="KEY", help="the inspector's Ed25519 private key (netguard keygen)"
     )
@@ -126,7 +143,7 @@ def _inspection_options(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--pdf", action="store_true", help="also print the record as PDF (Chromium)")
     p.add_argument("--tz", metavar="ZONE", help="time zone of the record (default: as for reports)")
-    p.add_argument("--format", choices=("table", "json"), default="table", help="standard output")
+    format_option(p, "what to print on standard output: a table or JSON (default: table)")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
 
 

@@ -12,7 +12,7 @@ from rich.console import Console
 
 from netguard import __version__
 from netguard.cli import audit, documents, history, inputs, inspection, network, probe
-from netguard.cli.options import LANGS, say
+from netguard.cli.options import DEPRECATED, LANGS, say
 from netguard.errors import ExitStatus, InputError, NetguardError
 from netguard.i18n import Catalog
 
@@ -110,6 +110,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.getLogger("netguard.notify").setLevel(logging.DEBUG if args.debug else logging.ERROR)
     err = Console(stderr=True)
     t = say(args)
+    for old, new in getattr(args, DEPRECATED, None) or []:  # old spellings: still work, warned
+        err.print(
+            t("terminal.deprecated", old=old, new=new),
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
     try:
         return int(HANDLERS[args.command](args, err))
     except NetguardError as exc:

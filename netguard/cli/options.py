@@ -8,7 +8,7 @@ import contextlib
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from netguard.checklist.write import FORMATS as CHECKLIST_FORMATS
@@ -24,11 +24,14 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CHECKLIST_FORMATS",
+    "DEPRECATED",
     "LANGS",
     "REPORT_FORMATS",
     "announce",
     "default_in",
+    "deprecated_alias",
     "document_zone",
+    "format_option",
     "history_option",
     "inventory_from",
     "lang_of",
@@ -43,6 +46,93 @@ __all__ = [
     "usage_error",
     "zone",
 ]
+
+
+#: The namespace attribute where old spellings met while parsing are kept, (old, new) pairs:
+#: the command line warns about each once the language is known (cli/main.py).
+DEPRECATED = "deprecated_spellings"
+
+
+def _note(namespace: argparse.Namespace, old: str, new: str) -> None:
+    seen = list(getattr(namespace, DEPRECATED, None) or [])
+    if (old, new) not in seen:
+        seen.append((old, new))
+    setattr(namespace, DEPRECATED, seen)
+
+
+class _OldSpelling(argparse.Action):
+    """An option's old spelling, kept for one release: it does what the new one does (into the
+    same dest, appending when the new one appends) and is noted for a warning."""
+
+    def __init__(self, *args: Any, new: str, append: bool = False, **kwargs: Any) -> None:
+        self.new, self.append = new, append
+        super().__init__(*args, **kwargs)
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: Any,
+        option_string: str | None = None,
+    ) -> None:
+        if self.append:
+            values = [*(getattr(namespace, self.dest, None) or []), values]
+        setattr(namespace, self.dest, values)
+        _note(namespace, option_string or self.option_strings[0], self.new)
+
+
+def deprecated_alias(
+    p: argparse.ArgumentParser, old: str, new: str, *, append: bool = False, **kwargs: Any
+) -> None:
+    """Keep ``old`` working as ``new`` for one release (hidden from --help; a warning on stderr,
+    ``terminal.deprecated``). ``kwargs``: type, metavar as the new option takes them."""
+    action = p._option_string_actions[new]
+    p.add_argument(
+        old,
+        dest=action.dest,
+        action=_OldSpelling,
+        new=new,
+        append=append,
+        help=argparse.SUPPRESS,
+        **kwargs,
+    )
+
+
+class _FormatChoice(argparse.Action):
+    """``--format`` with an old value kept for one release (``text`` is ``table`` now)."""
+
+    def __init__(self, *args: Any, renamed: dict[str, str], **kwargs: Any) -> None:
+        self.renamed = renamed
+        super().__init__(*args, **kwargs)
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: Any,
+        option_string: str | None = None,
+    ) -> None:
+        if values in self.renamed:
+            _note(namespace, f"--format {values}", f"--format {self.renamed[values]}")
+            values = self.renamed[values]
+        setattr(namespace, self.dest, values)
+
+
+def format_option(
+    p: argparse.ArgumentParser, help_text: str, *, renamed: dict[str, str] | None = None
+) -> None:
+    """``--format table|json``: what a verb prints on the terminal (or writes with -o FILE),
+    the same two words for every verb; ``renamed``: old values still accepted, with a warning."""
+    old = dict(renamed or {})
+    p.add_argument(
+        "--format",
+        choices=("table", "json", *old),
+        default="table",
+        metavar="{table,json}",
+        action=_FormatChoice,
+        renamed=old,
+        help=help_text,
+    )
 
 
 def positive_int(text: str) -> int:

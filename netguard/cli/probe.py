@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 
-from netguard.cli.options import positive_int, say, usage_error
+from netguard.cli.options import deprecated_alias, positive_int, say, usage_error
 from netguard.errors import ExitStatus
 from netguard.probe import receiver as rc
 from netguard.probe import token as tk
@@ -31,9 +31,22 @@ def add_parsers(sub: Any) -> None:
         help="IP addresses and ports to listen on, TCP and UDP each (e.g. 0.0.0.0:80,0.0.0.0:53)",
     )
     r.add_argument(
-        "--key", metavar="KEYFILE", help="the probe key: marks each token's MAC ok or bad"
+        "--probe-key",
+        dest="key",
+        metavar="KEYFILE",
+        help="the probe key (netguard probe-key): marks each token's MAC ok or bad (the old "
+        "spelling --key still works this release)",
     )
-    r.add_argument("--out", required=True, metavar="FILE", help="arrivals JSONL (appended)")
+    deprecated_alias(r, "--key", "--probe-key", metavar="KEYFILE")
+    r.add_argument(
+        "-o",
+        "--output",
+        dest="out",
+        metavar="FILE",
+        help="the arrivals file (JSON Lines), appended to; required (the old spelling --out "
+        "still works this release)",
+    )
+    deprecated_alias(r, "--out", "--output", metavar="FILE")
     r.add_argument(
         "--max-bytes", type=positive_int, default=rc.MAX_BYTES, help="largest message kept"
     )
@@ -87,6 +100,8 @@ def correlate(args: argparse.Namespace, err: Console) -> int:
 
 def receiver(args: argparse.Namespace, err: Console) -> int:
     listens = rc.parse_listen(args.listen)
+    if not args.out:
+        raise usage_error("receiver_needs_output", field="--output")
     key = tk.load_key(args.key) if args.key else None
     try:
         log = rc.ArrivalLog.open(args.out)

@@ -75,7 +75,7 @@ def test_inspect_checks_this_machine_and_writes_the_bundle(inspected: Path) -> N
 
 
 def test_verify_needs_the_inspectors_key_to_say_verified(inspector: Path, inspected: Path) -> None:
-    pinned = run_cli("verify", str(inspected), "--key", "insp.key.pub", cwd=inspector)
+    pinned = run_cli("verify", str(inspected), "--trusted-key", "insp.key.pub", cwd=inspector)
     assert pinned.returncode == 0, pinned.stdout + pinned.stderr
     assert "verified" in pinned.stdout and "王检查" in pinned.stdout
     unpinned = run_cli("verify", str(inspected), "--format", "json", cwd=inspector)
@@ -139,13 +139,15 @@ def test_tampering_after_the_inspection_is_named(inspector: Path, inspected: Pat
     results = copy / "results.json"
     results.write_text(results.read_text("utf-8").replace('"fail"', '"pass"'), "utf-8")
     (copy / "record.en.html").unlink()
-    proc = run_cli("verify", str(copy), "--key", str(inspector / "insp.key.pub"), cwd=tmp_path)
+    proc = run_cli(
+        "verify", str(copy), "--trusted-key", str(inspector / "insp.key.pub"), cwd=tmp_path
+    )
     assert proc.returncode == 1
     assert "ALTERED  results.json" in proc.stdout or "pass" not in results.read_text()
     assert "MISSING  record.en.html" in proc.stdout
     assert "FAILED" in proc.stdout
-    zh = run_cli("verify", str(copy), "--key", str(inspector / "insp.key.pub"), "--lang", "zh",
-                 cwd=tmp_path)  # fmt: skip
+    zh = run_cli("verify", str(copy), "--trusted-key", str(inspector / "insp.key.pub"),
+                 "--lang", "zh", cwd=tmp_path)  # fmt: skip
     assert zh.returncode == 1
     assert "缺失：record.en.html" in zh.stdout
     assert "核验未通过：证据包与签名时不一致" in zh.stdout and "FAILED" not in zh.stdout
@@ -237,7 +239,7 @@ def test_audit_writes_a_bundle_and_refuses_a_used_folder(tmp_path: Path) -> None
     proc = run_cli("audit", "--bundle", "b", "--key", "k", "-q", "--no-history", cwd=tmp_path)
     assert proc.returncode in (0, 1, 3), proc.stderr
     assert "bundle: b" in proc.stderr
-    assert run_cli("verify", "b", "--key", "k.pub", cwd=tmp_path).returncode == 0
+    assert run_cli("verify", "b", "--trusted-key", "k.pub", cwd=tmp_path).returncode == 0
     again = run_cli("audit", "--bundle", "b", "-q", "--no-history", cwd=tmp_path)
     assert again.returncode == 2 and "not an empty folder" in again.stderr
     lone_key = run_cli("audit", "--key", "k", "-q", "--no-history", cwd=tmp_path)

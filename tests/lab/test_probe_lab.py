@@ -73,7 +73,7 @@ def _start_receiver(netns: str, key: Path, arrivals: Path) -> subprocess.Popen[s
     addr, port = RECEIVER
     receiver = subprocess.Popen(
         ["ip", "netns", "exec", netns, sys.executable, "-m", "netguard", "receiver",
-         "--listen", f"{addr}:{port}", "--out", str(arrivals), "--key", str(key)],
+         "--listen", f"{addr}:{port}", "-o", str(arrivals), "--probe-key", str(key)],
         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, start_new_session=True,
     )  # fmt: skip
     assert receiver.stdout is not None

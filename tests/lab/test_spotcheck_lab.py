@@ -63,7 +63,7 @@ def test_the_drawn_machines_are_the_ones_the_seed_names(
 def test_the_bundle_verifies_with_the_inspectors_key(spot_check: dict[str, Any]) -> None:
     proc = subprocess.run(
         [sys.executable, "-m", "netguard", "verify", str(spot_check["bundle"]),
-         "--key", str(spot_check["home"] / "insp.key.pub")],
+         "--trusted-key", str(spot_check["home"] / "insp.key.pub")],
         capture_output=True, text=True, timeout=60, check=False,
     )  # fmt: skip
     assert proc.returncode == 0, proc.stdout + proc.stderr

@@ -108,7 +108,7 @@ def zh_run(office_lab: Any, tmp_path_factory: pytest.TempPathFactory) -> dict[st
     )
     for name, argv in {
         "history import": ["history", "--history", str(history), "import", str(later)],
-        "verify": ["verify", str(bundle), "--key", f"{key}.pub", "--lang", "zh"],
+        "verify": ["verify", str(bundle), "--trusted-key", f"{key}.pub", "--lang", "zh"],
         "history": ["history", "--history", str(history), "--lang", "zh"],
         "diff": ["diff", "--history", str(history), "--lang", "zh"],
         "checks": ["checks", "--lang", "zh"],

@@ -151,7 +151,7 @@ def test_sampling_method_and_how_to_rederive(lab_results: Results) -> None:
         f"--min-per-stratum 1 --seed {SEED} --plan"
     )
     assert command in html
-    assert "netguard verify spot-check-20261124-c6abb388.tar --key KEY.pub" in html
+    assert "netguard verify spot-check-20261124-c6abb388.tar --trusted-key KEY.pub" in html
     assert "sha256sum" in html
 
 

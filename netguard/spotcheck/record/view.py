@@ -310,7 +310,7 @@ def _evidence(t: Catalog, record: InspectionRecord) -> dict[str, Any]:
             for name, digest in record.host_digests
         ],
         "verify": t("record.evidence.verify", keyfile=keyfile),
-        "verify_command": shlex.join(["netguard", "verify", bundle, "--key", keyfile]),
+        "verify_command": shlex.join(["netguard", "verify", bundle, "--trusted-key", keyfile]),
         "sha256sum": t("record.evidence.sha256sum"),
         "sha256sum_command": shlex.join(["sha256sum", t("record.evidence.file_placeholder")]),
     }
