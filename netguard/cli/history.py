@@ -39,7 +39,7 @@ def add_parsers(sub: Any) -> None:
     format_option(h, "what to print: a table or JSON (default: table)")
     h_sub = h.add_subparsers(dest="history_command", metavar="ACTION")
     hi = h_sub.add_parser("import", help="record an existing results file in the history")
-    hi.add_argument("file")
+    hi.add_argument("file", help="a results JSON (audit --format json -o FILE) to record")
 
     d = sub.add_parser("diff", help="what changed between two audits of the history")
     d.add_argument("run_a", nargs="?", help="older run (default: the one before run_b)")

@@ -55,12 +55,19 @@ def add_parsers(sub: Any) -> None:
     w = sub.add_parser("waivers", help="waiver file tools")
     w_sub = w.add_subparsers(dest="waivers_command", required=True, metavar="ACTION")
     wc = w_sub.add_parser("check", help="validate a waivers file")
-    wc.add_argument("file")
+    wc.add_argument(
+        "file", help="the waivers YAML (policies/waivers/example.yaml shows the format)"
+    )
 
     s = sub.add_parser("schedule", help="print or install a scheduled audit (systemd or cron)")
     s.add_argument("inventory", nargs="?", help="inventory to audit (default: this machine)")
     s.add_argument("-p", "--policy", help="policy pack (default: the packaged baseline)")
-    s.add_argument("--kind", choices=("systemd", "cron"), default="systemd")
+    s.add_argument(
+        "--kind",
+        choices=("systemd", "cron"),
+        default="systemd",
+        help="a systemd service and timer, or a cron.d line (default: systemd)",
+    )
     s.add_argument(
         "--at",
         action="append",
@@ -73,13 +80,35 @@ def add_parsers(sub: Any) -> None:
         choices=("weekdays", "daily"),
         help="days the HH:MM times run (default: weekdays)",
     )
-    s.add_argument("--report", choices=REPORT_FORMATS, default="html", help="default: html")
-    s.add_argument("--report-dir", default="reports", metavar="DIR")
-    s.add_argument("--lang", choices=LANGS, help="default: the locale, now")
+    s.add_argument(
+        "--report",
+        choices=REPORT_FORMATS,
+        default="html",
+        help="the report each audit writes (default: html)",
+    )
+    s.add_argument(
+        "--report-dir",
+        default="reports",
+        metavar="DIR",
+        help="where each audit's report goes (default: reports/, from the working directory)",
+    )
+    s.add_argument(
+        "--lang",
+        choices=LANGS,
+        help="language of the reports (default: the locale when the schedule is made)",
+    )
     history_option(s)
-    s.add_argument("--waivers", metavar="FILE")
-    s.add_argument("--notify", metavar="COMMAND")
-    s.add_argument("--syslog", action="store_true")
+    s.add_argument(
+        "--waivers", metavar="FILE", help="approved exceptions each audit applies (audit --waivers)"
+    )
+    s.add_argument(
+        "--notify",
+        metavar="COMMAND",
+        help="run COMMAND with the new critical findings of each audit (audit --notify)",
+    )
+    s.add_argument(
+        "--syslog", action="store_true", help="log new critical findings to syslog (audit --syslog)"
+    )
     s.add_argument(
         "--discover",
         action="store_true",
@@ -92,8 +121,18 @@ def add_parsers(sub: Any) -> None:
     s.add_argument(
         "--enable", action="store_true", help="with --install: reload systemd, start the timer"
     )
-    s.add_argument("--unit-dir", default="/etc/systemd/system", metavar="DIR")
-    s.add_argument("--cron-dir", default="/etc/cron.d", metavar="DIR")
+    s.add_argument(
+        "--unit-dir",
+        default="/etc/systemd/system",
+        metavar="DIR",
+        help="with --install: where the systemd units go (default: /etc/systemd/system)",
+    )
+    s.add_argument(
+        "--cron-dir",
+        default="/etc/cron.d",
+        metavar="DIR",
+        help="with --install --kind cron: where the cron file goes (default: /etc/cron.d)",
+    )
 
 
 def inventory(args: argparse.Namespace, err: Console) -> int:

@@ -67,8 +67,14 @@ def add_parsers(sub: Any) -> None:
     sc.add_argument(
         "--plan", action="store_true", help="only print the sample; contact no host, write nothing"
     )
-    sc.add_argument("--workers", type=positive_int, default=32)
-    sc.add_argument("--accept-new-hostkeys", action="store_true")
+    sc.add_argument(
+        "--workers", type=positive_int, default=32, help="hosts audited at once (default 32)"
+    )
+    sc.add_argument(
+        "--accept-new-hostkeys",
+        action="store_true",
+        help="record host keys not yet in known_hosts (a changed key is never accepted)",
+    )
     _inspection_options(sc)
 
     ins = sub.add_parser(

@@ -12,6 +12,7 @@ from rich.console import Console
 
 from netguard import __version__
 from netguard.cli import audit, documents, history, inputs, inspection, network, probe
+from netguard.cli.helptext import add_epilogs
 from netguard.cli.options import DEPRECATED, LANGS, say
 from netguard.errors import ExitStatus, InputError, NetguardError
 from netguard.i18n import Catalog
@@ -60,6 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
     network.add_parsers(sub)
     probe.add_parsers(sub)
     _lang_everywhere(sub)
+    add_epilogs(sub)
     return p
 
 
