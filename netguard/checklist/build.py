@@ -373,7 +373,7 @@ def _reported_host(host: Host, inventory: Inventory) -> IncidentHost:
     segment = inventory.segments.get(host.segment)
     return IncidentHost(
         name=host.name,
-        address=str(host.address),
+        address=host.address_text or host.hostname or "",  # a name: not resolved here
         segment=host.segment,
         zone=str(segment.zone) if segment is not None else "",
         department=host.department,

@@ -156,7 +156,7 @@ class BundleWriter:
         folder = host_dir(host.name)
         meta: dict[str, Any] = {
             "host": host.name,
-            "address": str(host.address),
+            "address": host.address_text,
             "transport": host.transport,
             "status": str(coll.status),
             "detail": coll.detail,

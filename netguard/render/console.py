@@ -44,7 +44,8 @@ def print_summary(run: Run, console: Console, lang: str = "en") -> None:
             issues.append(clean(host_detail_text(r, t), 120))
         table.add_row(
             Text(clean(r.host.name)),
-            str(r.host.address),
+            # a name that did not resolve has no address: its name instead
+            Text(clean(r.host.address_text or r.host.hostname or "")),
             Text(clean(r.host.segment)),
             t.get(f"host_status.{r.status}", str(r.status)),
             Text(t.get(f"verdict.{verdict}", str(verdict)), style=_STATUS_STYLE[verdict]),

@@ -224,3 +224,29 @@ def test_an_audit_contacts_the_address_found_and_records_it() -> None:
     summary = summarize(run.results)
     assert summary["host_status"]["unresolved"] == 1
     assert summary["unknown"] == 3 and summary["compliant"] == 0
+
+
+def test_the_console_and_the_report_show_the_name() -> None:
+    import io
+
+    from rich.console import Console
+
+    from netguard.render.console import print_summary
+    from netguard.report import render_report
+
+    hosts = (_host("a", "pc.example"), _host("b", "gone.example"))
+    inv = Inventory("<t>", "", {"lab": LAB}, hosts)
+    job = AuditJob(
+        inventory=inv,
+        policy=load_policy(default_policy_path(), CATALOG),
+        collector=Recorder(),
+        resolver=Resolver(lookup=FakeDns({"pc.example": ["10.20.0.9"]})),
+    )
+    run = run_audit(job)
+    out = io.StringIO()
+    print_summary(run, Console(file=out, width=200), "en")
+    text = out.getvalue()
+    assert "10.20.0.9" in text and "gone.example" in text and "None" not in text
+    assert "Name not resolved" in text
+    html = render_report(parse_results(run_document(run)), "html", "zh")
+    assert "域名（资产清单登记）" in html and "gone.example" in html and "计算机名无法解析" in html
