@@ -180,10 +180,14 @@ def run(args: argparse.Namespace, err: Console) -> int:
     preflight(job)
     after = _afterwards(args)  # a command that cannot be split is bad input, found up front
     if args.discover:  # before any host: a refused raw socket is bad input, nothing written
+        from netguard.engine.resolve import resolve_inventory
+
+        # names first, once: the sweep matches them by the address found, the audit reuses it
+        resolved, unresolved = resolve_inventory(job.inventory)
         done, found = run_sweep(
-            job.inventory, args.discover_segment, args.discover_rate, args.discover_timeout
+            resolved, args.discover_segment, args.discover_rate, args.discover_timeout
         )
-        job = replace(job, sweep=done, network=found)
+        job = replace(job, inventory=resolved, unresolved=unresolved, sweep=done, network=found)
     bundle = bundle_writer(args, "audit")
     if bundle is not None:
         job = replace(job, sink=bundle.writer.collect_sink)

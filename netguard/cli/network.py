@@ -86,7 +86,9 @@ def _positive_float(text: str) -> float:
 def run_sweep(
     inventory: Inventory, segments: list[str], rate: float, timeout: float
 ) -> tuple[Sweep, NetworkFindings]:
-    """The sweep and its findings (raises RawSocketsNotPermitted, InputError)."""
+    """The sweep and its findings (raises RawSocketsNotPermitted, InputError). Give it an
+    inventory with its names resolved (resolve_inventory): a registered machine known by a
+    name is matched by the address it resolved to."""
     from netguard.checks.network import analyse
     from netguard.net import sweep
 
@@ -97,10 +99,11 @@ def run_sweep(
 def discover(args: argparse.Namespace, err: Console) -> int:
     from netguard.checks.network import network_results
     from netguard.cli.runs import results_text
+    from netguard.engine.resolve import resolve_inventory
     from netguard.render.files import write_atomic
     from netguard.results import Run, dumps, exit_status_of, run_document
 
-    inventory = inventory_from(args.inventory, args)
+    inventory, _ = resolve_inventory(inventory_from(args.inventory, args))
     policy = load_policy(args.policy)
     run = Run(inventory, policy)
     done, found = run_sweep(inventory, args.segment, args.rate, args.timeout)

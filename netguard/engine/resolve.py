@@ -13,11 +13,12 @@ import ipaddress
 import socket
 import time
 from collections.abc import Callable, Iterable
+from collections.abc import Collection as Sized
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, replace
 
 from netguard.collect import Collection, failed
-from netguard.model import Host, HostStatus, IPAddress, Segment
+from netguard.model import Host, HostStatus, Inventory, IPAddress, Segment
 
 #: A name's addresses (any order); raises OSError (socket.gaierror) when it has none.
 Lookup = Callable[[str], list[IPAddress]]
@@ -68,20 +69,37 @@ class Resolver:
     workers: int = NAME_WORKERS
 
 
+def resolve_inventory(
+    inventory: Inventory, resolver: Resolver | None = None
+) -> tuple[Inventory, dict[str, Unresolved]]:
+    """The inventory with every name resolved — hosts and devices alike (the network sweep
+    matches devices by address too) — and the hosts and devices whose name did not resolve."""
+    both, why = resolve_hosts(inventory.registered, inventory.segments, resolver)
+    n = len(inventory.hosts)
+    return replace(inventory, hosts=tuple(both[:n]), devices=tuple(both[n:])), why
+
+
 def resolve_hosts(
-    hosts: Iterable[Host], segments: dict[str, Segment], resolver: Resolver | None = None
+    hosts: Iterable[Host],
+    segments: dict[str, Segment],
+    resolver: Resolver | None = None,
+    known: Sized[str] = (),
 ) -> tuple[list[Host], dict[str, Unresolved]]:
     """Every host with its name resolved (its address set), in the order given, and the hosts
     whose name did not resolve (host name → why; their address stays None). Hosts given by
-    address pass unchanged; each distinct name is looked up once."""
+    address pass unchanged, and so do the hosts named in ``known`` (their names were looked up
+    already: ``audit --discover`` resolves before its sweep); each distinct name is looked up
+    once."""
     resolver = resolver or Resolver()
     hosts = list(hosts)
-    names = sorted({h.hostname for h in hosts if h.hostname and h.address is None})
+    names = sorted(
+        {h.hostname for h in hosts if h.hostname and h.address is None and h.name not in known}
+    )
     answers = _look_up(names, resolver) if names else {}
     out: list[Host] = []
     why: dict[str, Unresolved] = {}
     for host in hosts:
-        if not host.hostname or host.address is not None:
+        if not host.hostname or host.address is not None or host.name in known:
             out.append(host)
             continue
         answer = answers[host.hostname]

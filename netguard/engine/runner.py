@@ -123,6 +123,9 @@ class AuditJob:
     #: how hosts named by a DNS name are looked up when the run starts (None: the system
     #: resolver, engine/resolve.py); a replay passes the addresses its bundle recorded
     resolver: Resolver | None = None
+    #: names looked up before the run (``audit --discover`` resolves before its sweep, and
+    #: gives the job the resolved inventory): host name → why it did not resolve
+    unresolved: dict[str, Unresolved] = field(default_factory=dict)
     #: ``--limit``: the patterns the inventory's hosts were chosen by (inventory/limit.py),
     #: recorded in the run block; the inventory given is already limited
     limit: tuple[str, ...] = ()
@@ -404,7 +407,10 @@ def iter_results(job: AuditJob, ctx: RunContext) -> Iterator[HostResult]:
     inventory, options = job.inventory, job.options
     source = job.collector or LiveCollector(options)
     # names first, once, before any host is contacted: the address found is the one contacted
-    resolved, unresolved = resolve_hosts(inventory.hosts, inventory.segments, job.resolver)
+    resolved, unresolved = resolve_hosts(
+        inventory.hosts, inventory.segments, job.resolver, known=job.unresolved
+    )
+    ctx.unresolved.update(job.unresolved)
     ctx.unresolved.update(unresolved)
     hosts = iter(resolved)
     # Submit lazily, a bounded number in flight: 12,000 futures up front would be wasted memory.

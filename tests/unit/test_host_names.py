@@ -250,3 +250,45 @@ def test_the_console_and_the_report_show_the_name() -> None:
     assert "Name not resolved" in text
     html = render_report(parse_results(run_document(run)), "html", "zh")
     assert "域名（资产清单登记）" in html and "gone.example" in html and "计算机名无法解析" in html
+
+
+def test_the_sweep_knows_a_named_machine_by_the_address_it_resolved_to(
+    write_yaml: WriteYaml,
+) -> None:
+    from netguard.checks.network import analyse
+    from netguard.engine.resolve import resolve_inventory
+    from netguard.model import Neighbor, Sweep
+
+    inv = load_inventory(
+        write_yaml(
+            "segments:\n  - {name: lan, zone: intranet, cidr: 10.20.0.0/24}\nhosts:\n"
+            "  - {name: pc1, address: pc1.example, segment: lan}\n"
+            "  - {name: prn, address: prn.example, segment: lan, audit: false}\n"
+            "  - {name: pc2, address: gone.example, segment: lan}\n"
+        )
+    )
+    dns = FakeDns({"pc1.example": ["10.20.0.11"], "prn.example": ["10.20.0.200"]})
+    resolved, why = resolve_inventory(inv, Resolver(lookup=dns))
+    assert [str(h.address) for h in resolved.registered] == ["10.20.0.11", "None", "10.20.0.200"]
+    assert set(why) == {"pc2"}
+    answers = tuple(
+        Neighbor("lan", IP(ip), mac, "eth0")
+        for ip, mac in (("10.20.0.11", "02:00:00:00:00:11"), ("10.20.0.200", "02:00:00:00:00:c8"))
+    )
+    found = analyse(resolved, Sweep({"lan": "eth0"}, {}, answers))
+    assert found.unregistered == {}  # both are registered: by their names
+    # and an audit given the resolved inventory looks nothing up again
+    job = AuditJob(
+        inventory=resolved,
+        policy=load_policy(default_policy_path(), CATALOG),
+        collector=Recorder(),
+        resolver=Resolver(lookup=dns),
+        unresolved=why,
+    )
+    asked = len(dns.asked)
+    run = run_audit(job)
+    assert len(dns.asked) == asked
+    assert [(r.host.name, str(r.status)) for r in run.results] == [
+        ("pc1", "unreachable"),
+        ("pc2", "unresolved"),
+    ]
