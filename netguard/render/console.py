@@ -67,6 +67,12 @@ def print_summary(run: Run, console: Console, lang: str = "en") -> None:
         markup=False,
         highlight=False,
     )
+    if run.limit:
+        console.print(
+            t("terminal.summary.limited", patterns=" ".join(run.limit)),
+            markup=False,
+            highlight=False,
+        )
     _print_waivers(run, s, console, t)
 
 

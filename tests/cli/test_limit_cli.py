@@ -80,6 +80,13 @@ def test_a_limited_audit(tmp_path: Path) -> None:
     listed = run_cli("history", "--history", str(db), "--format", "json")
     assert listed.returncode == 0, listed.stderr
     assert json.loads(listed.stdout) == []
+    # the terminal says so too
+    table = run_cli("audit", str(inv), "--limit", "*财务*", "--no-history", "-q", "--lang", "en")
+    assert table.returncode == 3
+    assert "audited 0/2 hosts" in table.stdout
+    assert (
+        "limited to the hosts matching *财务* (--limit): the counts cover them only" in table.stdout
+    )
     # a whole run has no limit in its document
     run_cli("audit", str(inv), "-q", "--format", "json", "-o", str(out), "--no-history")
     assert "limit" not in json.loads(out.read_text("utf-8"))["run"]
