@@ -31,6 +31,7 @@ from netguard.cli.options import (
 from netguard.cli.probe import probe_options, probe_plan
 from netguard.cli.runs import results_text, run_with_progress
 from netguard.cli.signing import Bundling, bundle_writer, open_replay, signing_options
+from netguard.cli.sshsetup import load_identities
 from netguard.export import FORMATS as EXPORT_FORMATS
 from netguard.results import inventory_block, scope_of
 
@@ -158,8 +159,9 @@ def run(args: argparse.Namespace, err: Console) -> int:
         return _replay(args, err)
     # Everything the user gave is validated before any host is contacted.
     policy = load_policy(args.policy)
+    inventory = inventory_from(args.inventory, args) if args.inventory else local_inventory()
     job = AuditJob(
-        inventory=inventory_from(args.inventory, args) if args.inventory else local_inventory(),
+        inventory=inventory,
         policy=policy,
         options=AuditOptions(workers=args.workers, accept_new_hostkeys=args.accept_new_hostkeys),
         waivers=load_waivers(args.waivers) if args.waivers else None,
@@ -167,6 +169,9 @@ def run(args: argparse.Namespace, err: Console) -> int:
         arrivals=args.arrivals,
     )
     preflight(job)
+    identities = load_identities(job.inventory)  # passphrases asked before any host
+    if identities is not None:
+        job = replace(job, options=replace(job.options, identities=identities))
     after = _afterwards(args)  # a command that cannot be split is bad input, found up front
     if args.discover:  # before any host: a refused raw socket is bad input, nothing written
         done, found = run_sweep(

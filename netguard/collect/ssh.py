@@ -15,6 +15,7 @@ import os
 import socket
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import paramiko
@@ -70,30 +71,115 @@ class KnownHosts:
                 fh.write(f"{name} {key.get_name()} {key.get_base64()}\n")
 
 
-class Identities:
-    """Private keys loaded once per file; the ssh-agent's keys when no file is given."""
+#: The passphrase of encrypted SSH identity files, for unattended audits. Not the signing key's
+#: (``NETGUARD_KEY_PASSPHRASE``): two keys, two secrets — one variable would try one key's
+#: passphrase on the other.
+PASSPHRASE_ENV = "NETGUARD_SSH_KEY_PASSPHRASE"
 
-    def __init__(self) -> None:
+#: Asked for an encrypted identity file's passphrase (the command line's prompt); None: no one
+#: to ask.
+AskPassphrase = Callable[[str], "str | None"]
+
+
+class IdentityEncrypted(Exception):
+    """An identity file needs a passphrase nobody gave, and the ssh-agent has no keys."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__(path)
+        self.path = path
+
+
+class IdentityPassphraseWrong(Exception):
+    """The passphrase given does not open the identity file (never carries the passphrase)."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__(path)
+        self.path = path
+
+
+class Identities:
+    """Private keys loaded once per file; the ssh-agent's keys when no file is given.
+
+    An encrypted file is opened with ``$NETGUARD_SSH_KEY_PASSPHRASE``, else with what ``ask``
+    returns (the command line asks once on a terminal, before the audit starts), else the
+    ssh-agent's keys stand in; with none of these it is ``IdentityEncrypted``. The outcome,
+    failure included, is kept: every host of the file gets the same answer, and nobody is asked
+    twice. The passphrase is used once and kept nowhere."""
+
+    def __init__(self, ask: AskPassphrase | None = None) -> None:
         self._lock = threading.Lock()
-        self._cache: dict[str | None, list[paramiko.PKey]] = {}
+        self._ask = ask
+        self._cache: dict[str | None, list[paramiko.PKey] | Exception] = {}
 
     def keys(self, identity_file: str | None) -> list[paramiko.PKey]:
         with self._lock:
             if identity_file not in self._cache:
-                self._cache[identity_file] = self._load(identity_file)
-            return self._cache[identity_file]
+                try:
+                    self._cache[identity_file] = self._load(identity_file)
+                except (
+                    OSError,
+                    paramiko.SSHException,
+                    IdentityEncrypted,
+                    IdentityPassphraseWrong,
+                ) as exc:
+                    self._cache[identity_file] = exc
+            found = self._cache[identity_file]
+        if isinstance(found, Exception):
+            raise found
+        return found
 
-    @staticmethod
-    def _load(identity_file: str | None) -> list[paramiko.PKey]:
+    def _load(self, identity_file: str | None) -> list[paramiko.PKey]:
         if identity_file is None:
-            return list(paramiko.Agent().get_keys())
-        return [paramiko.PKey.from_path(os.path.expanduser(identity_file))]
+            return _agent_keys()
+        path = os.path.expanduser(identity_file)
+        try:
+            return [_from_path(path, None)]
+        except (TypeError, ValueError, paramiko.PasswordRequiredException) as exc:
+            if not _encrypted(exc):
+                raise paramiko.SSHException(str(exc)) from None
+        secret = os.environ.get(PASSPHRASE_ENV)
+        if secret is None and self._ask is not None:
+            secret = self._ask(identity_file)
+        if secret is not None:
+            try:
+                return [_from_path(path, secret.encode())]
+            except (TypeError, ValueError, paramiko.SSHException):
+                # cryptography's words for a wrong passphrase are misleading ("no BEGIN/END
+                # delimiters"), and may one day quote what it was given: ours, and nothing else
+                raise IdentityPassphraseWrong(identity_file) from None
+        agent = _agent_keys()
+        if agent:
+            return agent
+        raise IdentityEncrypted(identity_file)
+
+
+def _from_path(path: str, secret: bytes | None) -> paramiko.PKey:
+    # positional: paramiko 3 names it passphrase, paramiko 5 password
+    if secret is None:
+        return paramiko.PKey.from_path(path)
+    return paramiko.PKey.from_path(path, secret)  # type: ignore[arg-type]  # stubs say str; bytes is what works
+
+
+def _encrypted(exc: Exception) -> bool:
+    """paramiko 3 raises PasswordRequiredException; paramiko 5 passes on cryptography's
+    TypeError ("Key is password-protected", "private key is encrypted")."""
+    if isinstance(exc, paramiko.PasswordRequiredException):
+        return True
+    text = str(exc).lower()
+    return isinstance(exc, TypeError) and ("password" in text or "encrypted" in text)
+
+
+def _agent_keys() -> list[paramiko.PKey]:
+    try:
+        return list(paramiko.Agent().get_keys())
+    except (OSError, paramiko.SSHException):
+        return []
 
 
 class SshCollector:
-    def __init__(self, *, accept_new: bool = False) -> None:
+    def __init__(self, *, accept_new: bool = False, identities: Identities | None = None) -> None:
         self.accept_new = accept_new
-        self.identities = Identities()
+        self.identities = identities if identities is not None else Identities()
         self._known: dict[str, KnownHosts] = {}
         self._known_lock = threading.Lock()
 
@@ -162,6 +248,12 @@ class SshCollector:
             return verdict
         try:
             keys = self.identities.keys(s.identity_file)
+        except IdentityEncrypted as exc:
+            return failed(
+                HostStatus.AUTH_FAILED, "identity_encrypted", path=exc.path, env=PASSPHRASE_ENV
+            )
+        except IdentityPassphraseWrong as exc:
+            return failed(HostStatus.AUTH_FAILED, "identity_passphrase_wrong", path=exc.path)
         except (OSError, paramiko.SSHException) as exc:
             return failed(HostStatus.AUTH_FAILED, "identity_unusable", raw=str(exc))
         if not keys:

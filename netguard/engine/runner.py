@@ -46,6 +46,9 @@ PROBE_CHECK = reachability_check.id
 class AuditOptions:
     workers: int = 32
     accept_new_hostkeys: bool = False
+    #: the SSH identities, loaded (passphrases asked) by the command line before the audit
+    #: starts — ``collect.ssh.Identities``; None: each file is loaded when a host first needs it
+    identities: Any = field(default=None, repr=False, compare=False)
 
 
 #: The collection's evidence key for the probe token the host was asked to send.
@@ -135,7 +138,10 @@ class LiveCollector:
             if self._ssh is None:
                 from netguard.collect.ssh import SshCollector
 
-                self._ssh = SshCollector(accept_new=self.options.accept_new_hostkeys)
+                self._ssh = SshCollector(
+                    accept_new=self.options.accept_new_hostkeys,
+                    identities=self.options.identities,
+                )
             ssh = self._ssh
         return ssh.collect(host, request)
 

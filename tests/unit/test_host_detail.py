@@ -57,6 +57,8 @@ EXAMPLES: dict[str, dict[str, Any]] = {
     "hostkey_changed": {"key_type": "ssh-ed25519", "fingerprint": "SHA256:abc"},
     "identity_unusable": {"raw": RAW},
     "no_identity": {},
+    "identity_encrypted": {"path": "/home/a/.ssh/id_ed25519", "env": "NETGUARD_SSH_KEY_PASSPHRASE"},
+    "identity_passphrase_wrong": {"path": "/home/a/.ssh/id_ed25519"},
     "auth_timeout": {},
     "auth_error": {"raw": RAW},
     "auth_refused": {"user": "auditor"},

@@ -1,0 +1,96 @@
+"""SSH as administrators have it set up, against real sshd: a passphrase-protected identity file
+(issue 15)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+SECRET = "lab-identity-passphrase-never-leaves"
+ENV = "NETGUARD_SSH_KEY_PASSPHRASE"
+
+
+def one_host_inventory(office_lab: Any, folder: Path, names: set[str], **replace: str) -> Path:
+    doc = yaml.safe_load(Path(office_lab.inventory_path).read_text(encoding="utf-8"))
+    doc["hosts"] = [h for h in doc["hosts"] if h["name"] in names]
+    text = yaml.safe_dump(doc, allow_unicode=True, sort_keys=False)
+    for old, new in replace.items():
+        assert old in text
+        text = text.replace(old, new)
+    path = folder / "inventory.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def run_audit(
+    office_lab: Any, inventory: Path, out: Path, env: dict[str, str], *extra: str
+) -> tuple[subprocess.CompletedProcess[str], dict[str, Any]]:
+    proc = office_lab.lab.run_in_auditor(
+        [
+            sys.executable,
+            "-m",
+            "netguard",
+            "audit",
+            str(inventory),
+            "--format",
+            "json",
+            "-o",
+            str(out),
+            "-q",
+            "--no-history",
+            *extra,
+        ],
+        timeout=120,
+        env=env,
+    )
+    assert out.exists(), proc.stderr
+    doc = json.loads(out.read_text(encoding="utf-8"))
+    return proc, {h["name"]: h for h in doc["hosts"]}
+
+
+def encrypted_copy(office_lab: Any, folder: Path) -> Path:
+    key = folder / "id_encrypted"
+    key.write_bytes(Path(office_lab.lab.identity_path).read_bytes())
+    key.chmod(0o600)
+    subprocess.run(["ssh-keygen", "-q", "-p", "-P", "", "-N", SECRET, "-f", str(key)], check=True)
+    return key
+
+
+def test_an_encrypted_identity_opens_with_the_environment_passphrase(
+    office_lab: Any, tmp_path: Path
+) -> None:
+    key = encrypted_copy(office_lab, tmp_path)
+    inv = one_host_inventory(
+        office_lab, tmp_path, {"ok-pc"}, **{str(office_lab.lab.identity_path): str(key)}
+    )
+    env = {k: v for k, v in os.environ.items() if k != "SSH_AUTH_SOCK"}
+    env["PYTHONPATH"] = os.environ.get("PYTHONPATH", str(Path(__file__).parents[2]))
+
+    # no passphrase, no terminal, no agent: the host says why, the audit does not crash
+    proc, hosts = run_audit(office_lab, inv, tmp_path / "none.json", env)
+    assert hosts["ok-pc"]["status"] == "auth_failed", proc.stderr
+    assert "encrypted" in hosts["ok-pc"]["detail"] and ENV in hosts["ok-pc"]["detail"]
+    assert "internal error" not in proc.stderr
+
+    # a wrong passphrase: its own words, never the passphrase
+    proc, hosts = run_audit(office_lab, inv, tmp_path / "wrong.json", {**env, ENV: "x" + SECRET})
+    assert hosts["ok-pc"]["status"] == "auth_failed", proc.stderr
+    assert "does not open" in hosts["ok-pc"]["detail"]
+    assert SECRET not in (tmp_path / "wrong.json").read_text() + proc.stderr + proc.stdout
+
+    # the right one: audited, and the passphrase is nowhere in results, bundle or output
+    bundle = tmp_path / "bundle"
+    proc, hosts = run_audit(
+        office_lab, inv, tmp_path / "ok.json", {**env, ENV: SECRET}, "--bundle", str(bundle)
+    )
+    assert hosts["ok-pc"]["status"] == "audited", hosts["ok-pc"]["detail"]
+    assert SECRET not in (tmp_path / "ok.json").read_text() + proc.stderr + proc.stdout
+    for f in bundle.rglob("*"):
+        if f.is_file():
+            assert SECRET.encode() not in f.read_bytes(), f
