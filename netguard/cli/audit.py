@@ -31,7 +31,7 @@ from netguard.cli.options import (
 from netguard.cli.probe import probe_options, probe_plan
 from netguard.cli.runs import results_text, run_with_progress
 from netguard.cli.signing import Bundling, bundle_writer, open_replay, signing_options
-from netguard.cli.sshsetup import load_identities
+from netguard.cli.sshsetup import load_identities, ssh_config_option, with_ssh_config
 from netguard.export import FORMATS as EXPORT_FORMATS
 from netguard.results import inventory_block, scope_of
 
@@ -113,6 +113,7 @@ def add_parsers(sub: Any) -> None:
         help="also write an evidence bundle into DIR (a new folder): raw outputs, results, "
         "inputs and a manifest of SHA-256 digests, signed with --key",
     )
+    ssh_config_option(a)
     signing_options(a)
     probe_options(a)
     a.add_argument(
@@ -160,6 +161,7 @@ def run(args: argparse.Namespace, err: Console) -> int:
     # Everything the user gave is validated before any host is contacted.
     policy = load_policy(args.policy)
     inventory = inventory_from(args.inventory, args) if args.inventory else local_inventory()
+    inventory = with_ssh_config(inventory, args.ssh_config, err, say(args), args.quiet)
     job = AuditJob(
         inventory=inventory,
         policy=policy,

@@ -9,8 +9,52 @@ import sys
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    import argparse
+
+    from rich.console import Console
+
     from netguard.collect.ssh import Identities
+    from netguard.i18n import Catalog
     from netguard.model import Inventory
+
+
+def ssh_config_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--ssh-config",
+        nargs="?",
+        const="",
+        metavar="FILE",
+        help="honour an OpenSSH client configuration: ~/.ssh/config, or FILE (write "
+        "--ssh-config=FILE, or put it after the inventory); off by default, so an audit does "
+        "not depend on who runs it. The inventory's own ssh settings win (docs/ssh.md)",
+    )
+
+
+def with_ssh_config(
+    inventory: Inventory, spec: str | None, err: Console, t: Catalog, quiet: bool
+) -> Inventory:
+    """The inventory with ``--ssh-config``'s values filled in where it wrote none; what the
+    file said that netguard does not do is said once, not dropped silently."""
+    if spec is None:
+        return inventory
+    from netguard.collect.sshconfig import apply_ssh_config, read_ssh_config
+
+    config = read_ssh_config(spec or None)
+    inventory, notes = apply_ssh_config(inventory, config)
+
+    def line(key: str, **args: object) -> None:
+        err.print(t(f"terminal.ssh_config.{key}", **args), markup=False, highlight=False)
+
+    if not quiet:
+        line("read", path=config.path, sha256=config.sha256)
+    if notes.ignored:
+        line("ignored", options=t.join(sorted(notes.ignored)))
+    if notes.proxy_command:
+        line("proxy_command", hosts=t.join(sorted(notes.proxy_command)))
+    if notes.hostname:
+        shown = [f"{h} ({n})" for h, n in sorted(notes.hostname.items())]
+        line("hostname", hosts=t.join(shown))
+    return inventory
 
 
 def ask_on_terminal(identity_file: str) -> str | None:

@@ -22,8 +22,9 @@ import paramiko
 
 from netguard.collect import OUTPUT_CAP, REMOTE_COMMAND, Collection, failed, linux_script
 from netguard.collect.probe import ProbeRequest, preamble
+from netguard.collect.sshconfig import join_hop, split_hop
 from netguard.collect.windows import windows_command, windows_stdin
-from netguard.model import Host, HostStatus
+from netguard.model import Host, HostStatus, SshSettings
 
 # known_hosts key type → host key algorithms that may prove it (RSA keys sign with SHA-2).
 _ALGORITHMS = {
@@ -54,8 +55,12 @@ class KnownHosts:
 
     def lookup(self, host: Host) -> dict[str, paramiko.PKey]:
         """Known keys by type, for the address (the name we connect by) or the inventory name."""
+        return self.lookup_names((known_hosts_name(host), host.name))
+
+    def lookup_names(self, names: tuple[str, ...]) -> dict[str, paramiko.PKey]:
+        """Known keys by type for the first of ``names`` known_hosts has an entry for."""
         with self._lock:
-            for name in (known_hosts_name(host), host.name):
+            for name in names:
                 entry = self._keys.lookup(name)
                 if entry:
                     return {t: entry[t] for t in entry}
@@ -63,7 +68,9 @@ class KnownHosts:
 
     def add(self, host: Host, key: paramiko.PKey) -> None:
         """Record a first-seen key (accept-new). Never called for a changed key."""
-        name = known_hosts_name(host)
+        self.add_name(known_hosts_name(host), key)
+
+    def add_name(self, name: str, key: paramiko.PKey) -> None:
         with self._lock:
             self._keys.add(name, key.get_name(), key)
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
@@ -192,6 +199,8 @@ class SshCollector:
     def collect(self, host: Host, request: ProbeRequest | None = None) -> Collection:
         command, stdin = remote_exec(host, request)  # a bad request fails before any connection
         s = host.ssh
+        if s.proxy_jump:
+            return self._through_jumps(host, command, stdin)
         try:
             sock = socket.create_connection((str(host.address), s.port), timeout=s.connect_timeout)
         except TimeoutError:
@@ -215,16 +224,7 @@ class SshCollector:
     ) -> Collection:
         s = host.ssh
         known = self.known_hosts(s.known_hosts).lookup(host)
-        transport.banner_timeout = s.connect_timeout
-        transport.handshake_timeout = s.connect_timeout
-        transport.auth_timeout = s.connect_timeout
-        if known:
-            # Ask only for key types we know, as OpenSSH does: otherwise a server offering another
-            # type would look like a changed key.
-            offered = transport.get_security_options().key_types
-            wanted = [a for t in known for a in _ALGORITHMS.get(t, (t,)) if a in offered]
-            if wanted:
-                transport.get_security_options().key_types = tuple(wanted)
+        _prepare(transport, known, s.connect_timeout)
         # paramiko's start_client(timeout=) returns silently when the time is up, so we wait on
         # our own event: a host that accepts TCP and never speaks SSH ends here, on time.
         negotiated = threading.Event()
@@ -271,6 +271,139 @@ class SshCollector:
         if not transport.is_authenticated():
             return failed(HostStatus.AUTH_FAILED, "auth_refused", user=s.user)
         return self._run(host, transport, command, stdin)
+
+    def _through_jumps(self, host: Host, command: str, stdin: bytes) -> Collection:
+        """ProxyJump: each hop a Transport over the previous hop's ``direct-tcpip`` channel, its
+        host key verified against the target's known_hosts and logged in to with the target's
+        identity; any hop that fails stops the host, with a detail naming the jump host."""
+        s = host.ssh
+        hops = [split_hop(h) for h in (s.proxy_jump or "").split(",")]
+        opened: list[paramiko.Transport] = []
+        first = hops[0]
+        first_label = join_hop(None, first[1], first[2])
+        try:
+            sock = socket.create_connection((first[1], first[2] or 22), timeout=s.connect_timeout)
+        except TimeoutError:
+            return failed(
+                HostStatus.UNREACHABLE,
+                "jump_connect_timeout",
+                jump=first_label,
+                seconds=s.connect_timeout,
+            )
+        except OSError as exc:
+            return failed(
+                HostStatus.UNREACHABLE,
+                "jump_connect_failed",
+                jump=first_label,
+                raw=exc.strerror or str(exc),
+            )
+        try:
+            link: socket.socket | paramiko.Channel = sock
+            for i, (user, name, port) in enumerate(hops):
+                label = join_hop(None, name, port)
+                hop = paramiko.Transport(link)
+                opened.append(hop)
+                refused = self._hop(hop, label, name, port or 22, user or s.user, s)
+                if refused is not None:
+                    return refused
+                if i + 1 < len(hops):
+                    onward = (hops[i + 1][1], hops[i + 1][2] or 22)
+                else:
+                    onward = (str(host.address), s.port)
+                try:
+                    link = hop.open_channel(
+                        "direct-tcpip", onward, ("127.0.0.1", 0), timeout=s.connect_timeout
+                    )
+                except (paramiko.SSHException, OSError, EOFError) as exc:
+                    return failed(
+                        HostStatus.UNREACHABLE,
+                        "jump_forward_refused",
+                        jump=label,
+                        target=join_hop(None, onward[0], onward[1]),
+                        raw=str(exc) or type(exc).__name__,
+                    )
+            transport = paramiko.Transport(link)
+            opened.append(transport)
+            return self._session(host, transport, command, stdin)
+        finally:
+            for t in reversed(opened):
+                t.close()
+            sock.close()
+
+    def _hop(
+        self, t: paramiko.Transport, label: str, name: str, port: int, user: str, s: SshSettings
+    ) -> Collection | None:
+        """One jump host: handshake, host key, login. None when it may forward onward."""
+        kh = self.known_hosts(s.known_hosts)
+        kh_name = name if port == 22 else f"[{name}]:{port}"
+        known = kh.lookup_names((kh_name,))
+        _prepare(t, known, s.connect_timeout)
+        negotiated = threading.Event()
+        try:
+            t.start_client(event=negotiated)
+        except (paramiko.SSHException, EOFError, OSError) as exc:
+            return failed(HostStatus.ERROR, "jump_handshake_failed", jump=label, raw=str(exc))
+        if not negotiated.wait(s.connect_timeout) or not t.is_active():
+            failure = t.get_exception()
+            if failure is None:
+                return failed(
+                    HostStatus.TIMEOUT,
+                    "jump_handshake_timeout",
+                    jump=label,
+                    seconds=s.connect_timeout,
+                )
+            if known and "host key" in str(failure).lower():
+                return failed(
+                    HostStatus.HOSTKEY_MISMATCH,
+                    "jump_hostkey_types_unknown",
+                    {"jump_host": label, "known_keys": _fingerprints(known)},
+                    jump=label,
+                    types=sorted(known),
+                )
+            return failed(HostStatus.ERROR, "jump_handshake_failed", jump=label, raw=str(failure))
+        key = t.get_remote_server_key()
+        offered = {
+            "jump_host": label,
+            "offered_type": key.get_name(),
+            "offered_fingerprint": fingerprint(key),
+        }
+        if not known:
+            if not self.accept_new:
+                return failed(
+                    HostStatus.HOSTKEY_UNKNOWN,
+                    "jump_hostkey_unknown",
+                    offered,
+                    jump=label,
+                    fingerprint=fingerprint(key),
+                    known_hosts=s.known_hosts,
+                )
+            kh.add_name(kh_name, key)
+        else:
+            expected = known.get(key.get_name())
+            if expected is None or expected.asbytes() != key.asbytes():
+                return failed(
+                    HostStatus.HOSTKEY_MISMATCH,
+                    "jump_hostkey_changed",
+                    {**offered, "known_keys": _fingerprints(known), "known_hosts": s.known_hosts},
+                    jump=label,
+                    key_type=key.get_name(),
+                    fingerprint=fingerprint(key),
+                )
+        try:
+            keys = self.identities.keys(s.identity_file)
+        except (OSError, paramiko.SSHException, IdentityEncrypted, IdentityPassphraseWrong):
+            keys = []
+        for pkey in keys:
+            try:
+                t.auth_publickey(user, pkey)
+                break
+            except paramiko.AuthenticationException:
+                continue
+            except paramiko.SSHException as exc:
+                return failed(HostStatus.ERROR, "jump_auth_error", jump=label, raw=str(exc))
+        if not t.is_authenticated():
+            return failed(HostStatus.AUTH_FAILED, "jump_auth_refused", jump=label, user=user)
+        return None
 
     def _verify(
         self, host: Host, key: paramiko.PKey, known: dict[str, paramiko.PKey]
@@ -333,6 +466,25 @@ class SshCollector:
         except paramiko.SSHException as exc:
             return failed(HostStatus.ERROR, "channel_failed", raw=str(exc))
         return Collection(HostStatus.AUDITED, "", b"".join(chunks), status)
+
+
+def _prepare(
+    transport: paramiko.Transport, known: dict[str, paramiko.PKey], timeout: float
+) -> None:
+    transport.banner_timeout = timeout
+    transport.handshake_timeout = timeout
+    transport.auth_timeout = timeout
+    if known:
+        # Ask only for key types we know, as OpenSSH does: otherwise a server offering another
+        # type would look like a changed key.
+        offered = transport.get_security_options().key_types
+        wanted = [a for t in known for a in _ALGORITHMS.get(t, (t,)) if a in offered]
+        if wanted:
+            transport.get_security_options().key_types = tuple(wanted)
+
+
+def _fingerprints(known: dict[str, paramiko.PKey]) -> dict[str, str]:
+    return {t: fingerprint(k) for t, k in known.items()}
 
 
 def remote_exec(host: Host, request: ProbeRequest | None = None) -> tuple[str, bytes]:

@@ -57,7 +57,9 @@ def _host(h: Host) -> dict[str, Any]:
         out["mac"] = h.mac
     if not h.audit:
         out["audit"] = False
-    ssh = {k: v for k, v in asdict(h.ssh).items() if v != getattr(_DEFAULT_SSH, k)}
+    ssh = {
+        k: v for k, v in asdict(h.ssh).items() if k != "written" and v != getattr(_DEFAULT_SSH, k)
+    }
     if ssh:
         out["ssh"] = ssh
     return out

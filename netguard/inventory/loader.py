@@ -43,7 +43,11 @@ HOST_KEYS = (
     "mac",
     "audit",
 )
-SSH_KEYS = tuple(f.name for f in fields(SshSettings))
+SSH_KEYS = tuple(f.name for f in fields(SshSettings) if f.name != "written")
+#: one ProxyJump hop: [user@]host[:port], host a name, an IPv4 address or a bracketed IPv6 one
+JUMP_HOP = re.compile(
+    r"(?:[A-Za-z0-9._][A-Za-z0-9._-]*@)?(?:[A-Za-z0-9._-]+|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?"
+)
 OS_NAMES = ("linux", "windows")
 TRANSPORTS = ("ssh", "local")
 
@@ -270,7 +274,20 @@ def _ssh_overrides(node: Node) -> dict[str, Any]:
             out[key] = None if v.is_null else v.text()  # null: use the ssh-agent
         elif key == "known_hosts":
             out[key] = v.text()
+        elif key == "proxy_jump":
+            out[key] = None if v.is_null else _proxy_jump(v)
     return out
+
+
+def _proxy_jump(v: Node) -> str:
+    text = v.text()
+    for hop in text.split(","):
+        if not JUMP_HOP.fullmatch(hop.strip()):
+            v.fail(
+                f"invalid jump host {hop.strip()!r}; expected [user@]host[:port], hops "
+                "separated by commas (as OpenSSH's ProxyJump)"
+            )
+    return ",".join(hop.strip() for hop in text.split(","))
 
 
 def _resolve(path: str, folder: Path) -> str:
@@ -292,6 +309,8 @@ def _ssh_settings(merged: dict[str, Any], folder: Path) -> SshSettings:
         known_hosts=_resolve(s.known_hosts, folder),
         connect_timeout=float(s.connect_timeout),
         command_timeout=float(s.command_timeout),
+        proxy_jump=s.proxy_jump,
+        written=frozenset(merged),
     )
 
 

@@ -193,6 +193,12 @@ class SshSettings:
     known_hosts: str = "~/.ssh/known_hosts"
     connect_timeout: float = 10.0
     command_timeout: float = 60.0
+    #: jump hosts, as OpenSSH's ProxyJump writes them: ``[user@]host[:port][,…]``, the first hop
+    #: first; None: connect directly (docs/ssh.md)
+    proxy_jump: str | None = None
+    #: the fields the inventory wrote (``defaults.ssh`` or the host's ``ssh``): an ssh_config
+    #: (``--ssh-config``) fills in only the others
+    written: frozenset[str] = field(default=frozenset(), compare=False, repr=False)
 
 
 @dataclass(frozen=True)

@@ -94,3 +94,87 @@ def test_an_encrypted_identity_opens_with_the_environment_passphrase(
     for f in bundle.rglob("*"):
         if f.is_file():
             assert SECRET.encode() not in f.read_bytes(), f
+
+
+def lab_env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("SSH_AUTH_SOCK", ENV)}
+    env["PYTHONPATH"] = os.environ.get("PYTHONPATH", str(Path(__file__).parents[2]))
+    return env
+
+
+def inventory_doc(office_lab: Any, names: set[str]) -> dict[str, Any]:
+    doc = yaml.safe_load(Path(office_lab.inventory_path).read_text(encoding="utf-8"))
+    doc["hosts"] = [h for h in doc["hosts"] if h["name"] in names]
+    return doc
+
+
+def write(path: Path, doc: dict[str, Any]) -> Path:
+    path.write_text(yaml.safe_dump(doc, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def address(office_lab: Any, name: str) -> str:
+    return str(office_lab.hosts[name].address)
+
+
+def test_ssh_config_fills_in_the_key_and_a_jump_host_by_alias(
+    office_lab: Any, tmp_path: Path
+) -> None:
+    doc = inventory_doc(office_lab, {"ok-pc"})
+    del doc["defaults"]["ssh"]["identity_file"]  # the configuration gives it
+    del doc["defaults"]["ssh"]["user"]
+    inv = write(tmp_path / "inventory.yaml", doc)
+    config = tmp_path / "ssh_config"
+    config.write_text(
+        "Host ok-pc\n"
+        f"    IdentityFile {office_lab.lab.identity_path}\n"
+        "    User root\n"
+        "    ProxyJump bastion\n"
+        "    ForwardAgent yes\n"
+        "Host bastion\n"
+        f"    HostName {address(office_lab, 'dual-pc')}\n"
+        "    User root\n"
+        "Host *\n"
+        "    ProxyCommand nc %h %p\n",
+        encoding="utf-8",
+    )
+    proc, hosts = run_audit(
+        office_lab, inv, tmp_path / "r.json", lab_env(), f"--ssh-config={config}"
+    )
+    assert hosts["ok-pc"]["status"] == "audited", hosts["ok-pc"]["detail"] + proc.stderr
+    assert "forwardagent" in proc.stderr and "ProxyCommand is not run" in proc.stderr
+
+    # without --ssh-config the file is not read: no key, no agent
+    proc, hosts = run_audit(office_lab, inv, tmp_path / "off.json", lab_env())
+    assert hosts["ok-pc"]["status"] == "auth_failed", hosts["ok-pc"]["detail"]
+
+
+def test_proxy_jump_chains_and_verifies_every_jump_host(office_lab: Any, tmp_path: Path) -> None:
+    doc = inventory_doc(office_lab, {"ok-pc", "stale-av", "no-av", "pw-expired"})
+    dual, fwd = address(office_lab, "dual-pc"), address(office_lab, "fwd-pc")
+    jumps = {
+        "ok-pc": dual,
+        "stale-av": f"root@{dual},root@{fwd}:22",  # a chain of two
+        "no-av": address(office_lab, "rekeyed-pc"),  # known_hosts holds another key
+        "pw-expired": address(office_lab, "newkey-pc"),  # not in known_hosts
+    }
+    for h in doc["hosts"]:
+        h["ssh"] = {"proxy_jump": jumps[h["name"]]}
+    inv = write(tmp_path / "inventory.yaml", doc)
+    proc, hosts = run_audit(office_lab, inv, tmp_path / "r.json", lab_env())
+    assert hosts["ok-pc"]["status"] == "audited", hosts["ok-pc"]["detail"] + proc.stderr
+    assert hosts["stale-av"]["status"] == "audited", hosts["stale-av"]["detail"]
+    failing = {f["check"] for f in hosts["stale-av"]["findings"] if f["status"] == "fail"}
+    assert failing == {"antivirus.signatures"}  # the target's facts, not a jump host's
+
+    changed = hosts["no-av"]
+    assert changed["status"] == "hostkey_mismatch", changed["detail"]
+    assert f"jump host {jumps['no-av']}" in changed["detail"]
+    (key,) = changed["findings"]
+    assert key["check"] == "ssh.hostkey" and key["evidence"]["jump_host"] == jumps["no-av"]
+    assert "jump host" in key["message"] and "not contacted" in key["message"]
+
+    unknown = hosts["pw-expired"]
+    assert unknown["status"] == "hostkey_unknown", unknown["detail"]
+    assert f"jump host {jumps['pw-expired']}" in unknown["detail"]
+    assert unknown["findings"] == []
