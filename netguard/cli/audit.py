@@ -161,7 +161,7 @@ def run(args: argparse.Namespace, err: Console) -> int:
     # Everything the user gave is validated before any host is contacted.
     policy = load_policy(args.policy)
     inventory = inventory_from(args.inventory, args) if args.inventory else local_inventory()
-    inventory = with_ssh_config(inventory, args.ssh_config, err, say(args), args.quiet)
+    inventory, ssh_config = with_ssh_config(inventory, args.ssh_config, err, say(args), args.quiet)
     job = AuditJob(
         inventory=inventory,
         policy=policy,
@@ -169,6 +169,7 @@ def run(args: argparse.Namespace, err: Console) -> int:
         waivers=load_waivers(args.waivers) if args.waivers else None,
         probe=probe_plan(args, policy),
         arrivals=args.arrivals,
+        ssh_config=ssh_config,
     )
     preflight(job)
     identities = load_identities(job.inventory)  # passphrases asked before any host

@@ -32,11 +32,12 @@ def ssh_config_option(p: argparse.ArgumentParser) -> None:
 
 def with_ssh_config(
     inventory: Inventory, spec: str | None, err: Console, t: Catalog, quiet: bool
-) -> Inventory:
-    """The inventory with ``--ssh-config``'s values filled in where it wrote none; what the
-    file said that netguard does not do is said once, not dropped silently."""
+) -> tuple[Inventory, dict[str, str] | None]:
+    """The inventory with ``--ssh-config``'s values filled in where it wrote none, and the
+    file's path and SHA-256 for the run block; what the file said that netguard does not do is
+    said once, not dropped silently."""
     if spec is None:
-        return inventory
+        return inventory, None
     from netguard.collect.sshconfig import apply_ssh_config, read_ssh_config
 
     config = read_ssh_config(spec or None)
@@ -54,7 +55,7 @@ def with_ssh_config(
     if notes.hostname:
         shown = [f"{h} ({n})" for h, n in sorted(notes.hostname.items())]
         line("hostname", hosts=t.join(shown))
-    return inventory
+    return inventory, {"path": config.path, "sha256": config.sha256}
 
 
 def ask_on_terminal(identity_file: str) -> str | None:

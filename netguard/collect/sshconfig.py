@@ -15,7 +15,7 @@ from typing import Any
 import paramiko
 
 from netguard.errors import InputError
-from netguard.model import Host, Inventory, SshSettings
+from netguard.model import JUMP_HOP, Host, Inventory, SshSettings
 
 #: the default file of ``--ssh-config`` with no FILE
 DEFAULT_PATH = "~/.ssh/config"
@@ -143,12 +143,25 @@ def resolve_jumps(jumps: str, config: SshConfig) -> str:
     what the hop itself wrote (``user@``, ``:port``) wins."""
     hops = []
     for hop in jumps.split(","):
+        if not JUMP_HOP.fullmatch(hop.strip()):
+            raise InputError(
+                f"ssh_config: invalid jump host {hop.strip()!r} in ProxyJump {jumps!r}; expected "
+                "[user@]host[:port], hops separated by commas",
+                field="--ssh-config",
+            )
         user, name, port = split_hop(hop.strip())
         found = config.lookup(name)
         name = str(found.get("hostname", name))
         user = user or (str(found["user"]) if "user" in found else None)
         port = port or (_number("port", found["port"], int) if "port" in found else None)
-        hops.append(join_hop(user, name, port))
+        joined = join_hop(user, name, port)
+        if not JUMP_HOP.fullmatch(joined):  # a HostName or User the configuration gave
+            raise InputError(
+                f"ssh_config: jump host {hop.strip()!r} resolves to {joined!r}, which is not "
+                "[user@]host[:port]",
+                field="--ssh-config",
+            )
+        hops.append(joined)
     return ",".join(hops)
 
 

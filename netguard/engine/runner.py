@@ -108,6 +108,9 @@ class AuditJob:
     sink: CollectionSink | None = None
     #: a replay's source, recorded in the document (``run.replay_of``)
     replay_of: dict[str, Any] | None = None
+    #: the SSH client configuration the inventory's settings were completed from
+    #: (``audit --ssh-config``): path and SHA-256, recorded as ``run.ssh_config``
+    ssh_config: dict[str, str] | None = None
     #: a network sweep made before the audit (``audit --discover``) and its findings: those
     #: on an audited host join its result; the rest become entries of their own
     sweep: Sweep | None = None
@@ -282,7 +285,12 @@ def run_audit(
     """Audit every host of the job; ``on_start`` hears of the run before the first host (the
     history records it as begun), ``on_result`` of every host as it is done."""
     run = Run(
-        job.inventory, job.policy, waivers=job.waivers, replay_of=job.replay_of, sweep=job.sweep
+        job.inventory,
+        job.policy,
+        waivers=job.waivers,
+        replay_of=job.replay_of,
+        sweep=job.sweep,
+        ssh_config=job.ssh_config,
     )
     if job.today is not None:
         run.today = job.today

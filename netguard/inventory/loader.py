@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from netguard.model import (
+    JUMP_HOP,
     ExchangeMedium,
     Host,
     Inventory,
@@ -44,10 +45,6 @@ HOST_KEYS = (
     "audit",
 )
 SSH_KEYS = tuple(f.name for f in fields(SshSettings) if f.name != "written")
-#: one ProxyJump hop: [user@]host[:port], host a name, an IPv4 address or a bracketed IPv6 one
-JUMP_HOP = re.compile(
-    r"(?:[A-Za-z0-9._][A-Za-z0-9._-]*@)?(?:[A-Za-z0-9._-]+|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?"
-)
 OS_NAMES = ("linux", "windows")
 TRANSPORTS = ("ssh", "local")
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import re
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -183,6 +184,12 @@ class Segment:
     def cidr_text(self) -> str:
         """The prefixes as one text: ``10.20.0.0/24`` or ``10.20.0.0/24, 2001:db8:20::/64``."""
         return ", ".join(str(net) for net in self.cidr)
+
+
+#: one ProxyJump hop: [user@]host[:port], host a name, an IPv4 address or a bracketed IPv6 one
+JUMP_HOP = re.compile(
+    r"(?:[A-Za-z0-9._][A-Za-z0-9._-]*@)?(?:[A-Za-z0-9._-]+|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?"
+)
 
 
 @dataclass(frozen=True)

@@ -34,6 +34,8 @@ class Run:
     sweep: Sweep | None = None
     #: what a receiver's arrivals file proved (``audit --arrivals``; the ``probe`` block)
     probe: dict[str, Any] | None = None
+    #: the SSH client configuration read (``audit --ssh-config``): its path and SHA-256
+    ssh_config: dict[str, str] | None = None
 
 
 def inventory_block(inventory: Inventory) -> dict[str, Any]:
@@ -65,4 +67,6 @@ def run_block(run: Run) -> dict[str, Any]:
     }
     if run.replay_of is not None:
         block["replay_of"] = run.replay_of
+    if run.ssh_config is not None:
+        block["ssh_config"] = run.ssh_config
     return block

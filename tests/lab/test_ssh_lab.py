@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import subprocess
@@ -143,6 +144,9 @@ def test_ssh_config_fills_in_the_key_and_a_jump_host_by_alias(
     )
     assert hosts["ok-pc"]["status"] == "audited", hosts["ok-pc"]["detail"] + proc.stderr
     assert "forwardagent" in proc.stderr and "ProxyCommand is not run" in proc.stderr
+    run = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))["run"]
+    assert run["ssh_config"]["path"] == str(config)
+    assert run["ssh_config"]["sha256"] == hashlib.sha256(config.read_bytes()).hexdigest()
 
     # without --ssh-config the file is not read: no key, no agent
     proc, hosts = run_audit(office_lab, inv, tmp_path / "off.json", lab_env())

@@ -134,12 +134,23 @@ def test_the_option_alone_reads_the_home_config_and_says_what_it_did_not_do(
     (tmp_path / ".ssh/config").write_text(CONFIG, encoding="utf-8")
     (tmp_path / "inv.yaml").write_text(INVENTORY, encoding="utf-8")
     inv = load_inventory(tmp_path / "inv.yaml")
-    assert with_ssh_config(inv, None, Console(), catalog("en"), False) is inv  # off by default
+    assert with_ssh_config(inv, None, Console(), catalog("en"), False) == (inv, None)  # off
     out = io.StringIO()
-    done = with_ssh_config(inv, "", Console(file=out, width=300), catalog("en"), False)
+    done, block = with_ssh_config(inv, "", Console(file=out, width=300), catalog("en"), False)
+    digest = hashlib.sha256(CONFIG.encode()).hexdigest()
+    assert block == {"path": str(tmp_path / ".ssh/config"), "sha256": digest}
     assert {h.name: h.ssh.user for h in done.hosts}["fin-pc-07"] == "admin7"
     said = out.getvalue()
     assert str(tmp_path / ".ssh/config") in said
     assert hashlib.sha256(CONFIG.encode()).hexdigest() in said
     assert "forwardagent, serveraliveinterval" in said or "forwardagent and" in said
     assert "ProxyCommand is not run" in said and "legacy-01" in said
+
+
+def test_a_jump_host_the_config_makes_unusable_is_bad_input(tmp_path: Path) -> None:
+    (tmp_path / "c").write_text("Host b\n  HostName 'a b;rm'\n", encoding="utf-8")
+    config = read_ssh_config(str(tmp_path / "c"))
+    with pytest.raises(InputError, match="not"):
+        resolve_jumps("b", config)
+    with pytest.raises(InputError, match="invalid jump host"):
+        resolve_jumps("b;rm", config)
