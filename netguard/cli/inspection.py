@@ -31,6 +31,7 @@ from netguard.cli.signing import (
     load_signing_key,
     trusted_keys,
 )
+from netguard.cli.sshsetup import load_identities
 from netguard.errors import ExitStatus
 from netguard.model import Zone
 
@@ -155,6 +156,9 @@ def spot_check(args: argparse.Namespace, err: Console) -> int:
         options=AuditOptions(workers=args.workers, accept_new_hostkeys=args.accept_new_hostkeys),
     )
     preflight(job)
+    identities = load_identities(job.inventory)  # passphrases asked before any host
+    if identities is not None:
+        job = replace(job, options=replace(job.options, identities=identities))
     return _conduct(args, err, job, "spot-check", sample)
 
 
