@@ -182,3 +182,26 @@ def test_proxy_jump_chains_and_verifies_every_jump_host(office_lab: Any, tmp_pat
     assert unknown["status"] == "hostkey_unknown", unknown["detail"]
     assert f"jump host {jumps['pw-expired']}" in unknown["detail"]
     assert unknown["findings"] == []
+
+
+def test_a_machine_the_auditor_has_no_route_to_is_audited_through_the_jump_host(
+    office_lab: Any, tmp_path: Path
+) -> None:
+    """The auditor's route to the target is a blackhole for this test; the jump host, on the
+    target's segment, still reaches it: audited only through the jump, so it went through it."""
+    target = address(office_lab, "ok-pc")
+    ns = office_lab.lab.auditor_ns
+    doc = inventory_doc(office_lab, {"ok-pc"})
+    direct = write(tmp_path / "direct.yaml", doc)
+    doc["hosts"][0]["ssh"] = {"proxy_jump": f"root@{address(office_lab, 'dual-pc')}"}
+    jumped = write(tmp_path / "jumped.yaml", doc)
+    route = ["ip", "netns", "exec", ns, "ip", "route", "add", "blackhole", f"{target}/32"]
+    subprocess.run(route, check=True)
+    try:
+        proc, hosts = run_audit(office_lab, direct, tmp_path / "direct.json", lab_env())
+        assert hosts["ok-pc"]["status"] == "unreachable", hosts["ok-pc"]["detail"]
+        proc, hosts = run_audit(office_lab, jumped, tmp_path / "jumped.json", lab_env())
+        assert hosts["ok-pc"]["status"] == "audited", hosts["ok-pc"]["detail"] + proc.stderr
+    finally:
+        route[6] = "del"
+        subprocess.run(route, check=True)
