@@ -205,3 +205,58 @@ def test_a_machine_the_auditor_has_no_route_to_is_audited_through_the_jump_host(
     finally:
         route[6] = "del"
         subprocess.run(route, check=True)
+
+
+def test_the_passphrase_is_asked_once_on_a_terminal_before_the_audit(
+    office_lab: Any, tmp_path: Path
+) -> None:
+    import pty
+    import select
+    import time
+
+    key = encrypted_copy(office_lab, tmp_path)
+    inv = one_host_inventory(
+        office_lab, tmp_path, {"ok-pc", "stale-av"}, **{str(office_lab.lab.identity_path): str(key)}
+    )
+    out = tmp_path / "r.json"
+    main, child = pty.openpty()
+    argv = [sys.executable, "-m", "netguard", "audit", str(inv), "--format", "json"]
+    argv += ["-o", str(out), "-q", "--no-history"]
+    proc = subprocess.Popen(
+        ["ip", "netns", "exec", office_lab.lab.auditor_ns, *argv],
+        stdin=child,
+        stdout=child,
+        stderr=child,
+        env=lab_env(),
+        start_new_session=True,
+    )
+    os.close(child)
+    seen = b""
+    answered = False
+    deadline = time.monotonic() + 90
+    try:
+        while time.monotonic() < deadline:
+            ready, _, _ = select.select([main], [], [], 1)
+            if ready:
+                try:
+                    chunk = os.read(main, 4096)
+                except OSError:
+                    break
+                if not chunk:
+                    break
+                seen += chunk
+            if not answered and b"passphrase of SSH identity" in seen:
+                os.write(main, SECRET.encode() + b"\n")
+                answered = True
+            if proc.poll() is not None and not ready:
+                break
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait(timeout=10)
+        os.close(main)
+    assert seen.count(b"passphrase of SSH identity") == 1, seen
+    assert SECRET.encode() not in seen  # never echoed
+    hosts = {h["name"]: h for h in json.loads(out.read_text(encoding="utf-8"))["hosts"]}
+    assert hosts["ok-pc"]["status"] == "audited", hosts["ok-pc"]["detail"]
+    assert hosts["stale-av"]["status"] == "audited", hosts["stale-av"]["detail"]
