@@ -31,7 +31,7 @@ from netguard.cli.signing import (
     load_signing_key,
     trusted_keys,
 )
-from netguard.cli.sshsetup import load_identities
+from netguard.cli.sshsetup import load_identities, ssh_config_option, with_ssh_config
 from netguard.errors import ExitStatus
 from netguard.model import Zone
 
@@ -68,6 +68,7 @@ def add_parsers(sub: Any) -> None:
     )
     sc.add_argument("--workers", type=positive_int, default=32)
     sc.add_argument("--accept-new-hostkeys", action="store_true")
+    ssh_config_option(sc)
     _inspection_options(sc)
 
     ins = sub.add_parser(
@@ -140,6 +141,7 @@ def spot_check(args: argparse.Namespace, err: Console) -> int:
     from netguard.spotcheck.sample import draw, new_seed, parse_size
 
     inventory = inventory_from(args.inventory, args)
+    inventory, ssh_config = with_ssh_config(inventory, args.ssh_config, err, say(args), args.plan)
     size = parse_size(args.sample)
     if args.by is None and args.min_per_stratum != 1:
         raise usage_error("strata_needed", field="--min-per-stratum")
@@ -154,6 +156,7 @@ def spot_check(args: argparse.Namespace, err: Console) -> int:
         inventory=sample.inventory(),
         policy=load_policy(args.policy),
         options=AuditOptions(workers=args.workers, accept_new_hostkeys=args.accept_new_hostkeys),
+        ssh_config=ssh_config,
     )
     preflight(job)
     identities = load_identities(job.inventory)  # passphrases asked before any host

@@ -260,3 +260,23 @@ def test_the_passphrase_is_asked_once_on_a_terminal_before_the_audit(
     hosts = {h["name"]: h for h in json.loads(out.read_text(encoding="utf-8"))["hosts"]}
     assert hosts["ok-pc"]["status"] == "audited", hosts["ok-pc"]["detail"]
     assert hosts["stale-av"]["status"] == "audited", hosts["stale-av"]["detail"]
+
+
+def test_a_spot_check_honours_the_ssh_config_too(office_lab: Any, tmp_path: Path) -> None:
+    doc = inventory_doc(office_lab, {"ok-pc"})
+    del doc["defaults"]["ssh"]["identity_file"]  # the configuration gives it
+    inv = write(tmp_path / "inventory.yaml", doc)
+    config = tmp_path / "ssh_config"
+    config.write_text(f"Host ok-pc\n    IdentityFile {office_lab.lab.identity_path}\n")
+    argv = [sys.executable, "-m", "netguard", "spot-check", str(inv), "--sample", "1"]
+    argv += ["--unsigned", "-o", str(tmp_path / "bundle"), "-q", f"--ssh-config={config}"]
+    proc = office_lab.lab.run_in_auditor(argv, timeout=120, env=lab_env())
+    (results,) = [
+        json.loads(f.read_text(encoding="utf-8"))
+        for f in (tmp_path / "bundle").rglob("*.json")
+        if '"schema": "netguard.results/1"' in f.read_text(encoding="utf-8")
+    ] or [None]
+    assert results is not None, proc.stderr
+    (host,) = results["hosts"]
+    assert host["status"] == "audited", host["detail"] + proc.stderr
+    assert results["run"]["ssh_config"]["path"] == str(config)
