@@ -73,7 +73,8 @@ def load_identities(inventory: Inventory) -> Identities | None:
     with $NETGUARD_SSH_KEY_PASSPHRASE, else asked on the terminal, else the ssh-agent's keys.
     A file that cannot be opened is not an error here: each of its hosts says why
     (``identity_encrypted``, ``identity_passphrase_wrong``, ``identity_unusable``)."""
-    files = {h.ssh.identity_file for h in inventory.hosts if h.transport == "ssh"}
+    ssh = [h.ssh for h in inventory.hosts if h.transport == "ssh"]
+    files = {s.identity_file for s in ssh} | {f for s in ssh for f in s.jump_identity_files}
     files.discard(None)
     if not files:
         return None

@@ -303,7 +303,9 @@ class SshCollector:
                 label = join_hop(None, name, port)
                 hop = paramiko.Transport(link)
                 opened.append(hop)
-                refused = self._hop(hop, label, name, port or 22, user or s.user, s)
+                given = s.jump_identity_files[i] if i < len(s.jump_identity_files) else None
+                identity = given or s.identity_file
+                refused = self._hop(hop, label, name, port or 22, user or s.user, identity, s)
                 if refused is not None:
                     return refused
                 if i + 1 < len(hops):
@@ -331,7 +333,14 @@ class SshCollector:
             sock.close()
 
     def _hop(
-        self, t: paramiko.Transport, label: str, name: str, port: int, user: str, s: SshSettings
+        self,
+        t: paramiko.Transport,
+        label: str,
+        name: str,
+        port: int,
+        user: str,
+        identity: str | None,
+        s: SshSettings,
     ) -> Collection | None:
         """One jump host: handshake, host key, login. None when it may forward onward."""
         kh = self.known_hosts(s.known_hosts)
@@ -390,7 +399,7 @@ class SshCollector:
                     fingerprint=fingerprint(key),
                 )
         try:
-            keys = self.identities.keys(s.identity_file)
+            keys = self.identities.keys(identity)
         except (OSError, paramiko.SSHException, IdentityEncrypted, IdentityPassphraseWrong):
             keys = []
         for pkey in keys:

@@ -104,10 +104,9 @@ def _settings(host: Host, config: SshConfig, notes: ConfigNotes) -> SshSettings:
         field_name, converted = _converted(option, value)
         if field_name is not None and field_name not in written:
             changes[field_name] = converted
-    if "proxy_jump" in changes and changes["proxy_jump"] is not None:
-        changes["proxy_jump"] = resolve_jumps(changes["proxy_jump"], config)
-    elif s.proxy_jump is not None and "proxy_jump" in written:
-        changes["proxy_jump"] = resolve_jumps(s.proxy_jump, config)
+    jumps = changes.get("proxy_jump", s.proxy_jump)
+    if jumps is not None:
+        changes["proxy_jump"], changes["jump_identity_files"] = resolve_jump_hops(jumps, config)
     return replace(s, **changes)
 
 
@@ -139,9 +138,15 @@ def _number(option: str, text: Any, kind: type[int]) -> int:
 
 
 def resolve_jumps(jumps: str, config: SshConfig) -> str:
-    """Each hop's alias through the configuration (HostName, User, Port), as OpenSSH does;
-    what the hop itself wrote (``user@``, ``:port``) wins."""
+    return resolve_jump_hops(jumps, config)[0]
+
+
+def resolve_jump_hops(jumps: str, config: SshConfig) -> tuple[str, tuple[str | None, ...]]:
+    """Each hop's alias through the configuration (HostName, User, Port, IdentityFile), as
+    OpenSSH does; what the hop itself wrote (``user@``, ``:port``) wins. Returns the hops and,
+    per hop, its identity file (None: the target's)."""
     hops = []
+    identities: list[str | None] = []
     for hop in jumps.split(","):
         if not JUMP_HOP.fullmatch(hop.strip()):
             raise InputError(
@@ -162,7 +167,9 @@ def resolve_jumps(jumps: str, config: SshConfig) -> str:
                 field="--ssh-config",
             )
         hops.append(joined)
-    return ",".join(hops)
+        given = found.get("identityfile")
+        identities.append(_converted("identityfile", given)[1] if given else None)
+    return ",".join(hops), tuple(identities)
 
 
 def split_hop(hop: str) -> tuple[str | None, str, int | None]:

@@ -13,6 +13,7 @@ from typing import Any
 
 import yaml
 
+from netguard.inventory.loader import SSH_KEYS
 from netguard.model import Host, Inventory, Segment, SshSettings
 
 _DEFAULT_SSH = SshSettings()
@@ -58,7 +59,7 @@ def _host(h: Host) -> dict[str, Any]:
     if not h.audit:
         out["audit"] = False
     ssh = {
-        k: v for k, v in asdict(h.ssh).items() if k != "written" and v != getattr(_DEFAULT_SSH, k)
+        k: v for k, v in asdict(h.ssh).items() if k in SSH_KEYS and v != getattr(_DEFAULT_SSH, k)
     }
     if ssh:
         out["ssh"] = ssh

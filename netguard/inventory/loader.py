@@ -44,7 +44,10 @@ HOST_KEYS = (
     "mac",
     "audit",
 )
-SSH_KEYS = tuple(f.name for f in fields(SshSettings) if f.name != "written")
+#: what an inventory may write in ``ssh``; the others are filled in by --ssh-config
+SSH_KEYS = tuple(
+    f.name for f in fields(SshSettings) if f.name not in ("written", "jump_identity_files")
+)
 OS_NAMES = ("linux", "windows")
 TRANSPORTS = ("ssh", "local")
 

@@ -203,6 +203,9 @@ class SshSettings:
     #: jump hosts, as OpenSSH's ProxyJump writes them: ``[user@]host[:port][,…]``, the first hop
     #: first; None: connect directly (docs/ssh.md)
     proxy_jump: str | None = None
+    #: per hop of ``proxy_jump``, the identity file an ssh_config gives that jump host (None:
+    #: the target's ``identity_file``); only ``--ssh-config`` sets it
+    jump_identity_files: tuple[str | None, ...] = ()
     #: the fields the inventory wrote (``defaults.ssh`` or the host's ``ssh``): an ssh_config
     #: (``--ssh-config``) fills in only the others
     written: frozenset[str] = field(default=frozenset(), compare=False, repr=False)

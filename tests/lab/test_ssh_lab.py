@@ -148,6 +148,18 @@ def test_ssh_config_fills_in_the_key_and_a_jump_host_by_alias(
     assert run["ssh_config"]["path"] == str(config)
     assert run["ssh_config"]["sha256"] == hashlib.sha256(config.read_bytes()).hexdigest()
 
+    # the jump host's own IdentityFile is the one offered to it: a key it does not accept
+    stranger = tmp_path / "stranger"
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(stranger)], check=True)
+    config.write_text(
+        config.read_text().replace("Host bastion\n", f"Host bastion\n    IdentityFile {stranger}\n")
+    )
+    proc, hosts = run_audit(
+        office_lab, inv, tmp_path / "stranger.json", lab_env(), f"--ssh-config={config}"
+    )
+    assert hosts["ok-pc"]["status"] == "auth_failed", hosts["ok-pc"]["detail"]
+    assert hosts["ok-pc"]["detail_reason"] == "jump_auth_refused", hosts["ok-pc"]["detail"]
+
     # without --ssh-config the file is not read: no key, no agent
     proc, hosts = run_audit(office_lab, inv, tmp_path / "off.json", lab_env())
     assert hosts["ok-pc"]["status"] == "auth_failed", hosts["ok-pc"]["detail"]

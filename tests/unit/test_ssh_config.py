@@ -28,6 +28,7 @@ Host bastion
     HostName 10.99.0.1
     User jumper
     Port 2222
+    IdentityFile ~/.ssh/bastion_ed25519
 
 Host legacy-*
     ProxyCommand nc %h %p
@@ -83,6 +84,8 @@ def test_a_host_is_matched_by_its_address_too_and_the_inventory_wins(applied) ->
 def test_jump_hosts_written_in_the_inventory_are_resolved_through_the_config(applied) -> None:
     _, _, hosts, _ = applied
     assert hosts["other"].ssh.proxy_jump == "jumper@10.99.0.1:2222,x@10.20.0.1:23"
+    home = applied[0]
+    assert hosts["other"].ssh.jump_identity_files == (str(home / ".ssh/bastion_ed25519"), None)
     assert hosts["other"].ssh.port == 22
 
 
