@@ -20,20 +20,34 @@ CHECK_ID = "ssh.hostkey"
 
 def hostkey_finding(host: Host, evidence: Mapping[str, Any]) -> Finding:
     """The critical finding for a host whose key did not match (``evidence``: the transport's
-    offered key type and fingerprint, and the key types known_hosts has for it)."""
+    offered key type and fingerprint, and the key types known_hosts has for it) — or whose jump
+    host's key did not (``evidence["jump_host"]``: the target was not contacted at all)."""
     en = catalog("en")
     offered = evidence.get("offered_fingerprint")
     known_types = sorted(evidence.get("known_keys", {}))
-    said = (
-        say(
-            "ssh.hostkey.changed",
+    jump = evidence.get("jump_host")
+    offered_type = evidence.get("offered_type", "")
+    if jump and offered:
+        said = say(
+            "ssh.hostkey.jump_changed",
             host=host.name,
-            offered_type=evidence.get("offered_type", ""),
+            jump=jump,
+            offered_type=offered_type,
             offered_fingerprint=offered,
         )
-        if offered
-        else say("ssh.hostkey.no_known_type", host=host.name, known_types=known_types)
-    )
+    elif jump:
+        said = say(
+            "ssh.hostkey.jump_no_known_type", host=host.name, jump=jump, known_types=known_types
+        )
+    elif offered:
+        said = say(
+            "ssh.hostkey.changed",
+            host=host.name,
+            offered_type=offered_type,
+            offered_fingerprint=offered,
+        )
+    else:
+        said = say("ssh.hostkey.no_known_type", host=host.name, known_types=known_types)
     return Finding(
         check=CHECK_ID,
         category="transport",

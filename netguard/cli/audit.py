@@ -31,6 +31,7 @@ from netguard.cli.options import (
 from netguard.cli.probe import probe_options, probe_plan
 from netguard.cli.runs import results_text, run_with_progress
 from netguard.cli.signing import Bundling, bundle_writer, open_replay, signing_options
+from netguard.cli.sshsetup import load_identities, ssh_config_option, with_ssh_config
 from netguard.export import FORMATS as EXPORT_FORMATS
 from netguard.results import inventory_block, scope_of
 
@@ -121,6 +122,7 @@ def add_parsers(sub: Any) -> None:
         help="also write an evidence bundle into DIR (a new folder): raw outputs, results, "
         "inputs and a manifest of SHA-256 digests, signed with --key",
     )
+    ssh_config_option(a)
     signing_options(a)
     probe_options(a)
     a.add_argument(
@@ -168,16 +170,23 @@ def run(args: argparse.Namespace, err: Console) -> int:
     # Everything the user gave is validated before any host is contacted.
     policy = load_policy(args.policy)
     inventory = inventory_from(args.inventory, args) if args.inventory else local_inventory()
+    inventory, ssh_config = with_ssh_config(
+        _limited(inventory, args), args.ssh_config, err, say(args), args.quiet
+    )
     job = AuditJob(
-        inventory=_limited(inventory, args),
+        inventory=inventory,
         limit=tuple(args.limit or ()),
         policy=policy,
         options=AuditOptions(workers=args.workers, accept_new_hostkeys=args.accept_new_hostkeys),
         waivers=load_waivers(args.waivers) if args.waivers else None,
         probe=probe_plan(args, policy),
         arrivals=args.arrivals,
+        ssh_config=ssh_config,
     )
     preflight(job)
+    identities = load_identities(job.inventory)  # passphrases asked before any host
+    if identities is not None:
+        job = replace(job, options=replace(job.options, identities=identities))
     after = _afterwards(args)  # a command that cannot be split is bad input, found up front
     if args.discover:  # before any host: a refused raw socket is bad input, nothing written
         from netguard.engine.resolve import resolve_inventory

@@ -33,6 +33,7 @@ from netguard.cli.signing import (
     load_signing_key,
     trusted_keys,
 )
+from netguard.cli.sshsetup import load_identities, ssh_config_option, with_ssh_config
 from netguard.errors import ExitStatus
 from netguard.model import Zone
 
@@ -75,6 +76,7 @@ def add_parsers(sub: Any) -> None:
         action="store_true",
         help="record host keys not yet in known_hosts (a changed key is never accepted)",
     )
+    ssh_config_option(sc)
     _inspection_options(sc)
 
     ins = sub.add_parser(
@@ -162,6 +164,7 @@ def spot_check(args: argparse.Namespace, err: Console) -> int:
     from netguard.spotcheck.sample import draw, new_seed, parse_size
 
     inventory = inventory_from(args.inventory, args)
+    inventory, ssh_config = with_ssh_config(inventory, args.ssh_config, err, say(args), args.plan)
     size = parse_size(args.sample)
     if args.by is None and args.min_per_stratum != 1:
         raise usage_error("strata_needed", field="--min-per-stratum")
@@ -176,8 +179,12 @@ def spot_check(args: argparse.Namespace, err: Console) -> int:
         inventory=sample.inventory(),
         policy=load_policy(args.policy),
         options=AuditOptions(workers=args.workers, accept_new_hostkeys=args.accept_new_hostkeys),
+        ssh_config=ssh_config,
     )
     preflight(job)
+    identities = load_identities(job.inventory)  # passphrases asked before any host
+    if identities is not None:
+        job = replace(job, options=replace(job.options, identities=identities))
     return _conduct(args, err, job, "spot-check", sample)
 
 

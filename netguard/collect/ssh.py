@@ -15,14 +15,16 @@ import os
 import socket
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import paramiko
 
 from netguard.collect import OUTPUT_CAP, REMOTE_COMMAND, Collection, failed, linux_script
 from netguard.collect.probe import ProbeRequest, preamble
+from netguard.collect.sshconfig import join_hop, split_hop
 from netguard.collect.windows import windows_command, windows_stdin
-from netguard.model import Host, HostStatus
+from netguard.model import Host, HostStatus, SshSettings
 
 # known_hosts key type → host key algorithms that may prove it (RSA keys sign with SHA-2).
 _ALGORITHMS = {
@@ -53,8 +55,12 @@ class KnownHosts:
 
     def lookup(self, host: Host) -> dict[str, paramiko.PKey]:
         """Known keys by type, for the address (the name we connect by) or the inventory name."""
+        return self.lookup_names((known_hosts_name(host), host.name))
+
+    def lookup_names(self, names: tuple[str, ...]) -> dict[str, paramiko.PKey]:
+        """Known keys by type for the first of ``names`` known_hosts has an entry for."""
         with self._lock:
-            for name in (known_hosts_name(host), host.name):
+            for name in names:
                 entry = self._keys.lookup(name)
                 if entry:
                     return {t: entry[t] for t in entry}
@@ -62,7 +68,9 @@ class KnownHosts:
 
     def add(self, host: Host, key: paramiko.PKey) -> None:
         """Record a first-seen key (accept-new). Never called for a changed key."""
-        name = known_hosts_name(host)
+        self.add_name(known_hosts_name(host), key)
+
+    def add_name(self, name: str, key: paramiko.PKey) -> None:
         with self._lock:
             self._keys.add(name, key.get_name(), key)
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
@@ -70,30 +78,115 @@ class KnownHosts:
                 fh.write(f"{name} {key.get_name()} {key.get_base64()}\n")
 
 
-class Identities:
-    """Private keys loaded once per file; the ssh-agent's keys when no file is given."""
+#: The passphrase of encrypted SSH identity files, for unattended audits. Not the signing key's
+#: (``NETGUARD_KEY_PASSPHRASE``): two keys, two secrets — one variable would try one key's
+#: passphrase on the other.
+PASSPHRASE_ENV = "NETGUARD_SSH_KEY_PASSPHRASE"
 
-    def __init__(self) -> None:
+#: Asked for an encrypted identity file's passphrase (the command line's prompt); None: no one
+#: to ask.
+AskPassphrase = Callable[[str], "str | None"]
+
+
+class IdentityEncrypted(Exception):
+    """An identity file needs a passphrase nobody gave, and the ssh-agent has no keys."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__(path)
+        self.path = path
+
+
+class IdentityPassphraseWrong(Exception):
+    """The passphrase given does not open the identity file (never carries the passphrase)."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__(path)
+        self.path = path
+
+
+class Identities:
+    """Private keys loaded once per file; the ssh-agent's keys when no file is given.
+
+    An encrypted file is opened with ``$NETGUARD_SSH_KEY_PASSPHRASE``, else with what ``ask``
+    returns (the command line asks once on a terminal, before the audit starts), else the
+    ssh-agent's keys stand in; with none of these it is ``IdentityEncrypted``. The outcome,
+    failure included, is kept: every host of the file gets the same answer, and nobody is asked
+    twice. The passphrase is used once and kept nowhere."""
+
+    def __init__(self, ask: AskPassphrase | None = None) -> None:
         self._lock = threading.Lock()
-        self._cache: dict[str | None, list[paramiko.PKey]] = {}
+        self._ask = ask
+        self._cache: dict[str | None, list[paramiko.PKey] | Exception] = {}
 
     def keys(self, identity_file: str | None) -> list[paramiko.PKey]:
         with self._lock:
             if identity_file not in self._cache:
-                self._cache[identity_file] = self._load(identity_file)
-            return self._cache[identity_file]
+                try:
+                    self._cache[identity_file] = self._load(identity_file)
+                except (
+                    OSError,
+                    paramiko.SSHException,
+                    IdentityEncrypted,
+                    IdentityPassphraseWrong,
+                ) as exc:
+                    self._cache[identity_file] = exc
+            found = self._cache[identity_file]
+        if isinstance(found, Exception):
+            raise found
+        return found
 
-    @staticmethod
-    def _load(identity_file: str | None) -> list[paramiko.PKey]:
+    def _load(self, identity_file: str | None) -> list[paramiko.PKey]:
         if identity_file is None:
-            return list(paramiko.Agent().get_keys())
-        return [paramiko.PKey.from_path(os.path.expanduser(identity_file))]
+            return _agent_keys()
+        path = os.path.expanduser(identity_file)
+        try:
+            return [_from_path(path, None)]
+        except (TypeError, ValueError, paramiko.PasswordRequiredException) as exc:
+            if not _encrypted(exc):
+                raise paramiko.SSHException(str(exc)) from None
+        secret = os.environ.get(PASSPHRASE_ENV)
+        if secret is None and self._ask is not None:
+            secret = self._ask(identity_file)
+        if secret is not None:
+            try:
+                return [_from_path(path, secret.encode())]
+            except (TypeError, ValueError, paramiko.SSHException):
+                # cryptography's words for a wrong passphrase are misleading ("no BEGIN/END
+                # delimiters"), and may one day quote what it was given: ours, and nothing else
+                raise IdentityPassphraseWrong(identity_file) from None
+        agent = _agent_keys()
+        if agent:
+            return agent
+        raise IdentityEncrypted(identity_file)
+
+
+def _from_path(path: str, secret: bytes | None) -> paramiko.PKey:
+    # positional: paramiko 3 names it passphrase, paramiko 5 password
+    if secret is None:
+        return paramiko.PKey.from_path(path)
+    return paramiko.PKey.from_path(path, secret)  # type: ignore[arg-type]  # stubs say str; bytes is what works
+
+
+def _encrypted(exc: Exception) -> bool:
+    """paramiko 3 raises PasswordRequiredException; paramiko 5 passes on cryptography's
+    TypeError ("Key is password-protected", "private key is encrypted")."""
+    if isinstance(exc, paramiko.PasswordRequiredException):
+        return True
+    text = str(exc).lower()
+    return isinstance(exc, TypeError) and ("password" in text or "encrypted" in text)
+
+
+def _agent_keys() -> list[paramiko.PKey]:
+    try:
+        return list(paramiko.Agent().get_keys())
+    except (OSError, paramiko.SSHException):
+        return []
 
 
 class SshCollector:
-    def __init__(self, *, accept_new: bool = False) -> None:
+    def __init__(self, *, accept_new: bool = False, identities: Identities | None = None) -> None:
         self.accept_new = accept_new
-        self.identities = Identities()
+        self.identities = identities if identities is not None else Identities()
         self._known: dict[str, KnownHosts] = {}
         self._known_lock = threading.Lock()
 
@@ -106,6 +199,8 @@ class SshCollector:
     def collect(self, host: Host, request: ProbeRequest | None = None) -> Collection:
         command, stdin = remote_exec(host, request)  # a bad request fails before any connection
         s = host.ssh
+        if s.proxy_jump:
+            return self._through_jumps(host, command, stdin)
         try:
             sock = socket.create_connection((str(host.address), s.port), timeout=s.connect_timeout)
         except TimeoutError:
@@ -129,16 +224,7 @@ class SshCollector:
     ) -> Collection:
         s = host.ssh
         known = self.known_hosts(s.known_hosts).lookup(host)
-        transport.banner_timeout = s.connect_timeout
-        transport.handshake_timeout = s.connect_timeout
-        transport.auth_timeout = s.connect_timeout
-        if known:
-            # Ask only for key types we know, as OpenSSH does: otherwise a server offering another
-            # type would look like a changed key.
-            offered = transport.get_security_options().key_types
-            wanted = [a for t in known for a in _ALGORITHMS.get(t, (t,)) if a in offered]
-            if wanted:
-                transport.get_security_options().key_types = tuple(wanted)
+        _prepare(transport, known, s.connect_timeout)
         # paramiko's start_client(timeout=) returns silently when the time is up, so we wait on
         # our own event: a host that accepts TCP and never speaks SSH ends here, on time.
         negotiated = threading.Event()
@@ -162,6 +248,12 @@ class SshCollector:
             return verdict
         try:
             keys = self.identities.keys(s.identity_file)
+        except IdentityEncrypted as exc:
+            return failed(
+                HostStatus.AUTH_FAILED, "identity_encrypted", path=exc.path, env=PASSPHRASE_ENV
+            )
+        except IdentityPassphraseWrong as exc:
+            return failed(HostStatus.AUTH_FAILED, "identity_passphrase_wrong", path=exc.path)
         except (OSError, paramiko.SSHException) as exc:
             return failed(HostStatus.AUTH_FAILED, "identity_unusable", raw=str(exc))
         if not keys:
@@ -179,6 +271,148 @@ class SshCollector:
         if not transport.is_authenticated():
             return failed(HostStatus.AUTH_FAILED, "auth_refused", user=s.user)
         return self._run(host, transport, command, stdin)
+
+    def _through_jumps(self, host: Host, command: str, stdin: bytes) -> Collection:
+        """ProxyJump: each hop a Transport over the previous hop's ``direct-tcpip`` channel, its
+        host key verified against the target's known_hosts and logged in to with the target's
+        identity; any hop that fails stops the host, with a detail naming the jump host."""
+        s = host.ssh
+        hops = [split_hop(h) for h in (s.proxy_jump or "").split(",")]
+        opened: list[paramiko.Transport] = []
+        first = hops[0]
+        first_label = join_hop(None, first[1], first[2])
+        try:
+            sock = socket.create_connection((first[1], first[2] or 22), timeout=s.connect_timeout)
+        except TimeoutError:
+            return failed(
+                HostStatus.UNREACHABLE,
+                "jump_connect_timeout",
+                jump=first_label,
+                seconds=s.connect_timeout,
+            )
+        except OSError as exc:
+            return failed(
+                HostStatus.UNREACHABLE,
+                "jump_connect_failed",
+                jump=first_label,
+                raw=exc.strerror or str(exc),
+            )
+        try:
+            link: socket.socket | paramiko.Channel = sock
+            for i, (user, name, port) in enumerate(hops):
+                label = join_hop(None, name, port)
+                hop = paramiko.Transport(link)
+                opened.append(hop)
+                given = s.jump_identity_files[i] if i < len(s.jump_identity_files) else None
+                identity = given or s.identity_file
+                refused = self._hop(hop, label, name, port or 22, user or s.user, identity, s)
+                if refused is not None:
+                    return refused
+                if i + 1 < len(hops):
+                    onward = (hops[i + 1][1], hops[i + 1][2] or 22)
+                else:
+                    onward = (str(host.address), s.port)
+                try:
+                    link = hop.open_channel(
+                        "direct-tcpip", onward, ("127.0.0.1", 0), timeout=s.connect_timeout
+                    )
+                except (paramiko.SSHException, OSError, EOFError) as exc:
+                    return failed(
+                        HostStatus.UNREACHABLE,
+                        "jump_forward_refused",
+                        jump=label,
+                        target=join_hop(None, onward[0], onward[1]),
+                        raw=str(exc) or type(exc).__name__,
+                    )
+            transport = paramiko.Transport(link)
+            opened.append(transport)
+            return self._session(host, transport, command, stdin)
+        finally:
+            for t in reversed(opened):
+                t.close()
+            sock.close()
+
+    def _hop(
+        self,
+        t: paramiko.Transport,
+        label: str,
+        name: str,
+        port: int,
+        user: str,
+        identity: str | None,
+        s: SshSettings,
+    ) -> Collection | None:
+        """One jump host: handshake, host key, login. None when it may forward onward."""
+        kh = self.known_hosts(s.known_hosts)
+        kh_name = name if port == 22 else f"[{name}]:{port}"
+        known = kh.lookup_names((kh_name,))
+        _prepare(t, known, s.connect_timeout)
+        negotiated = threading.Event()
+        try:
+            t.start_client(event=negotiated)
+        except (paramiko.SSHException, EOFError, OSError) as exc:
+            return failed(HostStatus.ERROR, "jump_handshake_failed", jump=label, raw=str(exc))
+        if not negotiated.wait(s.connect_timeout) or not t.is_active():
+            failure = t.get_exception()
+            if failure is None:
+                return failed(
+                    HostStatus.TIMEOUT,
+                    "jump_handshake_timeout",
+                    jump=label,
+                    seconds=s.connect_timeout,
+                )
+            if known and "host key" in str(failure).lower():
+                return failed(
+                    HostStatus.HOSTKEY_MISMATCH,
+                    "jump_hostkey_types_unknown",
+                    {"jump_host": label, "known_keys": _fingerprints(known)},
+                    jump=label,
+                    types=sorted(known),
+                )
+            return failed(HostStatus.ERROR, "jump_handshake_failed", jump=label, raw=str(failure))
+        key = t.get_remote_server_key()
+        offered = {
+            "jump_host": label,
+            "offered_type": key.get_name(),
+            "offered_fingerprint": fingerprint(key),
+        }
+        if not known:
+            if not self.accept_new:
+                return failed(
+                    HostStatus.HOSTKEY_UNKNOWN,
+                    "jump_hostkey_unknown",
+                    offered,
+                    jump=label,
+                    fingerprint=fingerprint(key),
+                    known_hosts=s.known_hosts,
+                )
+            kh.add_name(kh_name, key)
+        else:
+            expected = known.get(key.get_name())
+            if expected is None or expected.asbytes() != key.asbytes():
+                return failed(
+                    HostStatus.HOSTKEY_MISMATCH,
+                    "jump_hostkey_changed",
+                    {**offered, "known_keys": _fingerprints(known), "known_hosts": s.known_hosts},
+                    jump=label,
+                    key_type=key.get_name(),
+                    fingerprint=fingerprint(key),
+                )
+        try:
+            keys = self.identities.keys(identity)
+        except (OSError, paramiko.SSHException, IdentityEncrypted, IdentityPassphraseWrong):
+            keys = []
+        for pkey in keys:
+            try:
+                t.auth_publickey(user, pkey)
+                break
+            except paramiko.AuthenticationException:
+                continue
+            except paramiko.SSHException as exc:
+                return failed(HostStatus.ERROR, "jump_auth_error", jump=label, raw=str(exc))
+        if not t.is_authenticated():
+            return failed(HostStatus.AUTH_FAILED, "jump_auth_refused", jump=label, user=user)
+        return None
 
     def _verify(
         self, host: Host, key: paramiko.PKey, known: dict[str, paramiko.PKey]
@@ -241,6 +475,25 @@ class SshCollector:
         except paramiko.SSHException as exc:
             return failed(HostStatus.ERROR, "channel_failed", raw=str(exc))
         return Collection(HostStatus.AUDITED, "", b"".join(chunks), status)
+
+
+def _prepare(
+    transport: paramiko.Transport, known: dict[str, paramiko.PKey], timeout: float
+) -> None:
+    transport.banner_timeout = timeout
+    transport.handshake_timeout = timeout
+    transport.auth_timeout = timeout
+    if known:
+        # Ask only for key types we know, as OpenSSH does: otherwise a server offering another
+        # type would look like a changed key.
+        offered = transport.get_security_options().key_types
+        wanted = [a for t in known for a in _ALGORITHMS.get(t, (t,)) if a in offered]
+        if wanted:
+            transport.get_security_options().key_types = tuple(wanted)
+
+
+def _fingerprints(known: dict[str, paramiko.PKey]) -> dict[str, str]:
+    return {t: fingerprint(k) for t, k in known.items()}
 
 
 def remote_exec(host: Host, request: ProbeRequest | None = None) -> tuple[str, bytes]:

@@ -47,6 +47,9 @@ PROBE_CHECK = reachability_check.id
 class AuditOptions:
     workers: int = 32
     accept_new_hostkeys: bool = False
+    #: the SSH identities, loaded (passphrases asked) by the command line before the audit
+    #: starts — ``collect.ssh.Identities``; None: each file is loaded when a host first needs it
+    identities: Any = field(default=None, repr=False, compare=False)
 
 
 #: The collection's evidence key for the probe token the host was asked to send.
@@ -108,6 +111,9 @@ class AuditJob:
     sink: CollectionSink | None = None
     #: a replay's source, recorded in the document (``run.replay_of``)
     replay_of: dict[str, Any] | None = None
+    #: the SSH client configuration the inventory's settings were completed from
+    #: (``audit --ssh-config``): path and SHA-256, recorded as ``run.ssh_config``
+    ssh_config: dict[str, str] | None = None
     #: a network sweep made before the audit (``audit --discover``) and its findings: those
     #: on an audited host join its result; the rest become entries of their own
     sweep: Sweep | None = None
@@ -147,7 +153,10 @@ class LiveCollector:
             if self._ssh is None:
                 from netguard.collect.ssh import SshCollector
 
-                self._ssh = SshCollector(accept_new=self.options.accept_new_hostkeys)
+                self._ssh = SshCollector(
+                    accept_new=self.options.accept_new_hostkeys,
+                    identities=self.options.identities,
+                )
             ssh = self._ssh
         return ssh.collect(host, request)
 
@@ -307,6 +316,7 @@ def run_audit(
         replay_of=job.replay_of,
         sweep=job.sweep,
         limit=job.limit,
+        ssh_config=job.ssh_config,
     )
     if job.today is not None:
         run.today = job.today

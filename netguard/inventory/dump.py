@@ -13,6 +13,7 @@ from typing import Any
 
 import yaml
 
+from netguard.inventory.loader import SSH_KEYS
 from netguard.model import Host, Inventory, Segment, SshSettings
 
 _DEFAULT_SSH = SshSettings()
@@ -61,7 +62,9 @@ def _host(h: Host) -> dict[str, Any]:
         out["mac"] = h.mac
     if not h.audit:
         out["audit"] = False
-    ssh = {k: v for k, v in asdict(h.ssh).items() if v != getattr(_DEFAULT_SSH, k)}
+    ssh = {
+        k: v for k, v in asdict(h.ssh).items() if k in SSH_KEYS and v != getattr(_DEFAULT_SSH, k)
+    }
     if ssh:
         out["ssh"] = ssh
     return out

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from netguard.model import (
+    JUMP_HOP,
     ExchangeMedium,
     Host,
     Inventory,
@@ -43,7 +44,10 @@ HOST_KEYS = (
     "mac",
     "audit",
 )
-SSH_KEYS = tuple(f.name for f in fields(SshSettings))
+#: what an inventory may write in ``ssh``; the others are filled in by --ssh-config
+SSH_KEYS = tuple(
+    f.name for f in fields(SshSettings) if f.name not in ("written", "jump_identity_files")
+)
 OS_NAMES = ("linux", "windows")
 TRANSPORTS = ("ssh", "local")
 
@@ -322,7 +326,20 @@ def _ssh_overrides(node: Node) -> dict[str, Any]:
             out[key] = None if v.is_null else v.text()  # null: use the ssh-agent
         elif key == "known_hosts":
             out[key] = v.text()
+        elif key == "proxy_jump":
+            out[key] = None if v.is_null else _proxy_jump(v)
     return out
+
+
+def _proxy_jump(v: Node) -> str:
+    text = v.text()
+    for hop in text.split(","):
+        if not JUMP_HOP.fullmatch(hop.strip()):
+            v.fail(
+                f"invalid jump host {hop.strip()!r}; expected [user@]host[:port], hops "
+                "separated by commas (as OpenSSH's ProxyJump)"
+            )
+    return ",".join(hop.strip() for hop in text.split(","))
 
 
 def _resolve(path: str, folder: Path) -> str:
@@ -344,6 +361,8 @@ def _ssh_settings(merged: dict[str, Any], folder: Path) -> SshSettings:
         known_hosts=_resolve(s.known_hosts, folder),
         connect_timeout=float(s.connect_timeout),
         command_timeout=float(s.command_timeout),
+        proxy_jump=s.proxy_jump,
+        written=frozenset(merged),
     )
 
 

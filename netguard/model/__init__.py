@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import re
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -188,6 +189,12 @@ class Segment:
         return ", ".join(str(net) for net in self.cidr)
 
 
+#: one ProxyJump hop: [user@]host[:port], host a name, an IPv4 address or a bracketed IPv6 one
+JUMP_HOP = re.compile(
+    r"(?:[A-Za-z0-9._][A-Za-z0-9._-]*@)?(?:[A-Za-z0-9._-]+|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?"
+)
+
+
 @dataclass(frozen=True)
 class SshSettings:
     user: str = "root"
@@ -196,6 +203,15 @@ class SshSettings:
     known_hosts: str = "~/.ssh/known_hosts"
     connect_timeout: float = 10.0
     command_timeout: float = 60.0
+    #: jump hosts, as OpenSSH's ProxyJump writes them: ``[user@]host[:port][,…]``, the first hop
+    #: first; None: connect directly (docs/ssh.md)
+    proxy_jump: str | None = None
+    #: per hop of ``proxy_jump``, the identity file an ssh_config gives that jump host (None:
+    #: the target's ``identity_file``); only ``--ssh-config`` sets it
+    jump_identity_files: tuple[str | None, ...] = ()
+    #: the fields the inventory wrote (``defaults.ssh`` or the host's ``ssh``): an ssh_config
+    #: (``--ssh-config``) fills in only the others
+    written: frozenset[str] = field(default=frozenset(), compare=False, repr=False)
 
 
 @dataclass(frozen=True)

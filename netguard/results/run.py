@@ -37,6 +37,8 @@ class Run:
     #: ``audit --limit``: the patterns that chose this run's hosts (the ``run.limit`` block);
     #: () for a run of the whole inventory
     limit: tuple[str, ...] = ()
+    #: the SSH client configuration read (``audit --ssh-config``): its path and SHA-256
+    ssh_config: dict[str, str] | None = None
 
 
 def inventory_block(inventory: Inventory) -> dict[str, Any]:
@@ -70,4 +72,6 @@ def run_block(run: Run) -> dict[str, Any]:
         block["replay_of"] = run.replay_of
     if run.limit:  # absent for a run of the whole inventory: documents stay as they were
         block["limit"] = list(run.limit)
+    if run.ssh_config is not None:
+        block["ssh_config"] = run.ssh_config
     return block

@@ -266,7 +266,13 @@ def _hostkey_findings() -> list[Finding]:
         "server offers none of the known host key types ['ssh-rsa']",
         evidence={"known_keys": {"ssh-rsa": "SHA256:xyz"}},
     )
-    return [hostkey_finding(h, changed.evidence), hostkey_finding(h, no_type.evidence)]
+    jump = {"jump_host": "[10.9.0.1]:2222"}
+    return [
+        hostkey_finding(h, changed.evidence),
+        hostkey_finding(h, no_type.evidence),
+        hostkey_finding(h, {**changed.evidence, **jump}),  # a jump host's key (ProxyJump)
+        hostkey_finding(h, {**no_type.evidence, **jump}),
+    ]
 
 
 def _all_findings() -> list[tuple[str, Finding]]:
@@ -510,7 +516,7 @@ def test_golden_fact_missing() -> None:
 
 
 def test_golden_hostkey() -> None:
-    changed, no_type = _hostkey_findings()
+    changed, no_type, *_ = _hostkey_findings()
     assert changed.message == (
         "fin-pc-07: host key changed: offered ssh-ed25519 SHA256:abc — the machine may have been "
         "replaced, reinstalled or impersonated"

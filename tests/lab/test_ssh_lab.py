@@ -1,0 +1,294 @@
+"""SSH as administrators have it set up, against real sshd: a passphrase-protected identity file
+(issue 15)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+SECRET = "lab-identity-passphrase-never-leaves"
+ENV = "NETGUARD_SSH_KEY_PASSPHRASE"
+
+
+def one_host_inventory(office_lab: Any, folder: Path, names: set[str], **replace: str) -> Path:
+    doc = yaml.safe_load(Path(office_lab.inventory_path).read_text(encoding="utf-8"))
+    doc["hosts"] = [h for h in doc["hosts"] if h["name"] in names]
+    text = yaml.safe_dump(doc, allow_unicode=True, sort_keys=False)
+    for old, new in replace.items():
+        assert old in text
+        text = text.replace(old, new)
+    path = folder / "inventory.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def run_audit(
+    office_lab: Any, inventory: Path, out: Path, env: dict[str, str], *extra: str
+) -> tuple[subprocess.CompletedProcess[str], dict[str, Any]]:
+    proc = office_lab.lab.run_in_auditor(
+        [
+            sys.executable,
+            "-m",
+            "netguard",
+            "audit",
+            str(inventory),
+            "--format",
+            "json",
+            "-o",
+            str(out),
+            "-q",
+            "--no-history",
+            *extra,
+        ],
+        timeout=120,
+        env=env,
+    )
+    assert out.exists(), proc.stderr
+    doc = json.loads(out.read_text(encoding="utf-8"))
+    return proc, {h["name"]: h for h in doc["hosts"]}
+
+
+def encrypted_copy(office_lab: Any, folder: Path) -> Path:
+    key = folder / "id_encrypted"
+    key.write_bytes(Path(office_lab.lab.identity_path).read_bytes())
+    key.chmod(0o600)
+    subprocess.run(["ssh-keygen", "-q", "-p", "-P", "", "-N", SECRET, "-f", str(key)], check=True)
+    return key
+
+
+def test_an_encrypted_identity_opens_with_the_environment_passphrase(
+    office_lab: Any, tmp_path: Path
+) -> None:
+    key = encrypted_copy(office_lab, tmp_path)
+    inv = one_host_inventory(
+        office_lab, tmp_path, {"ok-pc"}, **{str(office_lab.lab.identity_path): str(key)}
+    )
+    env = {k: v for k, v in os.environ.items() if k != "SSH_AUTH_SOCK"}
+    env["PYTHONPATH"] = os.environ.get("PYTHONPATH", str(Path(__file__).parents[2]))
+
+    # no passphrase, no terminal, no agent: the host says why, the audit does not crash
+    proc, hosts = run_audit(office_lab, inv, tmp_path / "none.json", env)
+    assert hosts["ok-pc"]["status"] == "auth_failed", proc.stderr
+    assert "encrypted" in hosts["ok-pc"]["detail"] and ENV in hosts["ok-pc"]["detail"]
+    assert "internal error" not in proc.stderr
+
+    # a wrong passphrase: its own words, never the passphrase
+    proc, hosts = run_audit(office_lab, inv, tmp_path / "wrong.json", {**env, ENV: "x" + SECRET})
+    assert hosts["ok-pc"]["status"] == "auth_failed", proc.stderr
+    assert "does not open" in hosts["ok-pc"]["detail"]
+    assert SECRET not in (tmp_path / "wrong.json").read_text() + proc.stderr + proc.stdout
+
+    # the right one: audited, and the passphrase is nowhere in results, bundle or output
+    bundle = tmp_path / "bundle"
+    proc, hosts = run_audit(
+        office_lab, inv, tmp_path / "ok.json", {**env, ENV: SECRET}, "--bundle", str(bundle)
+    )
+    assert hosts["ok-pc"]["status"] == "audited", hosts["ok-pc"]["detail"]
+    assert SECRET not in (tmp_path / "ok.json").read_text() + proc.stderr + proc.stdout
+    for f in bundle.rglob("*"):
+        if f.is_file():
+            assert SECRET.encode() not in f.read_bytes(), f
+
+
+def lab_env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("SSH_AUTH_SOCK", ENV)}
+    env["PYTHONPATH"] = os.environ.get("PYTHONPATH", str(Path(__file__).parents[2]))
+    return env
+
+
+def inventory_doc(office_lab: Any, names: set[str]) -> dict[str, Any]:
+    doc = yaml.safe_load(Path(office_lab.inventory_path).read_text(encoding="utf-8"))
+    doc["hosts"] = [h for h in doc["hosts"] if h["name"] in names]
+    return doc
+
+
+def write(path: Path, doc: dict[str, Any]) -> Path:
+    path.write_text(yaml.safe_dump(doc, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def address(office_lab: Any, name: str) -> str:
+    return str(office_lab.hosts[name].address)
+
+
+def test_ssh_config_fills_in_the_key_and_a_jump_host_by_alias(
+    office_lab: Any, tmp_path: Path
+) -> None:
+    doc = inventory_doc(office_lab, {"ok-pc"})
+    del doc["defaults"]["ssh"]["identity_file"]  # the configuration gives it
+    del doc["defaults"]["ssh"]["user"]
+    inv = write(tmp_path / "inventory.yaml", doc)
+    config = tmp_path / "ssh_config"
+    config.write_text(
+        "Host ok-pc\n"
+        f"    IdentityFile {office_lab.lab.identity_path}\n"
+        "    User root\n"
+        "    ProxyJump bastion\n"
+        "    ForwardAgent yes\n"
+        "Host bastion\n"
+        f"    HostName {address(office_lab, 'dual-pc')}\n"
+        "    User root\n"
+        "Host *\n"
+        "    ProxyCommand nc %h %p\n",
+        encoding="utf-8",
+    )
+    proc, hosts = run_audit(
+        office_lab, inv, tmp_path / "r.json", lab_env(), f"--ssh-config={config}"
+    )
+    assert hosts["ok-pc"]["status"] == "audited", hosts["ok-pc"]["detail"] + proc.stderr
+    assert "forwardagent" in proc.stderr and "ProxyCommand is not run" in proc.stderr
+    run = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))["run"]
+    assert run["ssh_config"]["path"] == str(config)
+    assert run["ssh_config"]["sha256"] == hashlib.sha256(config.read_bytes()).hexdigest()
+
+    # the jump host's own IdentityFile is the one offered to it: a key it does not accept
+    stranger = tmp_path / "stranger"
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(stranger)], check=True)
+    config.write_text(
+        config.read_text().replace("Host bastion\n", f"Host bastion\n    IdentityFile {stranger}\n")
+    )
+    proc, hosts = run_audit(
+        office_lab, inv, tmp_path / "stranger.json", lab_env(), f"--ssh-config={config}"
+    )
+    assert hosts["ok-pc"]["status"] == "auth_failed", hosts["ok-pc"]["detail"]
+    assert hosts["ok-pc"]["detail_reason"] == "jump_auth_refused", hosts["ok-pc"]["detail"]
+
+    # without --ssh-config the file is not read: no key, no agent
+    proc, hosts = run_audit(office_lab, inv, tmp_path / "off.json", lab_env())
+    assert hosts["ok-pc"]["status"] == "auth_failed", hosts["ok-pc"]["detail"]
+
+
+def test_proxy_jump_chains_and_verifies_every_jump_host(office_lab: Any, tmp_path: Path) -> None:
+    doc = inventory_doc(office_lab, {"ok-pc", "stale-av", "no-av", "pw-expired"})
+    dual, fwd = address(office_lab, "dual-pc"), address(office_lab, "fwd-pc")
+    jumps = {
+        "ok-pc": dual,
+        "stale-av": f"root@{dual},root@{fwd}:22",  # a chain of two
+        "no-av": address(office_lab, "rekeyed-pc"),  # known_hosts holds another key
+        "pw-expired": address(office_lab, "newkey-pc"),  # not in known_hosts
+    }
+    for h in doc["hosts"]:
+        h["ssh"] = {"proxy_jump": jumps[h["name"]]}
+    inv = write(tmp_path / "inventory.yaml", doc)
+    proc, hosts = run_audit(office_lab, inv, tmp_path / "r.json", lab_env())
+    assert hosts["ok-pc"]["status"] == "audited", hosts["ok-pc"]["detail"] + proc.stderr
+    assert hosts["stale-av"]["status"] == "audited", hosts["stale-av"]["detail"]
+    failing = {f["check"] for f in hosts["stale-av"]["findings"] if f["status"] == "fail"}
+    assert failing == {"antivirus.signatures"}  # the target's facts, not a jump host's
+
+    changed = hosts["no-av"]
+    assert changed["status"] == "hostkey_mismatch", changed["detail"]
+    assert f"jump host {jumps['no-av']}" in changed["detail"]
+    (key,) = changed["findings"]
+    assert key["check"] == "ssh.hostkey" and key["evidence"]["jump_host"] == jumps["no-av"]
+    assert "jump host" in key["message"] and "not contacted" in key["message"]
+
+    unknown = hosts["pw-expired"]
+    assert unknown["status"] == "hostkey_unknown", unknown["detail"]
+    assert f"jump host {jumps['pw-expired']}" in unknown["detail"]
+    assert unknown["findings"] == []
+
+
+def test_a_machine_the_auditor_has_no_route_to_is_audited_through_the_jump_host(
+    office_lab: Any, tmp_path: Path
+) -> None:
+    """The auditor's route to the target is a blackhole for this test; the jump host, on the
+    target's segment, still reaches it: audited only through the jump, so it went through it."""
+    target = address(office_lab, "ok-pc")
+    ns = office_lab.lab.auditor_ns
+    doc = inventory_doc(office_lab, {"ok-pc"})
+    direct = write(tmp_path / "direct.yaml", doc)
+    doc["hosts"][0]["ssh"] = {"proxy_jump": f"root@{address(office_lab, 'dual-pc')}"}
+    jumped = write(tmp_path / "jumped.yaml", doc)
+    route = ["ip", "netns", "exec", ns, "ip", "route", "add", "blackhole", f"{target}/32"]
+    subprocess.run(route, check=True)
+    try:
+        proc, hosts = run_audit(office_lab, direct, tmp_path / "direct.json", lab_env())
+        assert hosts["ok-pc"]["status"] == "unreachable", hosts["ok-pc"]["detail"]
+        proc, hosts = run_audit(office_lab, jumped, tmp_path / "jumped.json", lab_env())
+        assert hosts["ok-pc"]["status"] == "audited", hosts["ok-pc"]["detail"] + proc.stderr
+    finally:
+        route[6] = "del"
+        subprocess.run(route, check=True)
+
+
+def test_the_passphrase_is_asked_once_on_a_terminal_before_the_audit(
+    office_lab: Any, tmp_path: Path
+) -> None:
+    import pty
+    import select
+    import time
+
+    key = encrypted_copy(office_lab, tmp_path)
+    inv = one_host_inventory(
+        office_lab, tmp_path, {"ok-pc", "stale-av"}, **{str(office_lab.lab.identity_path): str(key)}
+    )
+    out = tmp_path / "r.json"
+    main, child = pty.openpty()
+    argv = [sys.executable, "-m", "netguard", "audit", str(inv), "--format", "json"]
+    argv += ["-o", str(out), "-q", "--no-history"]
+    proc = subprocess.Popen(
+        ["ip", "netns", "exec", office_lab.lab.auditor_ns, *argv],
+        stdin=child,
+        stdout=child,
+        stderr=child,
+        env=lab_env(),
+        start_new_session=True,
+    )
+    os.close(child)
+    seen = b""
+    answered = False
+    deadline = time.monotonic() + 90
+    try:
+        while time.monotonic() < deadline:
+            ready, _, _ = select.select([main], [], [], 1)
+            if ready:
+                try:
+                    chunk = os.read(main, 4096)
+                except OSError:
+                    break
+                if not chunk:
+                    break
+                seen += chunk
+            if not answered and b"passphrase of SSH identity" in seen:
+                os.write(main, SECRET.encode() + b"\n")
+                answered = True
+            if proc.poll() is not None and not ready:
+                break
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait(timeout=10)
+        os.close(main)
+    assert seen.count(b"passphrase of SSH identity") == 1, seen
+    assert SECRET.encode() not in seen  # never echoed
+    hosts = {h["name"]: h for h in json.loads(out.read_text(encoding="utf-8"))["hosts"]}
+    assert hosts["ok-pc"]["status"] == "audited", hosts["ok-pc"]["detail"]
+    assert hosts["stale-av"]["status"] == "audited", hosts["stale-av"]["detail"]
+
+
+def test_a_spot_check_honours_the_ssh_config_too(office_lab: Any, tmp_path: Path) -> None:
+    doc = inventory_doc(office_lab, {"ok-pc"})
+    del doc["defaults"]["ssh"]["identity_file"]  # the configuration gives it
+    inv = write(tmp_path / "inventory.yaml", doc)
+    config = tmp_path / "ssh_config"
+    config.write_text(f"Host ok-pc\n    IdentityFile {office_lab.lab.identity_path}\n")
+    argv = [sys.executable, "-m", "netguard", "spot-check", str(inv), "--sample", "1"]
+    argv += ["--unsigned", "-o", str(tmp_path / "bundle"), "-q", f"--ssh-config={config}"]
+    proc = office_lab.lab.run_in_auditor(argv, timeout=120, env=lab_env())
+    (results,) = [
+        json.loads(f.read_text(encoding="utf-8"))
+        for f in (tmp_path / "bundle").rglob("*.json")
+        if '"schema": "netguard.results/1"' in f.read_text(encoding="utf-8")
+    ] or [None]
+    assert results is not None, proc.stderr
+    (host,) = results["hosts"]
+    assert host["status"] == "audited", host["detail"] + proc.stderr
+    assert results["run"]["ssh_config"]["path"] == str(config)
