@@ -39,8 +39,12 @@ def fingerprint(key: paramiko.PKey) -> str:
 
 
 def known_hosts_name(host: Host) -> str:
-    addr = str(host.address)
-    return addr if host.ssh.port == 22 else f"[{addr}]:{host.ssh.port}"
+    return _with_port(str(host.address), host.ssh.port)
+
+
+def _with_port(name: str, port: int) -> str:
+    """How known_hosts writes a name: bare on port 22, ``[name]:port`` otherwise."""
+    return name if port == 22 else f"[{name}]:{port}"
 
 
 class KnownHosts:
@@ -54,8 +58,10 @@ class KnownHosts:
             self._keys.load(self.path)
 
     def lookup(self, host: Host) -> dict[str, paramiko.PKey]:
-        """Known keys by type, for the address (the name we connect by) or the inventory name."""
-        return self.lookup_names((known_hosts_name(host), host.name))
+        """Known keys by type, for the address we connect to, the DNS name the inventory gives
+        (as OpenSSH records a host reached by name), or the inventory name."""
+        by_dns = (_with_port(host.hostname, host.ssh.port),) if host.hostname else ()
+        return self.lookup_names((known_hosts_name(host), *by_dns, host.name))
 
     def lookup_names(self, names: tuple[str, ...]) -> dict[str, paramiko.PKey]:
         """Known keys by type for the first of ``names`` known_hosts has an entry for."""

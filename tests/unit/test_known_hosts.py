@@ -58,3 +58,19 @@ def test_accept_new_appends_an_openssh_line(tmp_path: Path) -> None:
     KnownHosts(str(kh)).add(host(), key)
     assert kh.read_text() == f"10.20.0.17 {pub}\n"
     assert KnownHosts(str(kh)).lookup(host())["ssh-ed25519"].asbytes() == key.asbytes()
+
+
+def test_a_host_named_by_dns_is_found_by_that_name(tmp_path: Path) -> None:
+    """An office that ran `ssh pc7.office.example` has recorded the key under the name (hashed
+    by default): a host the inventory gives by that name must not come out hostkey_unknown."""
+    key, pub = keypair(tmp_path, "k")
+    kh = tmp_path / "known_hosts"
+    kh.write_text(f"pc7.office.example {pub}\n[pc8.office.example]:2222 {pub}\n")
+    subprocess.run(["ssh-keygen", "-H", "-f", str(kh)], check=True, capture_output=True)
+    known = KnownHosts(str(kh))
+    addr = ipaddress.ip_address("10.20.0.17")
+    named = Host("fin-pc-07", addr, "lan", hostname="pc7.office.example")
+    assert known.lookup(named)["ssh-ed25519"].asbytes() == key.asbytes()
+    on_port = Host("x", addr, "lan", hostname="pc8.office.example", ssh=SshSettings(port=2222))
+    assert known.lookup(on_port)["ssh-ed25519"].asbytes() == key.asbytes()
+    assert known.lookup(Host("y", addr, "lan", hostname="pc9.office.example")) == {}
