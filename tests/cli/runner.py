@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -23,3 +24,10 @@ def run_cli(
         env={**os.environ, **(env or {})},
         check=False,
     )
+
+
+def closed_port() -> int:
+    """A loopback port nothing listens on: connecting there is refused at once."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])  # closed again when the socket is

@@ -7,18 +7,11 @@ from __future__ import annotations
 
 import ipaddress
 import json
-import socket
 from pathlib import Path
 
 from netguard.inventory.limit import limit_inventory
 from netguard.model import Host, Inventory, Segment, Zone
-from tests.cli.runner import run_cli
-
-
-def _closed_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])  # closed again: connecting there is refused
+from tests.cli.runner import closed_port, run_cli
 
 
 def _inventory(tmp_path: Path) -> Path:
@@ -29,7 +22,7 @@ def _inventory(tmp_path: Path) -> Path:
 segments:
   - {{name: lab, zone: intranet, cidr: 127.0.0.0/8}}
 defaults:
-  ssh: {{known_hosts: {tmp_path / "known_hosts"}, connect_timeout: 2, port: {_closed_port()}}}
+  ssh: {{known_hosts: {tmp_path / "known_hosts"}, connect_timeout: 2, port: {closed_port()}}}
 hosts:
   - {{name: fin-pc-01, address: 127.0.0.2, segment: lab, department: 财务科}}
   - {{name: fin-pc-02, address: 127.0.0.3, segment: lab, department: 财务科}}

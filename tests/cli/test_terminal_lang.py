@@ -4,22 +4,15 @@ errors in Chinese — with no English words but names, identifiers and raw text.
 
 from __future__ import annotations
 
-import socket
 from pathlib import Path
 
-from tests.cli.runner import run_cli
+from tests.cli.runner import closed_port, run_cli
 from tests.zh_text import assert_chinese, english_words
 
 ZH = {"LANG": "zh_CN.UTF-8", "LC_ALL": "", "LC_MESSAGES": ""}
 EN = {"LANG": "C.UTF-8", "LC_ALL": "", "LC_MESSAGES": ""}
 #: names the check titles and parameters use: account names, hash methods
 CHECK_NAMES = ("root",)
-
-
-def _closed_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])  # closed again: connecting there is refused
 
 
 def _inventory(tmp_path: Path) -> Path:
@@ -40,7 +33,7 @@ hosts:
     address: 127.0.0.1
     segment: lab
     ssh:
-      port: {_closed_port()}
+      port: {closed_port()}
   - name: win-pc
     address: 127.0.0.2
     segment: lab
