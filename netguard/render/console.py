@@ -7,6 +7,7 @@ as they are.
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
 from rich.console import Console
@@ -54,15 +55,18 @@ def print_summary(run: Run, console: Console, lang: str = "en") -> None:
     console.print(table)
     _print_failures(run, console, t)
     s = summarize(run.results)
+    # one verdict per host, as the report counts them (failing beats unknown): the summary's
+    # own failing/unknown counts overlap, and "1 host: 1 failing, 1 unknown" reads as two
+    verdicts = Counter(r.verdict for r in run.results)
     console.print(
         t(
             "terminal.summary.totals",
             audited=s["audited"],
             hosts=s["hosts"],
             coverage=s["coverage"],
-            compliant=s["compliant"],
-            failing=s["failing"],
-            unknown=s["unknown"],
+            compliant=verdicts[Verdict.COMPLIANT],
+            failing=verdicts[Verdict.FAILING],
+            unknown=verdicts[Verdict.UNKNOWN],
         ),
         markup=False,
         highlight=False,

@@ -48,3 +48,19 @@ def test_control_characters_and_markup_from_hosts_stay_text() -> None:
     assert "<script>alert(1)</script>" in out
     assert "[link=x]hi[/link]" in out
     assert "failing 1, unknown 1" in out
+
+
+def test_totals_give_each_host_one_verdict() -> None:
+    """A host with a failing check and an undecided one is counted once, as failing (the
+    report's rule): the totals add up to the hosts."""
+    host = Host("pc1", ipaddress.ip_address("10.20.0.5"), "lan")
+    findings = (
+        Finding("password.age", "password", FindingStatus.FAIL, Severity.HIGH, "old"),
+        Finding("media.history", "media", FindingStatus.ERROR, Severity.MEDIUM, "no log"),
+    )
+    results = [HostResult(host, SEG, HostStatus.AUDITED, findings=findings)]
+    inv = Inventory("<t>", "", {"lan": SEG}, (host,))
+    run = Run(inv, Policy("p", "<p>", "", "", (), ()), results=results)
+    buf = io.StringIO()
+    print_summary(run, Console(file=buf, width=300, color_system=None))
+    assert "compliant 0, failing 1, unknown 0" in buf.getvalue()
