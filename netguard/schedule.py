@@ -67,6 +67,7 @@ AUDIT_FLAGS = {
     "notify": "--notify",
     "syslog": "--syslog",
     "discover": "--discover",
+    "ssh_config": "--ssh-config",
 }
 
 _HHMM = re.compile(r"([01]?[0-9]|2[0-3]):([0-5][0-9])")
@@ -101,6 +102,8 @@ class ScheduleSpec:
     #: sweep the intranet/classified segments first (``audit --discover``): needs raw sockets
     discover: bool = False
     days: str = DEFAULT_DAYS  # a key of DAYS: the days the HH:MM times run
+    #: the OpenSSH client configuration the audit honours (``audit --ssh-config=FILE``), or None
+    ssh_config: Path | None = None
 
     @property
     def on_calendars(self) -> list[str]:
@@ -142,6 +145,7 @@ def build_schedule_command(
     per_inventory: bool = False,
     cwd: Path | None = None,
     discover: bool = False,
+    ssh_config: str | Path | None = None,
 ) -> ScheduleSpec:
     """A ScheduleSpec from command-line style values (argparse fields map one to one).
 
@@ -201,8 +205,32 @@ def build_schedule_command(
         netguard=command,
         unit_name=unit_name(inv, name=name, per_inventory=per_inventory),
         discover=discover,
+        ssh_config=_ssh_config_path(ssh_config, user, absolute),
     )
     return spec
+
+
+def _ssh_config_path(
+    value: str | Path | None, user: str, absolute: Callable[..., Path | None]
+) -> Path | None:
+    """``--ssh-config`` for the scheduled audit: the file named, or (given without a file) the
+    audit account's ``~/.ssh/config`` — named now, absolutely, because the service's home and
+    the installer's may differ. It must exist: a schedule that cannot run is never written."""
+    if value is None:
+        return None
+    if value == "":
+        value = Path(_home_of(user)) / ".ssh" / "config"
+    return absolute(value, AUDIT_FLAGS["ssh_config"], must_exist=True)
+
+
+def _home_of(user: str) -> str:
+    import pwd
+
+    try:
+        entry = pwd.getpwuid(int(user)) if user.isdigit() else pwd.getpwnam(user)
+    except KeyError:
+        raise InputError(f"no such user: {user!r}", field="--user") from None
+    return entry.pw_dir
 
 
 def default_netguard_command(working_dir: Path) -> tuple[str, ...]:
@@ -396,6 +424,10 @@ def audit_argv(spec: ScheduleSpec) -> list[str]:
         argv.append(AUDIT_FLAGS["syslog"])
     if spec.discover:
         argv.append(AUDIT_FLAGS["discover"])
+    if spec.ssh_config is not None:
+        # one word with "=": the option's value is optional, so a separate word could be read
+        # as the inventory
+        argv.append(f"{AUDIT_FLAGS['ssh_config']}={spec.ssh_config}")
     return argv
 
 

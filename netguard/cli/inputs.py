@@ -114,6 +114,14 @@ def add_parsers(sub: Any) -> None:
         action="store_true",
         help="sweep the intranet/classified segments before each audit (audit --discover)",
     )
+    s.add_argument(
+        "--ssh-config",
+        nargs="?",
+        const="",
+        metavar="FILE",
+        help="the audit honours an OpenSSH client configuration: the audit account's "
+        "~/.ssh/config, or FILE (--ssh-config=FILE); named now, absolutely (docs/ssh.md)",
+    )
     s.add_argument("--user", help="run the audit as this user (default: you)")
     s.add_argument("--name", help="unit / cron.d file name (default: netguard-audit)")
     s.add_argument("--install", action="store_true", help="write the files (default: print)")
@@ -263,6 +271,7 @@ def schedule(args: argparse.Namespace, err: Console) -> int:
         notify=args.notify,
         syslog=args.syslog,
         discover=args.discover,
+        ssh_config=args.ssh_config,
         user=args.user,
         name=args.name,
     )

@@ -733,3 +733,32 @@ def test_next_steps_and_activate(tmp_path: Path) -> None:
 
     with pytest.raises(NetguardError, match="daemon-reload"):
         schedule.activate(spec, "systemd", run=failing)
+
+
+def test_the_scheduled_audit_honours_an_ssh_config_named_now(tmp_path: Path) -> None:
+    """--ssh-config: the file is named absolutely when scheduling (the service's home may not
+    be the installer's), passed as one word, and must exist; without a file, the audit
+    account's ~/.ssh/config."""
+    config = tmp_path / "ssh config 100%"
+    config.write_text("Host *\n  User auditor\n", encoding="utf-8")
+    spec = _spec(tmp_path, ssh_config=str(config))
+    assert spec.ssh_config == config
+    assert audit_argv(spec)[-1] == f"--ssh-config={config}"
+    done, argv = _run_cron_command(
+        cron_command(replace(spec, netguard=_dumper(tmp_path))), tmp_path
+    )
+    assert done.returncode == 0 and argv[-1] == f"--ssh-config={config}"  # through /bin/sh
+    with pytest.raises(InputError) as err:
+        _spec(tmp_path, ssh_config=str(tmp_path / "missing"))
+    assert err.value.field == "--ssh-config"
+    home = Path(os.path.expanduser(f"~{_me()}"))
+    if (home / ".ssh" / "config").exists():
+        assert _spec(tmp_path, ssh_config="").ssh_config == home / ".ssh" / "config"
+    else:
+        with pytest.raises(InputError, match="file not found"):
+            _spec(tmp_path, ssh_config="")
+    assert "--ssh-config" not in " ".join(audit_argv(_spec(tmp_path)))
+
+
+def _dumper(tmp_path: Path) -> tuple[str, ...]:
+    return (str(_argv_dumper(tmp_path / "bin" / "dump")),)
