@@ -42,6 +42,23 @@ def known_hosts_name(host: Host) -> str:
     return _with_port(str(host.address), host.ssh.port)
 
 
+def _offer_keys(
+    transport: paramiko.Transport, user: str, keys: list[paramiko.PKey]
+) -> paramiko.SSHException | None:
+    """Offer each key in turn until one is accepted (the caller asks ``is_authenticated``); a
+    refusal tries the next key, any other SSH error stops and is returned for the caller to
+    name (the target's own reasons, or the jump host's)."""
+    for pkey in keys:
+        try:
+            transport.auth_publickey(user, pkey)
+            return None
+        except paramiko.AuthenticationException:
+            continue
+        except paramiko.SSHException as exc:
+            return exc
+    return None
+
+
 def _with_port(name: str, port: int) -> str:
     """How known_hosts writes a name: bare on port 22, ``[name]:port`` otherwise."""
     return name if port == 22 else f"[{name}]:{port}"
@@ -264,16 +281,11 @@ class SshCollector:
             return failed(HostStatus.AUTH_FAILED, "identity_unusable", raw=str(exc))
         if not keys:
             return failed(HostStatus.AUTH_FAILED, "no_identity")
-        for pkey in keys:
-            try:
-                transport.auth_publickey(s.user, pkey)
-                break
-            except paramiko.AuthenticationException:
-                continue
-            except paramiko.SSHException as exc:
-                if "timeout" in str(exc).lower():
-                    return failed(HostStatus.TIMEOUT, "auth_timeout")
-                return failed(HostStatus.ERROR, "auth_error", raw=str(exc))
+        error = _offer_keys(transport, s.user, keys)
+        if error is not None:
+            if "timeout" in str(error).lower():
+                return failed(HostStatus.TIMEOUT, "auth_timeout")
+            return failed(HostStatus.ERROR, "auth_error", raw=str(error))
         if not transport.is_authenticated():
             return failed(HostStatus.AUTH_FAILED, "auth_refused", user=s.user)
         return self._run(host, transport, command, stdin)
@@ -408,14 +420,9 @@ class SshCollector:
             keys = self.identities.keys(identity)
         except (OSError, paramiko.SSHException, IdentityEncrypted, IdentityPassphraseWrong):
             keys = []
-        for pkey in keys:
-            try:
-                t.auth_publickey(user, pkey)
-                break
-            except paramiko.AuthenticationException:
-                continue
-            except paramiko.SSHException as exc:
-                return failed(HostStatus.ERROR, "jump_auth_error", jump=label, raw=str(exc))
+        error = _offer_keys(t, user, keys)
+        if error is not None:
+            return failed(HostStatus.ERROR, "jump_auth_error", jump=label, raw=str(error))
         if not t.is_authenticated():
             return failed(HostStatus.AUTH_FAILED, "jump_auth_refused", jump=label, user=user)
         return None
