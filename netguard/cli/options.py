@@ -288,13 +288,10 @@ def document_zone(tz_arg: str | None, contacts: str | Path | None, lang: str) ->
 def contacts_zone(path: str | Path | None) -> ZoneInfo | None:
     """The zone a contacts file states (its ``timezone``), None when it states none."""
     from netguard.playbooks import default_contacts_path, load_contacts
-    from netguard.yamlsrc import load_file
 
     source = Path(path) if path is not None else default_contacts_path()
     contacts = load_contacts(source)  # validated, with located errors
-    root = load_file(source, "contacts").root()
-    stated = isinstance(root.value, dict) and root.value.get("timezone") is not None
-    return contacts.timezone if stated else None
+    return contacts.timezone if contacts.timezone_stated else None
 
 
 def system_zone(environ: dict[str, str] | None = None) -> ZoneInfo | None:

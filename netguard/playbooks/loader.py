@@ -101,7 +101,8 @@ def load_contacts(path: str | Path | Traversable | None = None) -> Contacts:
         root.fail("the contacts file is empty; expected a mapping with keys organisation, roles")
     top = root.mapping(CONTACTS_KEYS, ("organisation", "roles"), what="a mapping")
     tz_name = DEFAULT_TIMEZONE
-    if "timezone" in top and not top["timezone"].is_null:
+    tz_stated = "timezone" in top and not top["timezone"].is_null
+    if tz_stated:
         tz_name = top["timezone"].text()
     roles: dict[str, Role] = {}
     for role_id, node in top["roles"].mapping(None, what="a mapping of role id → role").items():
@@ -124,6 +125,7 @@ def load_contacts(path: str | Path | Traversable | None = None) -> Contacts:
     return Contacts(
         organisation=_text(top["organisation"], plain_ok=True),
         timezone=_zone(top.get("timezone"), tz_name),
+        timezone_stated=tz_stated,
         roles=roles,
         duty_phone=_opt_text(top.get("duty_phone")),
         path=doc.path,

@@ -232,6 +232,9 @@ class Contacts:
     roles: dict[str, Role]
     duty_phone: str = ""
     path: str = ""
+    #: whether the file says its ``timezone`` (else ``timezone`` is the default): a document's
+    #: zone falls back to the machine's only when the file says none
+    timezone_stated: bool = False
     #: the organisation's facts, for grading and for the steps that depend on them
     critical_infrastructure: bool = False  # 关键信息基础设施运营者
     organisation_level: str = ""  # central | provincial | city | county, "" if not declared
