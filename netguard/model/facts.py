@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from netguard.model import IPAddress, IPNetwork
+from netguard.model.watched import Watched
 
 
 class FactMissing(Exception):
@@ -436,6 +437,9 @@ class Facts:
     defender: DefenderStatus | None = None
     password_policy: PasswordPolicy | None = None
     usbstor_policy: UsbStorPolicy | None = None
+    #: what the rule files' checks asked the script to read (model/watched.py); None when no
+    #: rule file was loaded or the section could not be parsed
+    watched: Watched | None = None
     problems: dict[str, str] = field(default_factory=dict)  # fact group → why it is missing
 
     @property

@@ -10,6 +10,7 @@ from typing import Any
 
 from netguard.checks.base import CheckSpec
 from netguard.model import AvProduct, Severity, Zone
+from netguard.sca.model import RuleFile
 
 __all__ = ["AvProduct", "CheckConfig", "Policy"]
 
@@ -34,3 +35,6 @@ class Policy:
     products: tuple[AvProduct, ...]
     #: the file's bytes as loaded: an evidence bundle keeps exactly what was judged with
     source: bytes = field(default=b"", repr=False, compare=False)
+    #: the rule files (Wazuh SCA policies, netguard rule files) whose checks are in ``checks``:
+    #: the watch list the script reads is derived from them; bundles keep their bytes too
+    rule_files: tuple[RuleFile, ...] = ()

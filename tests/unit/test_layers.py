@@ -29,7 +29,9 @@ ALLOWED: dict[str, set[str]] = {
     # reading what people wrote
     "inventory": {"model"},
     "checks": {"model", "i18n"},  # pure functions over facts: never a transport
-    "policy": {"model", "checks"},
+    # rule files as data (Wazuh SCA, netguard's own): parsed, evaluated over facts, as checks
+    "sca": {"model", "checks", "i18n"},
+    "policy": {"model", "checks", "sca"},
     "waivers": {"model", "checks"},
     "playbooks": {"model", "checks", "i18n"},
     # what hosts said
