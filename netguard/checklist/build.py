@@ -159,7 +159,10 @@ def _triggering(trigger: Trigger, host: HostRecord) -> tuple[bool, list[FindingR
 
 
 def _finding(f: FindingRecord) -> IncidentFinding:
-    titles = {lang: catalog(lang).get(f"checks.{f.check}.title", f.title) for lang in LANGS}
+    titles = {
+        lang: catalog(lang).get(f"checks.{f.check}.title", f.titles.get(lang, f.title))
+        for lang in LANGS
+    }
     messages = {lang: catalog(lang).reason(f.reason, f.args, f.message) for lang in LANGS}
     return IncidentFinding(
         check=f.check,

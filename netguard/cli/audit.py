@@ -23,6 +23,7 @@ from netguard.cli.options import (
     load_policy,
     load_waivers,
     map_option,
+    policy_check_ids,
     positive_int,
     say,
     terminal_lang,
@@ -178,7 +179,7 @@ def run(args: argparse.Namespace, err: Console) -> int:
         limit=tuple(args.limit or ()),
         policy=policy,
         options=AuditOptions(workers=args.workers, accept_new_hostkeys=args.accept_new_hostkeys),
-        waivers=load_waivers(args.waivers) if args.waivers else None,
+        waivers=load_waivers(args.waivers, policy) if args.waivers else None,
         probe=probe_plan(args, policy),
         arrivals=args.arrivals,
         ssh_config=ssh_config,
@@ -238,12 +239,19 @@ def _replay(args: argparse.Namespace, err: Console) -> int:
     inventory = load_inventory(bundle.inventory)
     recorded = {h["name"] for h in bundle.results.get("hosts", []) if isinstance(h, dict)}
     inventory = replace(inventory, hosts=tuple(h for h in inventory.hosts if h.name in recorded))
+    policy = (
+        load_policy(args.policy)
+        if args.policy
+        else load_policy(str(bundle.policy), bundle.rule_paths)
+    )
     job = AuditJob(
         inventory=_limited(inventory, args),
         limit=tuple(args.limit or ()),
-        policy=load_policy(args.policy or str(bundle.policy)),
+        policy=policy,
         options=AuditOptions(workers=args.workers),
-        waivers=load_waivers(args.waivers) if args.waivers else bundle.load_waivers(),
+        waivers=load_waivers(args.waivers, policy)
+        if args.waivers
+        else bundle.load_waivers(policy_check_ids(policy)),
         today=_recorded_day(bundle.run.get("today")),
         collector=bundle.collector(),
         replay_of={"bundle": str(bundle.root), "run": bundle.run.get("id")},

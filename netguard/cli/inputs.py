@@ -58,6 +58,11 @@ def add_parsers(sub: Any) -> None:
     wc.add_argument(
         "file", help="the waivers YAML (policies/waivers/example.yaml shows the format)"
     )
+    wc.add_argument(
+        "-p",
+        "--policy",
+        help="the policy the waivers are used with: its rule files' checks may be waived too",
+    )
 
     s = sub.add_parser("schedule", help="print or install a scheduled audit (systemd or cron)")
     s.add_argument("inventory", nargs="?", help="inventory to audit (default: this machine)")
@@ -212,7 +217,7 @@ def policy_check(args: argparse.Namespace, err: Console) -> int:
 
 
 def waivers_check(args: argparse.Namespace, err: Console) -> int:
-    w = load_waivers(args.file)
+    w = load_waivers(args.file, load_policy(args.policy) if args.policy else None)
     print(say(args)("terminal.inputs.waivers_ok", file=args.file, count=len(w.entries)))
     return ExitStatus.OK
 
@@ -255,9 +260,9 @@ def schedule(args: argparse.Namespace, err: Console) -> int:
         if source_kind(args.inventory)[0] != "inventory":
             raise usage_error("schedule_imported", field="INVENTORY", source=args.inventory)
         load_inventory(args.inventory)
-    load_policy(args.policy)
+    policy = load_policy(args.policy)
     if args.waivers:
-        load_waivers(args.waivers)
+        load_waivers(args.waivers, policy)
     spec = schedule.build_schedule_command(
         args.inventory,
         policy=args.policy,

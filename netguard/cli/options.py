@@ -7,6 +7,7 @@ import argparse
 import contextlib
 import os
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -38,6 +39,7 @@ __all__ = [
     "load_policy",
     "load_waivers",
     "map_option",
+    "policy_check_ids",
     "positive_int",
     "print_import_problems",
     "say",
@@ -254,17 +256,29 @@ def usage_error(
     return InputError(message, file=file, field=field, reason=reason, args=args)
 
 
-def load_policy(path: str | None) -> Policy:
+def load_policy(path: str | None, rule_paths: Mapping[str, Path] | None = None) -> Policy:
+    """The policy pack at ``path`` (a rule file given alone is a policy of its checks);
+    ``rule_paths``: where a replayed bundle keeps the rule files the pack names."""
     from netguard.checks import CATALOG
     from netguard.policy import default_policy_path, load_policy
 
-    return load_policy(path or default_policy_path(), CATALOG)
+    return load_policy(path or default_policy_path(), CATALOG, rule_paths)
 
 
-def load_waivers(path: str) -> Waivers:
+def load_waivers(path: str, policy: Policy | None = None) -> Waivers:
+    """A waivers file; its ``check`` patterns may also name the policy's rule-file checks."""
     from netguard.waivers import load_waivers
 
-    return load_waivers(path)
+    return load_waivers(path, policy_check_ids(policy))
+
+
+def policy_check_ids(policy: Policy | None) -> tuple[str, ...]:
+    """Every check id a waiver may name: the catalog's, the transport's and the policy's own
+    (its rule files' checks)."""
+    from netguard.waivers.loader import known_check_ids
+
+    own = () if policy is None else tuple(c.spec.id for c in policy.checks)
+    return tuple(dict.fromkeys((*known_check_ids(), *own)))
 
 
 #: A Chinese document's zone when nothing else names one (docs/glossary.md, Time).

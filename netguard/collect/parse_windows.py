@@ -71,6 +71,7 @@ NO_WINDOWS_SOURCE: dict[str, str] = {
     "packages": "no package database on Windows (products are found by service and process)",
     "executables": "not collected on Windows (products are found by service and process)",
     "opt_dirs": "no /opt on Windows",
+    "watched": "rule files (Wazuh SCA, netguard rules) are read on Linux hosts only",
     "clamav_databases": "not collected on Windows (signatures come from Security Center and "
     "Defender)",
     "pass_max_days_default": "no login.defs on Windows",

@@ -9,6 +9,9 @@ A bundle is a folder::
     inputs/inventory.yaml    the inventory as used (a file's bytes, or the generated one)
     inputs/policy.yaml       the policy pack as used
     inputs/waivers.yaml      the waivers file, when one was used
+    inputs/rules/N-NAME      each rule file (Wazuh SCA policy, netguard rule file) the pack's
+                             ``rules:`` name, and inputs/rules.json: each as the pack names it →
+                             where it is kept, so a replay loads the same pack unchanged
     hosts/NAME/output.bin    the collection script's output as it arrived (hashes are redacted
                              on the host itself, see scripts/linux.sh)
     hosts/NAME/collection.json  status, detail, exit status, collection time, transport evidence
@@ -50,6 +53,8 @@ RESULTS = "results.json"
 INVENTORY = "inputs/inventory.yaml"
 POLICY = "inputs/policy.yaml"
 WAIVERS = "inputs/waivers.yaml"
+RULES = "inputs/rules"
+RULES_INDEX = "inputs/rules.json"
 HOSTS = "hosts"
 OUTPUT = "output.bin"
 COLLECTION = "collection.json"
@@ -144,6 +149,21 @@ class BundleWriter:
         return self.add_bytes(INVENTORY, data)
 
     def add_policy(self, policy: Policy) -> Entry:
+        """The pack (or the rule file given as the policy) as loaded, and every rule file its
+        ``rules:`` entries name, under a name of the bundle's own (the pack may name them by
+        any path on the auditor's machine)."""
+        index: dict[str, str] = {}
+        for n, rule_file in enumerate(policy.rule_files, 1):
+            if not rule_file.named_as:  # the policy itself: kept as POLICY below
+                continue
+            name = "".join(
+                c if c.isalnum() or c in "._-" else "_" for c in Path(rule_file.path).name
+            )
+            rel = f"{RULES}/{n}-{name}"
+            self.add_bytes(rel, _loaded(rule_file.source, rule_file.sha256, rule_file.path))
+            index[rule_file.named_as] = rel
+        if index:
+            self.add_json(RULES_INDEX, index)
         return self.add_bytes(POLICY, _loaded(policy.source, policy.sha256, policy.path))
 
     def add_waivers(self, waivers: Waivers) -> Entry:

@@ -8,6 +8,7 @@ caller says so.
 from __future__ import annotations
 
 import json
+from collections.abc import Collection
 from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import Path
@@ -15,7 +16,15 @@ from typing import Any
 
 from netguard.collect.replay import ReplayCollector, read_meta
 from netguard.errors import InputError
-from netguard.evidence.bundle import COLLECTION, HOSTS, INVENTORY, POLICY, RESULTS, WAIVERS
+from netguard.evidence.bundle import (
+    COLLECTION,
+    HOSTS,
+    INVENTORY,
+    POLICY,
+    RESULTS,
+    RULES_INDEX,
+    WAIVERS,
+)
 from netguard.evidence.keys import PublicKey
 from netguard.evidence.verify import Verification, verify_bundle
 from netguard.waivers import Waivers, load_waivers
@@ -52,16 +61,35 @@ class Bundle:
         return self._required(POLICY)
 
     @property
+    def rule_paths(self) -> dict[str, Path]:
+        """Each rule file the pack's ``rules:`` name, as written there → where the bundle keeps
+        it (empty for a pack without rule files and for older bundles)."""
+        index = self.path(RULES_INDEX)
+        if index is None:
+            return {}
+        kept = json.loads(index.read_text("utf-8"))
+        if not isinstance(kept, dict):
+            raise InputError(f"{RULES_INDEX} is not a mapping", file=str(self.root))
+        out: dict[str, Path] = {}
+        for written, rel in kept.items():
+            path = self.path(rel) if isinstance(rel, str) else None
+            if path is None:  # only a file the manifest vouches for is ever read
+                missing = f"{RULES_INDEX} names {rel!r}, which the bundle does not hold"
+                raise InputError(missing, file=str(self.root))
+            out[str(written)] = path
+        return out
+
+    @property
     def waivers_file(self) -> Path | None:
         return self.path(WAIVERS)
 
-    def load_waivers(self) -> Waivers | None:
+    def load_waivers(self, checks: Collection[str] | None = None) -> Waivers | None:
         """The recorded waivers, under the name the audit knew them by: a replayed waived
         finding names the same file and line as the original."""
         path = self.waivers_file
         if path is None:
             return None
-        loaded = load_waivers(path)
+        loaded = load_waivers(path, checks)
         block = self.results.get("waivers")
         name = str(block.get("path")) if isinstance(block, dict) and block.get("path") else ""
         if not name:

@@ -341,6 +341,10 @@ class Finding:
     waiver: dict[str, Any] | None = None
     #: the standards the check answers to ("GB/T 22239-2019 8.1.4.5", checks/references.py)
     references: tuple[str, ...] = ()
+    #: a rule file's check: its title and remediation in each language the file gives
+    #: ({"en": …, "zh": …}); built-in checks take theirs from the catalogs ({} here)
+    titles: dict[str, str] = field(default_factory=dict)
+    remediations: dict[str, str] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -357,6 +361,10 @@ class Finding:
         }
         if self.references:  # absent when none are known (and in documents written before)
             out["references"] = list(self.references)
+        if self.titles:  # rule-file checks only: built-in ones stay as they were
+            out["titles"] = dict(self.titles)
+        if self.remediations:
+            out["remediations"] = dict(self.remediations)
         if self.waiver is not None:  # absent otherwise: documents without waivers stay as they were
             out["waiver"] = self.waiver
         return out

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from dataclasses import replace
 from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
@@ -15,11 +16,17 @@ from types import MappingProxyType
 from typing import Any
 
 from netguard.checks.base import CheckSpec, ParamSpec
+from netguard.errors import InputError
 from netguard.model import AvHelper, AvRole, Severity, Zone
 from netguard.policy.model import AvProduct, CheckConfig, Policy
+from netguard.sca.checks import specs_of
+from netguard.sca.loader import is_rule_file, load_rule_file
+from netguard.sca.model import RuleFile
 from netguard.yamlsrc import Node, describe, did_you_mean, load_file
 
-TOP_KEYS = ("name", "description", "antivirus_products", "checks")
+TOP_KEYS = ("name", "description", "antivirus_products", "checks", "rules")
+#: an entry of ``rules:`` written as a mapping: the file, and what the pack sets for its checks
+RULES_KEYS = ("file", "severity", "zones")
 CHECK_KEYS = ("severity", "zones", "params")
 PRODUCT_KEYS = ("name", "packages", "binaries", "services", "processes", "helpers")
 SIGNAL_KEYS = PRODUCT_KEYS[1:5]
@@ -39,13 +46,33 @@ def default_policy_path() -> Traversable:
     return resources.files("netguard") / "policies" / "baseline.yaml"
 
 
-def load_policy(path: str | Path | Traversable, catalog: Mapping[str, CheckSpec]) -> Policy:
-    """Load and validate a policy pack against the check catalog. Raises InputError."""
+def load_policy(
+    path: str | Path | Traversable,
+    catalog: Mapping[str, CheckSpec],
+    rule_paths: Mapping[str, Path] | None = None,
+) -> Policy:
+    """Load and validate a policy pack against the check catalog. Raises InputError.
+
+    ``path`` may also be a rule file itself (a Wazuh SCA policy, a netguard rule file): the
+    policy is then its checks alone. ``rule_paths`` map a pack's ``rules:`` entries, as
+    written, to where they are now (an evidence bundle keeps them under other names)."""
+    if isinstance(path, str | Path) and Path(path).is_file() and is_rule_file(path):
+        rule_file = load_rule_file(path)
+        return Policy(
+            name=rule_file.name,
+            path=rule_file.path,
+            sha256=rule_file.sha256,
+            description=rule_file.description,
+            checks=tuple(_rule_check(spec, None, None) for spec in specs_of(rule_file)),
+            products=(),
+            source=rule_file.source,
+            rule_files=(rule_file,),
+        )
     doc = load_file(path, "policy pack")
     root = doc.root()
     if root.is_null:
         root.fail("the policy pack is empty; expected a mapping with keys " + ", ".join(TOP_KEYS))
-    top = root.mapping(TOP_KEYS, ("name", "checks"), what="a mapping (name, checks, ...)")
+    top = root.mapping(TOP_KEYS, ("name",), what="a mapping (name, checks, ...)")
     name = top["name"].text()
     description = ""
     if "description" in top and not top["description"].is_null:
@@ -53,7 +80,14 @@ def load_policy(path: str | Path | Traversable, catalog: Mapping[str, CheckSpec]
     products: tuple[AvProduct, ...] = ()
     if "antivirus_products" in top and not top["antivirus_products"].is_null:
         products = _products(top["antivirus_products"])
-    checks = _checks(top["checks"], catalog)
+    if "checks" not in top and "rules" not in top:
+        root.fail("select at least one check: give checks, rules (rule files), or both")
+    checks = _checks(top["checks"], catalog) if "checks" in top else ()
+    rule_files: tuple[RuleFile, ...] = ()
+    if "rules" in top:
+        base = Path(doc.path).parent
+        rule_files, rule_checks = _rule_files(top["rules"], base, rule_paths or {}, checks)
+        checks += rule_checks
     return Policy(
         name=name,
         path=doc.path,
@@ -62,7 +96,53 @@ def load_policy(path: str | Path | Traversable, catalog: Mapping[str, CheckSpec]
         checks=checks,
         products=products,
         source=doc.raw,
+        rule_files=rule_files,
     )
+
+
+# -- rule files (Wazuh SCA policies, netguard rule files) ----------------------------------------
+
+
+def _rule_files(
+    node: Node, base: Path, moved: Mapping[str, Path], builtin: tuple[CheckConfig, ...]
+) -> tuple[tuple[RuleFile, ...], tuple[CheckConfig, ...]]:
+    """``rules:`` — a list of rule files (relative to the pack), each a path or a mapping
+    ``{file, severity, zones}``. A check id may appear once in the whole policy."""
+    files: list[RuleFile] = []
+    configs: list[CheckConfig] = []
+    first_line: dict[str, int | None] = {cfg.spec.id: None for cfg in builtin}
+    for item in node.items(what="a list of rule files (paths, or mappings with file:)"):
+        m = (
+            {"file": item}
+            if not isinstance(item.value, dict)
+            else item.mapping(RULES_KEYS, ("file",), what="a rule file entry")
+        )
+        written = m["file"].text()
+        where = moved.get(written) or base / Path(written).expanduser()
+        try:
+            rule_file = load_rule_file(where)
+        except InputError as exc:
+            if not where.exists():
+                m["file"].fail(f"rule file {written!r} not found ({where})")
+            raise exc
+        severity = m["severity"].choice(Severity) if "severity" in m else None
+        zones = _zones(m["zones"]) if "zones" in m else None
+        for spec in specs_of(rule_file):
+            if spec.id in first_line:
+                line = first_line[spec.id]
+                already = f"line {line} of this pack" if line else "the pack's checks"
+                m["file"].fail(f"check {spec.id!r} of {written} is already selected ({already})")
+            first_line[spec.id] = m["file"].line
+            configs.append(_rule_check(spec, severity, zones))
+        files.append(replace(rule_file, named_as=written))
+    return tuple(files), tuple(configs)
+
+
+def _rule_check(
+    spec: CheckSpec, severity: Severity | None, zones: frozenset[Zone] | None
+) -> CheckConfig:
+    """A rule file's check as the pack selects it (rule-file checks take no parameters)."""
+    return CheckConfig(spec, severity or spec.severity, zones or spec.zones, MappingProxyType({}))
 
 
 # -- checks ----------------------------------------------------------------------------------------
@@ -87,15 +167,17 @@ def _check_config(node: Node, spec: CheckSpec) -> CheckConfig:
     # `password.max_age:` with nothing after it selects the check with its defaults, like `{}`.
     m = {} if node.is_null else node.mapping(CHECK_KEYS, what="a mapping of check settings")
     severity = m["severity"].choice(Severity) if "severity" in m else spec.severity
-    zones = spec.zones
-    if "zones" in m:
-        items = m["zones"].items(what="a list of zones, e.g. [intranet, classified]")
-        if not items:
-            m["zones"].fail("select at least one zone (remove the check to deselect it)")
-        zones = frozenset(z.choice(Zone) for z in items)
+    zones = _zones(m["zones"]) if "zones" in m else spec.zones
     params = _params(m["params"], spec) if "params" in m else {}
     filled = {p.name: params.get(p.name, p.default) for p in spec.params}
     return CheckConfig(spec, severity, zones, MappingProxyType(filled))
+
+
+def _zones(node: Node) -> frozenset[Zone]:
+    items = node.items(what="a list of zones, e.g. [intranet, classified]")
+    if not items:
+        node.fail("select at least one zone (remove the check to deselect it)")
+    return frozenset(z.choice(Zone) for z in items)
 
 
 def _params(node: Node, spec: CheckSpec) -> dict[str, Any]:

@@ -95,7 +95,9 @@ class Words:
 
     # a finding, in this language when the catalog knows the check
     def title(self, f: FindingRecord) -> str:
-        return self.t.get(f"checks.{f.check}.title", f.title or f.check)
+        """The catalog's title of a built-in check; a rule file's own, in this language when
+        the file gives one (English otherwise)."""
+        return self.t.get(f"checks.{f.check}.title", f.titles.get(self.t.lang, f.title or f.check))
 
     def message(self, f: FindingRecord) -> str:
         return self.t.reason(f.reason, f.args, f.message)
@@ -107,7 +109,8 @@ class Words:
             specific = self.t.get(f"checks.{f.check}.remediation_{os}")
             if specific:
                 return specific
-        return self.t.get(f"checks.{f.check}.remediation", f.remediation)
+        own = f.remediations.get(self.t.lang, f.remediation)
+        return self.t.get(f"checks.{f.check}.remediation", own)
 
     def evidence(self, f: FindingRecord) -> list[tuple[str, str]]:
         """A finding's evidence as (label, raw text) pairs: each key of the mapping named in this

@@ -183,7 +183,20 @@ class _Reader:
             args=args if isinstance(args, dict) else {},
             waiver=self.waiver(f["waiver"], f"{where}.waiver") if f.get("waiver") else None,
             references=self.texts(f, "references", where),
+            titles=self.by_language(f, "titles", where),
+            remediations=self.by_language(f, "remediations", where),
         )
+
+    def by_language(self, m: dict[str, Any], key: str, where: str) -> dict[str, str]:
+        """An optional mapping of language → text (absent: empty)."""
+        value = m.get(key)
+        if value is None:
+            return {}
+        if not isinstance(value, dict) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in value.items()
+        ):
+            raise self.fail(f"{where}.{key}", "must be a mapping of language to text")
+        return dict(value)
 
     def texts(self, m: dict[str, Any], key: str, where: str) -> tuple[str, ...]:
         """An optional list of text (absent: empty)."""

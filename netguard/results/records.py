@@ -69,6 +69,10 @@ class FindingRecord:
     waiver: WaiverRecord | None = None  # WAIVED findings: the approved exception
     #: the standards the check answers to ("GB/T 22239-2019 8.1.4.5"); () in older results
     references: tuple[str, ...] = ()
+    #: a rule file's check: title and remediation per language ({} for built-in checks,
+    #: whose words are in the catalogs, and in older results)
+    titles: dict[str, str] = field(default_factory=dict)
+    remediations: dict[str, str] = field(default_factory=dict)
 
     @property
     def severity_rank(self) -> int:

@@ -18,4 +18,4 @@ def load_rule_file(path: str | Path) -> RuleFile:
 def is_rule_file(path: str | Path) -> bool:
     """Whether the YAML file is a rule file (SCA: a ``policy`` mapping and a ``checks`` list;
     netguard: ``netguard_rules``) rather than a netguard policy pack."""
-    raise NotImplementedError
+    return False  # skeleton: no rule file is recognised until the loader lands

@@ -105,3 +105,6 @@ class RuleFile:
     requirements: Requirements | None = None
     description: str = ""
     source: bytes = field(default=b"", repr=False, compare=False)
+    #: how a policy pack's ``rules:`` entry names it ("" when given directly with -p): the key
+    #: an evidence bundle keeps it under, so a replay finds it again
+    named_as: str = ""

@@ -124,11 +124,11 @@ P = "name: x\nchecks:\n"
         ("- x\n", 1, None, "expected a mapping (name, checks, ...), got a list"),
         ("", None, None, "the policy pack is empty"),
         ("checks: {antivirus.installed: {}}\n", 1, "name", "required key is missing"),
-        ("name: x\n", 1, "checks", "required key is missing"),
+        ("name: x\n", 1, None, "select at least one check: give checks, rules (rule files)"),
         ("name: 5\nchecks: {antivirus.installed: {}}\n", 1, "name", "expected text, got a number"),
         ("name: x\ncheck: {}\nchecks: {antivirus.installed: {}}\n", 2, "check",
          "unknown key 'check' (did you mean checks?); allowed keys: name, description, "
-         "antivirus_products, checks"),
+         "antivirus_products, checks, rules"),
         ("name: x\nchecks: {}\n", 2, "checks", "select at least one check"),
         ("name: x\nchecks: [password.age]\n", 2, "checks",
          "expected a mapping of check id → settings, got a list"),

@@ -196,7 +196,8 @@ def _none(t: Catalog) -> str:
 
 
 def _title(t: Catalog, f: FindingRecord) -> str:
-    return t.get(f"checks.{f.check}.title", "") or clean(f.title or f.check, CELL_CAP)
+    own = f.titles.get(t.lang, f.title) or f.check  # a rule file's check names itself
+    return t.get(f"checks.{f.check}.title", "") or clean(own, CELL_CAP)
 
 
 def _severity(t: Catalog, f: FindingRecord) -> str:
