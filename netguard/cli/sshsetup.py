@@ -72,9 +72,10 @@ def load_identities(inventory: Inventory) -> Identities | None:
     """Every distinct identity file of the SSH hosts, loaded once up front: an encrypted one
     with $NETGUARD_SSH_KEY_PASSPHRASE, else asked on the terminal, else the ssh-agent's keys.
     A file that cannot be opened is not an error here: each of its hosts says why
-    (``identity_encrypted``, ``identity_passphrase_wrong``, ``identity_unusable``)."""
+    (``identity_encrypted``, ``identity_passphrase_wrong``, ``identity_unusable``, and
+    ``jump_identity_*`` for a jump host's)."""
     ssh = [h.ssh for h in inventory.hosts if h.transport == "ssh"]
-    files = {s.identity_file for s in ssh} | {f for s in ssh for f in s.jump_identity_files}
+    files = {s.identity_file for s in ssh} | {j.identity_file for s in ssh for j in s.jump_options}
     files.discard(None)
     if not files:
         return None

@@ -16,6 +16,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import paramiko
@@ -292,21 +293,23 @@ class SshCollector:
 
     def _through_jumps(self, host: Host, command: str, stdin: bytes) -> Collection:
         """ProxyJump: each hop a Transport over the previous hop's ``direct-tcpip`` channel, its
-        host key verified against the target's known_hosts and logged in to with the target's
-        identity; any hop that fails stops the host, with a detail naming the jump host."""
+        host key verified against the target's known_hosts and logged in to with its own
+        identity (else the target's), within its own connect timeout (else the target's); any
+        hop that fails stops the host, with a detail naming the jump host."""
         s = host.ssh
         hops = [split_hop(h) for h in (s.proxy_jump or "").split(",")]
         opened: list[paramiko.Transport] = []
         first = hops[0]
         first_label = join_hop(None, first[1], first[2])
+        first_timeout = _hop_timeout(s, 0)
         try:
-            sock = socket.create_connection((first[1], first[2] or 22), timeout=s.connect_timeout)
+            sock = socket.create_connection((first[1], first[2] or 22), timeout=first_timeout)
         except TimeoutError:
             return failed(
                 HostStatus.UNREACHABLE,
                 "jump_connect_timeout",
                 jump=first_label,
-                seconds=s.connect_timeout,
+                seconds=first_timeout,
             )
         except OSError as exc:
             return failed(
@@ -321,18 +324,20 @@ class SshCollector:
                 label = join_hop(None, name, port)
                 hop = paramiko.Transport(link)
                 opened.append(hop)
-                given = s.jump_identity_files[i] if i < len(s.jump_identity_files) else None
-                identity = given or s.identity_file
-                refused = self._hop(hop, label, name, port or 22, user or s.user, identity, s)
+                identity = s.jump(i).identity_file or s.identity_file
+                login = _Login(user or s.user, identity, _hop_timeout(s, i))
+                refused = self._hop(hop, label, name, port or 22, login, s)
                 if refused is not None:
                     return refused
                 if i + 1 < len(hops):
                     onward = (hops[i + 1][1], hops[i + 1][2] or 22)
+                    timeout = _hop_timeout(s, i + 1)
                 else:
                     onward = (str(host.address), s.port)
+                    timeout = s.connect_timeout
                 try:
                     link = hop.open_channel(
-                        "direct-tcpip", onward, ("127.0.0.1", 0), timeout=s.connect_timeout
+                        "direct-tcpip", onward, ("127.0.0.1", 0), timeout=timeout
                     )
                 except (paramiko.SSHException, OSError, EOFError) as exc:
                     return failed(
@@ -356,28 +361,29 @@ class SshCollector:
         label: str,
         name: str,
         port: int,
-        user: str,
-        identity: str | None,
+        login: _Login,
         s: SshSettings,
     ) -> Collection | None:
         """One jump host: handshake, host key, login. None when it may forward onward."""
         kh = self.known_hosts(s.known_hosts)
         kh_name = name if port == 22 else f"[{name}]:{port}"
         known = kh.lookup_names((kh_name,))
-        _prepare(t, known, s.connect_timeout)
+        _prepare(t, known, login.timeout)
         negotiated = threading.Event()
         try:
             t.start_client(event=negotiated)
         except (paramiko.SSHException, EOFError, OSError) as exc:
             return failed(HostStatus.ERROR, "jump_handshake_failed", jump=label, raw=str(exc))
-        if not negotiated.wait(s.connect_timeout) or not t.is_active():
+        if not negotiated.wait(login.timeout) or not t.is_active():
             failure = t.get_exception()
-            if failure is None:
+            # paramiko gives up on a silent jump host at about the time we stop waiting: its
+            # "Error reading SSH protocol banner" raised from a timeout is the same timeout
+            if failure is None or isinstance(failure.__context__, TimeoutError):
                 return failed(
                     HostStatus.TIMEOUT,
                     "jump_handshake_timeout",
                     jump=label,
-                    seconds=s.connect_timeout,
+                    seconds=login.timeout,
                 )
             if known and "host key" in str(failure).lower():
                 return failed(
@@ -416,15 +422,33 @@ class SshCollector:
                     key_type=key.get_name(),
                     fingerprint=fingerprint(key),
                 )
+        # the target's reasons, naming the jump host: the path and the variable, never the
+        # passphrase or the key
         try:
-            keys = self.identities.keys(identity)
-        except (OSError, paramiko.SSHException, IdentityEncrypted, IdentityPassphraseWrong):
-            keys = []
-        error = _offer_keys(t, user, keys)
+            keys = self.identities.keys(login.identity_file)
+        except IdentityEncrypted as exc:
+            return failed(
+                HostStatus.AUTH_FAILED,
+                "jump_identity_encrypted",
+                jump=label,
+                path=exc.path,
+                env=PASSPHRASE_ENV,
+            )
+        except IdentityPassphraseWrong as exc:
+            return failed(
+                HostStatus.AUTH_FAILED, "jump_identity_passphrase_wrong", jump=label, path=exc.path
+            )
+        except (OSError, paramiko.SSHException) as exc:
+            return failed(
+                HostStatus.AUTH_FAILED, "jump_identity_unusable", jump=label, raw=str(exc)
+            )
+        if not keys:
+            return failed(HostStatus.AUTH_FAILED, "jump_no_identity", jump=label)
+        error = _offer_keys(t, login.user, keys)
         if error is not None:
             return failed(HostStatus.ERROR, "jump_auth_error", jump=label, raw=str(error))
         if not t.is_authenticated():
-            return failed(HostStatus.AUTH_FAILED, "jump_auth_refused", jump=label, user=user)
+            return failed(HostStatus.AUTH_FAILED, "jump_auth_refused", jump=label, user=login.user)
         return None
 
     def _verify(
@@ -488,6 +512,21 @@ class SshCollector:
         except paramiko.SSHException as exc:
             return failed(HostStatus.ERROR, "channel_failed", raw=str(exc))
         return Collection(HostStatus.AUDITED, "", b"".join(chunks), status)
+
+
+@dataclass(frozen=True)
+class _Login:
+    """How one jump host is logged in to."""
+
+    user: str
+    identity_file: str | None  # None: the ssh-agent
+    timeout: float  # TCP connect, handshake and login
+
+
+def _hop_timeout(s: SshSettings, hop: int) -> float:
+    """The jump host's own connect timeout (its ssh_config ``ConnectTimeout``), else the
+    target's."""
+    return s.jump(hop).connect_timeout or s.connect_timeout
 
 
 def _prepare(

@@ -15,7 +15,7 @@ from typing import Any
 import paramiko
 
 from netguard.errors import InputError
-from netguard.model import JUMP_HOP, Host, Inventory, SshSettings
+from netguard.model import JUMP_HOP, Host, Inventory, JumpOptions, SshSettings
 
 #: the default file of ``--ssh-config`` with no FILE
 DEFAULT_PATH = "~/.ssh/config"
@@ -106,7 +106,8 @@ def _settings(host: Host, config: SshConfig, notes: ConfigNotes) -> SshSettings:
             changes[field_name] = converted
     jumps = changes.get("proxy_jump", s.proxy_jump)
     if jumps is not None:
-        changes["proxy_jump"], changes["jump_identity_files"] = resolve_jump_hops(jumps, config)
+        given = s.jump_options if "proxy_jump" in written else ()
+        changes["proxy_jump"], changes["jump_options"] = resolve_jump_hops(jumps, config, given)
     return replace(s, **changes)
 
 
@@ -137,39 +138,87 @@ def _number(option: str, text: Any, kind: type[int]) -> int:
     return number
 
 
+#: how many levels of a jump host's own ProxyJump are followed (the jump host of the jump host
+#: of …): OpenSSH follows them without end, a configuration that loops included
+MAX_JUMP_DEPTH = 8
+
+
 def resolve_jumps(jumps: str, config: SshConfig) -> str:
     return resolve_jump_hops(jumps, config)[0]
 
 
-def resolve_jump_hops(jumps: str, config: SshConfig) -> tuple[str, tuple[str | None, ...]]:
-    """Each hop's alias through the configuration (HostName, User, Port, IdentityFile), as
-    OpenSSH does; what the hop itself wrote (``user@``, ``:port``) wins. Returns the hops and,
-    per hop, its identity file (None: the target's)."""
-    hops = []
-    identities: list[str | None] = []
-    for hop in jumps.split(","):
-        if not JUMP_HOP.fullmatch(hop.strip()):
+def resolve_jump_hops(
+    jumps: str, config: SshConfig, given: tuple[JumpOptions, ...] = ()
+) -> tuple[str, tuple[JumpOptions, ...]]:
+    """Each hop's alias through the configuration, as OpenSSH does: its ``HostName``, ``User``,
+    ``Port``, ``IdentityFile`` and ``ConnectTimeout``, and the first hop's own ``ProxyJump``
+    (followed, the chain growing in front of it, at most ``MAX_JUMP_DEPTH`` levels; a loop is
+    bad input). What the hop itself wrote (``user@``, ``:port``) and ``given`` (the inventory's
+    options per hop) win. Returns the hops and, per hop, its options."""
+    hops, options = _expand(jumps, config, given, ())
+    return ",".join(hops), tuple(options)
+
+
+def _expand(
+    jumps: str, config: SshConfig, given: tuple[JumpOptions, ...], via: tuple[str, ...]
+) -> tuple[list[str], list[JumpOptions]]:
+    """``via``: the aliases whose ProxyJump led here, the outermost first."""
+    hops: list[str] = []
+    options: list[JumpOptions] = []
+    for i, written in enumerate(hop.strip() for hop in jumps.split(",")):
+        if not JUMP_HOP.fullmatch(written):
             raise InputError(
-                f"ssh_config: invalid jump host {hop.strip()!r} in ProxyJump {jumps!r}; expected "
+                f"ssh_config: invalid jump host {written!r} in ProxyJump {jumps!r}; expected "
                 "[user@]host[:port], hops separated by commas",
+                file=config.path,
                 field="--ssh-config",
             )
-        user, name, port = split_hop(hop.strip())
-        found = config.lookup(name)
-        name = str(found.get("hostname", name))
+        user, alias, port = split_hop(written)
+        found = config.lookup(alias)
+        onward = _converted("proxyjump", found["proxyjump"])[1] if "proxyjump" in found else None
+        if i == 0 and onward is not None:  # OpenSSH: the other hops come with -J, not their own
+            chain = " → ".join((*via, alias))
+            if alias in via:
+                raise InputError(
+                    f"ssh_config: ProxyJump loops: {chain}",
+                    file=config.path,
+                    field="--ssh-config",
+                )
+            if len(via) >= MAX_JUMP_DEPTH:
+                raise InputError(
+                    f"ssh_config: jump hosts reached through more than {MAX_JUMP_DEPTH} "
+                    f"ProxyJump levels: {chain} → …",
+                    file=config.path,
+                    field="--ssh-config",
+                )
+            outer_hops, outer_options = _expand(onward, config, (), (*via, alias))
+            hops += outer_hops
+            options += outer_options
+        name = str(found.get("hostname", alias))
         user = user or (str(found["user"]) if "user" in found else None)
         port = port or (_number("port", found["port"], int) if "port" in found else None)
         joined = join_hop(user, name, port)
         if not JUMP_HOP.fullmatch(joined):  # a HostName or User the configuration gave
             raise InputError(
-                f"ssh_config: jump host {hop.strip()!r} resolves to {joined!r}, which is not "
+                f"ssh_config: jump host {written!r} resolves to {joined!r}, which is not "
                 "[user@]host[:port]",
+                file=config.path,
                 field="--ssh-config",
             )
         hops.append(joined)
-        given = found.get("identityfile")
-        identities.append(_converted("identityfile", given)[1] if given else None)
-    return ",".join(hops), tuple(identities)
+        mine = given[i] if i < len(given) else JumpOptions()
+        options.append(
+            JumpOptions(
+                identity_file=mine.identity_file or _option(found, "identityfile"),
+                connect_timeout=mine.connect_timeout or _option(found, "connecttimeout"),
+            )
+        )
+    return hops, options
+
+
+def _option(found: dict[str, Any], option: str) -> Any:
+    """One option of a lookup, converted; None when no block sets it."""
+    return _converted(option, found[option])[1] if option in found else None
 
 
 def split_hop(hop: str) -> tuple[str | None, str, int | None]:

@@ -14,7 +14,7 @@ from typing import Any
 import yaml
 
 from netguard.inventory.loader import SSH_KEYS
-from netguard.model import Host, Inventory, Segment, SshSettings
+from netguard.model import Host, Inventory, JumpOptions, Segment, SshSettings
 
 _DEFAULT_SSH = SshSettings()
 
@@ -65,6 +65,17 @@ def _host(h: Host) -> dict[str, Any]:
     ssh = {
         k: v for k, v in asdict(h.ssh).items() if k in SSH_KEYS and v != getattr(_DEFAULT_SSH, k)
     }
+    if h.ssh.proxy_jump is not None and any(j != JumpOptions() for j in h.ssh.jump_options):
+        ssh["proxy_jump"] = _jumps(h.ssh)
     if ssh:
         out["ssh"] = ssh
+    return out
+
+
+def _jumps(s: SshSettings) -> list[str | dict[str, Any]]:
+    """Hops with options of their own as the inventory's list; the others stay text."""
+    out: list[str | dict[str, Any]] = []
+    for i, hop in enumerate((s.proxy_jump or "").split(",")):
+        own = {k: v for k, v in asdict(s.jump(i)).items() if v is not None}
+        out.append({"jump": hop, **own} if own else hop)
     return out

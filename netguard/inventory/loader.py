@@ -9,7 +9,7 @@ from __future__ import annotations
 import ipaddress
 import os
 import re
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +20,7 @@ from netguard.model import (
     Inventory,
     IPAddress,
     IPNetwork,
+    JumpOptions,
     Segment,
     SshSettings,
     Zone,
@@ -44,10 +45,11 @@ HOST_KEYS = (
     "mac",
     "audit",
 )
-#: what an inventory may write in ``ssh``; the others are filled in by --ssh-config
-SSH_KEYS = tuple(
-    f.name for f in fields(SshSettings) if f.name not in ("written", "jump_identity_files")
-)
+#: what an inventory may write in ``ssh`` (a jump host's own options are written in its hop of
+#: ``proxy_jump``)
+SSH_KEYS = tuple(f.name for f in fields(SshSettings) if f.name not in ("written", "jump_options"))
+#: what one hop of ``proxy_jump`` may write when it is a mapping
+JUMP_KEYS = ("jump", "identity_file", "connect_timeout")
 OS_NAMES = ("linux", "windows")
 TRANSPORTS = ("ssh", "local")
 
@@ -326,20 +328,46 @@ def _ssh_overrides(node: Node) -> dict[str, Any]:
             out[key] = None if v.is_null else v.text()  # null: use the ssh-agent
         elif key == "known_hosts":
             out[key] = v.text()
-        elif key == "proxy_jump":
-            out[key] = None if v.is_null else _proxy_jump(v)
+        elif key == "proxy_jump":  # with its hops' own options, or none: one field
+            out[key], out["jump_options"] = (None, ()) if v.is_null else _proxy_jump(v)
     return out
 
 
-def _proxy_jump(v: Node) -> str:
-    text = v.text()
-    for hop in text.split(","):
-        if not JUMP_HOP.fullmatch(hop.strip()):
-            v.fail(
-                f"invalid jump host {hop.strip()!r}; expected [user@]host[:port], hops "
-                "separated by commas (as OpenSSH's ProxyJump)"
+def _proxy_jump(v: Node) -> tuple[str, tuple[JumpOptions, ...]]:
+    """The hops as OpenSSH's ProxyJump writes them, and each hop's own options: a text
+    (``bastion,auditor@10.9.0.1:2222``), or a list whose items are a hop's text or a mapping
+    ``{jump: hop, identity_file: …, connect_timeout: …}``."""
+    if not isinstance(v.value, list):
+        text = v.text()
+        for hop in text.split(","):
+            _hop_text(v, hop.strip(), "hops separated by commas (as OpenSSH's ProxyJump)")
+        return ",".join(hop.strip() for hop in text.split(",")), ()
+    hops: list[str] = []
+    options: list[JumpOptions] = []
+    for item in v.items(what="jump hosts: a text, or a list of hops"):
+        if not isinstance(item.value, dict):
+            hops.append(_hop_text(item, item.text().strip(), "one hop per list item"))
+            options.append(JumpOptions())
+            continue
+        m = item.mapping(JUMP_KEYS, ("jump",), what="a jump host")
+        hops.append(_hop_text(m["jump"], m["jump"].text().strip(), "one hop per list item"))
+        options.append(
+            JumpOptions(
+                identity_file=m["identity_file"].text() if "identity_file" in m else None,
+                connect_timeout=(
+                    m["connect_timeout"].number(positive=True) if "connect_timeout" in m else None
+                ),
             )
-    return ",".join(hop.strip() for hop in text.split(","))
+        )
+    if not hops:
+        v.fail("expected at least one jump host (write null to connect directly)")
+    return ",".join(hops), tuple(options)
+
+
+def _hop_text(v: Node, hop: str, how: str) -> str:
+    if not JUMP_HOP.fullmatch(hop):
+        v.fail(f"invalid jump host {hop!r}; expected [user@]host[:port], {how}")
+    return hop
 
 
 def _resolve(path: str, folder: Path) -> str:
@@ -362,7 +390,11 @@ def _ssh_settings(merged: dict[str, Any], folder: Path) -> SshSettings:
         connect_timeout=float(s.connect_timeout),
         command_timeout=float(s.command_timeout),
         proxy_jump=s.proxy_jump,
-        written=frozenset(merged),
+        jump_options=tuple(
+            replace(j, identity_file=_resolve(j.identity_file, folder)) if j.identity_file else j
+            for j in s.jump_options
+        ),
+        written=frozenset(merged) - {"jump_options"},
     )
 
 

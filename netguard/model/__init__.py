@@ -196,6 +196,18 @@ JUMP_HOP = re.compile(
 
 
 @dataclass(frozen=True)
+class JumpOptions:
+    """What one jump host of ``SshSettings.proxy_jump`` has of its own; None: the target's."""
+
+    #: the identity file offered to the jump host (the inventory's hop, else the ssh_config's
+    #: ``IdentityFile`` of its alias)
+    identity_file: str | None = None
+    #: seconds for the hop to it: TCP connect (or the previous hop's channel), handshake, login
+    #: (the ssh_config's ``ConnectTimeout`` of its alias)
+    connect_timeout: float | None = None
+
+
+@dataclass(frozen=True)
 class SshSettings:
     user: str = "root"
     port: int = 22
@@ -206,12 +218,16 @@ class SshSettings:
     #: jump hosts, as OpenSSH's ProxyJump writes them: ``[user@]host[:port][,…]``, the first hop
     #: first; None: connect directly (docs/ssh.md)
     proxy_jump: str | None = None
-    #: per hop of ``proxy_jump``, the identity file an ssh_config gives that jump host (None:
-    #: the target's ``identity_file``); only ``--ssh-config`` sets it
-    jump_identity_files: tuple[str | None, ...] = ()
+    #: per hop of ``proxy_jump``, in order, what that jump host has of its own (the inventory's
+    #: hop mapping, ``--ssh-config``); a hop past the end has none
+    jump_options: tuple[JumpOptions, ...] = ()
     #: the fields the inventory wrote (``defaults.ssh`` or the host's ``ssh``): an ssh_config
     #: (``--ssh-config``) fills in only the others
     written: frozenset[str] = field(default=frozenset(), compare=False, repr=False)
+
+    def jump(self, hop: int) -> JumpOptions:
+        """The options of the ``hop``-th jump host (0: the first)."""
+        return self.jump_options[hop] if hop < len(self.jump_options) else JumpOptions()
 
 
 @dataclass(frozen=True)

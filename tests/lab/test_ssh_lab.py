@@ -292,3 +292,152 @@ def test_a_spot_check_honours_the_ssh_config_too(office_lab: Any, tmp_path: Path
     (host,) = results["hosts"]
     assert host["status"] == "audited", host["detail"] + proc.stderr
     assert results["run"]["ssh_config"]["path"] == str(config)
+
+
+def blackholed(office_lab: Any, name: str) -> tuple[list[str], list[str]]:
+    """The `ip route` commands that cut the auditor's own route to a machine, and restore it."""
+    ns = office_lab.lab.auditor_ns
+    add = [
+        "ip",
+        "netns",
+        "exec",
+        ns,
+        "ip",
+        "route",
+        "add",
+        "blackhole",
+        f"{address(office_lab, name)}/32",
+    ]
+    return add, [*add[:6], "del", *add[7:]]
+
+
+def test_a_jump_hosts_own_proxy_jump_is_followed_as_openssh_does(
+    office_lab: Any, tmp_path: Path
+) -> None:
+    """ok-pc's jump host is bastion (dual-pc), whose own jump host is gw (fwd-pc). The auditor
+    has no route to bastion for this test: audited only if the chain became gw → bastion →
+    ok-pc."""
+    inv = write(tmp_path / "inventory.yaml", inventory_doc(office_lab, {"ok-pc"}))
+    config = tmp_path / "ssh_config"
+    config.write_text(
+        "Host ok-pc\n"
+        "    ProxyJump bastion\n"
+        "Host bastion\n"
+        f"    HostName {address(office_lab, 'dual-pc')}\n"
+        "    User root\n"
+        "    ProxyJump gw\n"
+        "Host gw\n"
+        f"    HostName {address(office_lab, 'fwd-pc')}\n"
+        "    User root\n",
+        encoding="utf-8",
+    )
+    cut, restore = blackholed(office_lab, "dual-pc")
+    subprocess.run(cut, check=True)
+    try:
+        proc, hosts = run_audit(
+            office_lab, inv, tmp_path / "r.json", lab_env(), f"--ssh-config={config}"
+        )
+        assert hosts["ok-pc"]["status"] == "audited", hosts["ok-pc"]["detail"] + proc.stderr
+    finally:
+        subprocess.run(restore, check=True)
+
+    # a configuration whose jump hosts go round in a circle is bad input, before any host
+    config.write_text(config.read_text() + "    ProxyJump bastion\n", encoding="utf-8")  # gw's
+    argv = [sys.executable, "-m", "netguard", "audit", str(inv), "-q", "--no-history"]
+    argv += ["--format", "json", "-o", str(tmp_path / "loop.json"), f"--ssh-config={config}"]
+    proc = office_lab.lab.run_in_auditor(argv, timeout=120, env=lab_env())
+    assert proc.returncode == 2, proc.stderr
+    assert "ProxyJump loops: bastion → gw → bastion" in proc.stderr
+    assert not (tmp_path / "loop.json").exists()
+
+
+def test_a_jump_hosts_connect_timeout_bounds_the_hop_to_it(office_lab: Any, tmp_path: Path) -> None:
+    """hang-pc accepts TCP and never speaks SSH: as a jump host, first or second, it is given up
+    on after its own ConnectTimeout, not the inventory's (3 s in the lab)."""
+    inv = write(tmp_path / "inventory.yaml", inventory_doc(office_lab, {"ok-pc", "stale-av"}))
+    hang = address(office_lab, "hang-pc")
+    config = tmp_path / "ssh_config"
+    config.write_text(
+        "Host ok-pc\n"
+        "    ProxyJump slow\n"
+        "Host stale-av\n"
+        f"    ProxyJump root@{address(office_lab, 'dual-pc')},slow\n"
+        "Host slow\n"
+        f"    HostName {hang}\n"
+        "    User root\n"
+        "    ConnectTimeout 1\n",
+        encoding="utf-8",
+    )
+    proc, hosts = run_audit(
+        office_lab, inv, tmp_path / "r.json", lab_env(), f"--ssh-config={config}"
+    )
+    for name in ("ok-pc", "stale-av"):
+        assert hosts[name]["status"] == "timeout", hosts[name]["detail"] + proc.stderr
+        assert hosts[name]["detail_reason"] == "jump_handshake_timeout", hosts[name]["detail"]
+        assert hosts[name]["detail_args"] == {"jump": hang, "seconds": 1}, hosts[name]["detail"]
+
+
+def test_the_inventory_gives_a_jump_host_its_own_identity_file(
+    office_lab: Any, tmp_path: Path
+) -> None:
+    lab_key = Path(office_lab.lab.identity_path)
+    copy = tmp_path / "keys" / "bastion"  # the same key under another name, relative below
+    copy.parent.mkdir()
+    copy.write_bytes(lab_key.read_bytes())
+    copy.chmod(0o600)
+    stranger = tmp_path / "stranger"
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(stranger)], check=True)
+    bastion = f"root@{address(office_lab, 'dual-pc')}"
+    doc = inventory_doc(office_lab, {"ok-pc", "stale-av", "pw-expired"})
+    hop = {
+        "ok-pc": {"proxy_jump": [{"jump": bastion, "identity_file": "keys/bastion"}]},
+        # the jump host gets its own key, which it does not accept; the target's is good
+        "stale-av": {"proxy_jump": [{"jump": bastion, "identity_file": str(stranger)}]},
+        # the jump host's key is good, the target's is not: the target refuses, not the jump
+        "pw-expired": {
+            "identity_file": str(stranger),
+            "proxy_jump": [{"jump": bastion, "identity_file": str(lab_key)}],
+        },
+    }
+    for h in doc["hosts"]:
+        h["ssh"] = hop[h["name"]]
+    inv = write(tmp_path / "inventory.yaml", doc)
+    proc, hosts = run_audit(office_lab, inv, tmp_path / "r.json", lab_env())
+    assert hosts["ok-pc"]["status"] == "audited", hosts["ok-pc"]["detail"] + proc.stderr
+    assert hosts["stale-av"]["detail_reason"] == "jump_auth_refused", hosts["stale-av"]["detail"]
+    assert hosts["pw-expired"]["detail_reason"] == "auth_refused", hosts["pw-expired"]["detail"]
+
+
+def test_an_encrypted_jump_host_identity_says_why_it_was_not_used(
+    office_lab: Any, tmp_path: Path
+) -> None:
+    key = encrypted_copy(office_lab, tmp_path)
+    doc = inventory_doc(office_lab, {"ok-pc"})
+    doc["hosts"][0]["ssh"] = {
+        "proxy_jump": [
+            {"jump": f"root@{address(office_lab, 'dual-pc')}", "identity_file": str(key)}
+        ]
+    }
+    inv = write(tmp_path / "inventory.yaml", doc)
+    jump = address(office_lab, "dual-pc")
+
+    # no passphrase, no terminal, no agent: its own reason, naming the jump host and the file
+    proc, hosts = run_audit(office_lab, inv, tmp_path / "none.json", lab_env())
+    host = hosts["ok-pc"]
+    assert host["status"] == "auth_failed", host["detail"] + proc.stderr
+    assert host["detail_reason"] == "jump_identity_encrypted", host["detail"]
+    assert host["detail_args"] == {"jump": jump, "path": str(key), "env": ENV}
+    assert "internal error" not in proc.stderr
+
+    # a wrong passphrase: its own words, never the passphrase
+    wrong = {**lab_env(), ENV: "x" + SECRET}
+    proc, hosts = run_audit(office_lab, inv, tmp_path / "wrong.json", wrong)
+    host = hosts["ok-pc"]
+    assert host["detail_reason"] == "jump_identity_passphrase_wrong", host["detail"]
+    assert f"jump host {jump}" in host["detail"] and "does not open" in host["detail"]
+    assert SECRET not in (tmp_path / "wrong.json").read_text() + proc.stderr + proc.stdout
+
+    # the right one opens the jump host's key; the passphrase is nowhere
+    proc, hosts = run_audit(office_lab, inv, tmp_path / "ok.json", {**lab_env(), ENV: SECRET})
+    assert hosts["ok-pc"]["status"] == "audited", hosts["ok-pc"]["detail"] + proc.stderr
+    assert SECRET not in (tmp_path / "ok.json").read_text() + proc.stderr + proc.stdout

@@ -6,9 +6,12 @@ from __future__ import annotations
 import ipaddress
 import socket
 
+import pytest
+
 from netguard.checks.hostkey import hostkey_finding
+from netguard.collect import ssh as ssh_transport
 from netguard.collect.ssh import SshCollector
-from netguard.model import Host, HostStatus, SshSettings
+from netguard.model import Host, HostStatus, JumpOptions, SshSettings
 
 
 def _host(**ssh: object) -> Host:
@@ -42,3 +45,46 @@ def test_a_changed_jump_host_key_is_a_finding_naming_the_jump_host() -> None:
     assert "jump host 10.9.0.1" in f.message and "fin-pc-07: not contacted" in f.message
     f = hostkey_finding(_host(), {"jump_host": "10.9.0.1", "known_keys": {"ssh-rsa": "x"}})
     assert f.reason == "ssh.hostkey.jump_no_known_type"
+
+
+def test_a_jump_hosts_own_connect_timeout_bounds_the_tcp_connect_to_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    asked: list[float] = []
+
+    def never(address: tuple[str, int], timeout: float) -> socket.socket:
+        asked.append(timeout)
+        raise TimeoutError
+
+    monkeypatch.setattr(ssh_transport.socket, "create_connection", never)
+    own = _host(proxy_jump="gw,bastion", jump_options=(JumpOptions(connect_timeout=3.0),))
+    coll = SshCollector().collect(own)
+    assert (coll.detail_reason, coll.detail_args) == (
+        "jump_connect_timeout",
+        {"jump": "gw", "seconds": 3.0},
+    )
+    coll = SshCollector().collect(_host(proxy_jump="gw"))  # none of its own: the target's
+    assert coll.detail_args["seconds"] == 2.0
+    assert asked == [3.0, 2.0]
+
+
+def test_a_jump_hosts_own_connect_timeout_bounds_its_handshake() -> None:
+    with socket.socket() as silent:  # accepts TCP, never speaks SSH
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        port = silent.getsockname()[1]
+        host = Host(
+            name="fin-pc-07",
+            address=ipaddress.ip_address("10.20.0.17"),
+            segment="lan",
+            ssh=SshSettings(
+                connect_timeout=30.0,
+                known_hosts="/nonexistent",
+                proxy_jump=f"127.0.0.1:{port}",
+                jump_options=(JumpOptions(connect_timeout=0.5),),
+            ),
+        )
+        coll = SshCollector().collect(host)
+    assert coll.status == HostStatus.TIMEOUT
+    assert coll.detail_reason == "jump_handshake_timeout"
+    assert coll.detail_args == {"jump": f"127.0.0.1:{port}", "seconds": 0.5}
