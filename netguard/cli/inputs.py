@@ -50,7 +50,12 @@ def add_parsers(sub: Any) -> None:
     pc = pol_sub.add_parser("check", help="validate a policy pack")
     pc.add_argument("file", nargs="?", help="default: the packaged baseline")
 
-    sub.add_parser("checks", help="list the checks netguard knows")
+    c = sub.add_parser("checks", help="list the checks netguard knows")
+    c.add_argument(
+        "-p",
+        "--policy",
+        help="list this policy's checks instead (a pack, or a Wazuh SCA / netguard rule file)",
+    )
 
     w = sub.add_parser("waivers", help="waiver file tools")
     w_sub = w.add_subparsers(dest="waivers_command", required=True, metavar="ACTION")
@@ -228,14 +233,15 @@ def list_checks(args: argparse.Namespace, err: Console) -> int:
     from netguard.checks import ALL_CHECKS
 
     t = say(args)
-    for spec in ALL_CHECKS:
+    specs = [c.spec for c in load_policy(args.policy).checks] if args.policy else ALL_CHECKS
+    for spec in specs:
         params = ", ".join(
             f"{p.name}=" + (",".join(p.default) if isinstance(p.default, tuple) else f"{p.default}")
             for p in spec.params
         )
         category = t.get(f"category.{spec.category}", spec.category)
         severity = t.get(f"severity.{spec.severity}", str(spec.severity))
-        title = t.get(f"checks.{spec.id}.title", spec.title)
+        title = t.get(f"checks.{spec.id}.title", spec.titles.get(t.lang, spec.title))
         print(
             f"{spec.id:24} {_pad(category, 12)} {_pad(severity, 9)} {title}"
             + (f"  [{params}]" if params else "")
