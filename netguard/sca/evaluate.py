@@ -340,7 +340,9 @@ def _directory(watched: Watched, path: str, rule: Rule) -> _Answer:
     ]
     if seen.truncated and not any(a.raw is _Raw.FOUND for a in answers):
         return _Answer(_Raw.ERROR, part("sca.truncated", path=path))
-    return _combine(answers, _Answer(_Raw.NOT_FOUND, part("sca.no_entry", path=path)))
+    # no name matched, or files matched by name and none of their lines did
+    none = part("sca.no_matching_line", path=path) if answers else part("sca.no_entry", path=path)
+    return _combine(answers, _Answer(_Raw.NOT_FOUND, none))
 
 
 def _basename(path: str) -> str:

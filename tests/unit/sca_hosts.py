@@ -218,6 +218,7 @@ def desktop(**changes: Any) -> Watched:
         "/etc/mysql": SeenDirectory("/etc/mysql", Seen.MISSING),
         "/etc/login.defs": SeenDirectory("/etc/login.defs", Seen.FILE),
         "/root": SeenDirectory("/root", Seen.UNREADABLE),
+        "/dev/log": SeenDirectory("/dev/log", Seen.OTHER),  # journald's socket
     }
     commands = {
         "sshd -T": SeenCommand("sshd -T", True, 0, SSHD_T),
