@@ -12,15 +12,18 @@ with a ``Wazuh:`` comment.
 
 Regular expressions: ``search(pattern, text)`` is the one entry point. It compiles the text with
 the ``regex`` package (PCRE-like syntax, which Wazuh's ``pcre2`` engine reads the same way),
-caches the compiled pattern and bounds every search in time (``REGEX_TIMEOUT_S``). Translating
+caches the compiled pattern and bounds every search in time (``REGEX_TIMEOUT_S``, and
+``RULE_BUDGET_S`` for all the searches of one rule). Translating
 Wazuh's older OS_Regex dialect (``\\p``, ``\\.``…) is the rule parser's business: the evaluator
 reads ``Pattern.value`` as ``regex`` syntax.
 """
 
 from __future__ import annotations
 
+import contextvars
 import functools
 import operator
+import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -33,8 +36,12 @@ from netguard.i18n import PART
 from netguard.model.watched import Seen, SeenCommand, SeenFile, Watched
 from netguard.sca.model import Condition, Pattern, PatternOp, Rule, RuleKind
 
-#: How long one search of one line may take before the rule is undecidable (seconds).
+#: How long one search of one line may take before the rule is undecidable (seconds) …
 REGEX_TIMEOUT_S = 1.0
+#: … and all the searches of one rule together (a hostile file of many slow lines).
+RULE_BUDGET_S = 5.0
+#: when the rule being evaluated runs out of time (time.monotonic(); None: no rule is)
+_DEADLINE: contextvars.ContextVar[float | None] = contextvars.ContextVar("_DEADLINE", default=None)
 #: Matched lines kept per rule for the evidence, and the characters kept of each.
 MAX_MATCHED = 5
 MAX_LINE_CHARS = 240
@@ -79,10 +86,16 @@ def _compiled(pattern: str) -> Any:
 
 def search(pattern: str, text: str) -> Any:
     """The first match of ``pattern`` in ``text`` (a ``regex`` Match) or None. Raises
-    RegexProblem when the pattern does not compile or the search takes longer than
-    ``REGEX_TIMEOUT_S``."""
+    RegexProblem when the pattern does not compile, or the search takes longer than
+    ``REGEX_TIMEOUT_S`` or than what is left of the rule's ``RULE_BUDGET_S``."""
+    timeout = REGEX_TIMEOUT_S
+    deadline = _DEADLINE.get()
+    if deadline is not None:
+        timeout = min(timeout, deadline - time.monotonic())
+        if timeout <= 0:
+            raise RegexProblem(pattern, timed_out=True)
     try:
-        return _compiled(pattern).search(text, timeout=REGEX_TIMEOUT_S)
+        return _compiled(pattern).search(text, timeout=timeout)
     except TimeoutError:
         raise RegexProblem(pattern, timed_out=True) from None
 
@@ -435,7 +448,8 @@ def _raw(rule: Rule, watched: Watched) -> _Answer:
 
 
 def evaluate_rule(rule: Rule, watched: Watched) -> RuleResult:
-    """One rule's outcome over what the script read."""
+    """One rule's outcome over what the script read (its searches bounded by RULE_BUDGET_S)."""
+    token = _DEADLINE.set(time.monotonic() + RULE_BUDGET_S)
     try:
         ans = _raw(rule, watched)
     except RegexProblem as exc:
@@ -443,6 +457,8 @@ def evaluate_rule(rule: Rule, watched: Watched) -> RuleResult:
             return RuleResult(rule, Outcome.ERROR, part("sca.regex_timeout", pattern=exc.pattern))
         why = part("sca.regex_invalid", pattern=exc.pattern, error=exc.detail[:200])
         return RuleResult(rule, Outcome.ERROR, why)
+    finally:
+        _DEADLINE.reset(token)
     if ans.raw is _Raw.ERROR:
         return RuleResult(rule, Outcome.ERROR, ans.why, ans.matched, ans.command)
     if ans.raw is _Raw.INVALID:

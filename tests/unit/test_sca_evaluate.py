@@ -422,6 +422,16 @@ def test_a_regex_that_runs_out_of_time_is_undecidable(monkeypatch: pytest.Monkey
         assert outcome(rule, watched) == (ERROR, "sca.regex_timeout")
 
 
+def test_a_rule_of_many_slow_lines_runs_out_of_its_budget(monkeypatch: pytest.MonkeyPatch):
+    # each line alone stays under the per-search limit; together they exceed the rule's budget
+    monkeypatch.setattr(ev, "REGEX_TIMEOUT_S", 60.0)
+    monkeypatch.setattr(ev, "RULE_BUDGET_S", 0.0)
+    rule = f(SSHD, content=(rx("^Banner"),), negated=True)
+    assert outcome(rule) == (ERROR, "sca.regex_timeout")
+    # outside a rule, search has no budget to run out of
+    assert search("^Banner", "Banner none") is not None
+
+
 def test_a_regex_that_does_not_compile_is_undecidable() -> None:
     got = evaluate_rule(f(SSHD, content=(rx("^(Port"),)), desktop())
     assert (got.outcome, got.why[PART]) == (ERROR, "sca.regex_invalid")
