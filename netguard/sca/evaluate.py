@@ -365,14 +365,15 @@ def _basename(path: str) -> str:
 def process_name(command_line: str) -> str:
     """The name ``ps`` shows for a process, from its command line as the script reads it:
     the kernel's name for a bracketed kernel thread, else the last path part of the first word
-    without a trailing ``:`` (``sshd: /usr/sbin/sshd -D [listener]`` → ``sshd``).
+    without a trailing ``:`` (``sshd: /usr/sbin/sshd -D [listener]`` → ``sshd``) or a login
+    shell's leading ``-`` (``-bash`` → ``bash``).
     Wazuh: w_os_get_process_list keeps the CMD column of ``ps -p PID`` — the process name,
     not its arguments."""
     text = command_line.strip()
     if text.startswith("[") and text.endswith("]"):
         return text[1:-1]
     first = text.split(" ", 1)[0] if text else ""
-    return _basename(first).removesuffix(":")
+    return _basename(first).removesuffix(":").removeprefix("-")
 
 
 def _process(watched: Watched, rule: Rule) -> _Answer:

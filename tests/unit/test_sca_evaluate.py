@@ -267,6 +267,7 @@ def test_a_matching_entry_that_is_not_a_regular_file_is_not_applicable() -> None
         ("/usr/sbin/clamd --foreground=true", "clamd"),
         ("[kthreadd]", "kthreadd"),
         ("/sbin/init splash", "init"),
+        ("-bash", "bash"),  # a login shell's argv[0]; ps shows the executable's name
         ("", ""),
     ],
 )
