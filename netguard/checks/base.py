@@ -118,6 +118,10 @@ class CheckSpec:
     zones: frozenset[Zone] = frozenset(Zone)
     #: the standards it answers to, as data ("GB/T 22239-2019 8.1.4.5"; checks/references.py)
     references: tuple[str, ...] = ()
+    #: a check from a rule file (netguard/sca) carries its own words, language → text, since
+    #: the catalogs cannot know them; empty for built-in checks (their words are the catalogs')
+    titles: Mapping[str, str] = field(default_factory=dict, compare=False)
+    remediations: Mapping[str, str] = field(default_factory=dict, compare=False)
 
     def param(self, name: str) -> ParamSpec | None:
         return next((p for p in self.params if p.name == name), None)

@@ -40,6 +40,7 @@ from tests.unit.recordings_windows import windows_i18n_scenarios, windows_policy
 from tests.unit.test_checks import SEGMENTS, host, policy
 from tests.unit.test_discover_analysis import network_findings_for_i18n
 from tests.unit.test_media import fleet_findings
+from tests.unit.test_sca_checks import sca_findings_for_i18n
 
 ROOT = Path(__file__).resolve().parents[2]
 I18N = ROOT / "netguard" / "i18n"
@@ -48,6 +49,7 @@ SOURCES = [
     *sorted((ROOT / "netguard" / "checks").glob("*.py")),
     *sorted((ROOT / "netguard" / "engine").glob("*.py")),
     *sorted((ROOT / "netguard" / "fleet").glob("*.py")),
+    *sorted((ROOT / "netguard" / "sca").glob("*.py")),  # rule files' checks (issue 16)
 ]
 CJK = re.compile(r"[\u4e00-\u9fff]")
 ENGLISH_WORD = re.compile(r"\b(?:the|and|or|not|is|are|of|to|in|on|with|no|from)\b", re.I)
@@ -293,6 +295,7 @@ def _all_findings() -> list[tuple[str, Finding]]:
     out += [("raises", f) for f in evaluate(_facts(), host(), SEGMENTS, _raising_policy())]
     out += [("hostkey", f) for f in _hostkey_findings()]
     out += [("fleet", f) for f in fleet_findings()]  # media.cross_network across hosts
+    out += [("sca", f) for f in sca_findings_for_i18n()]  # rule files: every sca.* reason
     with tempfile.TemporaryDirectory() as tmp:
         out += [("network", f) for f in network_findings_for_i18n(Path(tmp))]
     for label, section in PROBE_SECTIONS.items():  # isolation.reachability with a request
