@@ -68,4 +68,6 @@ def finding(cfg: CheckConfig, v: Verdict) -> Finding:
         title=spec.title,
         remediation=spec.remediation if v.status is FindingStatus.FAIL else "",
         references=spec.references,
+        titles=dict(spec.titles),
+        remediations=dict(spec.remediations) if v.status is FindingStatus.FAIL else {},
     )
