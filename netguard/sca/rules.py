@@ -229,7 +229,9 @@ def compile_regex(text: str, flavour: RegexFlavour = RegexFlavour.PCRE2) -> Comp
         # For OS_Regex the translation is checked above; an engine error there is ours.
         pos = getattr(exc, "pos", None)
         column = pos + 1 if isinstance(pos, int) and flavour is RegexFlavour.PCRE2 else 1
-        raise RuleError(f"the regular expression does not compile: {getattr(exc, 'msg', exc)}", column) from None
+        raise RuleError(
+            f"the regular expression does not compile: {getattr(exc, 'msg', exc)}", column
+        ) from None
     except (OverflowError, RecursionError, MemoryError):
         raise RuleError("the regular expression is too complex to compile", 1) from None
     return CompiledRegex(text, flavour, compiled)
