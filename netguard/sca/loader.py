@@ -402,7 +402,8 @@ def _rules(
 
 
 def _rule_message(text: str, expanded: str, exc: RuleError) -> str:
-    shown = f"rule {expanded!r}"
+    # The texts passed Node.text (no control characters): quoted as written, backslashes single.
+    shown = f"rule '{expanded}'"
     if expanded != text:
-        shown += f" (from {text!r} with its variables)"
+        shown += f" (from '{text}' with its variables)"
     return f"{shown}, column {exc.column}: {exc.message}"

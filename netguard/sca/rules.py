@@ -426,7 +426,8 @@ def _paths(target: str, pos: int) -> tuple[str, ...]:
             unknown = _VARIABLE.search(path)
             if unknown:
                 problem = f"{unknown.group()} is not a variable of this file (variables:)"
-            raise PathRuleError(f"{path!r}: {problem}", column)
+            shown = repr(path) if find_unsafe(path) else f"'{path}'"
+            raise PathRuleError(f"{shown}: {problem}", column)
         out.append(path)
     return tuple(dict.fromkeys(out))
 
