@@ -66,7 +66,8 @@ SHELL_CHARS = "$`;|&<>*?(){}[]'\"\\"
 _TYPES = {kind.value: kind for kind in RuleKind}
 _NUMBER = re.compile(r"(<=|>=|==|!=|<|>) *([0-9]+) *")
 _VARIABLE = re.compile(r"\$[A-Za-z0-9_]+")
-_OPERATOR_LIKE = re.compile(r"[A-Za-z]:")
+# `x:` is an unknown operator; `C:\Windows` and `d:/dir` are text (Windows registry data)
+_OPERATOR_LIKE = re.compile(r"[A-Za-z]:(?![\\/])")
 _GLUED_AND = re.compile(r"&&\s*!?[rnRN]:")
 
 

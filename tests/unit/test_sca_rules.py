@@ -4,6 +4,8 @@ regex languages, and paths the script may read."""
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from netguard.sca.model import Pattern, PatternOp, RegexFlavour, Rule, RuleKind
 from netguard.sca.rules import (
@@ -101,6 +103,8 @@ def test_process_command_and_registry() -> None:
         (Pattern(PatternOp.LITERAL, "1"),),
     )
     assert sca(r"r:HKLM\System").registry_value is None
+    windows = sca(r"r:HKLM\Winlogon -> Userinit -> C:\Windows\system32\userinit.exe,")
+    assert windows.content == (Pattern(PatternOp.LITERAL, r"C:\Windows\system32\userinit.exe,"),)
 
 
 def test_content_keeps_later_arrows_as_text() -> None:
@@ -275,3 +279,33 @@ def test_a_catastrophic_pattern_is_stopped_by_its_time_limit() -> None:
 def test_regex_of_refuses_a_literal() -> None:
     with pytest.raises(ValueError):
         regex_of(Pattern(PatternOp.LITERAL, "x"))
+
+
+# -- hostile text --------------------------------------------------------------------------------
+
+_RULE_ALPHABET = st.sampled_from(
+    [*"fdpcrn:!&|->() ^$*+.\\/[]{}?,ws0129", "not ", " -> ", " && ", " compare ", "r:", "n:"]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_RULE_ALPHABET, max_size=30).map("".join), st.sampled_from(list(RegexFlavour)))
+def test_any_rule_text_parses_or_is_refused_with_a_column(text: str, flavour: RegexFlavour) -> None:
+    try:
+        rule = parse_rule(text, flavour=flavour, sca_file_names=flavour is OS)
+    except RuleError as exc:
+        assert 1 <= exc.column <= len(text) + 1, (text, exc.column, exc.message)
+        assert exc.message
+    else:
+        assert rule.text == text and rule.targets
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=40), st.sampled_from(list(RegexFlavour)))
+def test_any_pattern_compiles_or_is_refused_with_a_column(text: str, flavour: RegexFlavour) -> None:
+    try:
+        compiled = compile_regex(text, flavour)
+    except RuleError as exc:
+        assert 1 <= exc.column <= len(text) + 1, (text, exc.column, exc.message)
+    else:
+        assert compiled.source == text
