@@ -21,6 +21,7 @@ carries ``unsupported`` and reports not_applicable on every host.
 from __future__ import annotations
 
 import re
+import stat
 from pathlib import Path
 
 from netguard.checks import CATALOG
@@ -106,6 +107,8 @@ def is_rule_file(path: str | Path) -> bool:
     Looks only at the top-level keys as written (lines starting in column 1), so deciding costs
     no YAML parse; a file that cannot be read is not a rule file (its loader says why)."""
     try:
+        if not Path(path).is_file():  # a pipe or a device would block or never end
+            return False
         with open(path, "rb") as f:
             head = f.read(MAX_FILE_BYTES)
     except OSError:
@@ -117,9 +120,13 @@ def is_rule_file(path: str | Path) -> bool:
 
 def _read(path: str | Path) -> Document:
     try:
-        size = Path(path).stat().st_size
+        info = Path(path).stat()
     except OSError:
-        size = 0  # load_file says what is wrong with the path
+        return load_file(path, "rule file")  # it says what is wrong with the path
+    if stat.S_ISCHR(info.st_mode) or stat.S_ISFIFO(info.st_mode) or stat.S_ISSOCK(info.st_mode):
+        # /dev/zero or a pipe would be read without end; their size says nothing
+        raise InputError("rule file is not a regular file", file=str(path))
+    size = info.st_size
     if size > MAX_FILE_BYTES:
         raise InputError(
             f"rule file is {size} bytes; the limit is {MAX_FILE_BYTES} bytes (8 MiB)",

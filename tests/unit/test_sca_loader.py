@@ -404,6 +404,13 @@ def test_a_missing_file(tmp_path: Path) -> None:
     assert_error(tmp_path / "none.yml", None, None, "rule file file not found")
 
 
+def test_a_device_or_pipe_is_refused_before_reading(tmp_path: Path) -> None:
+    assert_error(Path("/dev/zero"), None, None, "rule file is not a regular file")
+    fifo = tmp_path / "rules.yml"
+    os.mkfifo(fifo)
+    assert_error(fifo, None, None, "rule file is not a regular file")
+
+
 def test_a_catastrophic_regex_loads_at_once(write_yaml: WriteYaml) -> None:
     path = write_yaml(
         "netguard_rules: 1\nid: o\nname: O\nchecks:\n"
@@ -421,6 +428,8 @@ def test_is_rule_file(write_yaml: WriteYaml, tmp_path: Path) -> None:
     assert not is_rule_file(ROOT / "netguard" / "policies" / "baseline.yaml")
     assert not is_rule_file(write_yaml("name: x\nchecks: {}\n  policy: nested\n"))
     assert not is_rule_file(tmp_path / "missing.yaml")
+    os.mkfifo(tmp_path / "pipe.yaml")
+    assert not is_rule_file(tmp_path / "pipe.yaml")  # and does not wait for a writer
 
 
 # -- the real Wazuh policy (not in the repository) ---------------------------------------
