@@ -23,6 +23,20 @@ class PatternOp(StrEnum):
     NUMERIC = "numeric"  # n:REGEX_WITH_GROUP compare OP NUMBER
 
 
+class RegexFlavour(StrEnum):
+    """Which regular-expression language a pattern's text is written in (rules.py compiles
+    each into one engine; docs/formats.md, "Regular expressions")."""
+
+    #: Wazuh's own "OS_Regex", the default of an SCA policy without ``regex_type``: ``\.`` is
+    #: any character, ``\s`` a space, ``+``/``*`` only after a backslash class, case-insensitive
+    OSREGEX = "osregex"
+    #: PCRE2 (``regex_type: pcre2``; netguard rule files' default): case-sensitive
+    PCRE2 = "pcre2"
+    #: Wazuh's "OS_Match", the file-name part of a ``d:`` rule without ``r:``: a substring,
+    #: ``^``/``$`` anchors, ``|`` alternatives, case-insensitive
+    OSMATCH = "osmatch"
+
+
 @dataclass(frozen=True)
 class Pattern:
     """One content test; a rule's content is an ``&&`` chain of them, all on the same line."""
@@ -32,6 +46,8 @@ class Pattern:
     negated: bool = False  # `!` before it
     compare: str | None = None  # NUMERIC: one of < <= == != >= >
     number: int | None = None  # NUMERIC: the value compared with
+    #: REGEX and NUMERIC: the language of ``value`` (compile with rules.compile_regex)
+    flavour: RegexFlavour = RegexFlavour.PCRE2
 
 
 @dataclass(frozen=True)
