@@ -10,18 +10,15 @@ The reference is Wazuh's documentation (creating-custom-policies); where it leav
 Wazuh's implementation (``src/wazuh_modules/wm_sca.c``) decided it. Each such decision is marked
 with a ``Wazuh:`` comment.
 
-Regular expressions: ``search(pattern, text)`` is the one entry point. It compiles the text with
-the ``regex`` package (PCRE-like syntax, which Wazuh's ``pcre2`` engine reads the same way),
-caches the compiled pattern and bounds every search in time (``REGEX_TIMEOUT_S``, and
-``RULE_BUDGET_S`` for all the searches of one rule). Translating
-Wazuh's older OS_Regex dialect (``\\p``, ``\\.``…) is the rule parser's business: the evaluator
-reads ``Pattern.value`` as ``regex`` syntax.
+Regular expressions: ``search(pattern, text)`` is the one entry point. It takes the pattern as
+the loader compiled it in its flavour (rules.compile_regex: OS_Regex, PCRE2 or OS_Match, all in
+the ``regex`` engine, cached) and bounds every search in time (``REGEX_TIMEOUT_S``, and
+``RULE_BUDGET_S`` for all the searches of one rule).
 """
 
 from __future__ import annotations
 
 import contextvars
-import functools
 import operator
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -29,12 +26,11 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-import regex
-
 from netguard.checks.base import part
 from netguard.i18n import PART
 from netguard.model.watched import Seen, SeenCommand, SeenFile, Watched
 from netguard.sca.model import Condition, Pattern, PatternOp, Rule, RuleKind
+from netguard.sca.rules import RegexTimeout, RuleError, compile_regex
 
 #: How long one search of one line may take before the rule is undecidable (seconds) …
 REGEX_TIMEOUT_S = 1.0
@@ -76,28 +72,25 @@ class RegexProblem(Exception):
         self.timed_out = timed_out
 
 
-@functools.lru_cache(maxsize=2048)
-def _compiled(pattern: str) -> Any:
-    try:
-        return regex.compile(pattern, regex.VERSION0)
-    except (regex.error, ValueError, OverflowError) as exc:
-        raise RegexProblem(pattern, str(exc)) from None
-
-
-def search(pattern: str, text: str) -> Any:
-    """The first match of ``pattern`` in ``text`` (a ``regex`` Match) or None. Raises
-    RegexProblem when the pattern does not compile, or the search takes longer than
-    ``REGEX_TIMEOUT_S`` or than what is left of the rule's ``RULE_BUDGET_S``."""
+def search(p: Pattern, text: str) -> Any:
+    """The first match of ``p``'s expression in ``text`` (a ``regex`` Match) or None, compiled in
+    the pattern's own flavour (rules.compile_regex: the loader's cache). Raises RegexProblem
+    when the pattern does not compile, or the search takes longer than ``REGEX_TIMEOUT_S`` or
+    than what is left of the rule's ``RULE_BUDGET_S``."""
     timeout = REGEX_TIMEOUT_S
     deadline = _DEADLINE.get()
     if deadline is not None:
         timeout = min(timeout, deadline - time.monotonic())
         if timeout <= 0:
-            raise RegexProblem(pattern, timed_out=True)
+            raise RegexProblem(p.value, timed_out=True)
     try:
-        return _compiled(pattern).search(text, timeout=timeout)
-    except TimeoutError:
-        raise RegexProblem(pattern, timed_out=True) from None
+        compiled = compile_regex(p.value, p.flavour)
+    except RuleError as exc:
+        raise RegexProblem(p.value, exc.message) from None
+    try:
+        return compiled.search(text, timeout=timeout)
+    except RegexTimeout:
+        raise RegexProblem(p.value, timed_out=True) from None
 
 
 #: Why a rule came out as it did: a part (``parts.sca.<id>`` with its arguments), which the
@@ -183,14 +176,14 @@ def _holds(p: Pattern, line: str) -> bool:
         # documentation is the reference here).
         hit = line == p.value
     elif p.op is PatternOp.REGEX:
-        hit = search(p.value, line) is not None  # Wazuh: searched anywhere in the line
+        hit = search(p, line) is not None  # Wazuh: searched anywhere in the line
     else:
         hit = _numeric(p, line)
     return hit != p.negated  # Wazuh: `!` inverts the one test it stands before
 
 
 def _numeric(p: Pattern, line: str) -> bool:
-    m = search(p.value, line)
+    m = search(p, line)
     if m is None:
         return False  # Wazuh: the regex does not match this line → not found here
     captured = m.group(1) if m.re.groups else None
@@ -299,7 +292,7 @@ def _not_a_directory(path: str, kind: Seen) -> _Answer:
 
 def _name_matches(p: Pattern, name: str) -> bool:
     # Wazuh: `r:` → OS_Regex searched in the entry's name; otherwise OS_Match2 (sregex)
-    hit = search(p.value, name) is not None if p.op is PatternOp.REGEX else _sregex(p.value, name)
+    hit = search(p, name) is not None if p.op is PatternOp.REGEX else _sregex(p.value, name)
     return hit != p.negated
 
 

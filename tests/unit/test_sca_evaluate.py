@@ -430,7 +430,7 @@ def test_a_rule_of_many_slow_lines_runs_out_of_its_budget(monkeypatch: pytest.Mo
     rule = f(SSHD, content=(rx("^Banner"),), negated=True)
     assert outcome(rule) == (ERROR, "sca.regex_timeout")
     # outside a rule, search has no budget to run out of
-    assert search("^Banner", "Banner none") is not None
+    assert search(rx("^Banner"), "Banner none") is not None
 
 
 def test_a_regex_that_does_not_compile_is_undecidable() -> None:
@@ -440,8 +440,8 @@ def test_a_regex_that_does_not_compile_is_undecidable() -> None:
 
 
 def test_search_finds_anywhere_in_the_line() -> None:
-    assert search(r"\d+", "MaxAuthTries 4") is not None
-    assert search(r"^\d+", "MaxAuthTries 4") is None
+    assert search(rx(r"\d+"), "MaxAuthTries 4") is not None
+    assert search(rx(r"^\d+"), "MaxAuthTries 4") is None
 
 
 # --- matched lines in the evidence ------------------------------------------------------------
