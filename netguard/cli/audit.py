@@ -25,6 +25,8 @@ from netguard.cli.options import (
     map_option,
     positive_int,
     say,
+    syslog_target,
+    syslog_to_options,
     terminal_lang,
     usage_error,
 )
@@ -41,6 +43,8 @@ if TYPE_CHECKING:
     from netguard.history import Store
     from netguard.i18n import Catalog
     from netguard.model import Inventory
+    from netguard.remotelog import Alerts, Target
+    from netguard.results import Results
 
 #: Runs in the trend of a report written by ``netguard audit --report``.
 TREND_RUNS = 12
@@ -116,6 +120,7 @@ def add_parsers(sub: Any) -> None:
     a.add_argument(
         "--syslog", action="store_true", help="log new critical findings to syslog (LOG_AUTH)"
     )
+    syslog_to_options(a)
     a.add_argument(
         "--bundle",
         metavar="DIR",
@@ -155,6 +160,11 @@ class Afterwards:
     quiet: bool
     notify: list[str] | None  # the hook's argv
     syslog: bool
+    syslog_to: Target | None = None  # a remote collector for the alerts (--syslog-to)
+
+    @property
+    def alerts(self) -> bool:
+        return bool(self.notify or self.syslog or self.syslog_to)
 
 
 def run(args: argparse.Namespace, err: Console) -> int:
@@ -216,7 +226,14 @@ def run(args: argparse.Namespace, err: Console) -> int:
 def _afterwards(args: argparse.Namespace) -> Afterwards:
     from netguard.notify import hook_argv
 
-    return Afterwards(args.output, args.format, args.quiet, hook_argv(args.notify), args.syslog)
+    return Afterwards(
+        args.output,
+        args.format,
+        args.quiet,
+        hook_argv(args.notify),
+        args.syslog,
+        syslog_target(args),
+    )
 
 
 def _replay(args: argparse.Namespace, err: Console) -> int:
@@ -228,8 +245,8 @@ def _replay(args: argparse.Namespace, err: Console) -> int:
     if args.inventory or args.bundle:
         field = "INVENTORY" if args.inventory else "--bundle"
         raise usage_error("replay_takes_bundle", field=field)
-    if args.notify or args.syslog:  # old findings re-judged are not news to alert anyone about
-        flag = "--notify" if args.notify else "--syslog"
+    if args.notify or args.syslog or args.syslog_to:  # old findings re-judged are not news
+        flag = "--notify" if args.notify else "--syslog" if args.syslog else "--syslog-to"
         raise usage_error("replay_no_alerts", field=flag)
     if args.probe or args.probe_key or args.arrivals:  # a replay contacts no host: no probe
         flag = "--probe" if args.probe else "--probe-key" if args.probe_key else "--arrivals"
@@ -309,8 +326,8 @@ def _run_and_write(
     else:
         sys.stdout.write(text)
     _documents_after_audit(args, doc, history)
-    if after.notify or after.syslog:
-        _notify_new_critical(doc, history, after, err, say(args))
+    if after.alerts:
+        _alert(doc, history, after, err, say(args))
     return exit_status_of(run.results)
 
 
@@ -338,36 +355,70 @@ def _open_history(path: str | None) -> Store:
     return open_store(path)
 
 
-def _notify_new_critical(
+def _alert(
     doc: dict[str, Any], history: Store | None, after: Afterwards, err: Console, t: Catalog
 ) -> None:
-    """Critical findings that were not failing in the previous complete run go to the hook.
-    A hook that fails is reported; the exit status still says what the audit found."""
-    from netguard.model import FindingStatus
+    """The audit's alerts, decided once for every channel: critical findings that were not
+    failing in the previous complete run (the hook, the local syslog, the remote collector),
+    and for the remote collector also the hosts that could not be audited and were audited in
+    that run (or were not in it). A channel that fails is said on stderr; the results are
+    written already and the exit status still says what the audit found."""
+    from netguard.model import FindingStatus, HostStatus
     from netguard.notify import critical_findings, notify_critical
     from netguard.results import parse_results
 
     results = parse_results(doc, "<this audit>")
-    before: set[tuple[str, str]] = set()
+    failing_before: set[tuple[str, str]] = set()
+    unaudited_before: set[str] = set()
     scope = scope_of(results.inventory)
     previous = history.previous_complete(results.started, scope) if history is not None else None
     if history is not None and previous is not None:
         old = history.document(previous.id)
-        before = {
+        failing_before = {
             (h["name"], f["check"])
             for h in old["hosts"]
             for f in h["findings"]
             if f["status"] == FindingStatus.FAIL
         }
-    found = critical_findings(results, lambda host, check: (host, check) not in before)
-    outcome = notify_critical(
-        found,
-        command=after.notify,
-        syslog=after.syslog,
-        context={"run_id": results.run_id, "time": results.detected.isoformat()},
-    )
-    if outcome.error:
-        err.print(t("terminal.notify_failed", raw=outcome.error), markup=False, highlight=False)
+        unaudited_before = {h["name"] for h in old["hosts"] if h["status"] != HostStatus.AUDITED}
+    found = critical_findings(results, lambda host, check: (host, check) not in failing_before)
+    if after.notify or after.syslog:
+        outcome = notify_critical(
+            found,
+            command=after.notify,
+            syslog=after.syslog,
+            context={"run_id": results.run_id, "time": results.detected.isoformat()},
+        )
+        if outcome.error:
+            err.print(t("terminal.notify_failed", raw=outcome.error), markup=False, highlight=False)
+    if after.syslog_to is not None:
+        from netguard.remotelog import Alerts
+
+        alerts = Alerts(
+            frozenset((f["host"]["name"], f["check"]) for f in found),
+            frozenset(h.name for h in results.hosts if not h.audited) - unaudited_before,
+        )
+        _to_collector(results, after, alerts, t)
+
+
+def _to_collector(results: Results, after: Afterwards, alerts: Alerts, t: Catalog) -> None:
+    """The alerts to the remote collector; one that cannot be reached is one line on stderr."""
+    from netguard import remotelog
+    from netguard.render.text import clean
+
+    target = after.syslog_to
+    assert target is not None
+    payloads = remotelog.messages(results, only=alerts)
+    if not payloads:
+        return
+    try:
+        sent = remotelog.send(target, payloads)
+    except OSError as exc:  # ssl.SSLError too: unreachable, refused, certificate not trusted
+        line = t("terminal.syslog_to_failed", url=str(target), raw=clean(str(exc), 300))
+        print(line, file=sys.stderr, flush=True)
+        return
+    if not after.quiet:
+        print(t("terminal.syslog_to_sent", count=sent, url=str(target)), file=sys.stderr)
 
 
 def _documents_after_audit(
