@@ -68,6 +68,8 @@ AUDIT_FLAGS = {
     "syslog": "--syslog",
     "discover": "--discover",
     "ssh_config": "--ssh-config",
+    "syslog_to": "--syslog-to",
+    "syslog_ca": "--syslog-ca",
 }
 
 _HHMM = re.compile(r"([01]?[0-9]|2[0-3]):([0-5][0-9])")
@@ -104,6 +106,10 @@ class ScheduleSpec:
     days: str = DEFAULT_DAYS  # a key of DAYS: the days the HH:MM times run
     #: the OpenSSH client configuration the audit honours (``audit --ssh-config=FILE``), or None
     ssh_config: Path | None = None
+    #: the remote syslog collector of the alerts (``audit --syslog-to URL``), validated, or None
+    syslog_to: str | None = None
+    #: its CA (``audit --syslog-ca FILE``, tls:// only), or None
+    syslog_ca: Path | None = None
 
     @property
     def on_calendars(self) -> list[str]:
@@ -146,6 +152,8 @@ def build_schedule_command(
     cwd: Path | None = None,
     discover: bool = False,
     ssh_config: str | Path | None = None,
+    syslog_to: str | None = None,
+    syslog_ca: str | Path | None = None,
 ) -> ScheduleSpec:
     """A ScheduleSpec from command-line style values (argparse fields map one to one).
 
@@ -187,6 +195,9 @@ def build_schedule_command(
         raise InputError("the network sweep needs an inventory (its segments)", field="--discover")
     command = tuple(netguard) if netguard else default_netguard_command(workdir)
     _check_executable(command)
+    ca = absolute(syslog_ca, AUDIT_FLAGS["syslog_ca"], must_exist=True)
+    if syslog_to is not None or ca is not None:
+        _check_collector(syslog_to, ca)
     spec = ScheduleSpec(
         inventory=inv,
         policy=absolute(policy, "--policy", must_exist=True),
@@ -206,8 +217,26 @@ def build_schedule_command(
         unit_name=unit_name(inv, name=name, per_inventory=per_inventory),
         discover=discover,
         ssh_config=_ssh_config_path(ssh_config, user, absolute),
+        syslog_to=syslog_to,
+        syslog_ca=ca,
     )
     return spec
+
+
+def _check_collector(url: str | None, ca: Path | None) -> None:
+    """``--syslog-to`` as the audit will read it (netguard.remotelog), refused now rather than
+    at every scheduled run; the CA goes with a tls:// URL only."""
+    from netguard.remotelog import Target
+
+    if url is None:
+        raise InputError(
+            "--syslog-ca goes with --syslog-to tls://…", field=AUDIT_FLAGS["syslog_ca"]
+        )
+    Target.parse(
+        url,
+        None if ca is None else str(ca),
+        fields=(AUDIT_FLAGS["syslog_to"], AUDIT_FLAGS["syslog_ca"]),
+    )
 
 
 def _ssh_config_path(
@@ -422,6 +451,10 @@ def audit_argv(spec: ScheduleSpec) -> list[str]:
         argv += [AUDIT_FLAGS["notify"], shlex.join(spec.notify)]
     if spec.syslog:
         argv.append(AUDIT_FLAGS["syslog"])
+    if spec.syslog_to is not None:
+        argv += [AUDIT_FLAGS["syslog_to"], spec.syslog_to]
+    if spec.syslog_ca is not None:
+        argv += [AUDIT_FLAGS["syslog_ca"], str(spec.syslog_ca)]
     if spec.discover:
         argv.append(AUDIT_FLAGS["discover"])
     if spec.ssh_config is not None:

@@ -23,6 +23,7 @@ from netguard.cli.options import (
     map_option,
     print_import_problems,
     say,
+    syslog_to_options,
     usage_error,
 )
 from netguard.errors import ExitStatus
@@ -109,6 +110,7 @@ def add_parsers(sub: Any) -> None:
     s.add_argument(
         "--syslog", action="store_true", help="log new critical findings to syslog (audit --syslog)"
     )
+    syslog_to_options(s)
     s.add_argument(
         "--discover",
         action="store_true",
@@ -272,6 +274,8 @@ def schedule(args: argparse.Namespace, err: Console) -> int:
         syslog=args.syslog,
         discover=args.discover,
         ssh_config=args.ssh_config,
+        syslog_to=args.syslog_to,
+        syslog_ca=args.syslog_ca,
         user=args.user,
         name=args.name,
     )

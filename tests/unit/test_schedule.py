@@ -762,3 +762,37 @@ def test_the_scheduled_audit_honours_an_ssh_config_named_now(tmp_path: Path) -> 
 
 def _dumper(tmp_path: Path) -> tuple[str, ...]:
     return (str(_argv_dumper(tmp_path / "bin" / "dump")),)
+
+
+def test_the_scheduled_audit_sends_its_alerts_to_a_collector(tmp_path: Path) -> None:
+    """--syslog-to (and its CA, named absolutely) reach each scheduled audit as the audit's own
+    parser reads them — through cron's /bin/sh too; a URL the audit would refuse is refused
+    now, not at every run."""
+    from netguard.cli.main import build_parser
+
+    ca = tmp_path / "collector ca.pem"
+    ca.write_text("not read when scheduling\n", encoding="utf-8")
+    spec = _spec(tmp_path, syslog_to="tls://logs.example:6514", syslog_ca=str(ca))
+    assert (spec.syslog_to, spec.syslog_ca) == ("tls://logs.example:6514", ca)
+    args = build_parser().parse_args(audit_argv(spec)[len(spec.netguard) :])
+    assert (args.syslog_to, args.syslog_ca) == ("tls://logs.example:6514", str(ca))
+    done, argv = _run_cron_command(
+        cron_command(replace(spec, netguard=_dumper(tmp_path))), tmp_path
+    )
+    assert done.returncode == 0 and argv[-4:] == [
+        "--syslog-to", "tls://logs.example:6514", "--syslog-ca", str(ca),
+    ]  # fmt: skip
+    assert (
+        _systemd_split(_exec_start(systemd_units(spec)["netguard-audit.service"]))[-4:]
+        == (argv[-4:])
+    )
+    for bad, field in [
+        ({"syslog_to": "smtp://logs.example"}, "--syslog-to"),
+        ({"syslog_to": "udp://logs.example", "syslog_ca": str(ca)}, "--syslog-ca"),
+        ({"syslog_ca": str(ca)}, "--syslog-ca"),
+        ({"syslog_to": "tls://logs.example", "syslog_ca": "missing.pem"}, "--syslog-ca"),
+    ]:
+        with pytest.raises(InputError) as err:
+            _spec(tmp_path, **bad)
+        assert err.value.field == field, bad
+    assert "--syslog-to" not in audit_argv(_spec(tmp_path))
