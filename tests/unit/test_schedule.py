@@ -796,3 +796,24 @@ def test_the_scheduled_audit_sends_its_alerts_to_a_collector(tmp_path: Path) -> 
             _spec(tmp_path, **bad)
         assert err.value.field == field, bad
     assert "--syslog-to" not in audit_argv(_spec(tmp_path))
+
+
+def test_a_source_is_named_by_its_kind_with_its_mapping(tmp_path: Path) -> None:
+    """An imported source goes to the audit as KIND:PATH (its kind said, whatever its name),
+    with --map; both absolute. --map with a netguard inventory, or without any, is refused."""
+    from netguard.inventory.sources import KINDS, source_kind
+
+    assert sorted(schedule.SOURCE_KINDS) == sorted(KINDS)
+    (tmp_path / "hosts").write_text("pc1 ansible_host=10.20.0.5\n", encoding="utf-8")
+    (tmp_path / "m.yaml").write_text("segments: []\n", encoding="utf-8")
+    spec = build_schedule_command(
+        "hosts", inventory_kind="ansible", mapping="m.yaml", cwd=tmp_path, history=tmp_path / "h"
+    )
+    argv = audit_argv(spec)
+    at = len(spec.netguard) + 1  # after `audit`
+    assert argv[at : at + 3] == [f"ansible:{tmp_path / 'hosts'}", "--map", str(tmp_path / "m.yaml")]
+    assert source_kind(argv[at]) == ("ansible", str(tmp_path / "hosts"))
+    assert "--map" not in audit_argv(_spec(tmp_path))
+    for bad in ({"mapping": "m.yaml", "cwd": tmp_path}, {"inventory_kind": "ldap"}):
+        with pytest.raises(InputError):
+            _spec(tmp_path, **bad)
