@@ -20,6 +20,8 @@ from netguard.cli.options import (
     history_option,
     inventory_from,
     lang_of,
+    limit_option,
+    limited,
     load_policy,
     load_waivers,
     map_option,
@@ -42,7 +44,6 @@ if TYPE_CHECKING:
     from netguard.fleet import MediaSummary
     from netguard.history import Store
     from netguard.i18n import Catalog
-    from netguard.model import Inventory
     from netguard.remotelog import Alerts, Target
     from netguard.results import Results
 
@@ -76,13 +77,8 @@ def add_parsers(sub: Any) -> None:
         action="store_true",
         help="record host keys not yet in known_hosts (a changed key is never accepted)",
     )
-    a.add_argument(
-        "--limit",
-        action="append",
-        metavar="PATTERN",
-        help="audit only the hosts whose name, DNS name, segment, department, zone or tag matches "
-        "PATTERN (a glob: fin-*, *财务*; any case; repeatable: any of them); recorded in the "
-        "results, counted alone in the report, not recorded in the history",
+    limit_option(
+        a, "recorded in the results, counted alone in the report, not recorded in the history"
     )
     a.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     a.add_argument(
@@ -181,7 +177,7 @@ def run(args: argparse.Namespace, err: Console) -> int:
     policy = load_policy(args.policy)
     inventory = inventory_from(args.inventory, args) if args.inventory else local_inventory()
     inventory, ssh_config = with_ssh_config(
-        _limited(inventory, args), args.ssh_config, err, say(args), args.quiet
+        limited(inventory, args.limit), args.ssh_config, err, say(args), args.quiet
     )
     job = AuditJob(
         inventory=inventory,
@@ -256,7 +252,7 @@ def _replay(args: argparse.Namespace, err: Console) -> int:
     recorded = {h["name"] for h in bundle.results.get("hosts", []) if isinstance(h, dict)}
     inventory = replace(inventory, hosts=tuple(h for h in inventory.hosts if h.name in recorded))
     job = AuditJob(
-        inventory=_limited(inventory, args),
+        inventory=limited(inventory, args.limit),
         limit=tuple(args.limit or ()),
         policy=load_policy(args.policy or str(bundle.policy)),
         options=AuditOptions(workers=args.workers),
@@ -268,17 +264,6 @@ def _replay(args: argparse.Namespace, err: Console) -> int:
         resolver=Resolver(lookup=recorded_lookup(bundle.results.get("hosts", []))),
     )
     return _run_and_write(args, err, job, _afterwards(args), None, None)
-
-
-def _limited(inventory: Inventory, args: argparse.Namespace) -> Inventory:
-    """The hosts ``--limit`` chose; none chosen is bad input (exit 2), found before any host."""
-    from netguard.inventory.limit import limit_inventory
-
-    patterns = tuple(args.limit or ())
-    limited = limit_inventory(inventory, patterns)
-    if patterns and not limited.hosts:
-        raise usage_error("limit_matches_nothing", field="--limit", patterns=" ".join(patterns))
-    return limited
 
 
 def _recorded_day(text: Any) -> date | None:

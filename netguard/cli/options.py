@@ -7,6 +7,7 @@ import argparse
 import contextlib
 import os
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -36,6 +37,8 @@ __all__ = [
     "history_option",
     "inventory_from",
     "lang_of",
+    "limit_option",
+    "limited",
     "load_policy",
     "load_waivers",
     "map_option",
@@ -164,6 +167,30 @@ def map_option(p: argparse.ArgumentParser) -> None:
         help="mapping file for an inventory imported from Ansible (ansible:FILE, .ini) or an "
         "asset register (.csv, .xlsx): segments, group → segment, words (docs/inventory-import.md)",
     )
+
+
+def limit_option(p: argparse.ArgumentParser, effect: str) -> None:
+    """``--limit PATTERN`` (repeatable): part of the inventory, in the pattern language of
+    netguard.inventory.limit; ``effect``: what the verb does with it, for --help."""
+    p.add_argument(
+        "--limit",
+        action="append",
+        metavar="PATTERN",
+        help="only the hosts whose name, DNS name, segment, department, zone or tag matches "
+        "PATTERN (a glob: fin-*, *财务*; any case; repeatable: any of them); " + effect,
+    )
+
+
+def limited(inventory: Inventory, patterns: Sequence[str] | None) -> Inventory:
+    """The hosts ``--limit`` chose (all without patterns); none chosen is bad input (exit 2),
+    found before any host is contacted."""
+    from netguard.inventory.limit import limit_inventory
+
+    chosen = tuple(patterns or ())
+    kept = limit_inventory(inventory, chosen)
+    if chosen and not kept.hosts:
+        raise usage_error("limit_matches_nothing", field="--limit", patterns=" ".join(chosen))
+    return kept
 
 
 def syslog_to_options(p: argparse.ArgumentParser) -> None:
