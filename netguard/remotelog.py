@@ -99,6 +99,15 @@ class Target:
             raise InputError("a CA file is for tls:// only", field=ca_field)
         return cls(proto, parts.hostname, port, ca)
 
+    def check_ca(self, field: str = "--ca") -> None:
+        """A CA file that cannot be loaded is bad input found now, not as the run ends."""
+        if self.ca is None:
+            return
+        try:
+            ssl.create_default_context(cafile=self.ca)
+        except (OSError, ValueError) as exc:  # missing, unreadable, not PEM (ssl.SSLError)
+            raise InputError(f"cannot load the CA: {exc}", file=self.ca, field=field) from None
+
     def __str__(self) -> str:
         host = f"[{self.host}]" if ":" in self.host else self.host
         return f"{self.proto}://{host}:{self.port}"

@@ -222,7 +222,9 @@ def syslog_target(args: argparse.Namespace) -> Target | None:
         if ca is not None:
             raise InputError("--syslog-ca goes with --syslog-to tls://…", field="--syslog-ca")
         return None
-    return Target.parse(url, ca, fields=("--syslog-to", "--syslog-ca"))
+    target = Target.parse(url, ca, fields=("--syslog-to", "--syslog-ca"))
+    target.check_ca("--syslog-ca")
+    return target
 
 
 def print_import_problems(imported: Imported, args: argparse.Namespace | None) -> None:

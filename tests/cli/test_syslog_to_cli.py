@@ -110,12 +110,14 @@ def test_a_collector_that_cannot_be_reached_costs_nothing_but_a_line(tmp_path: P
         (["--syslog-to", "smtp://logs.example"], "--syslog-to"),
         (["--syslog-to", "udp://logs.example", "--syslog-ca", "ca.pem"], "--syslog-ca"),
         (["--syslog-ca", "ca.pem"], "--syslog-ca"),
+        (["--syslog-to", "tls://logs.example", "--syslog-ca", "missing.pem"], "--syslog-ca"),
+        (["--syslog-to", "tls://logs.example", "--syslog-ca", "office.yaml"], "--syslog-ca"),
     ],
 )
 def test_a_url_that_is_no_collector_is_bad_input(
     tmp_path: Path, args: list[str], field: str
 ) -> None:
     inv, out = _inventory(tmp_path), tmp_path / "r.json"
-    proc = run_cli("audit", str(inv), "--no-history", "-q", "-o", str(out), *args)
+    proc = run_cli("audit", str(inv), "--no-history", "-q", "-o", str(out), *args, cwd=tmp_path)
     assert proc.returncode == 2 and field in proc.stderr
     assert not out.exists()  # refused before any host was contacted
