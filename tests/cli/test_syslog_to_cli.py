@@ -14,30 +14,10 @@ import pytest
 from syslog_rfc5424_parser import SyslogMessage
 
 from netguard.remotelog import BOM
-from tests.cli.runner import closed_port, run_cli
+from tests.cli.runner import closed_port, run_cli, unreachable_office
 
 # the parser's lark-parser 0.6 imports sre_parse
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
-
-
-def _inventory(tmp_path: Path) -> Path:
-    """Three hosts on loopback addresses where no SSH server listens: unreachable at once."""
-    (tmp_path / "known_hosts").write_text("")
-    path = tmp_path / "office.yaml"
-    path.write_text(
-        f"""\
-segments:
-  - {{name: lab, zone: intranet, cidr: 127.0.0.0/8}}
-defaults:
-  ssh: {{known_hosts: {tmp_path / "known_hosts"}, connect_timeout: 2, port: {closed_port()}}}
-hosts:
-  - {{name: fin-pc-01, address: 127.0.0.2, segment: lab, department: 财务科}}
-  - {{name: fin-pc-02, address: 127.0.0.3, segment: lab, department: 财务科}}
-  - {{name: hr-pc-01, address: 127.0.0.4, segment: lab, department: 人事科}}
-""",
-        encoding="utf-8",
-    )
-    return path
 
 
 def _drain(server: socket.socket) -> list[bytes]:
@@ -52,7 +32,7 @@ def _drain(server: socket.socket) -> list[bytes]:
 
 
 def test_the_alerts_go_to_the_collector_once(tmp_path: Path) -> None:
-    inv, db, out = _inventory(tmp_path), tmp_path / "h.sqlite", tmp_path / "r.json"
+    inv, db, out = unreachable_office(tmp_path), tmp_path / "h.sqlite", tmp_path / "r.json"
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as server:
         server.bind(("127.0.0.1", 0))
         url = f"udp://127.0.0.1:{server.getsockname()[1]}"
@@ -92,7 +72,7 @@ def test_the_alerts_go_to_the_collector_once(tmp_path: Path) -> None:
 
 
 def test_a_collector_that_cannot_be_reached_costs_nothing_but_a_line(tmp_path: Path) -> None:
-    inv, out = _inventory(tmp_path), tmp_path / "r.json"
+    inv, out = unreachable_office(tmp_path), tmp_path / "r.json"
     proc = run_cli(
         "audit", str(inv), "--no-history", "-q", "--format", "json", "-o", str(out),
         "--syslog-to", f"tcp://127.0.0.1:{closed_port()}", "--lang", "en",
@@ -117,7 +97,7 @@ def test_a_collector_that_cannot_be_reached_costs_nothing_but_a_line(tmp_path: P
 def test_a_url_that_is_no_collector_is_bad_input(
     tmp_path: Path, args: list[str], field: str
 ) -> None:
-    inv, out = _inventory(tmp_path), tmp_path / "r.json"
+    inv, out = unreachable_office(tmp_path), tmp_path / "r.json"
     proc = run_cli("audit", str(inv), "--no-history", "-q", "-o", str(out), *args, cwd=tmp_path)
     assert proc.returncode == 2 and field in proc.stderr
     assert not out.exists()  # refused before any host was contacted
