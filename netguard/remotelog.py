@@ -21,6 +21,11 @@ host that was not audited; passes and not-applicable checks stay in the results.
 A UDP datagram is kept within MAX_DATAGRAM bytes (the MSG is cut); TCP and TLS frame each message
 as ``LENGTH SP MESSAGE``. TLS verifies the collector's certificate against ``ca`` (or the system
 store) and its name.
+
+Two senders use this: ``netguard export --format syslog --to URL`` sends a whole run as above;
+``netguard audit --syslog-to URL`` sends only the audit's own alerts as its run ends (``only``:
+``Alerts``, chosen by the command line — the critical findings that are new since the previous
+complete run, and the hosts that newly could not be audited), in the same format.
 """
 
 from __future__ import annotations
@@ -38,7 +43,7 @@ from urllib.parse import urlsplit
 from netguard.errors import InputError
 from netguard.model import FindingStatus
 from netguard.results import FindingRecord, HostRecord, Results
-from netguard.untrusted import replace_unsafe
+from netguard.untrusted import find_unsafe, replace_unsafe
 
 FACILITY_AUTH = 4
 SEVERITY = {"critical": 2, "high": 3, "medium": 4, "low": 5, "info": 6}
@@ -63,30 +68,73 @@ class Target:
     ca: str | None = None  # TLS: the CA file that signed the collector's certificate
 
     @classmethod
-    def parse(cls, url: str, ca: str | None = None) -> Target:
+    def parse(
+        cls, url: str, ca: str | None = None, *, fields: tuple[str, str] = ("--to", "--ca")
+    ) -> Target:
+        """The collector a URL names; ``fields``: the options (URL, CA) an error names.
+        Raises InputError for anything but ``udp|tcp|tls://HOST[:PORT]`` (no path, no query,
+        no user, no control character) and for a CA file with another scheme."""
+        url_field, ca_field = fields
         parts = urlsplit(url)
         proto = parts.scheme
-        if proto not in DEFAULT_PORTS or not parts.hostname or parts.path not in ("", "/"):
+        if (
+            proto not in DEFAULT_PORTS
+            or not parts.hostname
+            or parts.path not in ("", "/")
+            or parts.query
+            or parts.fragment
+            or parts.username is not None
+            or find_unsafe(url)
+        ):
             raise InputError(
-                f"not a syslog collector: {url!r} (udp://HOST[:PORT], tcp://…, tls://…)",
-                field="--to",
+                f"not a syslog collector: {_clean(url, 200)!r} (udp://HOST[:PORT], tcp://…, "
+                "tls://…)",
+                field=url_field,
             )
         try:
             port = parts.port or DEFAULT_PORTS[proto]
         except ValueError:
-            raise InputError(f"bad port in {url!r}", field="--to") from None
+            raise InputError(f"bad port in {url!r}", field=url_field) from None
         if ca is not None and proto != "tls":
-            raise InputError("a CA file is for tls:// only", field="--ca")
+            raise InputError("a CA file is for tls:// only", field=ca_field)
         return cls(proto, parts.hostname, port, ca)
+
+    def check_ca(self, field: str = "--ca") -> None:
+        """A CA file that cannot be loaded is bad input found now, not as the run ends."""
+        if self.ca is None:
+            return
+        try:
+            ssl.create_default_context(cafile=self.ca)
+        except (OSError, ValueError) as exc:  # missing, unreadable, not PEM (ssl.SSLError)
+            raise InputError(f"cannot load the CA: {exc}", file=self.ca, field=field) from None
+
+    def __str__(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"{self.proto}://{host}:{self.port}"
+
+
+@dataclass(frozen=True)
+class Alerts:
+    """What an audit alerts about (``audit --syslog-to``): these findings, as (host, check),
+    and these hosts that could not be audited."""
+
+    findings: frozenset[tuple[str, str]] = frozenset()
+    hosts: frozenset[str] = frozenset()
 
 
 # --- the messages (pure) ----------------------------------------------------------------------
 
 
 def messages(
-    results: Results, *, hostname: str = "", procid: int | None = None, sd_id: str = SD_ID
+    results: Results,
+    *,
+    hostname: str = "",
+    procid: int | None = None,
+    sd_id: str = SD_ID,
+    only: Alerts | None = None,
 ) -> list[bytes]:
-    """The RFC 5424 messages of a results document (see the module doc)."""
+    """The RFC 5424 messages of a results document (see the module doc): every finding that
+    needs attention and every host not audited, or with ``only`` just the alerts it names."""
     header = _Header(
         _stamp(results.detected),
         _ascii(hostname or socket.getfqdn() or "-", 255),
@@ -95,10 +143,11 @@ def messages(
     )
     out = []
     for host in results.hosts:
-        if not host.audited:
+        if not host.audited and (only is None or host.name in only.hosts):
             out.append(header.message(WARNING, "host", _host_params(results, host), _why(host)))
         for f in host.findings:
-            if f.status in SENT:
+            wanted = f.status in SENT if only is None else (host.name, f.check) in only.findings
+            if wanted:
                 params = [*_host_params(results, host), *_finding_params(f)]
                 out.append(header.message(_severity(f), "finding", params, f.message or f.title))
     return out

@@ -68,7 +68,13 @@ AUDIT_FLAGS = {
     "syslog": "--syslog",
     "discover": "--discover",
     "ssh_config": "--ssh-config",
+    "syslog_to": "--syslog-to",
+    "syslog_ca": "--syslog-ca",
 }
+
+#: What a scheduled audit's inventory can be (netguard.inventory.sources.KINDS): a netguard
+#: inventory, or a source it imports at every run.
+SOURCE_KINDS = ("inventory", "ansible", "csv", "xlsx")
 
 _HHMM = re.compile(r"([01]?[0-9]|2[0-3]):([0-5][0-9])")
 # Unit and cron.d file names: systemd allows [A-Za-z0-9:_.\\-], Debian's cron ignores files in
@@ -104,6 +110,25 @@ class ScheduleSpec:
     days: str = DEFAULT_DAYS  # a key of DAYS: the days the HH:MM times run
     #: the OpenSSH client configuration the audit honours (``audit --ssh-config=FILE``), or None
     ssh_config: Path | None = None
+    #: the remote syslog collector of the alerts (``audit --syslog-to URL``), validated, or None
+    syslog_to: str | None = None
+    #: its CA (``audit --syslog-ca FILE``, tls:// only), or None
+    syslog_ca: Path | None = None
+    #: what ``inventory`` is: ``inventory`` (netguard YAML), or a source the scheduled audit
+    #: imports afresh at every run, as ``audit`` takes it (``ansible``, ``csv``, ``xlsx``)
+    inventory_kind: str = "inventory"
+    #: the mapping file of an imported source (``audit --map``), or None
+    mapping: Path | None = None
+
+    @property
+    def inventory_arg(self) -> str | None:
+        """The audit's INVENTORY argument: the path, or ``KIND:PATH`` for a source to import
+        (named by its kind, whatever its extension says)."""
+        if self.inventory is None:
+            return None
+        if self.inventory_kind == "inventory":
+            return str(self.inventory)
+        return f"{self.inventory_kind}:{self.inventory}"
 
     @property
     def on_calendars(self) -> list[str]:
@@ -146,6 +171,10 @@ def build_schedule_command(
     cwd: Path | None = None,
     discover: bool = False,
     ssh_config: str | Path | None = None,
+    syslog_to: str | None = None,
+    syslog_ca: str | Path | None = None,
+    inventory_kind: str = "inventory",
+    mapping: str | Path | None = None,
 ) -> ScheduleSpec:
     """A ScheduleSpec from command-line style values (argparse fields map one to one).
 
@@ -157,6 +186,10 @@ def build_schedule_command(
     ``history`` defaults to where the audit's user keeps it (``default_history_for``), passed
     explicitly: the unit must know which folder to make writable, and "new" critical findings
     are judged against it.
+    ``inventory`` may be a source the audit imports (``inventory_kind`` ``ansible``, ``csv``,
+    ``xlsx``, with its ``mapping``): the scheduled audit names both absolutely and re-reads them
+    at every run, exactly as ``audit ansible:hosts.ini --map m.yaml`` does, so an edit of the
+    register reaches the next run (the caller checks that the source imports now).
     Raises InputError (exit 2) for anything that would make a schedule that cannot work.
     """
     base = Path(cwd) if cwd is not None else Path.cwd()
@@ -171,6 +204,11 @@ def build_schedule_command(
         return path
 
     inv = absolute(inventory, "inventory", must_exist=True)
+    if inventory_kind not in SOURCE_KINDS:
+        raise InputError(f"must be one of {', '.join(SOURCE_KINDS)}", field="inventory kind")
+    mapping_path = absolute(mapping, "--map", must_exist=True)
+    if mapping_path is not None and (inv is None or inventory_kind == "inventory"):
+        raise InputError("--map goes with a source to import (ansible, csv, xlsx)", field="--map")
     workdir = absolute(working_dir, "--working-dir", must_exist=True) or Path(os.path.abspath(base))
     _check_path(workdir, "--working-dir")
     if report_format is not None and report_format not in REPORT_FORMATS:
@@ -187,6 +225,9 @@ def build_schedule_command(
         raise InputError("the network sweep needs an inventory (its segments)", field="--discover")
     command = tuple(netguard) if netguard else default_netguard_command(workdir)
     _check_executable(command)
+    ca = absolute(syslog_ca, AUDIT_FLAGS["syslog_ca"], must_exist=True)
+    if syslog_to is not None or ca is not None:
+        _check_collector(syslog_to, ca)
     spec = ScheduleSpec(
         inventory=inv,
         policy=absolute(policy, "--policy", must_exist=True),
@@ -206,8 +247,28 @@ def build_schedule_command(
         unit_name=unit_name(inv, name=name, per_inventory=per_inventory),
         discover=discover,
         ssh_config=_ssh_config_path(ssh_config, user, absolute),
+        syslog_to=syslog_to,
+        syslog_ca=ca,
+        inventory_kind=inventory_kind,
+        mapping=mapping_path,
     )
     return spec
+
+
+def _check_collector(url: str | None, ca: Path | None) -> None:
+    """``--syslog-to`` as the audit will read it (netguard.remotelog), refused now rather than
+    at every scheduled run; the CA goes with a tls:// URL only."""
+    from netguard.remotelog import Target
+
+    if url is None:
+        raise InputError(
+            "--syslog-ca goes with --syslog-to tls://…", field=AUDIT_FLAGS["syslog_ca"]
+        )
+    Target.parse(
+        url,
+        None if ca is None else str(ca),
+        fields=(AUDIT_FLAGS["syslog_to"], AUDIT_FLAGS["syslog_ca"]),
+    )
 
 
 def _ssh_config_path(
@@ -404,8 +465,10 @@ def audit_argv(spec: ScheduleSpec) -> list[str]:
     """The full argv of the scheduled audit. Quiet (``-q``, results to a file) so that it
     prints only errors — plus the ``report:``/``checklist:`` path lines of the CLI."""
     argv = [*spec.netguard, "audit"]
-    if spec.inventory is not None:
-        argv.append(str(spec.inventory))
+    if spec.inventory_arg is not None:
+        argv.append(spec.inventory_arg)
+    if spec.mapping is not None:
+        argv += ["--map", str(spec.mapping)]
     if spec.policy is not None:
         argv += ["-p", str(spec.policy)]
     argv += ["--format", "json", "-o", str(spec.results_path), "-q"]
@@ -422,6 +485,10 @@ def audit_argv(spec: ScheduleSpec) -> list[str]:
         argv += [AUDIT_FLAGS["notify"], shlex.join(spec.notify)]
     if spec.syslog:
         argv.append(AUDIT_FLAGS["syslog"])
+    if spec.syslog_to is not None:
+        argv += [AUDIT_FLAGS["syslog_to"], spec.syslog_to]
+    if spec.syslog_ca is not None:
+        argv += [AUDIT_FLAGS["syslog_ca"], str(spec.syslog_ca)]
     if spec.discover:
         argv.append(AUDIT_FLAGS["discover"])
     if spec.ssh_config is not None:

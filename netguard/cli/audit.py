@@ -20,12 +20,16 @@ from netguard.cli.options import (
     history_option,
     inventory_from,
     lang_of,
+    limit_option,
+    limited,
     load_policy,
     load_waivers,
     map_option,
     policy_check_ids,
     positive_int,
     say,
+    syslog_target,
+    syslog_to_options,
     terminal_lang,
     usage_error,
 )
@@ -41,7 +45,8 @@ if TYPE_CHECKING:
     from netguard.fleet import MediaSummary
     from netguard.history import Store
     from netguard.i18n import Catalog
-    from netguard.model import Inventory
+    from netguard.remotelog import Alerts, Target
+    from netguard.results import Results
 
 #: Runs in the trend of a report written by ``netguard audit --report``.
 TREND_RUNS = 12
@@ -73,13 +78,8 @@ def add_parsers(sub: Any) -> None:
         action="store_true",
         help="record host keys not yet in known_hosts (a changed key is never accepted)",
     )
-    a.add_argument(
-        "--limit",
-        action="append",
-        metavar="PATTERN",
-        help="audit only the hosts whose name, DNS name, segment, department, zone or tag matches "
-        "PATTERN (a glob: fin-*, *财务*; any case; repeatable: any of them); recorded in the "
-        "results, counted alone in the report, not recorded in the history",
+    limit_option(
+        a, "recorded in the results, counted alone in the report, not recorded in the history"
     )
     a.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     a.add_argument(
@@ -117,6 +117,7 @@ def add_parsers(sub: Any) -> None:
     a.add_argument(
         "--syslog", action="store_true", help="log new critical findings to syslog (LOG_AUTH)"
     )
+    syslog_to_options(a)
     a.add_argument(
         "--bundle",
         metavar="DIR",
@@ -156,6 +157,11 @@ class Afterwards:
     quiet: bool
     notify: list[str] | None  # the hook's argv
     syslog: bool
+    syslog_to: Target | None = None  # a remote collector for the alerts (--syslog-to)
+
+    @property
+    def alerts(self) -> bool:
+        return bool(self.notify or self.syslog or self.syslog_to)
 
 
 def run(args: argparse.Namespace, err: Console) -> int:
@@ -172,7 +178,7 @@ def run(args: argparse.Namespace, err: Console) -> int:
     policy = load_policy(args.policy)
     inventory = inventory_from(args.inventory, args) if args.inventory else local_inventory()
     inventory, ssh_config = with_ssh_config(
-        _limited(inventory, args), args.ssh_config, err, say(args), args.quiet
+        limited(inventory, args.limit), args.ssh_config, err, say(args), args.quiet
     )
     job = AuditJob(
         inventory=inventory,
@@ -217,7 +223,14 @@ def run(args: argparse.Namespace, err: Console) -> int:
 def _afterwards(args: argparse.Namespace) -> Afterwards:
     from netguard.notify import hook_argv
 
-    return Afterwards(args.output, args.format, args.quiet, hook_argv(args.notify), args.syslog)
+    return Afterwards(
+        args.output,
+        args.format,
+        args.quiet,
+        hook_argv(args.notify),
+        args.syslog,
+        syslog_target(args),
+    )
 
 
 def _replay(args: argparse.Namespace, err: Console) -> int:
@@ -229,8 +242,8 @@ def _replay(args: argparse.Namespace, err: Console) -> int:
     if args.inventory or args.bundle:
         field = "INVENTORY" if args.inventory else "--bundle"
         raise usage_error("replay_takes_bundle", field=field)
-    if args.notify or args.syslog:  # old findings re-judged are not news to alert anyone about
-        flag = "--notify" if args.notify else "--syslog"
+    if args.notify or args.syslog or args.syslog_to:  # old findings re-judged are not news
+        flag = "--notify" if args.notify else "--syslog" if args.syslog else "--syslog-to"
         raise usage_error("replay_no_alerts", field=flag)
     if args.probe or args.probe_key or args.arrivals:  # a replay contacts no host: no probe
         flag = "--probe" if args.probe else "--probe-key" if args.probe_key else "--arrivals"
@@ -245,7 +258,7 @@ def _replay(args: argparse.Namespace, err: Console) -> int:
         else load_policy(str(bundle.policy), bundle.rule_paths)
     )
     job = AuditJob(
-        inventory=_limited(inventory, args),
+        inventory=limited(inventory, args.limit),
         limit=tuple(args.limit or ()),
         policy=policy,
         options=AuditOptions(workers=args.workers),
@@ -259,17 +272,6 @@ def _replay(args: argparse.Namespace, err: Console) -> int:
         resolver=Resolver(lookup=recorded_lookup(bundle.results.get("hosts", []))),
     )
     return _run_and_write(args, err, job, _afterwards(args), None, None)
-
-
-def _limited(inventory: Inventory, args: argparse.Namespace) -> Inventory:
-    """The hosts ``--limit`` chose; none chosen is bad input (exit 2), found before any host."""
-    from netguard.inventory.limit import limit_inventory
-
-    patterns = tuple(args.limit or ())
-    limited = limit_inventory(inventory, patterns)
-    if patterns and not limited.hosts:
-        raise usage_error("limit_matches_nothing", field="--limit", patterns=" ".join(patterns))
-    return limited
 
 
 def _recorded_day(text: Any) -> date | None:
@@ -317,8 +319,8 @@ def _run_and_write(
     else:
         sys.stdout.write(text)
     _documents_after_audit(args, doc, history)
-    if after.notify or after.syslog:
-        _notify_new_critical(doc, history, after, err, say(args))
+    if after.alerts:
+        _alert(doc, history, after, err, say(args))
     return exit_status_of(run.results)
 
 
@@ -346,36 +348,70 @@ def _open_history(path: str | None) -> Store:
     return open_store(path)
 
 
-def _notify_new_critical(
+def _alert(
     doc: dict[str, Any], history: Store | None, after: Afterwards, err: Console, t: Catalog
 ) -> None:
-    """Critical findings that were not failing in the previous complete run go to the hook.
-    A hook that fails is reported; the exit status still says what the audit found."""
-    from netguard.model import FindingStatus
+    """The audit's alerts, decided once for every channel: critical findings that were not
+    failing in the previous complete run (the hook, the local syslog, the remote collector),
+    and for the remote collector also the hosts that could not be audited and were audited in
+    that run (or were not in it). A channel that fails is said on stderr; the results are
+    written already and the exit status still says what the audit found."""
+    from netguard.model import FindingStatus, HostStatus
     from netguard.notify import critical_findings, notify_critical
     from netguard.results import parse_results
 
     results = parse_results(doc, "<this audit>")
-    before: set[tuple[str, str]] = set()
+    failing_before: set[tuple[str, str]] = set()
+    unaudited_before: set[str] = set()
     scope = scope_of(results.inventory)
     previous = history.previous_complete(results.started, scope) if history is not None else None
     if history is not None and previous is not None:
         old = history.document(previous.id)
-        before = {
+        failing_before = {
             (h["name"], f["check"])
             for h in old["hosts"]
             for f in h["findings"]
             if f["status"] == FindingStatus.FAIL
         }
-    found = critical_findings(results, lambda host, check: (host, check) not in before)
-    outcome = notify_critical(
-        found,
-        command=after.notify,
-        syslog=after.syslog,
-        context={"run_id": results.run_id, "time": results.detected.isoformat()},
-    )
-    if outcome.error:
-        err.print(t("terminal.notify_failed", raw=outcome.error), markup=False, highlight=False)
+        unaudited_before = {h["name"] for h in old["hosts"] if h["status"] != HostStatus.AUDITED}
+    found = critical_findings(results, lambda host, check: (host, check) not in failing_before)
+    if after.notify or after.syslog:
+        outcome = notify_critical(
+            found,
+            command=after.notify,
+            syslog=after.syslog,
+            context={"run_id": results.run_id, "time": results.detected.isoformat()},
+        )
+        if outcome.error:
+            err.print(t("terminal.notify_failed", raw=outcome.error), markup=False, highlight=False)
+    if after.syslog_to is not None:
+        from netguard.remotelog import Alerts
+
+        alerts = Alerts(
+            frozenset((f["host"]["name"], f["check"]) for f in found),
+            frozenset(h.name for h in results.hosts if not h.audited) - unaudited_before,
+        )
+        _to_collector(results, after, alerts, t)
+
+
+def _to_collector(results: Results, after: Afterwards, alerts: Alerts, t: Catalog) -> None:
+    """The alerts to the remote collector; one that cannot be reached is one line on stderr."""
+    from netguard import remotelog
+    from netguard.render.text import clean
+
+    target = after.syslog_to
+    assert target is not None
+    payloads = remotelog.messages(results, only=alerts)
+    if not payloads:
+        return
+    try:
+        sent = remotelog.send(target, payloads)
+    except OSError as exc:  # ssl.SSLError too: unreachable, refused, certificate not trusted
+        line = t("terminal.syslog_to_failed", url=str(target), raw=clean(str(exc), 300))
+        print(line, file=sys.stderr, flush=True)
+        return
+    if not after.quiet:
+        print(t("terminal.syslog_to_sent", count=sent, url=str(target)), file=sys.stderr)
 
 
 def _documents_after_audit(

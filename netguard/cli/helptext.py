@@ -38,7 +38,7 @@ PLAIN_EXITS = """\
 EPILOGS: dict[str, tuple[tuple[str, ...], str]] = {
     "audit": (
         (
-            "netguard audit inventory/office.yaml --report html",
+            "netguard audit inventory/office.yaml --report html --syslog-to tls://siem.example",
             "netguard audit inventory/office.yaml --limit 'fin-*' --limit 财务科 -q",
             "netguard audit --replay 检查-2026-11-23 -p newer.yaml --trusted-key inspector.pub",
         ),
@@ -112,7 +112,7 @@ EPILOGS: dict[str, tuple[tuple[str, ...], str]] = {
         (
             "netguard schedule inventory/office.yaml --at 09:30,14:30 --report html",
             "netguard schedule inventory/office.yaml --kind cron --days daily",
-            "sudo netguard schedule inventory/office.yaml --install --enable",
+            "sudo netguard schedule 台账.xlsx --map mapping.yaml --install --enable",
         ),
         PLAIN_EXITS,
     ),
@@ -143,6 +143,7 @@ EPILOGS: dict[str, tuple[tuple[str, ...], str]] = {
         (
             "netguard spot-check inventory/office.yaml --sample 10% --by department --plan",
             "netguard spot-check inventory/office.yaml --sample 12 --key inspector.key -o 抽查",
+            "netguard spot-check inventory/county.yaml --sample 3 --limit '*财务*' --plan",
         ),
         AUDIT_EXITS,
     ),

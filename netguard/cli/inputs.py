@@ -23,6 +23,7 @@ from netguard.cli.options import (
     map_option,
     print_import_problems,
     say,
+    syslog_to_options,
     usage_error,
 )
 from netguard.errors import ExitStatus
@@ -70,7 +71,13 @@ def add_parsers(sub: Any) -> None:
     )
 
     s = sub.add_parser("schedule", help="print or install a scheduled audit (systemd or cron)")
-    s.add_argument("inventory", nargs="?", help="inventory to audit (default: this machine)")
+    s.add_argument(
+        "inventory",
+        nargs="?",
+        help="inventory to audit, or a source each run imports afresh (ansible:FILE, .ini, "
+        ".csv, .xlsx; with --map), as audit takes it (default: this machine)",
+    )
+    map_option(s)
     s.add_argument("-p", "--policy", help="policy pack (default: the packaged baseline)")
     s.add_argument(
         "--kind",
@@ -119,6 +126,7 @@ def add_parsers(sub: Any) -> None:
     s.add_argument(
         "--syslog", action="store_true", help="log new critical findings to syslog (audit --syslog)"
     )
+    syslog_to_options(s)
     s.add_argument(
         "--discover",
         action="store_true",
@@ -259,18 +267,17 @@ def _pad(text: str, width: int) -> str:
 def schedule(args: argparse.Namespace, err: Console) -> int:
     from netguard import schedule
 
+    kind = "inventory"
+    path = args.inventory
+    if args.map and not args.inventory:
+        raise usage_error("map_needs_inventory", field="--map")
     if args.inventory:  # a schedule that cannot run is never installed
-        from netguard.inventory import load_inventory
-        from netguard.inventory.sources import source_kind
-
-        if source_kind(args.inventory)[0] != "inventory":
-            raise usage_error("schedule_imported", field="INVENTORY", source=args.inventory)
-        load_inventory(args.inventory)
+        kind, path = _schedulable_source(args)
     policy = load_policy(args.policy)
     if args.waivers:
         load_waivers(args.waivers, policy)
     spec = schedule.build_schedule_command(
-        args.inventory,
+        path,
         policy=args.policy,
         at=args.at or schedule.DEFAULT_AT,
         days=args.days,
@@ -283,6 +290,10 @@ def schedule(args: argparse.Namespace, err: Console) -> int:
         syslog=args.syslog,
         discover=args.discover,
         ssh_config=args.ssh_config,
+        syslog_to=args.syslog_to,
+        syslog_ca=args.syslog_ca,
+        inventory_kind=kind,
+        mapping=args.map,
         user=args.user,
         name=args.name,
     )
@@ -299,3 +310,22 @@ def schedule(args: argparse.Namespace, err: Console) -> int:
         for argv in schedule.next_steps(spec, args.kind):
             print(shlex.join(argv))
     return ExitStatus.OK
+
+
+def _schedulable_source(args: argparse.Namespace) -> tuple[str, str]:
+    """(kind, path) of the inventory a schedule audits, read now as each run will read it: a
+    netguard inventory, or a source each run imports afresh. A source with hosts or rows the
+    import cannot use is refused: every scheduled run would refuse it too (exit 2), auditing
+    nothing, until someone corrects it."""
+    from netguard.inventory.sources import load_inventory_source, source_kind
+
+    imported = load_inventory_source(args.inventory, args.map)
+    print_import_problems(imported, args)
+    if imported.skipped:
+        raise usage_error(
+            "schedule_source_unusable",
+            file=imported.inventory.path,
+            count=len(imported.skipped),
+            entries=imported.entries,
+        )
+    return source_kind(args.inventory)

@@ -19,6 +19,8 @@ from netguard.cli.options import (
     document_zone,
     format_option,
     inventory_from,
+    limit_option,
+    limited,
     load_policy,
     map_option,
     positive_int,
@@ -65,6 +67,11 @@ def add_parsers(sub: Any) -> None:
         help="with --by: at least K hosts from every stratum (default 1)",
     )
     sc.add_argument("--seed", help="the seed (default: a fresh random one, printed and recorded)")
+    limit_option(
+        sc,
+        "the sample is drawn from these hosts alone, and the record and sample.json say so "
+        "(the same seed, inventory and limit draw the same sample)",
+    )
     sc.add_argument(
         "--plan", action="store_true", help="only print the sample; contact no host, write nothing"
     )
@@ -164,12 +171,20 @@ def spot_check(args: argparse.Namespace, err: Console) -> int:
     from netguard.spotcheck.sample import draw, new_seed, parse_size
 
     inventory = inventory_from(args.inventory, args)
+    limited(inventory, args.limit)  # a limit that matches nothing: exit 2, nothing drawn
     inventory, ssh_config = with_ssh_config(inventory, args.ssh_config, err, say(args), args.plan)
     size = parse_size(args.sample)
     if args.by is None and args.min_per_stratum != 1:
         raise usage_error("strata_needed", field="--min-per-stratum")
     seed = args.seed or new_seed()
-    sample = draw(inventory, size, by=args.by, seed=seed, min_per_stratum=args.min_per_stratum)
+    sample = draw(
+        inventory,
+        size,
+        by=args.by,
+        seed=seed,
+        min_per_stratum=args.min_per_stratum,
+        limit=args.limit or (),
+    )
     if args.plan:
         sys.stdout.write(plan_text(sample, args.inventory, args.format, say(args)))
         return ExitStatus.OK
@@ -256,6 +271,8 @@ def _conduct(
     if sample is not None:
         writer.add_json("sample.json", sample.to_dict())
         extra["sample"] = {"seed": sample.seed, "algorithm": sample.algorithm}
+        if sample.limit:
+            extra["sample"]["limit"] = list(sample.limit)
     _add_records(args, writer, doc, kind, inspector, sample, key, langs, tz)
     Bundling(writer, key, inspector).seal(run, extra)
     sys.stdout.write(results_text(run, results_json, args.format, terminal_lang(args)))

@@ -7,7 +7,7 @@ import argparse
 import contextlib
 import os
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from netguard.inventory.sources import Imported
     from netguard.model import Inventory
     from netguard.policy import Policy
+    from netguard.remotelog import Target
     from netguard.waivers import Waivers
 
 __all__ = [
@@ -36,6 +37,8 @@ __all__ = [
     "history_option",
     "inventory_from",
     "lang_of",
+    "limit_option",
+    "limited",
     "load_policy",
     "load_waivers",
     "map_option",
@@ -43,6 +46,8 @@ __all__ = [
     "positive_int",
     "print_import_problems",
     "say",
+    "syslog_target",
+    "syslog_to_options",
     "system_zone",
     "terminal_lang",
     "usage_error",
@@ -163,6 +168,64 @@ def map_option(p: argparse.ArgumentParser) -> None:
         help="mapping file for an inventory imported from Ansible (ansible:FILE, .ini) or an "
         "asset register (.csv, .xlsx): segments, group → segment, words (docs/inventory-import.md)",
     )
+
+
+def limit_option(p: argparse.ArgumentParser, effect: str) -> None:
+    """``--limit PATTERN`` (repeatable): part of the inventory, in the pattern language of
+    netguard.inventory.limit; ``effect``: what the verb does with it, for --help."""
+    p.add_argument(
+        "--limit",
+        action="append",
+        metavar="PATTERN",
+        help="only the hosts whose name, DNS name, segment, department, zone or tag matches "
+        "PATTERN (a glob: fin-*, *财务*; any case; repeatable: any of them); " + effect,
+    )
+
+
+def limited(inventory: Inventory, patterns: Sequence[str] | None) -> Inventory:
+    """The hosts ``--limit`` chose (all without patterns); none chosen is bad input (exit 2),
+    found before any host is contacted."""
+    from netguard.inventory.limit import limit_inventory
+
+    chosen = tuple(patterns or ())
+    kept = limit_inventory(inventory, chosen)
+    if chosen and not kept.hosts:
+        raise usage_error("limit_matches_nothing", field="--limit", patterns=" ".join(chosen))
+    return kept
+
+
+def syslog_to_options(p: argparse.ArgumentParser) -> None:
+    """``--syslog-to URL`` (and ``--syslog-ca FILE``): the audit's alerts also go to a remote
+    syslog collector, as RFC 5424 messages (netguard.remotelog; docs/exports.md). ``audit`` and
+    ``schedule`` take them alike; ``syslog_target`` reads them."""
+    p.add_argument(
+        "--syslog-to",
+        metavar="URL",
+        help="also send the audit's alerts (new critical findings, hosts newly not audited) to "
+        "this syslog collector as the run ends: udp://HOST[:514], tcp://HOST[:514] or "
+        "tls://HOST[:6514], as `export --format syslog --to`; one that cannot be reached is "
+        "said on stderr and changes neither the results nor the exit status",
+    )
+    p.add_argument(
+        "--syslog-ca",
+        metavar="FILE",
+        help="with --syslog-to tls://: the CA that signed the collector",
+    )
+
+
+def syslog_target(args: argparse.Namespace) -> Target | None:
+    """The collector of ``--syslog-to`` (validated: exit 2 before any host is contacted), or
+    None; ``--syslog-ca`` without it is bad input too."""
+    from netguard.remotelog import Target
+
+    url, ca = getattr(args, "syslog_to", None), getattr(args, "syslog_ca", None)
+    if url is None:
+        if ca is not None:
+            raise InputError("--syslog-ca goes with --syslog-to tls://…", field="--syslog-ca")
+        return None
+    target = Target.parse(url, ca, fields=("--syslog-to", "--syslog-ca"))
+    target.check_ca("--syslog-ca")
+    return target
 
 
 def print_import_problems(imported: Imported, args: argparse.Namespace | None) -> None:

@@ -2,6 +2,11 @@
 
 Every rule lives here and every violation is an InputError at ``FILE:LINE: field.path``; the
 format is documented in docs/formats.md (keep both in step).
+
+The pieces the imported sources (``netguard.inventory.sources``) build on are public, so an
+imported host is held to the same rules: ``parse_segments``, ``parse_ssh_overrides``,
+``ssh_settings``, ``resolve_path``, ``one_of``, ``address_or_name``, ``bad_address``,
+``normalize_mac`` and the ``HOST_NAME`` alphabet.
 """
 
 from __future__ import annotations
@@ -80,15 +85,15 @@ def load_inventory(path: str | Path) -> Inventory:
         root.fail("the inventory is empty; expected a mapping with keys " + ", ".join(TOP_KEYS))
     top = root.mapping(TOP_KEYS, ("segments", "hosts"), what="a mapping (segments, hosts)")
 
-    segments = _segments(top["segments"])
+    segments = parse_segments(top["segments"])
     ssh_base: dict[str, Any] = {}
     default_os = "linux"
     if "defaults" in top and not top["defaults"].is_null:
         d = top["defaults"].mapping(DEFAULTS_KEYS)
         if "ssh" in d:
-            ssh_base = _ssh_overrides(d["ssh"])
+            ssh_base = parse_ssh_overrides(d["ssh"])
         if "os" in d:
-            default_os = _choice(d["os"], OS_NAMES)
+            default_os = one_of(d["os"], OS_NAMES)
 
     registered = _hosts(top["hosts"], segments, ssh_base, default_os, doc.folder)
     exchange = _exchange_media(top["exchange_media"]) if "exchange_media" in top else ()
@@ -128,7 +133,11 @@ def _exchange_media(node: Node) -> tuple[ExchangeMedium, ...]:
 # -- segments ------------------------------------------------------------------------------------
 
 
-def _segments(node: Node) -> dict[str, tuple[Segment, Node]]:
+def parse_segments(node: Node) -> dict[str, tuple[Segment, Node]]:
+    """A ``segments:`` list (the native inventory's, or a mapping file's) by segment name, each
+    with the node it was written at (for "first defined on line N" messages). Every rule of
+    docs/formats.md is applied: unique names, valid and non-overlapping networks within a
+    segment and across zones, gateways inside their segment. Raises InputError at the line."""
     out: dict[str, tuple[Segment, Node]] = {}
     if node.is_null:  # `segments:` with nothing under it reads as an empty list
         return out
@@ -300,7 +309,9 @@ def _check_inside(node: Node, addr: IPAddress, cidr: IPNetwork, owner: str) -> N
             node.fail(f"{addr} is the broadcast address of {owner} ({cidr})")
 
 
-def _choice(node: Node, allowed: tuple[str, ...]) -> str:
+def one_of(node: Node, allowed: tuple[str, ...]) -> str:
+    """The node's text when it is one of ``allowed`` (an ``os:``, a ``transport:``); else an
+    InputError at the node listing the allowed values, with a "did you mean" hint."""
     v = node.value
     if not isinstance(v, str) or v not in allowed:
         shown = repr(v) if isinstance(v, str) else f"{v!r}"
@@ -312,8 +323,10 @@ def _choice(node: Node, allowed: tuple[str, ...]) -> str:
 # -- SSH settings ----------------------------------------------------------------------------------
 
 
-def _ssh_overrides(node: Node) -> dict[str, Any]:
-    """The SSH fields written in one `ssh:` mapping (absent fields are not in the result)."""
+def parse_ssh_overrides(node: Node) -> dict[str, Any]:
+    """The SSH fields written in one ``ssh:`` mapping, validated (absent fields are not in the
+    result, so mappings merge field by field: defaults, then a host's own). Paths are returned
+    as written; ``ssh_settings`` resolves them. Raises InputError at the field."""
     if node.is_null:
         return {}
     out: dict[str, Any] = {}
@@ -370,28 +383,36 @@ def _hop_text(v: Node, hop: str, how: str) -> str:
     return hop
 
 
-def _resolve(path: str, folder: Path) -> str:
-    # `~` first, then relative paths are taken from the inventory's folder, not from wherever
-    # netguard happens to be started: the inventory and its key usually travel together.
+def resolve_path(path: str, folder: Path) -> str:
+    """A path written in an inventory (or a source, or a mapping file) made absolute: ``~``
+    expanded first, then a relative path taken from ``folder``, the folder of the file that
+    wrote it — not from wherever netguard happens to be started: the inventory and its key
+    usually travel together."""
     p = Path(os.path.expanduser(path))
     if not p.is_absolute():
         p = folder / p
     return os.path.normpath(p)
 
 
-def _ssh_settings(merged: dict[str, Any], folder: Path) -> SshSettings:
+def ssh_settings(merged: dict[str, Any], folder: Path) -> SshSettings:
+    """One host's ``SshSettings`` from the fields written for it (``parse_ssh_overrides`` of
+    the defaults merged with its own), the rest from SshSettings' defaults; paths resolved from
+    ``folder`` (``resolve_path``); ``written`` records which fields were written, so that
+    ``--ssh-config`` fills in only the others."""
     s = SshSettings(**merged)
-    identity = _resolve(s.identity_file, folder) if s.identity_file is not None else None
+    identity = resolve_path(s.identity_file, folder) if s.identity_file is not None else None
     return SshSettings(
         user=s.user,
         port=s.port,
         identity_file=identity,
-        known_hosts=_resolve(s.known_hosts, folder),
+        known_hosts=resolve_path(s.known_hosts, folder),
         connect_timeout=float(s.connect_timeout),
         command_timeout=float(s.command_timeout),
         proxy_jump=s.proxy_jump,
         jump_options=tuple(
-            replace(j, identity_file=_resolve(j.identity_file, folder)) if j.identity_file else j
+            replace(j, identity_file=resolve_path(j.identity_file, folder))
+            if j.identity_file
+            else j
             for j in s.jump_options
         ),
         written=frozenset(merged) - {"jump_options"},
@@ -468,19 +489,19 @@ def _hosts(
             if not isinstance(m["audit"].value, bool):
                 m["audit"].fail(f"expected true or false, got {m['audit'].value!r}")
             audit = m["audit"].value
-        host_ssh = _ssh_overrides(m["ssh"]) if "ssh" in m else {}
+        host_ssh = parse_ssh_overrides(m["ssh"]) if "ssh" in m else {}
         hosts.append(
             Host(
                 name=name,
                 address=address,
                 segment=seg_name,
-                os=_choice(m["os"], OS_NAMES) if "os" in m else default_os,
-                ssh=_ssh_settings({**ssh_base, **host_ssh}, folder),
+                os=one_of(m["os"], OS_NAMES) if "os" in m else default_os,
+                ssh=ssh_settings({**ssh_base, **host_ssh}, folder),
                 department=_optional_text(m, "department"),
                 owner=_optional_text(m, "owner"),
                 location=_optional_text(m, "location"),
                 tags=_tags(m["tags"]) if "tags" in m else (),
-                transport=_choice(m["transport"], TRANSPORTS) if "transport" in m else "ssh",
+                transport=one_of(m["transport"], TRANSPORTS) if "transport" in m else "ssh",
                 mac=mac,
                 audit=audit,
                 hostname=hostname,

@@ -3,6 +3,11 @@
 UTF-8 with a byte-order mark, or Excel shows Chinese as mojibake; CRLF line ends. A cell that
 starts with ``= + - @`` (or tab / CR) would be run as a formula by a spreadsheet — a hostname like
 ``=cmd|' /C calc'!A0`` — so such cells get a leading apostrophe, which spreadsheets hide.
+
+The last column, ``failing_basis``, gives the standard clauses each failing check answers to
+(every finding's ``references``, as the HTML and Markdown reports show them): one
+``check: clause · clause`` per failing check, in the order of ``check_ids``; a check without
+references (a document from before they were recorded) is left out.
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 COLUMNS = (
     "host", "address", "zone", "segment", "department", "owner", "location", "status",
     "verdict", "worst", "failing_checks", "check_ids", "undecided_checks", "reason",
-    "waived_checks",
+    "waived_checks", "failing_basis",
 )  # fmt: skip
 
 
@@ -66,5 +71,6 @@ def _rows(views: Iterable[HostView], w: Words) -> Iterable[list[str]]:
             reason,
             # a compliant host may still live with an approved exception: the register says so
             sep.join(w.title(f) for f in v.waived),
+            sep.join(f"{f.check}: {' · '.join(f.references)}" for f in v.failing if f.references),
         )
         yield [safe_cell(c) for c in cells]

@@ -22,6 +22,8 @@ def sampling_method(sample: Sample) -> SamplingMethod:
         min_per_stratum=sample.min_per_stratum,
         strata=tuple(StratumRow(s.name, s.population, len(s.hosts)) for s in sample.strata),
         grown=sample.grown,
+        limit=sample.limit,
+        inventory_hosts=sample.inventory_hosts,
     )
 
 
@@ -42,6 +44,13 @@ def plan_text(
         t(k + "algorithm", algorithm=t.get(f"record.method.algorithms.{algorithm_id}",
                                           sample.algorithm)),
     ]  # fmt: skip
+    if sample.limit:
+        patterns = t("common.list_separator").join(clean(p) for p in sample.limit)
+        lines.insert(
+            1,
+            t(k + "limit", population=sample.population, registered=sample.inventory_hosts,
+              patterns=patterns),
+        )  # fmt: skip
     if sample.grown:
         lines.append(
             t(k + "grown", min=sample.min_per_stratum, size=sample.size, target=sample.target)

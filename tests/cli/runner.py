@@ -31,3 +31,24 @@ def closed_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])  # closed again when the socket is
+
+
+def unreachable_office(folder: Path) -> Path:
+    """An inventory of three hosts on loopback addresses where no SSH server listens (refused
+    at once: every host is unreachable), with its empty known_hosts, written into ``folder``."""
+    (folder / "known_hosts").write_text("")
+    path = folder / "office.yaml"
+    path.write_text(
+        f"""\
+segments:
+  - {{name: lab, zone: intranet, cidr: 127.0.0.0/8}}
+defaults:
+  ssh: {{known_hosts: {folder / "known_hosts"}, connect_timeout: 2, port: {closed_port()}}}
+hosts:
+  - {{name: fin-pc-01, address: 127.0.0.2, segment: lab, department: 财务科}}
+  - {{name: fin-pc-02, address: 127.0.0.3, segment: lab, department: 财务科}}
+  - {{name: hr-pc-01, address: 127.0.0.4, segment: lab, department: 人事科, tags: [hr]}}
+""",
+        encoding="utf-8",
+    )
+    return path

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli.runner import run_cli
+from tests.cli.runner import closed_port, run_cli
 
 ROOT = Path(__file__).resolve().parents[2]
 INVENTORY = """\
@@ -223,6 +223,52 @@ def test_spot_check_bad_input(tmp_path: Path, args: tuple[str, ...], field: str)
     (tmp_path / "office.yaml").write_text(INVENTORY, encoding="utf-8")
     proc = run_cli("spot-check", "office.yaml", *args, "--plan", cwd=tmp_path)
     assert proc.returncode == 2 and field in proc.stderr, proc.stderr
+
+
+def test_spot_check_limited_to_part_of_the_inventory(tmp_path: Path) -> None:
+    """--limit: the sample is drawn from the hosts the limit selects (audit --limit's patterns),
+    the plan, sample.json, the signed manifest and the record say so, and the same seed,
+    inventory and limit draw it again; a limit that selects nothing is bad input."""
+    (tmp_path / "known_hosts").write_text("")
+    office = (
+        INVENTORY.replace(
+            "hosts:\n",
+            f"defaults: {{ssh: {{known_hosts: {tmp_path / 'known_hosts'}, connect_timeout: 2, "
+            f"port: {closed_port()}}}}}\nhosts:\n",
+        )
+        .replace("10.20.0.", "127.0.0.")
+        .replace("10.20.0.0/24", "127.0.0.0/24")
+    )
+    (tmp_path / "office.yaml").write_text(office, encoding="utf-8")
+    seed = ("--seed", "2026-11-24 县人事局")
+    args = ("spot-check", "office.yaml", "--sample", "2", "--limit", "hr-*", "--limit", "*信息*")
+    plan = run_cli(*args, *seed, "--plan", "--format", "json", cwd=tmp_path)
+    assert plan.returncode == 0, plan.stderr
+    drawn = json.loads(plan.stdout)
+    assert drawn["population"] == 8 and drawn["limit"] == ["hr-*", "*信息*"]
+    assert drawn["inventory"]["hosts"] == 20
+    assert all(h.startswith(("hr-lan-", "dmz-")) for h in drawn["hosts"]) and drawn["size"] == 2
+    text = run_cli(*args, *seed, "--plan", "--lang", "en", cwd=tmp_path).stdout
+    assert "drawn from: the 8 of 20 hosts matching hr-*, *信息* (--limit)" in text
+    assert "--limit 'hr-*' --limit '*信息*'" in text  # the command that draws it again
+
+    nothing = run_cli("spot-check", "office.yaml", "--sample", "2", "--limit", "nobody-*",
+                      "--plan", cwd=tmp_path)  # fmt: skip
+    assert nothing.returncode == 2 and "--limit" in nothing.stderr and nothing.stdout == ""
+
+    # the whole spot check, on hosts that cannot be reached: what the bundle records
+    (tmp_path / "office.yaml").write_text(
+        office.replace("10.30.0.", "127.0.1.").replace("10.30.0.0/24", "127.0.1.0/24"),
+        encoding="utf-8",
+    )
+    done = run_cli(*args, *seed, "--unsigned", "-o", "b", "-q", "--lang", "en", cwd=tmp_path)
+    assert done.returncode == 3, done.stderr  # nothing reachable: unknown
+    sample = json.loads((tmp_path / "b" / "sample.json").read_text("utf-8"))
+    assert sample["limit"] == ["hr-*", "*信息*"] and sample["hosts"] == drawn["hosts"]
+    manifest = (tmp_path / "b" / "manifest.json").read_text("utf-8")
+    assert '"limit"' in manifest
+    record = (tmp_path / "b" / "record.en.html").read_text("utf-8")
+    assert "the computers matching hr-*, *信息* (spot-check --limit), of 20 in" in record
 
 
 def test_keygen_refuses_to_overwrite_a_key(tmp_path: Path) -> None:

@@ -166,9 +166,15 @@ def test_audit_of_a_register_end_to_end(tmp_path: Path) -> None:
     assert proc.returncode in (0, 1, 3), proc.stderr
 
 
-def test_schedule_asks_for_an_imported_file(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+def test_schedule_refuses_a_source_every_run_would_refuse(
+    tmp_path: Path, mapping: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    src = write(tmp_path, "hosts.ini", "pc1 ansible_host=10.20.0.5\n")
-    assert main(["--lang", "en", "schedule", str(src)]) == 2
-    assert "import" in capsys.readouterr().err
+    """A source is scheduled as it is (tests/cli/test_schedule_cli.py) — unless a host or row
+    cannot be used: each run would then refuse the whole source and audit nothing."""
+    src = write(tmp_path, "hosts.ini", "pc1 ansible_host=10.20.0.5\npc2 ansible_host=172.16.0.1\n")
+    code = main(["--lang", "en", "schedule", str(src), "--map", str(mapping)])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "hosts.ini:2" in err  # the row, at its line
+    assert "1 of 2 hosts or rows could not be used" in err and "at every run" in err
+    assert main(["--lang", "en", "schedule", "--map", str(mapping)]) == 2  # --map alone

@@ -11,26 +11,7 @@ from pathlib import Path
 
 from netguard.inventory.limit import limit_inventory
 from netguard.model import Host, Inventory, Segment, Zone
-from tests.cli.runner import closed_port, run_cli
-
-
-def _inventory(tmp_path: Path) -> Path:
-    (tmp_path / "known_hosts").write_text("")
-    path = tmp_path / "office.yaml"
-    path.write_text(
-        f"""\
-segments:
-  - {{name: lab, zone: intranet, cidr: 127.0.0.0/8}}
-defaults:
-  ssh: {{known_hosts: {tmp_path / "known_hosts"}, connect_timeout: 2, port: {closed_port()}}}
-hosts:
-  - {{name: fin-pc-01, address: 127.0.0.2, segment: lab, department: 财务科}}
-  - {{name: fin-pc-02, address: 127.0.0.3, segment: lab, department: 财务科}}
-  - {{name: hr-pc-01, address: 127.0.0.4, segment: lab, department: 人事科, tags: [hr]}}
-""",
-        encoding="utf-8",
-    )
-    return path
+from tests.cli.runner import run_cli, unreachable_office
 
 
 def test_patterns_match_names_segments_departments_zones_and_tags() -> None:
@@ -56,7 +37,7 @@ def test_patterns_match_names_segments_departments_zones_and_tags() -> None:
 
 
 def test_a_limited_audit(tmp_path: Path) -> None:
-    inv, out, db = _inventory(tmp_path), tmp_path / "out.json", tmp_path / "h.sqlite"
+    inv, out, db = unreachable_office(tmp_path), tmp_path / "out.json", tmp_path / "h.sqlite"
     proc = run_cli(
         "audit", str(inv), "--limit", "fin-*", "-q", "--format", "json", "-o", str(out),
         "--history", str(db), "--report", "md", "--report-dir", str(tmp_path / "reports"),
@@ -86,7 +67,7 @@ def test_a_limited_audit(tmp_path: Path) -> None:
 
 
 def test_a_limit_that_matches_nothing_is_bad_input(tmp_path: Path) -> None:
-    proc = run_cli("audit", str(_inventory(tmp_path)), "--limit", "nobody*", "--no-history")
+    proc = run_cli("audit", str(unreachable_office(tmp_path)), "--limit", "nobody*", "--no-history")
     assert proc.returncode == 2
     assert "--limit nobody* matches no host of the inventory" in proc.stderr
     assert proc.stdout == ""

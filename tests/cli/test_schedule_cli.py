@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import getpass
+import json
 import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 
-from tests.cli.runner import run_cli
+from tests.cli.runner import closed_port, run_cli
 
 ROOT = Path(__file__).resolve().parents[2]
 INVENTORY = ROOT / "inventory" / "example.yaml"
@@ -76,3 +77,49 @@ def test_cron_line_is_quiet_unless_something_is_wrong(tmp_path: Path) -> None:
     assert "-m netguard audit" in line and " -q " in line
     # Output is kept and shown only when the audit's status is not 0: cron mails only then.
     assert "out=$(" in line and "|| {" in line and 'exit "$s"' in line
+
+
+def test_a_register_is_scheduled_as_it_is_and_read_again_at_every_run(tmp_path: Path) -> None:
+    """`schedule 台账.csv --map m.yaml`: the scheduled audit names both absolutely and imports the
+    register afresh at every run, so a machine added to it is audited from the next run on."""
+    from netguard.schedule import audit_argv, build_schedule_command
+
+    (tmp_path / "known_hosts").write_text("")
+    office = tmp_path / "办公室"
+    office.mkdir()
+    (office / "m.yaml").write_text(
+        "segments:\n  - {name: lan, zone: intranet, cidr: 127.0.0.0/8}\n"
+        f"defaults: {{ssh: {{known_hosts: {tmp_path / 'known_hosts'}, connect_timeout: 2, "
+        f"port: {closed_port()}}}}}\n",
+        encoding="utf-8",
+    )
+    register = office / "台账.csv"
+    register.write_text("计算机名,IP地址,所属部门\nCW-PC01,127.0.0.2,财务科\n", encoding="utf-8")
+    proc = run_cli(
+        "schedule", "台账.csv", "--map", "m.yaml", "--report-dir", str(tmp_path / "r"),
+        "--history", str(tmp_path / "h.sqlite"), cwd=office,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    (exec_start,) = [x for x in proc.stdout.splitlines() if x.startswith("ExecStart=")]
+    # systemd quotes the non-ASCII words: "csv:/…/台账.csv" --map "/…/m.yaml"
+    assert f'audit "csv:{register}" --map "{office / "m.yaml"}" ' in exec_start
+
+    spec = build_schedule_command(
+        "台账.csv", inventory_kind="csv", mapping="m.yaml", cwd=office,
+        report_dir=tmp_path / "r", report_format=None, history=tmp_path / "h.sqlite",
+    )  # fmt: skip
+    argv = audit_argv(spec)
+
+    def scheduled_run() -> list[str]:
+        done = subprocess.run(
+            argv, cwd=tmp_path, capture_output=True, text=True, timeout=120, check=False
+        )  # fmt: skip
+        assert done.returncode == 3, done.stderr  # nothing reachable: unknown
+        doc = json.loads(spec.results_path.read_text(encoding="utf-8"))
+        assert doc["run"]["inventory"]["path"] == str(register)  # one office in the history
+        return [h["name"] for h in doc["hosts"]]
+
+    assert scheduled_run() == ["CW-PC01"]
+    with register.open("a", encoding="utf-8") as f:
+        f.write("DA-PC01,127.0.0.3,档案室\n")
+    assert scheduled_run() == ["CW-PC01", "DA-PC01"]

@@ -172,6 +172,30 @@ def test_unstratified_sample_has_no_strata_table(lab_results: Results) -> None:
     assert "--min-per-stratum" not in rederive_command(m, "inv.yaml")
 
 
+@pytest.mark.parametrize(
+    ("lang", "words"),
+    [
+        ("zh", ["总体（--limit 选定的计算机）", "抽样范围", "与 fin-*、*财务* 匹配的计算机",
+                "资产清单中共 14 台"]),
+        ("en", ["Population (computers the limit chose)", "Drawn from",
+                "the computers matching fin-*, *财务* (spot-check --limit)", "of 14 in the"]),
+    ],
+)  # fmt: skip
+def test_a_limited_sample_says_what_it_was_drawn_from(
+    lab_results: Results, lang: str, words: list[str]
+) -> None:
+    """spot-check --limit: the record names the population (the hosts the limit chose, and how
+    many the inventory has), and the command that draws it again carries the limit."""
+    m = method(population=5, limit=("fin-*", "*财务*"), inventory_hosts=14)
+    html = body(render_record_html(record(lab_results, method=m), lang, SHANGHAI))
+    for word in words:
+        assert word in html, word
+    argv = shlex.split(rederive_command(m, "inv.yaml"))
+    assert argv[5:9] == ["--limit", "fin-*", "--limit", "*财务*"]
+    whole = body(render_record_html(record(lab_results), lang, SHANGHAI))
+    assert words[0] not in whole and "--limit" not in whole
+
+
 def test_rederive_command_survives_any_seed_and_path() -> None:
     odd = method(seed="it's a `seed` $(rm -rf /)")
     argv = shlex.split(rederive_command(odd, "/srv/清单 2026/inventory.yaml"))

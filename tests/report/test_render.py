@@ -26,6 +26,7 @@ from tests.report.conftest import (
     _lab_text,
     ascii_hosts,
     document,
+    finding,
     host,
 )
 
@@ -135,6 +136,28 @@ def test_csv_one_row_per_host(lab: Results) -> None:
     assert by_name["hang-pc"][8] == "状态不明" and "3 s" in by_name["hang-pc"][13]
     assert by_name["ok-pc"][8] == "合规" and by_name["ok-pc"][13] == ""
     assert "\r\n" in text
+
+
+def test_csv_gives_the_standard_clauses_of_each_failing_check() -> None:
+    """One ``check: clause · clause`` per failing check, in the order of the check ids; a
+    passing check's clauses are not the register's business; a clause is text, whatever it
+    reads like."""
+    failing = finding("isolation.wireless", "fail", severity="critical")
+    failing["references"] = ["GB/T 22239-2019 8.1.3.1", "BMB 17-2006"]
+    old = finding("password.age", "fail")  # a document from before references were recorded
+    formula = finding("media.usb", "fail")
+    formula["references"] = ["=HYPERLINK(1)"]
+    passing = finding("antivirus.running", "pass")
+    passing["references"] = ["GB/T 22239-2019 8.1.4.5"]
+    doc = document([host("pc-1", findings=[failing, old, formula, passing])])
+    rows = csv_rows(render_report(parse_results(doc, "r.json"), "csv", "en"))
+    header, (row,) = rows[0], rows[1:]
+    assert header[-1] == "Basis of failed checks" and COLUMNS[-1] == "failing_basis"
+    assert row[11] == "isolation.wireless, password.age, media.usb"
+    assert row[-1] == (
+        "isolation.wireless: GB/T 22239-2019 8.1.3.1 · BMB 17-2006; media.usb: =HYPERLINK(1)"
+    )
+    assert "8.1.4.5" not in ",".join(row)
 
 
 # ---------------------------------------------------------------- hostile host data

@@ -291,3 +291,22 @@ def test_source_kinds() -> None:
 def test_a_native_inventory_takes_no_mapping(tmp_path: Path, mapping: Path) -> None:
     with pytest.raises(InputError, match="--map is for imported sources"):
         load_inventory_source("inventory/example.yaml", mapping)
+
+
+def test_the_sources_use_only_the_loaders_public_names() -> None:
+    """An imported host is held to the native rules through the loader's public helpers; a
+    private name borrowed from another module would break silently when that module changes."""
+    import ast
+
+    sources = Path(__file__).resolve().parents[2] / "netguard" / "inventory" / "sources"
+    borrowed = []
+    for path in sorted(sources.glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("netguard."):
+                own = node.module == f"netguard.inventory.sources.{path.stem}"
+                borrowed += [
+                    f"{path.name}: {node.module}.{a.name}"
+                    for a in node.names
+                    if a.name.startswith("_") and a.name != "__version__" and not own
+                ]
+    assert sources.is_dir() and not borrowed, borrowed

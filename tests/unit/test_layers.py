@@ -68,7 +68,7 @@ ALLOWED: dict[str, set[str]] = {
     # side effects at the end of a run
     "notify": {"model", "results"},
     "remotelog": {"model", "results"},  # findings to a remote syslog collector (RFC 5424)
-    "schedule": {"model", "i18n", "history", "render", "report", "notify"},
+    "schedule": {"model", "i18n", "history", "render", "report", "notify", "remotelog"},
     "__main__": {"cli"},
 }
 # the command line orchestrates everything; nothing imports it but __main__

@@ -253,3 +253,39 @@ def test_tls_refuses_a_collector_it_cannot_verify(tls_files: tuple[Path, Path, P
         remotelog.send(Target("tls", "127.0.0.1", listener.port), _messages())
     listener.close()
     assert listener.data == b""
+
+
+# --- the audit's own alerts (audit --syslog-to) ---------------------------------------------
+
+
+def test_only_the_alerts_named_are_sent() -> None:
+    """``only``: the critical findings and unaudited hosts the audit chose, nothing else — not a
+    passing check named by mistake, not an audited host."""
+    only = remotelog.Alerts(
+        findings=frozenset({("pc-1", "isolation.default_route"), ("pc-1", "antivirus.ok")}),
+        hosts=frozenset({"pc-3", "pc-1"}),
+    )
+    sent = remotelog.messages(results(), hostname="auditor.example", procid=42, only=only)
+    parsed = [_parse(m) for m in sent]
+    assert [(p["msgid"], p["sd"]["netguard@32473"]["host"]) for p in parsed] == [
+        ("finding", "pc-1"),
+        ("host", "pc-3"),
+    ]
+    assert parsed[0]["severity"] == "crit"
+    # the same message as the whole run's export sends for that finding
+    assert sent[0] == _messages()[0]
+    assert remotelog.messages(results(), only=remotelog.Alerts()) == []
+
+
+def test_a_target_names_the_option_it_came_from() -> None:
+    with pytest.raises(InputError) as bad:
+        Target.parse("smtp://x", fields=("--syslog-to", "--syslog-ca"))
+    assert bad.value.field == "--syslog-to"
+    with pytest.raises(InputError) as ca:
+        Target.parse("tcp://x", "ca.pem", fields=("--syslog-to", "--syslog-ca"))
+    assert ca.value.field == "--syslog-ca"
+    for url in ("udp://x/path", "udp://x?q=1", "udp://user@x", "udp://x\n:514"):
+        with pytest.raises(InputError):
+            Target.parse(url)
+    assert str(Target.parse("udp://[2001:db8::1]")) == "udp://[2001:db8::1]:514"
+    assert str(Target.parse("tls://logs.example")) == "tls://logs.example:6514"

@@ -459,3 +459,35 @@ def test_duplicate_host_names_are_refused() -> None:
     inv = make_inventory([make_host("a", i=1), make_host("a", i=2)])
     with pytest.raises(InputError):
         draw(inv, SampleSize(count=1), by=None, seed="s")
+
+
+# -- --limit: the population the sample is drawn from ---------------------------------------------
+
+
+def test_a_limited_draw_is_the_draw_of_the_hosts_the_limit_selects() -> None:
+    """Step 0: the population is what --limit selects (audit --limit's patterns); the draw is
+    exactly the one of an inventory holding those hosts alone, and the record names the limit
+    beside the inventory's own count."""
+    limit = ("fin-*", "*-02")
+    sample = draw(VECTOR, SampleSize(count=3), by="department", seed=VECTOR_SEED, limit=limit)
+    chosen = make_inventory(
+        [h for h in VECTOR.hosts if h.name.startswith("fin-") or h.name.endswith("-02")]
+    )
+    alone = draw(chosen, SampleSize(count=3), by="department", seed=VECTOR_SEED)
+    assert names(sample.hosts) == names(alone.hosts)
+    assert sample.strata == alone.strata  # same keys: the limit is not in the rank key
+    assert sample.population == 6 and sample.limit == limit and sample.inventory_hosts == 10
+    assert set(names(sample.hosts)) <= set(names(chosen.hosts))
+    record = sample.to_dict()
+    assert record["limit"] == ["fin-*", "*-02"]
+    assert record["population"] == 6 and record["inventory"]["hosts"] == 10
+    assert record["inventory"]["path"] == VECTOR.path  # the file the population came from
+    # the whole inventory: no limit in the record, which stays as it was
+    whole = draw(VECTOR, SampleSize(count=3), by=None, seed=VECTOR_SEED).to_dict()
+    assert "limit" not in whole and set(whole["inventory"]) == {"path", "sha256"}
+
+
+def test_a_limit_that_selects_nothing_draws_nothing() -> None:
+    with pytest.raises(InputError) as err:
+        draw(VECTOR, SampleSize(count=3), by=None, seed=VECTOR_SEED, limit=("nobody-*",))
+    assert err.value.field == "--limit"

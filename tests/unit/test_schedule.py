@@ -762,3 +762,58 @@ def test_the_scheduled_audit_honours_an_ssh_config_named_now(tmp_path: Path) -> 
 
 def _dumper(tmp_path: Path) -> tuple[str, ...]:
     return (str(_argv_dumper(tmp_path / "bin" / "dump")),)
+
+
+def test_the_scheduled_audit_sends_its_alerts_to_a_collector(tmp_path: Path) -> None:
+    """--syslog-to (and its CA, named absolutely) reach each scheduled audit as the audit's own
+    parser reads them — through cron's /bin/sh too; a URL the audit would refuse is refused
+    now, not at every run."""
+    from netguard.cli.main import build_parser
+
+    ca = tmp_path / "collector ca.pem"
+    ca.write_text("not read when scheduling\n", encoding="utf-8")
+    spec = _spec(tmp_path, syslog_to="tls://logs.example:6514", syslog_ca=str(ca))
+    assert (spec.syslog_to, spec.syslog_ca) == ("tls://logs.example:6514", ca)
+    args = build_parser().parse_args(audit_argv(spec)[len(spec.netguard) :])
+    assert (args.syslog_to, args.syslog_ca) == ("tls://logs.example:6514", str(ca))
+    done, argv = _run_cron_command(
+        cron_command(replace(spec, netguard=_dumper(tmp_path))), tmp_path
+    )
+    assert done.returncode == 0 and argv[-4:] == [
+        "--syslog-to", "tls://logs.example:6514", "--syslog-ca", str(ca),
+    ]  # fmt: skip
+    assert (
+        _systemd_split(_exec_start(systemd_units(spec)["netguard-audit.service"]))[-4:]
+        == (argv[-4:])
+    )
+    for bad, field in [
+        ({"syslog_to": "smtp://logs.example"}, "--syslog-to"),
+        ({"syslog_to": "udp://logs.example", "syslog_ca": str(ca)}, "--syslog-ca"),
+        ({"syslog_ca": str(ca)}, "--syslog-ca"),
+        ({"syslog_to": "tls://logs.example", "syslog_ca": "missing.pem"}, "--syslog-ca"),
+    ]:
+        with pytest.raises(InputError) as err:
+            _spec(tmp_path, **bad)
+        assert err.value.field == field, bad
+    assert "--syslog-to" not in audit_argv(_spec(tmp_path))
+
+
+def test_a_source_is_named_by_its_kind_with_its_mapping(tmp_path: Path) -> None:
+    """An imported source goes to the audit as KIND:PATH (its kind said, whatever its name),
+    with --map; both absolute. --map with a netguard inventory, or without any, is refused."""
+    from netguard.inventory.sources import KINDS, source_kind
+
+    assert sorted(schedule.SOURCE_KINDS) == sorted(KINDS)
+    (tmp_path / "hosts").write_text("pc1 ansible_host=10.20.0.5\n", encoding="utf-8")
+    (tmp_path / "m.yaml").write_text("segments: []\n", encoding="utf-8")
+    spec = build_schedule_command(
+        "hosts", inventory_kind="ansible", mapping="m.yaml", cwd=tmp_path, history=tmp_path / "h"
+    )
+    argv = audit_argv(spec)
+    at = len(spec.netguard) + 1  # after `audit`
+    assert argv[at : at + 3] == [f"ansible:{tmp_path / 'hosts'}", "--map", str(tmp_path / "m.yaml")]
+    assert source_kind(argv[at]) == ("ansible", str(tmp_path / "hosts"))
+    assert "--map" not in audit_argv(_spec(tmp_path))
+    for bad in ({"mapping": "m.yaml", "cwd": tmp_path}, {"inventory_kind": "ldap"}):
+        with pytest.raises(InputError):
+            _spec(tmp_path, **bad)

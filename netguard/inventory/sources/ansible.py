@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from netguard.errors import InputError
-from netguard.inventory.loader import _resolve
+from netguard.inventory.loader import resolve_path
 from netguard.inventory.sources.build import Entry, Problem
 from netguard.yamlsrc import Node, load_file
 
@@ -330,7 +330,7 @@ def _entry(host: _Host, v: dict[str, Any], groups: list[str], folder: Path) -> E
             e.notes.append(("ansible_port", f"{port!r} is no port (1..65535); port 22 is used"))
     key = v.get("ansible_ssh_private_key_file", v.get("ansible_private_key_file"))
     if key:
-        e.ssh["identity_file"] = _resolve(_text(key), folder)
+        e.ssh["identity_file"] = resolve_path(_text(key), folder)
     connection = _text(v.get("ansible_connection", "ssh"))
     if connection == "local":
         e.transport = "local"

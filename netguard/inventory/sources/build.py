@@ -18,10 +18,10 @@ from netguard.inventory.dump import dump_inventory
 from netguard.inventory.loader import (
     HOST_NAME,
     OS_NAMES,
-    _ssh_settings,
     address_or_name,
     bad_address,
     normalize_mac,
+    ssh_settings,
 )
 from netguard.inventory.sources.mapping import AMBIGUOUS_ZONES, Mapping
 from netguard.model import Host, Inventory, IPAddress, Segment
@@ -192,7 +192,7 @@ def _host(entry: Entry, mapping: Mapping, source: str) -> Host:
             )
         audit = audit and told
     os_name = _os(entry, mapping) if audit else mapping.default_os
-    ssh = _ssh_settings({**mapping.ssh, **entry.ssh}, Path(source).absolute().parent)
+    ssh = ssh_settings({**mapping.ssh, **entry.ssh}, Path(source).absolute().parent)
     return Host(
         name=name,
         address=address,

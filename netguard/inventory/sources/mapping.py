@@ -28,7 +28,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from netguard.inventory.loader import OS_NAMES, _choice, _resolve, _segments, _ssh_overrides
+from netguard.inventory.loader import (
+    OS_NAMES,
+    one_of,
+    parse_segments,
+    parse_ssh_overrides,
+    resolve_path,
+)
 from netguard.model import Segment, Zone
 from netguard.yamlsrc import Node, did_you_mean, load_file
 
@@ -170,18 +176,20 @@ def load_mapping(path: str | Path | None) -> Mapping:
         root.fail("the mapping is empty; expected a mapping with keys " + ", ".join(TOP_KEYS))
     top = root.mapping(TOP_KEYS, what="a mapping (segments, groups, zones, columns)")
     segments = (
-        {n: seg for n, (seg, _) in _segments(top["segments"]).items()} if "segments" in top else {}
+        {n: seg for n, (seg, _) in parse_segments(top["segments"]).items()}
+        if "segments" in top
+        else {}
     )
     default_os, ssh = "linux", {}
     if "defaults" in top and not top["defaults"].is_null:
         d = top["defaults"].mapping(DEFAULTS_KEYS)
         if "os" in d:
-            default_os = _choice(d["os"], OS_NAMES)
+            default_os = one_of(d["os"], OS_NAMES)
         if "ssh" in d:
-            ssh = _ssh_overrides(d["ssh"])
+            ssh = parse_ssh_overrides(d["ssh"])
             for key in ("identity_file", "known_hosts"):  # relative to the mapping's folder
                 if ssh.get(key) is not None:
-                    ssh[key] = _resolve(ssh[key], doc.folder)
+                    ssh[key] = resolve_path(ssh[key], doc.folder)
     return Mapping(
         path=doc.path,
         name=top["name"].text() if "name" in top and not top["name"].is_null else "",

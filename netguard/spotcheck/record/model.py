@@ -50,6 +50,9 @@ class SamplingMethod:
     min_per_stratum: int
     strata: tuple[StratumRow, ...]
     grown: bool  # the per-stratum minimums added up to more than the requested size
+    #: ``spot-check --limit``: the patterns that chose the population; () for the whole inventory
+    limit: tuple[str, ...] = ()
+    inventory_hosts: int = 0  # machines in the inventory before the limit
 
     @property
     def drawn(self) -> int:
@@ -200,6 +203,8 @@ def build_record(
 def rederive_command(method: SamplingMethod, inventory: str) -> str:
     """The command that draws the same sample again from the same inventory (shell-quoted)."""
     argv = ["netguard", "spot-check", inventory, "--sample", method.requested]
+    for pattern in method.limit:
+        argv += ["--limit", pattern]
     if method.by:
         argv += ["--by", method.by, "--min-per-stratum", str(method.min_per_stratum)]
     argv += ["--seed", method.seed, "--plan"]

@@ -20,6 +20,7 @@ from netguard.spotcheck.record.model import (
     PATH_CAP,
     InspectionRecord,
     RecordHost,
+    SamplingMethod,
     rederive_command,
 )
 
@@ -118,7 +119,7 @@ def _method(t: Catalog, record: InspectionRecord) -> dict[str, Any]:
         "heading": t("record.method.heading"),
         "inspect": "",
         "rows": [
-            (t("record.method.population"), t("record.fmt.computers", count=m.population), ""),
+            *_population(t, m),
             (t("record.method.requested"), clean(m.requested, 40), ""),
             (t("record.method.drawn"), t("record.fmt.computers", count=m.drawn), ""),
             (t("record.method.stratification"), stratification, ""),
@@ -142,6 +143,23 @@ def _method(t: Catalog, record: InspectionRecord) -> dict[str, Any]:
         "reproducible": t("record.method.reproducible"),
         "command": clean(rederive_command(m, inventory), 1000),
     }
+
+
+def _population(t: Catalog, m: SamplingMethod) -> list[tuple[str, str, str]]:
+    """What the sample was drawn from: the inventory's computers, or those --limit chose (and
+    how many the inventory has)."""
+    count = t("record.fmt.computers", count=m.population)
+    if not m.limit:
+        return [(t("record.method.population"), count, "")]
+    patterns = t("common.list_separator").join(clean(p, CELL_CAP) for p in m.limit)
+    return [
+        (t("record.method.population_limited"), count, ""),
+        (
+            t("record.method.limit"),
+            t("record.method.limit_value", patterns=patterns, registered=m.inventory_hosts),
+            "",
+        ),
+    ]
 
 
 def _algorithm(t: Catalog, algorithm: str) -> str:
