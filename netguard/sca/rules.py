@@ -32,11 +32,13 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from functools import lru_cache
-
-import regex
+from typing import TYPE_CHECKING, Any
 
 from netguard.sca.model import Pattern, PatternOp, RegexFlavour, Rule, RuleKind
 from netguard.untrusted import find_unsafe
+
+if TYPE_CHECKING:
+    import regex
 
 __all__ = [
     "COMPARE_OPS",
@@ -207,6 +209,19 @@ def _translate_osmatch(text: str) -> str:
     return "|".join(parts)
 
 
+def _engine() -> Any:
+    """The ``regex`` package, imported when the first pattern is compiled: it is a compiled
+    extension, which the single-file build (tools/build_zipapp.py) does not carry — that build
+    still reads packs without rule files, and names the full install for one with them."""
+    try:
+        import regex
+    except ImportError as exc:
+        raise RuleError(
+            f"rule files need the full install of netguard (pip install netguard; here: {exc})"
+        ) from None
+    return regex
+
+
 @lru_cache(maxsize=4096)
 def compile_regex(text: str, flavour: RegexFlavour = RegexFlavour.PCRE2) -> CompiledRegex:
     """Compile a pattern of ``flavour``. Raises RuleError with the column within ``text``.
@@ -215,6 +230,7 @@ def compile_regex(text: str, flavour: RegexFlavour = RegexFlavour.PCRE2) -> Comp
         raise RuleError("the regular expression is empty", 1)
     if len(text) > MAX_REGEX:
         raise RuleError(f"the regular expression is longer than {MAX_REGEX} characters", 1)
+    regex = _engine()
     flags = regex.V0
     if flavour is RegexFlavour.OSREGEX:
         source = _translate_osregex(text)

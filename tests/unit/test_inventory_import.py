@@ -82,11 +82,10 @@ def test_ini_hosts_groups_and_variables(tmp_path: Path, mapping: Path) -> None:
     # two hosts with one address: the second is reported, not silently dropped
     skipped = [str(p) for p in imported.skipped]
     assert skipped == [f"{src}:5: ansible_host: duplicate address 10.20.0.9 (first at {src}:5)"]
-    notes = [str(p) for p in imported.notes]
-    assert notes == [
-        f"{src}:10: ansible_ssh_common_args: not supported yet: ProxyJump 'jump@bastion:22' "
-        "(issue 15, SSH part); netguard would connect directly"
-    ]
+    assert [str(p) for p in imported.notes] == []
+    # ansible_ssh_common_args' ProxyJump becomes the host's jump host
+    assert hosts["web6"].ssh.proxy_jump == "jump@bastion:22"
+    assert hosts["web1"].ssh.proxy_jump is None
 
 
 def test_the_written_inventory_reads_back(tmp_path: Path, mapping: Path) -> None:
@@ -206,7 +205,7 @@ def test_local_connection_passwords_and_other_ssh_options(tmp_path: Path, mappin
     assert [h.name for h in imported.inventory.devices] == ["prn"]
     notes = [str(p) for p in imported.notes]
     assert all("secret" not in n for n in notes)  # a password is never repeated
-    assert any("ProxyJump 'b1'" in n for n in notes)
+    assert {h.name: h.ssh.proxy_jump for h in imported.inventory.hosts}["pw"] == "b1"
     assert any("passwords are not used" in n for n in notes)
 
 
@@ -250,12 +249,19 @@ def test_host_ranges() -> None:
 
 
 def test_ssh_args_are_split_without_a_shell() -> None:
-    assert ssh_args("-o 'ProxyJump=a b' ; rm -rf /")[0].startswith(
-        "not supported yet: ProxyJump 'a b'"
-    )
-    assert ssh_args("-o ProxyJump=j1")[0].startswith("not supported yet: ProxyJump 'j1'")
-    assert ssh_args("-oProxyJump=j2")[0].startswith("not supported yet: ProxyJump 'j2'")
-    assert ssh_args("-o Compression=yes") == [
+    jump, notes = ssh_args("-o 'ProxyJump=a b' ; rm -rf /")
+    assert jump == "" and notes[0].startswith("ProxyJump 'a b': 'a b' is no [user@]host[:port]")
+    assert notes[1:] == [
+        "ignored: ';' (netguard passes no options to ssh)",
+        "ignored: 'rm' (netguard passes no options to ssh)",
+        "ignored: '-rf' (netguard passes no options to ssh)",
+        "ignored: '/' (netguard passes no options to ssh)",
+    ]
+    assert ssh_args("-o ProxyJump=j1") == ("j1", [])
+    assert ssh_args("-oProxyJump=j2") == ("j2", [])
+    assert ssh_args("-J ops@gw:2222,bastion") == ("ops@gw:2222,bastion", [])
+    assert ssh_args("-J gw -o ProxyJump=none") == ("", [])  # the last one wins, as in ssh
+    assert ssh_args("-o Compression=yes")[1] == [
         "ignored: '-o Compression=yes' (netguard passes no options to ssh)"
     ]
 

@@ -8,8 +8,9 @@ same depth) ← the host's own. The ones netguard uses:
 - ``ansible_host`` (else the inventory name) → address; ``ansible_user`` → ``ssh.user``;
   ``ansible_port`` → ``ssh.port``; ``ansible_ssh_private_key_file`` → ``ssh.identity_file``
   (relative to the inventory's folder); ``ansible_connection=local`` → transport ``local``;
-- ``ansible_ssh_common_args`` / ``ansible_ssh_extra_args``: ``-o ProxyJump=…`` (or ``-J``) is
-  noted as not supported yet; any other option is noted as ignored;
+- ``ansible_ssh_common_args`` / ``ansible_ssh_extra_args``: ``-o ProxyJump=…`` (or ``-J``) →
+  ``ssh.proxy_jump`` (hops as OpenSSH writes them, each checked as ``[user@]host[:port]``; the
+  jump hosts' keys are verified like the target's); any other option is noted as ignored;
 - ``netguard_segment``, ``netguard_department``, ``netguard_owner``, ``netguard_location``,
   ``netguard_mac``, ``netguard_os``: what the mapping file would otherwise say;
   ``netguard_audit=false``: a registered device the audit does not contact.
@@ -28,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from netguard.errors import InputError
-from netguard.inventory.loader import resolve_path
+from netguard.inventory.loader import JUMP_HOP, resolve_path
 from netguard.inventory.sources.build import Entry, Problem
 from netguard.yamlsrc import Node, load_file
 
@@ -340,21 +341,25 @@ def _entry(host: _Host, v: dict[str, Any], groups: list[str], folder: Path) -> E
         )
     for var in ("ansible_ssh_common_args", "ansible_ssh_extra_args"):
         if v.get(var):
-            e.notes.extend((var, why) for why in ssh_args(_text(v[var])))
+            jump, notes = ssh_args(_text(v[var]))
+            e.notes.extend((var, why) for why in notes)
+            if jump:  # the later variable wins, as ssh takes the last -J it is given
+                e.ssh["proxy_jump"] = jump
     for var, why in _UNUSED_CONNECTION.items():
         if var in v:
             e.notes.append((var, why))
     return e
 
 
-def ssh_args(text: str) -> list[str]:
-    """What netguard says about extra ssh options: split as a shell would (no shell runs), only
-    ProxyJump is recognised — and is not supported yet."""
+def ssh_args(text: str) -> tuple[str, list[str]]:
+    """The ProxyJump of extra ssh options ("" when none), and what netguard says about the rest:
+    split as a shell would (no shell runs); only ProxyJump is used."""
     try:
         words = shlex.split(text)
     except ValueError as exc:
-        return [f"cannot split the options ({exc}); ignored"]
+        return "", [f"cannot split the options ({exc}); ignored"]
     out: list[str] = []
+    proxy = ""
     i = 0
     while i < len(words):
         word = words[i]
@@ -367,12 +372,19 @@ def ssh_args(text: str) -> list[str]:
         key, _, jump = value.replace("=", " ", 1).partition(" ")
         if word.startswith("-J") or (word.startswith("-o") and key.casefold() == "proxyjump"):
             target = value if word.startswith("-J") else jump.strip()
-            out.append(
-                f"not supported yet: ProxyJump {target!r} (issue 15, SSH part); "
-                "netguard would connect directly"
-            )
+            hops = [hop.strip() for hop in target.split(",")]
+            bad = [hop for hop in hops if not JUMP_HOP.fullmatch(hop)]
+            if target.casefold() == "none":
+                proxy = ""
+            elif bad:
+                out.append(
+                    f"ProxyJump {target!r}: {bad[0]!r} is no [user@]host[:port]; "
+                    "left out, so netguard would connect directly"
+                )
+            else:
+                proxy = ",".join(hops)
         else:
             shown = f"{word} {value}".strip() if word in ("-o", "-J") else word
             out.append(f"ignored: {shown!r} (netguard passes no options to ssh)")
         i += 1
-    return out
+    return proxy, out
