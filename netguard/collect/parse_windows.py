@@ -81,6 +81,7 @@ NO_WINDOWS_SOURCE: dict[str, str] = {
     "dhcp_leases": "not collected on Windows (the NetworkList profiles are its history)",
     "kernel_net_log": "not collected on Windows (the NetworkList profiles are its history)",
     "probe": "the connection probe is not implemented for Windows hosts (none is sent)",
+    "watched": "policy files' checks are not read on Windows hosts (no watch list is sent)",
 }
 #: Facts only a Windows host has: the Linux parser leaves them None (no problem recorded).
 WINDOWS_ONLY = ("domain", "wsc_antivirus", "defender", "password_policy", "usbstor_policy")

@@ -13,6 +13,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from netguard.untrusted import find_unsafe
+
+#: How much one run may ask a host to read (sca/watch.py refuses more, naming the rule files):
+#: with the script's caps (collect/watch.py) they keep a host's whole output bounded.
+MAX_FILES = 256
+MAX_DIRECTORIES = 64
+MAX_COMMANDS = 64
+MAX_TEXT = 4096  # one path or command, in UTF-8 bytes (PATH_MAX)
+MAX_LIST_BYTES = 128 * 1024  # all paths and commands together, in UTF-8 bytes
+
 
 class Seen(StrEnum):
     """What was at a path."""
@@ -50,6 +60,10 @@ class SeenCommand:
     lines: tuple[str, ...] = ()  # stdout and stderr, interleaved as the shell wrote them
     timed_out: bool = False
     truncated: bool = False
+    #: why it did not run (``ran`` False): "not_allowed" (the list said commands may not run),
+    #: "budget" (the script's output budget was spent: read as cut short, never as empty),
+    #: "no_timeout" (the host has no ``timeout`` to bound it)
+    not_run: str = ""
 
 
 @dataclass(frozen=True)
@@ -63,6 +77,8 @@ class Watched:
     #: the command line of every process (``/proc/PID/cmdline``, NULs as spaces; the kernel's
     #: name in brackets when it has none); None when the process list was not asked for
     processes: tuple[str, ...] | None = None
+    #: the process list hit its cap: a process not in it may still be running
+    processes_truncated: bool = False
     commands: Mapping[str, SeenCommand] = field(default_factory=dict)
     #: whether the operator allowed this run to execute the rule files' commands
     commands_allowed: bool = False
@@ -81,5 +97,48 @@ class WatchList:
     #: whether commands were allowed at all (so "not run" can say why)
     commands_allowed: bool = False
 
+    def __post_init__(self) -> None:
+        """Refuse (ValueError) what must never be sent, however the list was made: every path
+        absolute, no path or command with a control, line-breaking or bidi character (nor one
+        that is not valid Unicode), none over MAX_TEXT, no duplicates, the counts and the total
+        within the limits above. The script quotes every value; this is the second wall."""
+        for path in (*self.files, *self.directories):
+            if why := watch_text_problem(path, path=True):
+                raise ValueError(f"watch path {path!r}: {why}")
+        for command in self.commands:
+            if why := watch_text_problem(command, path=False):
+                raise ValueError(f"watch command {command!r}: {why}")
+        if self.commands and not self.commands_allowed:
+            raise ValueError("commands in a watch list whose commands are not allowed")
+        for what, items, limit in (
+            ("files", self.files, MAX_FILES),
+            ("directories", self.directories, MAX_DIRECTORIES),
+            ("commands", self.commands, MAX_COMMANDS),
+        ):
+            if len(set(items)) != len(items):
+                raise ValueError(f"the watch list names some of its {what} twice")
+            if len(items) > limit:
+                raise ValueError(f"the watch list names {len(items)} {what} (at most {limit})")
+        total = sum(len(t.encode()) for t in (*self.files, *self.directories, *self.commands))
+        if total > MAX_LIST_BYTES:
+            raise ValueError(f"the watch list is {total} bytes long (at most {MAX_LIST_BYTES})")
+
     def __bool__(self) -> bool:
         return bool(self.files or self.directories or self.processes or self.commands)
+
+
+def watch_text_problem(text: str, *, path: bool) -> str | None:
+    """Why a path (``path=True``) or a command may not be sent to a host, or None."""
+    if not isinstance(text, str) or not text:
+        return "empty"
+    if path and not text.startswith("/"):
+        return "not an absolute path"
+    if (bad := find_unsafe(text)) is not None:
+        return f"holds the character {bad.group().encode('unicode_escape').decode()!r}"
+    try:
+        size = len(text.encode("utf-8"))
+    except UnicodeEncodeError:
+        return "is not valid Unicode text"
+    if size > MAX_TEXT:
+        return f"is {size} bytes long (at most {MAX_TEXT})"
+    return None
