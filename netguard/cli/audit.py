@@ -14,8 +14,10 @@ from rich.console import Console
 from netguard.cli.network import check_discover_args, run_sweep, sweep_options
 from netguard.cli.options import (
     REPORT_FORMATS,
+    allow_commands_option,
     announce,
     checklist_options,
+    commands_allowed_for,
     default_in,
     history_option,
     inventory_from,
@@ -80,6 +82,7 @@ def add_parsers(sub: Any) -> None:
         "PATTERN (a glob: fin-*, *财务*; any case; repeatable: any of them); recorded in the "
         "results, counted alone in the report, not recorded in the history",
     )
+    allow_commands_option(a)
     a.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     a.add_argument(
         "--report",
@@ -177,7 +180,11 @@ def run(args: argparse.Namespace, err: Console) -> int:
         inventory=inventory,
         limit=tuple(args.limit or ()),
         policy=policy,
-        options=AuditOptions(workers=args.workers, accept_new_hostkeys=args.accept_new_hostkeys),
+        options=AuditOptions(
+            workers=args.workers,
+            accept_new_hostkeys=args.accept_new_hostkeys,
+            commands_allowed_for=commands_allowed_for(args, policy),
+        ),
         waivers=load_waivers(args.waivers) if args.waivers else None,
         probe=probe_plan(args, policy),
         arrivals=args.arrivals,
@@ -238,11 +245,15 @@ def _replay(args: argparse.Namespace, err: Console) -> int:
     inventory = load_inventory(bundle.inventory)
     recorded = {h["name"] for h in bundle.results.get("hosts", []) if isinstance(h, dict)}
     inventory = replace(inventory, hosts=tuple(h for h in inventory.hosts if h.name in recorded))
+    policy = load_policy(args.policy or str(bundle.policy))
     job = AuditJob(
         inventory=_limited(inventory, args),
         limit=tuple(args.limit or ()),
-        policy=load_policy(args.policy or str(bundle.policy)),
-        options=AuditOptions(workers=args.workers),
+        policy=policy,
+        # nothing runs in a replay (the recorded output says what ran); still checked
+        options=AuditOptions(
+            workers=args.workers, commands_allowed_for=commands_allowed_for(args, policy)
+        ),
         waivers=load_waivers(args.waivers) if args.waivers else bundle.load_waivers(),
         today=_recorded_day(bundle.run.get("today")),
         collector=bundle.collector(),
