@@ -96,7 +96,7 @@ def _text(word: str, what: str) -> str:
 def parse_watched(head: str, entries: Mapping[str, Section]) -> Watched:
     """Section ``watch`` (its text, status 0) and the ``watch.N`` sections → Watched.
     ``requested=0``: nothing was asked for, an empty Watched."""
-    lines = head.split("\n")
+    lines = head.rstrip("\n").split("\n")
     if lines == ["requested=0"]:
         return Watched()
     if lines[:2] != ["requested=1", VERSION] or len(lines) < 3:

@@ -22,6 +22,9 @@ MAX_DIRECTORIES = 64
 MAX_COMMANDS = 64
 MAX_TEXT = 4096  # one path or command, in UTF-8 bytes (PATH_MAX)
 MAX_LIST_BYTES = 128 * 1024  # all paths and commands together, in UTF-8 bytes
+#: characters a watched path may not hold (quotes, expansions, escapes): a path is sent as
+#: data and the script only ever quotes it, but a name with these is refused all the same
+SHELL_TEXT = frozenset("'\"`$\\")
 
 
 class Seen(StrEnum):
@@ -133,6 +136,9 @@ def watch_text_problem(text: str, *, path: bool) -> str | None:
         return "empty"
     if path and not text.startswith("/"):
         return "not an absolute path"
+    if path and (shell := next((c for c in text if c in SHELL_TEXT), None)):
+        # never needed in a configuration file's name; a command is shell text by nature
+        return f"holds the character {shell!r}, which is shell text, not a file name"
     if (bad := find_unsafe(text)) is not None:
         return f"holds the character {bad.group().encode('unicode_escape').decode()!r}"
     try:
