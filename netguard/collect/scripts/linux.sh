@@ -9,6 +9,8 @@
 #   is capped by `head -c`; a section that hits the cap has lost its status line, which the parser
 #   reads as "truncated" (an error, never a pass).
 # - Nothing here writes anywhere on the target: no temp files, no caches, no package-manager locks.
+#   The one exception is not this script's: a rule file's command, run only when the operator
+#   allowed that file's commands (`--allow-policy-commands`), does what it says (see watch_cmd).
 netguard_collect() {
   sec() {
     _name=$1; shift
