@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from tests.lab.netlab import INTRANET, HostSpec, Lab, small_office
+from tests.lab.netlab import DEFAULT_HASH, INTRANET, HostSpec, Lab, small_office
 
 HOST = "watch-pc"
 BASE = "/root/ngwatch"  # the machine's own /root: nothing of the auditor's
@@ -59,6 +59,7 @@ printf 'x\\n' > '{BASE}/conf.d/we
 ird.conf'
 printf 'kernel.sysrq = 0\\n' > {BASE}/conf.d/sub/20-sysrq.conf
 ln -sf /nonexistent {BASE}/conf.d/dangling
+ln -sf /etc/shadow {BASE}/conf.d/shadow-link
 touch -d '2020-01-02 03:04:05' {BASE}/sshd_config {BASE}/conf.d/10-forward.conf
 """
 #: what the machine's watched files are: names, sizes, modes, modification and change times,
@@ -71,6 +72,7 @@ SNAPSHOT = (
 RULES = [
     ["f", f"{BASE}/sshd_config"],
     ["f", f"{BASE}/missing.conf"],
+    ["f", "/etc/shadow"],
     ["d", f"{BASE}/conf.d"],
     ["p", "sshd"],
     ["c", f"touch {MARKS}/ran; echo hello; id -u"],
@@ -134,6 +136,21 @@ def test_files_directory_and_processes_come_back_right(audits: dict[str, Any]) -
     procs = w["processes"]
     assert any(p.startswith("sshd: /usr/sbin/sshd -D") for p in procs), procs
     assert "sshd: root@notty" in procs and "/bin/sh -s" in procs
+
+
+def test_password_hashes_never_leave_the_machine_whatever_a_rule_names(
+    audits: dict[str, Any],
+) -> None:
+    w = audits["allowed"]
+    shadow = w["files"]["/etc/shadow"]["lines"]
+    via_link = next(
+        e for e in w["directories"][f"{BASE}/conf.d"]["entries"] if e["path"].endswith("link")
+    )
+    assert via_link["lines"] == shadow  # a symlink to it is read the same way
+    (user,) = [line for line in shadow if line.startswith("user:")]
+    method = DEFAULT_HASH[: DEFAULT_HASH.index("$", 1) + 1]
+    assert user.split(":")[1] == f"{method}REDACTED"  # the method only, as the checks read it
+    assert DEFAULT_HASH not in json.dumps(w)
 
 
 def test_the_allowed_command_ran_once_with_its_text_and_output(audits: dict[str, Any]) -> None:

@@ -456,12 +456,27 @@ else:
       [ "$_a" != / ] || { echo missing; return 0; }
     done
   }
+  watch_read() {
+    # A file's first 256 KiB and one byte more. One that holds password hashes, wherever a rule
+    # reaches it from (its own name, a symlink, a directory above it), is reduced like the
+    # passwd and shadow sections (redact), or opasswd's old hashes (field 4) withheld: hashes
+    # never leave the host, whatever a rule file names.
+    case $(readlink -f -- "$1") in
+      /etc/shadow | /etc/shadow- | /etc/gshadow | /etc/gshadow- | /etc/passwd | /etc/passwd-)
+        [ -r "$1" ] || return 1
+        redact <"$1" | head -c 262145 ;;
+      /etc/security/opasswd | /etc/security/opasswd-)
+        [ -r "$1" ] || return 1
+        awk -F: -v OFS=: 'NF >= 4 { $4 = "REDACTED" } { print }' "$1" | head -c 262145 ;;
+      *) head -c 262145 -- "$1" ;;
+    esac
+  }
   watch_entry() {
     # watch_entry TAG B64PATH PATH CONTENT(0|1)
     _k=$(watch_kind "$3")
     printf '%s %s %s' "$1" "$2" "$_k"
     if [ "$_k" = file ]; then
-      if [ "$4" = 1 ]; then printf ' ='; b64_status 262145 head -c 262145 -- "$3"; else printf ' -'; fi
+      if [ "$4" = 1 ]; then printf ' ='; b64_status 262145 watch_read "$3"; else printf ' -'; fi
     fi
     printf '\n'
   }
