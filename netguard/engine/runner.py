@@ -64,6 +64,11 @@ PROBE_EVIDENCE = "probe_token"
 #: why (``windows``: not implemented there); kept in a bundle, so a replay judges it the same.
 PROBE_UNSENT = "probe_not_sent"
 
+#: The collection's evidence key for the rule files (paths) whose commands this run allowed,
+#: kept with every collection a watch list was sent with: the output says whether commands
+#: were allowed at all, this says for which rule files (a replay judges the same).
+WATCH_ALLOWED = "policy_commands_allowed_for"
+
 #: Operating systems a collector exists for: their script and their parser.
 PARSERS = {"linux": parse_linux, "windows": parse_windows}
 
@@ -287,6 +292,9 @@ def _audit_host(
     # taken; a watch list goes to Linux hosts only (Windows: watched is "not read there").
     if watch and host.os != "windows":
         coll = collector.collect(host, request, watch=watch)
+        if coll.status is HostStatus.AUDITED and job.replay_of is None:
+            allowed = sorted(job.options.commands_allowed_for)
+            coll = replace(coll, evidence={**coll.evidence, WATCH_ALLOWED: allowed})
     elif request is None:
         coll = collector.collect(host)
     else:

@@ -15,6 +15,7 @@ from netguard.collect import Collection
 from netguard.collect.parse_linux import encode_sections
 from netguard.collect.probe import ProbeRequest
 from netguard.engine import AuditJob, AuditOptions, run_audit
+from netguard.engine.runner import WATCH_ALLOWED
 from netguard.errors import InputError
 from netguard.inventory import load_inventory
 from netguard.model import Host, HostStatus, Inventory
@@ -67,11 +68,13 @@ def test_every_linux_host_gets_the_one_list_and_windows_none(
     inventory: Inventory, policy: Policy
 ) -> None:
     collector = Remembering()
+    kept: dict[str, Collection] = {}
     job = AuditJob(
         inventory,
         replace(policy, rule_files=(SSHD, SYSCTL)),
         AuditOptions(workers=2, commands_allowed_for=frozenset({SYSCTL.path})),
         collector=collector,
+        sink=lambda host, coll: kept.__setitem__(host.name, coll),
     )
     run = run_audit(job)
     assert {r.host.name: r.status for r in run.results} == dict.fromkeys(
@@ -81,6 +84,9 @@ def test_every_linux_host_gets_the_one_list_and_windows_none(
     assert a is not None and a is b  # derived once per run
     assert a.commands == ("sysctl net.ipv4.ip_forward",) and a.commands_allowed
     assert collector.calls["win11-pc"] == (None, None, False)
+    # which rule files could run commands: kept with the collection (and in a bundle)
+    assert kept["linux-a"].evidence[WATCH_ALLOWED] == [SYSCTL.path]
+    assert WATCH_ALLOWED not in kept["win11-pc"].evidence
 
 
 def test_without_rule_files_the_collectors_are_called_as_ever(
