@@ -21,8 +21,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
+from netguard.collect.watch import ENTRY_SECTION_CAP, parse_watched
 from netguard.collect.watch import SECTION as WATCH_SECTION
-from netguard.collect.watch import parse_watched
 from netguard.errors import CollectionError
 from netguard.model.facts import (
     Account,
@@ -85,7 +85,8 @@ def split_sections(stdout: bytes) -> dict[str, Section]:
             raise CollectionError(f"section {parts[1][:40]!r} is not valid base64") from exc
         text = payload.decode("utf-8", "replace")
         body, sep, rc = text.rpartition("\n@@rc ")
-        if not sep or len(payload) >= SECTION_CAP or not rc.isdigit():
+        cap = ENTRY_SECTION_CAP if parts[1].startswith(f"{WATCH_SECTION}.") else SECTION_CAP
+        if not sep or len(payload) >= cap or not rc.isdigit():
             sections[parts[1]] = Section(parts[1], text, None)
         else:
             sections[parts[1]] = Section(parts[1], body, int(rc))

@@ -40,6 +40,10 @@ COMMAND_CAP = 65536
 TIMED_OUT = frozenset({124, 137})
 VERSION = "ngwatch 1"
 SECTION = "watch"
+#: scripts/linux.sh: the largest cap of an entry's section (a directory's; wsec's second
+#: argument). An entry's records are base64 and tags, never a raw "\n@@rc ", so its status line
+#: is found whatever its length; only a section this long may have been cut before it.
+ENTRY_SECTION_CAP = 4194304
 
 _B64 = re.compile(r"[A-Za-z0-9+/]*={0,2}")
 

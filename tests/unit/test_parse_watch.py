@@ -7,7 +7,7 @@ import base64
 
 import pytest
 
-from netguard.collect.parse_linux import encode_sections, parse_linux
+from netguard.collect.parse_linux import SECTION_CAP, encode_sections, parse_linux
 from netguard.collect.watch import FILE_CAP
 from netguard.model.facts import Facts
 from netguard.model.watched import Seen, SeenCommand, SeenFile
@@ -98,6 +98,16 @@ def test_a_directory_cut_at_its_cap_keeps_its_whole_records_and_says_so() -> Non
     assert facts.watched is not None
     d = facts.watched.directories[CONF_D]
     assert d.truncated and f"{CONF_D}/zz" not in {e.path for e in d.entries}
+
+
+def test_a_directory_section_longer_than_other_sections_is_whole() -> None:
+    head = f"d {b64(CONF_D)} directory\n"
+    body = "".join(f"e {b64(f'{CONF_D}/f{i:04}')} file ={b64(b'v' * 3000)} 0\n" for i in range(400))
+    assert len(head + body) > SECTION_CAP  # a directory's own cap is larger
+    facts = parsed(watch_2=(head + body, 0))
+    assert facts.watched is not None
+    d = facts.watched.directories[CONF_D]
+    assert not d.truncated and len(d.entries) == 400
 
 
 @pytest.mark.parametrize("marker", ["more", "deep"])

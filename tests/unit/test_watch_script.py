@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -16,7 +17,7 @@ import pytest
 
 from netguard.collect import linux_script
 from netguard.collect.parse_linux import parse_linux, split_sections
-from netguard.collect.watch import COMMAND_CAP, FILE_CAP, preamble
+from netguard.collect.watch import COMMAND_CAP, ENTRY_SECTION_CAP, FILE_CAP, preamble
 from netguard.model.watched import Seen, Watched, WatchList
 
 SHELLS = [s for s in ("dash", "bash") if shutil.which(s)]
@@ -227,3 +228,11 @@ def test_what_the_account_cannot_read_is_unreadable_never_missing(shared: Path) 
     assert seen.files[f"{shared}/private"].lines == ()
     assert seen.files[f"{shared}/gone"].kind is Seen.MISSING
     assert seen.directories[f"{shared}/closed"].kind is Seen.UNREADABLE
+
+
+def test_the_parser_s_caps_are_the_script_s() -> None:
+    script = linux_script().decode()
+    entry_caps = [int(n) for n in re.findall(r'wsec "watch\.\$_i" (\d+) ', script)]
+    assert max(entry_caps) == ENTRY_SECTION_CAP
+    assert f"head -c {FILE_CAP + 1} -- " in script  # one byte more: the parser sees it went on
+    assert f"b64_status {COMMAND_CAP + 1} timeout " in script
