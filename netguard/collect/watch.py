@@ -225,18 +225,23 @@ def _processes(records: list[str], where: str) -> tuple[str, ...]:
     return tuple(out)
 
 
-_NOT_RUN = {"not-allowed": "not_allowed", "skipped": "budget", "no-timeout": "no_timeout"}
+_NOT_RUN = {
+    "not-allowed": "not_allowed",
+    "skipped": "budget",
+    "late": "time",
+    "no-timeout": "no_timeout",
+}
 
 
 def _command(fields: list[str], allow: bool, where: str) -> SeenCommand:
-    """``c B64COMMAND ran =B64OUTPUT STATUS | skipped | no-timeout | not-allowed``."""
+    """``c B64COMMAND ran =B64OUTPUT STATUS | skipped | late | no-timeout | not-allowed``."""
     if len(fields) < 3:
         raise ValueError(f"{where}: short record")
     command = _text(fields[1], f"{where}: command")
     rest = fields[2:]
     if rest[0] in _NOT_RUN and len(rest) == 1:
         why = _NOT_RUN[rest[0]]
-        return SeenCommand(command, False, truncated=why == "budget", not_run=why)
+        return SeenCommand(command, False, truncated=why in ("budget", "time"), not_run=why)
     if not allow:
         raise ValueError(f"{where}: a command ran where commands were not allowed")
     if len(rest) != 3 or rest[0] != "ran" or not rest[1].startswith("="):

@@ -65,6 +65,7 @@ class SeenCommand:
     truncated: bool = False
     #: why it did not run (``ran`` False): "not_allowed" (the list said commands may not run),
     #: "budget" (the script's output budget was spent: read as cut short, never as empty),
+    #: "time" (the commands' 30 s were spent: likewise cut short),
     #: "no_timeout" (the host has no ``timeout`` to bound it)
     not_run: str = ""
 

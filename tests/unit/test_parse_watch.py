@@ -128,6 +128,10 @@ def test_a_timed_out_command_and_commands_not_run() -> None:
     assert facts.watched is not None
     slow = facts.watched.commands[CMD]
     assert slow.timed_out and slow.exit_status == 124 and slow.lines == ("partial",)
+    for word, why in (("skipped", "budget"), ("late", "time")):  # cut short: never empty
+        facts = parsed(watch_4=(f"c {b64(CMD)} {word}\n", 0))
+        assert facts.watched is not None
+        assert facts.watched.commands[CMD] == SeenCommand(CMD, False, truncated=True, not_run=why)
     head = LIST.replace("allow 1", "allow 0")
     facts = parsed(head, watch_4=(f"c {b64(CMD)} not-allowed\n", 0))
     assert facts.watched is not None

@@ -417,13 +417,13 @@ else:
   #     something lies deeper)
   #   q CMDLINE                                   one per process (NULs and newlines as spaces,
   #                                               [comm] when it has none)
-  #   c B64COMMAND ran =B64OUTPUT STATUS | skipped | no-timeout | not-allowed
+  #   c B64COMMAND ran =B64OUTPUT STATUS | skipped | late | no-timeout | not-allowed
   #     a command runs only when the list says `allow 1`, as `timeout -k 2 10 sh -c "$cmd"` with
   #     stdin from /dev/null, stdout and stderr together, its first 64 KiB and one byte more;
   #     STATUS 124 (or 137) means the time-out ended it
   # The entries share an output budget (16 MiB of this script's output): once it is spent, no
-  # more content is read and no more command is run (`-`, `skipped`), which netguard reads as
-  # cut short, never as empty.
+  # more content is read and no more command is run (`-`, `skipped`); and no command starts 30 s
+  # or more after the first entry did (`late`). netguard reads both as cut short, never as empty.
   b64_status() {
     # b64_status CAP CMD...: CMD's output, its first CAP bytes, as base64, then its exit status
     _bcap=$1; shift
@@ -526,6 +526,7 @@ else:
     _c=$(unb64 "$1") || return 65
     printf 'c %s' "$1"
     if [ "$3" != 1 ]; then printf ' not-allowed\n'; return 0; fi
+    if [ "$2" = late ]; then printf ' late\n'; return 0; fi
     if [ "$2" != 1 ]; then printf ' skipped\n'; return 0; fi
     have timeout || { printf ' no-timeout\n'; return 0; }
     printf ' ran ='
@@ -555,7 +556,7 @@ else:
   }
   watch_each() {
     case $_wlist in "ngwatch 1"*) ;; *) return 0 ;; esac
-    _wleft=16777216 _i=0 _allow=0 _ifs=$IFS
+    _wleft=16777216 _i=0 _allow=0 _ifs=$IFS _wt0=$(date +%s)
     set -f
     IFS='
 '
@@ -573,7 +574,11 @@ else:
         'f '*) wsec "watch.$_i" 393216 watch_file "${_line#f }" "$_wc" ;;
         'd '*) wsec "watch.$_i" 4194304 watch_dir "${_line#d }" "$_wc" ;;
         p) wsec "watch.$_i" 1048576 watch_procs ;;
-        'c '*) wsec "watch.$_i" 131072 watch_cmd "${_line#c }" "$_wc" "$_allow" ;;
+        'c '*)
+          # commands together get 30 s from the first entry: a slow policy must not make the
+          # whole collection time out
+          [ $(($(date +%s) - _wt0)) -lt 30 ] || _wc=late
+          wsec "watch.$_i" 131072 watch_cmd "${_line#c }" "$_wc" "$_allow" ;;
         *) wsec "watch.$_i" 64 false ;;  # nothing netguard writes: a failed section
       esac
     done
