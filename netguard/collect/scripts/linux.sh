@@ -461,11 +461,14 @@ else:
     # reaches it from (its own name, a symlink, a directory above it), is reduced like the
     # passwd and shadow sections (redact), or opasswd's old hashes (field 4) withheld: hashes
     # never leave the host, whatever a rule file names.
-    case $(readlink -f -- "$1") in
-      /etc/shadow | /etc/shadow- | /etc/gshadow | /etc/gshadow- | /etc/passwd | /etc/passwd-)
+    _r=$(readlink -f -- "$1" 2>/dev/null) || return 1  # no readlink: unreadable, never raw
+    case $_r in
+      /etc/shadow | /etc/gshadow | /etc/passwd | /etc/shadow[-~] | /etc/gshadow[-~] | \
+      /etc/passwd[-~] | /etc/*shadow.bak | /etc/passwd.bak | /var/backups/*shadow.bak | \
+      /var/backups/passwd.bak)
         [ -r "$1" ] || return 1
         redact <"$1" | head -c 262145 ;;
-      /etc/security/opasswd | /etc/security/opasswd-)
+      /etc/security/opasswd | /etc/security/opasswd[-~])
         [ -r "$1" ] || return 1
         awk -F: -v OFS=: 'NF >= 4 { $4 = "REDACTED" } { print }' "$1" | head -c 262145 ;;
       *) head -c 262145 -- "$1" ;;
@@ -501,7 +504,7 @@ else:
         while IFS= read -r _b; do
           _n=$((_n + 1))
           [ "$_n" -le 1000 ] || { echo more; break; }
-          _e=$(unb64 "$_b") || continue
+          _e=$(unb64 "$_b") || { echo more; continue; }  # never dropped unsaid
           watch_entry e "$_b" "$_e" "$2"
         done
       }
