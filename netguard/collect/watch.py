@@ -151,7 +151,7 @@ def parse_watched(head: str, entries: Mapping[str, Section]) -> Watched:
                 raise ValueError(f"section {name}: one record expected")
             seen_cmd = _command(first, allow, name)
             commands[seen_cmd.command] = seen_cmd
-    return Watched(files, directories, processes, processes_cut, commands, allow)
+    return Watched(files, directories, processes, commands, allow, processes_cut)
 
 
 def _file(fields: list[str], where: str) -> SeenFile:

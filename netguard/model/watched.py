@@ -74,18 +74,21 @@ class SeenCommand:
 class Watched:
     """The ``watched`` fact group. A path or command the rules need that is absent from these
     mappings was not asked for (a netguard bug, or a bundle recorded with other rule files):
-    the evaluator treats it as undecidable."""
+    the evaluator treats it as undecidable — except a command of a rule file that was not
+    allowed to run commands, which is never sent: its rules are not applicable, and why is told
+    by ``commands_allowed`` (False: no file was allowed) or by the run's allowed rule files (the
+    collection's evidence ``policy_commands_allowed_for``, engine/runner.py WATCH_ALLOWED)."""
 
     files: Mapping[str, SeenFile] = field(default_factory=dict)
     directories: Mapping[str, SeenDirectory] = field(default_factory=dict)
     #: the command line of every process (``/proc/PID/cmdline``, NULs as spaces; the kernel's
     #: name in brackets when it has none); None when the process list was not asked for
     processes: tuple[str, ...] | None = None
-    #: the process list hit its cap: a process not in it may still be running
-    processes_truncated: bool = False
     commands: Mapping[str, SeenCommand] = field(default_factory=dict)
     #: whether the operator allowed this run to execute the rule files' commands
     commands_allowed: bool = False
+    #: the process list hit its cap: a process not in it may still be running
+    processes_truncated: bool = False
 
 
 @dataclass(frozen=True)
