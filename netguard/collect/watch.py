@@ -3,7 +3,8 @@
 
 Out: the script is never changed. A transport may put one line before it,
 ``NG_WATCH='BASE64'``, whose decoded text is netguard's list (scripts/linux.sh says the format:
-``ngwatch 1``, ``allow 0|1``, then ``f``/``d``/``c`` with a base64 path or command, ``p``). The
+``ngwatch 1``, ``allow 0|1``, then ``f``/``d``/``c``/``n`` with a base64 path or command, ``p``;
+``n`` names a command that may not run). The
 base64 alphabet holds no quote, space, ``$`` or backquote, so the line is a plain shell assignment
 whatever the paths and commands are; and the list is checked again here (``WatchList``) before
 it is encoded, so nothing refused can be sent.
@@ -69,12 +70,14 @@ def preamble(watch: WatchList | None) -> bytes:
         bool(watch.processes),
         tuple(watch.commands),
         bool(watch.commands_allowed),
+        tuple(watch.commands_not_allowed),
     )
     lines = [VERSION, f"allow {int(checked.commands_allowed)}"]
     lines += [f"f {_enc(path)}" for path in checked.files]
     lines += [f"d {_enc(path)}" for path in checked.directories]
     lines += ["p"] if checked.processes else []
     lines += [f"c {_enc(command)}" for command in checked.commands]
+    lines += [f"n {_enc(command)}" for command in checked.commands_not_allowed]
     word = _enc("\n".join(lines))
     assert _B64.fullmatch(word)
     return f"NG_WATCH='{word}'\n".encode("ascii")
@@ -126,7 +129,7 @@ def parse_watched(head: str, entries: Mapping[str, Section]) -> Watched:
             records = records[:-1]  # the last line may be cut anywhere
         elif records and records[-1] == "":
             records = records[:-1]
-        tag = asked[:1]
+        tag = "c" if asked[:1] == "n" else asked[:1]  # n: a command named, not to be run
         if asked == "p":
             processes = _processes(records, name)
             processes_cut = cut
@@ -149,7 +152,7 @@ def parse_watched(head: str, entries: Mapping[str, Section]) -> Watched:
         else:
             if len(records) != 1:
                 raise ValueError(f"section {name}: one record expected")
-            seen_cmd = _command(first, allow, name)
+            seen_cmd = _command(first, allow and asked[:1] == "c", name)
             commands[seen_cmd.command] = seen_cmd
     return Watched(files, directories, processes, commands, allow, processes_cut)
 

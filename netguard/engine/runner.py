@@ -65,8 +65,8 @@ PROBE_EVIDENCE = "probe_token"
 PROBE_UNSENT = "probe_not_sent"
 
 #: The collection's evidence key for the rule files (paths) whose commands this run allowed,
-#: kept with every collection a watch list was sent with: the output says whether commands
-#: were allowed at all, this says for which rule files (a replay judges the same).
+#: kept with every collection a watch list was sent with (the output itself says of every
+#: command whether it was allowed to run; this names the files, for whoever reads a bundle).
 WATCH_ALLOWED = "policy_commands_allowed_for"
 
 #: Operating systems a collector exists for: their script and their parser.

@@ -74,10 +74,8 @@ class SeenCommand:
 class Watched:
     """The ``watched`` fact group. A path or command the rules need that is absent from these
     mappings was not asked for (a netguard bug, or a bundle recorded with other rule files):
-    the evaluator treats it as undecidable — except a command of a rule file that was not
-    allowed to run commands, which is never sent: its rules are not applicable, and why is told
-    by ``commands_allowed`` (False: no file was allowed) or by the run's allowed rule files (the
-    collection's evidence ``policy_commands_allowed_for``, engine/runner.py WATCH_ALLOWED)."""
+    the evaluator treats it as undecidable. A command of a rule file not allowed to run
+    commands is here, never run: ``SeenCommand(ran=False, not_run="not_allowed")``."""
 
     files: Mapping[str, SeenFile] = field(default_factory=dict)
     directories: Mapping[str, SeenDirectory] = field(default_factory=dict)
@@ -103,6 +101,9 @@ class WatchList:
     commands: tuple[str, ...] = ()
     #: whether commands were allowed at all (so "not run" can say why)
     commands_allowed: bool = False
+    #: the commands of the rule files not allowed to run them: sent as text only, never run,
+    #: so that the output says of each that it was not allowed (a replay needs nothing else)
+    commands_not_allowed: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         """Refuse (ValueError) what must never be sent, however the list was made: every path
@@ -112,7 +113,7 @@ class WatchList:
         for path in (*self.files, *self.directories):
             if why := watch_text_problem(path, path=True):
                 raise ValueError(f"watch path {path!r}: {why}")
-        for command in self.commands:
+        for command in (*self.commands, *self.commands_not_allowed):
             if why := watch_text_problem(command, path=False):
                 raise ValueError(f"watch command {command!r}: {why}")
         if self.commands and not self.commands_allowed:
@@ -121,17 +122,27 @@ class WatchList:
             ("files", self.files, MAX_FILES),
             ("directories", self.directories, MAX_DIRECTORIES),
             ("commands", self.commands, MAX_COMMANDS),
+            ("commands not allowed", self.commands_not_allowed, MAX_COMMANDS),
         ):
             if len(set(items)) != len(items):
                 raise ValueError(f"the watch list names some of its {what} twice")
             if len(items) > limit:
                 raise ValueError(f"the watch list names {len(items)} {what} (at most {limit})")
-        total = sum(len(t.encode()) for t in (*self.files, *self.directories, *self.commands))
+        if set(self.commands) & set(self.commands_not_allowed):
+            raise ValueError("a command both allowed and not allowed")
+        texts = (*self.files, *self.directories, *self.commands, *self.commands_not_allowed)
+        total = sum(len(t.encode()) for t in texts)
         if total > MAX_LIST_BYTES:
             raise ValueError(f"the watch list is {total} bytes long (at most {MAX_LIST_BYTES})")
 
     def __bool__(self) -> bool:
-        return bool(self.files or self.directories or self.processes or self.commands)
+        return bool(
+            self.files
+            or self.directories
+            or self.processes
+            or self.commands
+            or self.commands_not_allowed
+        )
 
 
 def watch_text_problem(text: str, *, path: bool) -> str | None:

@@ -3,9 +3,10 @@
 Derived once per run from the rules themselves (a file's requirements, then its checks, in file
 order; the first time a path or command is named decides its place): ``f:`` rules name files,
 ``d:`` rules directories, any ``p:`` rule asks for the process list, and ``c:`` rules name
-commands — only those of the rule files the operator allowed to run commands
-(``--allow-policy-commands``); the other files' commands are never sent. ``r:`` (registry) rules
-read nothing on Linux.
+commands — to run only those of the rule files the operator allowed to run commands
+(``--allow-policy-commands``); the other files' commands are named as not allowed (the script
+reports them not run, so the output says so by itself, and never runs them). ``r:``
+(registry) rules read nothing on Linux.
 
 Everything is checked here, naming the rule file, line and rule, before any host is contacted:
 a path must be absolute, no path or command may hold a control, line-breaking or bidi character,
@@ -37,6 +38,7 @@ def watch_list(rule_files: Iterable[RuleFile], commands_allowed_for: frozenset[s
     files: dict[str, None] = {}  # dicts: ordered, deduplicated
     directories: dict[str, None] = {}
     commands: dict[str, None] = {}
+    not_allowed: dict[str, None] = {}  # commands of files not allowed to run them: named only
     processes = False
     loaded = list(rule_files)
     unknown = sorted(commands_allowed_for - {rf.path for rf in loaded})
@@ -57,10 +59,10 @@ def watch_list(rule_files: Iterable[RuleFile], commands_allowed_for: frozenset[s
             into = {
                 RuleKind.FILE: files,
                 RuleKind.DIRECTORY: directories,
-                RuleKind.COMMAND: commands if runs else None,
+                RuleKind.COMMAND: commands if runs else not_allowed,
             }.get(rule.kind)
             if into is None:
-                continue  # registry rules; commands of a file not allowed to run them
+                continue  # registry rules
             for target in rule.targets:
                 why = watch_text_problem(target, path=rule.kind is not RuleKind.COMMAND)
                 if why is not None:
@@ -71,8 +73,12 @@ def watch_list(rule_files: Iterable[RuleFile], commands_allowed_for: frozenset[s
                         field=f"{where}: {rule.text}",
                     )
                 into[target] = None
-    _bounded(loaded, files, directories, commands)
-    return WatchList(tuple(files), tuple(directories), processes, tuple(commands), allowed)
+    for command in commands:
+        not_allowed.pop(command, None)  # it runs for a file allowed it: once, for every rule
+    _bounded(loaded, files, directories, commands, not_allowed)
+    return WatchList(
+        tuple(files), tuple(directories), processes, tuple(commands), allowed, tuple(not_allowed)
+    )
 
 
 def _rules(rf: RuleFile) -> Iterator[tuple[str, Rule]]:
@@ -94,6 +100,7 @@ def _bounded(
     files: dict[str, None],
     directories: dict[str, None],
     commands: dict[str, None],
+    not_allowed: dict[str, None],
 ) -> None:
     """InputError when the list is over a limit, naming the rule files that made it."""
     names = ", ".join(rf.path for rf in loaded)
@@ -101,6 +108,7 @@ def _bounded(
         ("files", files, MAX_FILES),
         ("directories", directories, MAX_DIRECTORIES),
         ("commands", commands, MAX_COMMANDS),
+        ("commands (not allowed to run)", not_allowed, MAX_COMMANDS),
     ):
         if len(items) > limit:
             raise InputError(
@@ -108,7 +116,7 @@ def _bounded(
                 f"(at most {limit}): {names}",
                 file=loaded[0].path if len(loaded) == 1 else None,
             )
-    total = sum(len(t.encode()) for t in (*files, *directories, *commands))
+    total = sum(len(t.encode()) for t in (*files, *directories, *commands, *not_allowed))
     if total > MAX_LIST_BYTES:
         raise InputError(
             f"the rule files' paths and commands are {total} bytes together "

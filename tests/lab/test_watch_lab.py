@@ -1,7 +1,7 @@
 """Policy files' checks read over real SSH: a rule file's files, directory, process list and one
 allowed command, read by the fixed script on a real sshd machine of the lab through the audit's
 own runner, and back as Watched facts. The machine's files are unchanged afterwards; without
-``--allow-policy-commands`` no command is sent, so none runs."""
+``--allow-policy-commands`` the command is only named, as not allowed, and does not run."""
 
 from __future__ import annotations
 
@@ -163,9 +163,11 @@ def test_the_allowed_command_ran_once_with_its_text_and_output(audits: dict[str,
     assert audits["ran_with"].split() == ["ran"]
 
 
-def test_without_the_allow_no_command_is_sent_and_none_runs(audits: dict[str, Any]) -> None:
+def test_without_the_allow_the_command_is_named_and_does_not_run(audits: dict[str, Any]) -> None:
     w = audits["denied"]
-    assert not w["commands_allowed"] and w["commands"] == {}
+    assert not w["commands_allowed"]
+    (cmd,) = w["commands"].values()  # named by the output itself: a replay needs no more
+    assert cmd["command"] == RULES[-1][1] and not cmd["ran"] and cmd["not_run"] == "not_allowed"
     assert audits["ran_without"].strip() == ""  # the command would have left its mark
     assert w["files"] == audits["allowed"]["files"]  # the rest is read all the same
 

@@ -171,6 +171,12 @@ def test_a_broken_entry_leaves_watched_unknown_with_the_reason(
 def test_a_command_that_ran_where_commands_were_not_allowed_is_refused() -> None:
     facts = parsed(LIST.replace("allow 1", "allow 0"))
     assert facts.watched is None and "not allowed" in facts.problems["watched"]
+    named = LIST.replace(f"c {b64(CMD)}", f"n {b64(CMD)}")  # its file was not allowed
+    facts = parsed(named)
+    assert facts.watched is None and "not allowed" in facts.problems["watched"]
+    facts = parsed(named, watch_4=(f"c {b64(CMD)} not-allowed\n", 0))
+    assert facts.watched is not None and facts.watched.commands_allowed
+    assert facts.watched.commands[CMD] == SeenCommand(CMD, False, not_run="not_allowed")
 
 
 @pytest.mark.parametrize(

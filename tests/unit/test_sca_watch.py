@@ -76,14 +76,22 @@ def test_requirements_then_checks_deduplicated_in_order() -> None:
     assert w.directories == ("/etc/ssh/sshd_config.d",)
     assert w.processes is True
     assert w.commands == () and w.commands_allowed is False
+    # named, to be reported as not allowed, never run
+    assert w.commands_not_allowed == ("sshd -T", "sysctl net.ipv4.ip_forward")
 
 
 def test_commands_only_of_the_files_allowed_to_run_them() -> None:
     w = watch_list([SSHD, SYSCTL], frozenset({"/policies/sysctl.yml"}))
     assert w.commands == ("sysctl net.ipv4.ip_forward",)  # never sshd.yml's "sshd -T"
+    assert w.commands_not_allowed == ("sshd -T",)
     assert w.commands_allowed is True
     both = watch_list([SSHD, SYSCTL], frozenset({SSHD.path, SYSCTL.path}))
     assert both.commands == ("sshd -T", "sysctl net.ipv4.ip_forward")
+    assert both.commands_not_allowed == ()
+    # the same text in an allowed file and in another: it runs, once
+    twin = rule_file("/policies/twin.yml", check("4", rule(RuleKind.COMMAND, "sshd -T")))
+    w = watch_list([SSHD, twin], frozenset({SSHD.path}))
+    assert w.commands == ("sshd -T",) and w.commands_not_allowed == ()
 
 
 def test_no_rule_files_no_list() -> None:
@@ -128,13 +136,15 @@ def test_a_path_that_is_shell_text_or_breaks_a_line_is_refused_naming_file_and_l
 
 
 @pytest.mark.parametrize("command", ["echo a\nreboot", "echo\x00", "id\u2028"])
-def test_a_command_that_breaks_a_line_is_refused(command: str) -> None:
+@pytest.mark.parametrize("allowed", [True, False])
+def test_a_command_that_breaks_a_line_is_refused(command: str, allowed: bool) -> None:
     bad = rule_file("/policies/bad.yml", check("6", rule(RuleKind.COMMAND, command, line=3)))
     with pytest.raises(InputError) as exc:
-        watch_list([bad], frozenset({"/policies/bad.yml"}))
+        # also when it is only named (not allowed to run): its text is sent all the same
+        watch_list([bad], frozenset({bad.path} if allowed else ()))
     assert exc.value.line == 3
-    # a command of a file not allowed to run them is never looked at, nor sent
-    assert watch_list([bad], frozenset()).commands == ()
+    with pytest.raises(ValueError):
+        WatchList(commands_not_allowed=(command,))
 
 
 def test_commands_cannot_be_in_a_list_that_does_not_allow_them() -> None:
@@ -173,13 +183,13 @@ def _decoded(line: bytes) -> list[str]:
 
 def test_the_preamble_is_one_assignment_of_base64_whatever_the_commands_hold() -> None:
     nasty = "echo '$(id)' \"`id`\" \\; exit 0"  # a command is shell text: sent as data
-    w = WatchList(("/etc/a b",), ("/etc/d",), True, (nasty,), True)
+    w = WatchList(("/etc/a b",), ("/etc/d",), True, (nasty,), True, ("reboot",))
     line = preamble(w)
     assert line.count(b"\n") == 1 and line.endswith(b"'\n")
     lines = _decoded(line)
     assert lines[:2] == ["ngwatch 1", "allow 1"]
     words = {x[0]: base64.b64decode(x[2:]).decode() for x in lines[2:] if len(x) > 2}
-    assert words == {"f": "/etc/a b", "d": "/etc/d", "c": nasty}
+    assert words == {"f": "/etc/a b", "d": "/etc/d", "c": nasty, "n": "reboot"}
     assert "p" in lines
 
 

@@ -151,6 +151,17 @@ def test_a_command_is_ended_by_its_time_out(tmp_path: Path) -> None:
     assert slow.lines == ("started",)
 
 
+def test_a_command_named_as_not_allowed_is_reported_never_run(tmp_path: Path) -> None:
+    ran, named = tmp_path / "ran", tmp_path / "named"
+    w = WatchList(
+        commands=(f"touch {ran}",), commands_allowed=True, commands_not_allowed=(f"touch {named}",)
+    )
+    seen = watched(run(preamble(w) + linux_script()))
+    assert seen.commands[f"touch {ran}"].ran and ran.exists()
+    cmd = seen.commands[f"touch {named}"]
+    assert not cmd.ran and cmd.not_run == "not_allowed" and not named.exists()
+
+
 def test_without_the_allow_no_command_runs_even_if_listed(tmp_path: Path) -> None:
     marker = tmp_path / "ran"
     stdin = raw_list("ngwatch 1", "allow 0", f"c {b64(f'touch {marker}')}") + linux_script()

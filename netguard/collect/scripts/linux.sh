@@ -403,7 +403,8 @@ else:
   # Only when netguard put `NG_WATCH='BASE64'` before this script (netguard/collect/watch.py): the
   # base64 of a list netguard derived from the rule files and checked (absolute paths, no control
   # characters), one entry a line, every path and command base64 again:
-  #   ngwatch 1 | allow 0|1 | f B64PATH | d B64PATH | p | c B64COMMAND
+  #   ngwatch 1 | allow 0|1 | f B64PATH | d B64PATH | p | c B64COMMAND | n B64COMMAND
+  # (n: a command of a rule file not allowed to run commands — named, never run)
   # Section `watch` repeats the list as received; then one section `watch.N` per entry, each
   # naming its entry again, so the output alone says what was read. A value is only ever a
   # quoted variable here: never evaluated, never split, never a pattern. Records, one a line,
@@ -577,6 +578,7 @@ else:
         'f '*) wsec "watch.$_i" 393216 watch_file "${_line#f }" "$_wc" ;;
         'd '*) wsec "watch.$_i" 4194304 watch_dir "${_line#d }" "$_wc" ;;
         p) wsec "watch.$_i" 1048576 watch_procs ;;
+        'n '*) wsec "watch.$_i" 131072 watch_cmd "${_line#n }" "$_wc" 0 ;;
         'c '*)
           # commands together get 30 s from the first entry: a slow policy must not make the
           # whole collection time out
