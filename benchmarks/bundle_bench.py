@@ -55,7 +55,7 @@ class Recorded:
     def __init__(self, output: bytes, at: float) -> None:
         self.output, self.at = output, at
 
-    def collect(self, host: Host, request: object = None) -> Collection:  # no probe: ignored
+    def collect(self, host: Host, request: object = None, *, watch: object = None) -> Collection:
         from netguard.model import HostStatus
 
         return Collection(HostStatus.AUDITED, "", self.output, 0, collected_at=self.at)

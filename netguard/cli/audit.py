@@ -14,8 +14,10 @@ from rich.console import Console
 from netguard.cli.network import check_discover_args, run_sweep, sweep_options
 from netguard.cli.options import (
     REPORT_FORMATS,
+    allow_commands_option,
     announce,
     checklist_options,
+    commands_allowed_for,
     default_in,
     history_option,
     inventory_from,
@@ -81,6 +83,7 @@ def add_parsers(sub: Any) -> None:
     limit_option(
         a, "recorded in the results, counted alone in the report, not recorded in the history"
     )
+    allow_commands_option(a)
     a.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     a.add_argument(
         "--report",
@@ -184,7 +187,11 @@ def run(args: argparse.Namespace, err: Console) -> int:
         inventory=inventory,
         limit=tuple(args.limit or ()),
         policy=policy,
-        options=AuditOptions(workers=args.workers, accept_new_hostkeys=args.accept_new_hostkeys),
+        options=AuditOptions(
+            workers=args.workers,
+            accept_new_hostkeys=args.accept_new_hostkeys,
+            commands_allowed_for=commands_allowed_for(args, policy),
+        ),
         waivers=load_waivers(args.waivers, policy) if args.waivers else None,
         probe=probe_plan(args, policy),
         arrivals=args.arrivals,
@@ -261,6 +268,7 @@ def _replay(args: argparse.Namespace, err: Console) -> int:
         inventory=limited(inventory, args.limit),
         limit=tuple(args.limit or ()),
         policy=policy,
+        # nothing runs in a replay: the recorded output says which commands ran and why not
         options=AuditOptions(workers=args.workers),
         waivers=load_waivers(args.waivers, policy)
         if args.waivers

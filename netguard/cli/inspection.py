@@ -14,7 +14,9 @@ from rich.console import Console
 
 from netguard.cli.options import (
     LANGS,
+    allow_commands_option,
     announce,
+    commands_allowed_for,
     deprecated_alias,
     document_zone,
     format_option,
@@ -133,6 +135,7 @@ def add_parsers(sub: Any) -> None:
 
 def _inspection_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("-p", "--policy", help="policy pack YAML (default: the packaged baseline)")
+    allow_commands_option(p)
     p.add_argument(
         "-o",
         "--output-dir",
@@ -190,10 +193,15 @@ def spot_check(args: argparse.Namespace, err: Console) -> int:
         return ExitStatus.OK
     sys.stderr.write(plan_text(sample, args.inventory, t=say(args)))
     sys.stderr.flush()
+    policy = load_policy(args.policy)
     job = AuditJob(
         inventory=sample.inventory(),
-        policy=load_policy(args.policy),
-        options=AuditOptions(workers=args.workers, accept_new_hostkeys=args.accept_new_hostkeys),
+        policy=policy,
+        options=AuditOptions(
+            workers=args.workers,
+            accept_new_hostkeys=args.accept_new_hostkeys,
+            commands_allowed_for=commands_allowed_for(args, policy),
+        ),
         ssh_config=ssh_config,
     )
     preflight(job)
@@ -204,7 +212,7 @@ def spot_check(args: argparse.Namespace, err: Console) -> int:
 
 
 def inspect(args: argparse.Namespace, err: Console) -> int:
-    from netguard.engine import AuditJob, AuditOptions
+    from netguard.engine import AuditJob, AuditOptions, preflight
     from netguard.inventory import local_inventory
 
     if bool(args.inventory) != bool(args.host):
@@ -213,7 +221,10 @@ def inspect(args: argparse.Namespace, err: Console) -> int:
         inventory = _registered_machine(args.inventory, args.host, args)
     else:
         inventory = local_inventory(Zone(args.zone))
-    job = AuditJob(inventory, load_policy(args.policy), AuditOptions(workers=1))
+    policy = load_policy(args.policy)
+    allowed = commands_allowed_for(args, policy)
+    job = AuditJob(inventory, policy, AuditOptions(workers=1, commands_allowed_for=allowed))
+    preflight(job)  # a rule's path or command that may not be sent: refused before reading
     return _conduct(args, err, job, "inspect", None)
 
 

@@ -319,6 +319,38 @@ def usage_error(
     return InputError(message, file=file, field=field, reason=reason, args=args)
 
 
+def allow_commands_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--allow-policy-commands",
+        action="append",
+        metavar="FILE",
+        help="let the command (c:) rules of rule file FILE run on the audited hosts, each with a "
+        "10 s time-out and its output capped and kept as evidence (Wazuh: remote_commands); "
+        "without it those rules are not_applicable. FILE is one of the audit's rule files "
+        "(repeatable)",
+    )
+
+
+def commands_allowed_for(args: argparse.Namespace, policy: Policy) -> frozenset[str]:
+    """The rule files (their ``RuleFile.path``) ``--allow-policy-commands`` names, matched by
+    resolved path; a file that is none of the policy's rule files is a usage error."""
+    given = getattr(args, "allow_policy_commands", None) or ()
+    loaded = {Path(rf.path).expanduser().resolve(): rf.path for rf in policy.rule_files}
+    allowed = set()
+    for path in given:
+        found = loaded.get(Path(path).expanduser().resolve())
+        if found is None:
+            files = ", ".join(rf.path for rf in policy.rule_files) or "-"
+            raise usage_error(
+                "allow_commands_not_rule_file",
+                field="--allow-policy-commands",
+                path=path,
+                files=files,
+            )
+        allowed.add(found)
+    return frozenset(allowed)
+
+
 def load_policy(path: str | None, rule_paths: Mapping[str, Path] | None = None) -> Policy:
     """The policy pack at ``path`` (a rule file given alone is a policy of its checks);
     ``rule_paths``: where a replayed bundle keeps the rule files the pack names."""

@@ -13,6 +13,7 @@ from netguard.model import Host, HostStatus
 
 if TYPE_CHECKING:
     from netguard.collect.probe import ProbeRequest
+    from netguard.model.watched import WatchList
 
 #: Output above this size is not read further: hostile or broken hosts must not exhaust memory.
 OUTPUT_CAP = 32 * 1024 * 1024
@@ -53,9 +54,13 @@ def failed(
 class Collector(Protocol):
     """Brings back one host's output: SSH, the local machine, or an evidence bundle (replay).
     With a probe request, a live transport puts ``probe.preamble(request)`` before the fixed
-    script; the engine passes one only when there is a request."""
+    script; with a watch list (the rule files' paths and commands, Linux hosts only),
+    ``watch.preamble(watch)`` after it. The engine passes each only when there is one, so an
+    audit without them sends exactly what it always did."""
 
-    def collect(self, host: Host, request: ProbeRequest | None = None) -> Collection: ...
+    def collect(
+        self, host: Host, request: ProbeRequest | None = None, *, watch: WatchList | None = None
+    ) -> Collection: ...
 
 
 @cache  # read once per process, not once per host

@@ -24,7 +24,9 @@ from typing import Any
 from netguard.collect import OUTPUT_CAP, Collection, failed, linux_script
 from netguard.collect.parse_linux import encode_sections
 from netguard.collect.probe import ProbeRequest, preamble
+from netguard.collect.watch import preamble as watch_preamble
 from netguard.model import Host, HostStatus
+from netguard.model.watched import WatchList
 
 _ENV = {
     "LC_ALL": "C",
@@ -34,11 +36,13 @@ _ENV = {
 _END = b"@@end\n"
 
 
-def collect_local(host: Host, request: ProbeRequest | None = None) -> Collection:
+def collect_local(
+    host: Host, request: ProbeRequest | None = None, *, watch: WatchList | None = None
+) -> Collection:
     try:
         proc = subprocess.run(
             ["/bin/sh", "-s"],
-            input=preamble(request) + linux_script(),
+            input=preamble(request) + watch_preamble(watch) + linux_script(),
             capture_output=True,
             env=_ENV,
             timeout=host.ssh.command_timeout,

@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
+from netguard.collect.watch import ENTRY_SECTION_CAP, parse_watched
+from netguard.collect.watch import SECTION as WATCH_SECTION
 from netguard.errors import CollectionError
 from netguard.model.facts import (
     Account,
@@ -43,6 +45,7 @@ from netguard.model.facts import (
     UsbStorageModule,
     is_split_default_half,
 )
+from netguard.model.watched import Watched
 
 SECTION_CAP = 1048576  # must match `head -c` in scripts/linux.sh
 NOT_INSTALLED = 127  # our script's and the shell's "command not found"
@@ -82,7 +85,8 @@ def split_sections(stdout: bytes) -> dict[str, Section]:
             raise CollectionError(f"section {parts[1][:40]!r} is not valid base64") from exc
         text = payload.decode("utf-8", "replace")
         body, sep, rc = text.rpartition("\n@@rc ")
-        if not sep or len(payload) >= SECTION_CAP or not rc.isdigit():
+        cap = ENTRY_SECTION_CAP if parts[1].startswith(f"{WATCH_SECTION}.") else SECTION_CAP
+        if not sep or len(payload) >= cap or not rc.isdigit():
             sections[parts[1]] = Section(parts[1], text, None)
         else:
             sections[parts[1]] = Section(parts[1], body, int(rc))
@@ -529,10 +533,16 @@ class FactGroup:
     facts: tuple[str, ...]  # Facts fields; a parser filling several returns them in this order
     sections: tuple[str, ...]
     parse: Callable[[Sections], Any]
+    #: the parser also sees the numbered sections ``NAME.1``, ``NAME.2``… of its sections (the
+    #: watch list's entries, as many as the list has)
+    numbered: bool = False
 
     def read(self, sections: Sections) -> dict[str, Any]:
         """Field → value; raises _Missing or one of _PARSE_ERRORS when the group cannot be read."""
         own = {name: sections[name] for name in self.sections if name in sections}
+        if self.numbered:
+            prefixes = tuple(f"{name}." for name in self.sections)
+            own.update({k: v for k, v in sections.items() if k.startswith(prefixes)})
         value = self.parse(own)
         values = value if len(self.facts) > 1 else (value,)
         return dict(zip(self.facts, values, strict=True))
@@ -1160,6 +1170,11 @@ def parse_probe(text: str) -> ProbeReport:
     return ProbeReport(True, lines[1].removeprefix("token="), tuple(attempts))
 
 
+def _watched(sections: Sections) -> Watched:
+    """What the rule files' watch list asked for (collect/watch.py reads the records)."""
+    return parse_watched(_text(sections, WATCH_SECTION), sections)
+
+
 FACT_GROUPS: tuple[FactGroup, ...] = (
     FactGroup(("target_time", "hostname", "kernel", "os_name", "uid"), ("meta",), _meta),
     FactGroup(("accounts",), ("passwd", "shadow", "shells"), _accounts),
@@ -1194,6 +1209,7 @@ FACT_GROUPS: tuple[FactGroup, ...] = (
     _from_section("usb_storage_module", "usb_storage_module", parse_usb_storage_module),
     _from_section("installed_at", "installed", parse_installed),
     _from_section("probe", "probe", parse_probe),
+    FactGroup(("watched",), (WATCH_SECTION,), _watched, numbered=True),
 )
 
 

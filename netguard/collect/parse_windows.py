@@ -71,7 +71,6 @@ NO_WINDOWS_SOURCE: dict[str, str] = {
     "packages": "no package database on Windows (products are found by service and process)",
     "executables": "not collected on Windows (products are found by service and process)",
     "opt_dirs": "no /opt on Windows",
-    "watched": "rule files (Wazuh SCA, netguard rules) are read on Linux hosts only",
     "clamav_databases": "not collected on Windows (signatures come from Security Center and "
     "Defender)",
     "pass_max_days_default": "no login.defs on Windows",
@@ -82,6 +81,7 @@ NO_WINDOWS_SOURCE: dict[str, str] = {
     "dhcp_leases": "not collected on Windows (the NetworkList profiles are its history)",
     "kernel_net_log": "not collected on Windows (the NetworkList profiles are its history)",
     "probe": "the connection probe is not implemented for Windows hosts (none is sent)",
+    "watched": "policy files' checks are not read on Windows hosts (no watch list is sent)",
 }
 #: Facts only a Windows host has: the Linux parser leaves them None (no problem recorded).
 WINDOWS_ONLY = ("domain", "wsc_antivirus", "defender", "password_policy", "usbstor_policy")

@@ -15,6 +15,7 @@ from typing import Any
 from netguard.collect import OUTPUT_CAP, Collection, failed
 from netguard.collect.probe import ProbeRequest
 from netguard.model import Host, HostStatus
+from netguard.model.watched import WatchList
 
 
 class ReplayCollector:
@@ -22,8 +23,11 @@ class ReplayCollector:
         self.root = root
         self.folders = folders  # host name → its folder in the bundle
 
-    def collect(self, host: Host, request: ProbeRequest | None = None) -> Collection:
-        """The recorded output; a probe request is ignored (nothing is sent in a replay)."""
+    def collect(
+        self, host: Host, request: ProbeRequest | None = None, *, watch: WatchList | None = None
+    ) -> Collection:
+        """The recorded output; a probe request and a watch list are ignored (nothing is sent
+        in a replay: the recorded output says itself what its watch list was)."""
         folder = self.folders.get(host.name)
         if folder is None:
             return failed(HostStatus.ERROR, "replay_missing")

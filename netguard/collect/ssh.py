@@ -24,8 +24,10 @@ import paramiko
 from netguard.collect import OUTPUT_CAP, REMOTE_COMMAND, Collection, failed, linux_script
 from netguard.collect.probe import ProbeRequest, preamble
 from netguard.collect.sshconfig import join_hop, split_hop
+from netguard.collect.watch import preamble as watch_preamble
 from netguard.collect.windows import windows_command, windows_stdin
 from netguard.model import Host, HostStatus, SshSettings
+from netguard.model.watched import WatchList
 
 # known_hosts key type → host key algorithms that may prove it (RSA keys sign with SHA-2).
 _ALGORITHMS = {
@@ -220,8 +222,11 @@ class SshCollector:
                 self._known[path] = KnownHosts(path)
             return self._known[path]
 
-    def collect(self, host: Host, request: ProbeRequest | None = None) -> Collection:
-        command, stdin = remote_exec(host, request)  # a bad request fails before any connection
+    def collect(
+        self, host: Host, request: ProbeRequest | None = None, *, watch: WatchList | None = None
+    ) -> Collection:
+        # a bad request or watch list fails before any connection
+        command, stdin = remote_exec(host, request, watch)
         s = host.ssh
         if s.proxy_jump:
             return self._through_jumps(host, command, stdin)
@@ -548,18 +553,23 @@ def _fingerprints(known: dict[str, paramiko.PKey]) -> dict[str, str]:
     return {t: fingerprint(k) for t, k in known.items()}
 
 
-def remote_exec(host: Host, request: ProbeRequest | None = None) -> tuple[str, bytes]:
+def remote_exec(
+    host: Host, request: ProbeRequest | None = None, watch: WatchList | None = None
+) -> tuple[str, bytes]:
     """The one command a host is asked to run and what goes to its stdin (then EOF).
 
-    Linux: ``sh -s`` reading the probe's line (if any) and the fixed script. Windows:
-    ``windows_command()``, whose bootstrap runs stdin only if its SHA-256 is the script's, so
-    nothing may come before the script — and the 违规外联 probe is not implemented there: a
-    request for a Windows host is refused (ValueError) before any connection."""
+    Linux: ``sh -s`` reading the probe's line and the watch list's line (each only if there is
+    one) and the fixed script. Windows: ``windows_command()``, whose bootstrap runs stdin only
+    if its SHA-256 is the script's, so nothing may come before the script — and neither the
+    违规外联 probe nor policy files' checks are implemented there: a request or a non-empty
+    watch list for a Windows host is refused (ValueError) before any connection."""
     if host.os == "windows":
         if request is not None:
             raise ValueError("the 违规外联 probe is not implemented for Windows hosts")
+        if watch:
+            raise ValueError("policy files' checks are not read on Windows hosts")
         return windows_command(), windows_stdin()
-    return REMOTE_COMMAND, preamble(request) + linux_script()
+    return REMOTE_COMMAND, preamble(request) + watch_preamble(watch) + linux_script()
 
 
 def _handshake_failure(

@@ -34,9 +34,11 @@ from netguard.errors import CollectionError, InputError
 from netguard.fleet import MediaSummary, cross_network, summarize
 from netguard.i18n import english_detail
 from netguard.model import Finding, Host, HostResult, HostStatus, Inventory, Sweep, Zone
+from netguard.model.watched import WatchList
 from netguard.policy import CheckConfig, Policy
 from netguard.probe import token as probe_token
 from netguard.results import Run
+from netguard.sca.watch import watch_list
 from netguard.waivers import Waivers, apply_waivers
 
 #: the check a probe's arrivals decide
@@ -50,6 +52,9 @@ class AuditOptions:
     #: the SSH identities, loaded (passphrases asked) by the command line before the audit
     #: starts — ``collect.ssh.Identities``; None: each file is loaded when a host first needs it
     identities: Any = field(default=None, repr=False, compare=False)
+    #: the rule files (their ``RuleFile.path``) whose ``c:`` commands may run on the hosts
+    #: (``--allow-policy-commands``); the other files' commands are never sent
+    commands_allowed_for: frozenset[str] = frozenset()
 
 
 #: The collection's evidence key for the probe token the host was asked to send.
@@ -58,6 +63,11 @@ PROBE_EVIDENCE = "probe_token"
 #: The collection's evidence key saying a probe the plan meant for this host was not sent, and
 #: why (``windows``: not implemented there); kept in a bundle, so a replay judges it the same.
 PROBE_UNSENT = "probe_not_sent"
+
+#: The collection's evidence key for the rule files (paths) whose commands this run allowed,
+#: kept with every collection a watch list was sent with (the output itself says of every
+#: command whether it was allowed to run; this names the files, for whoever reads a bundle).
+WATCH_ALLOWED = "policy_commands_allowed_for"
 
 #: Operating systems a collector exists for: their script and their parser.
 PARSERS = {"linux": parse_linux, "windows": parse_windows}
@@ -88,6 +98,9 @@ class RunContext:
     media: list[MediaSummary] | None = None
     #: hosts whose DNS name did not resolve when the run started (host name → why)
     unresolved: dict[str, Unresolved] = field(default_factory=dict)
+    #: what every Linux host's script reads for the policy's rule files (job_watch_list);
+    #: None or empty: nothing is sent, the stdin is the script's alone
+    watch: WatchList | None = None
 
 
 #: Called with every host's collection as it arrives (from worker threads): the evidence bundle
@@ -146,9 +159,11 @@ class LiveCollector:
         self._ssh: Collector | None = None
         self._lock = threading.Lock()  # one SSH collector: one known_hosts cache and writer
 
-    def collect(self, host: Host, request: ProbeRequest | None = None) -> Collection:
+    def collect(
+        self, host: Host, request: ProbeRequest | None = None, *, watch: WatchList | None = None
+    ) -> Collection:
         if host.transport == "local":
-            return collect_local(host, request)
+            return collect_local(host, request, watch=watch)
         with self._lock:
             if self._ssh is None:
                 from netguard.collect.ssh import SshCollector
@@ -158,12 +173,24 @@ class LiveCollector:
                     identities=self.options.identities,
                 )
             ssh = self._ssh
-        return ssh.collect(host, request)
+        return ssh.collect(host, request, watch=watch)
+
+
+def job_watch_list(job: AuditJob) -> WatchList | None:
+    """What the policy's rule files need read on every Linux host, derived once per run (None
+    without rule files). InputError, naming the rule file, line and rule, for a path or
+    command that may not be sent, or an allow for a file that is none of the rule files."""
+    rule_files = job.policy.rule_files
+    allowed = job.options.commands_allowed_for
+    if not rule_files and not allowed:
+        return None
+    return watch_list(rule_files, allowed)
 
 
 def preflight(job: AuditJob) -> None:
     """Refuse inputs that would make every host fail the same way, before contacting any."""
     inventory, options = job.inventory, job.options
+    job_watch_list(job)  # the rule files' paths and commands: refused here, not per host
     ssh_hosts = [h.name for h in inventory.hosts if h.transport == "ssh"]
     if ssh_hosts:
         try:
@@ -208,7 +235,7 @@ def audit_host(job: AuditJob, host: Host, collector: Collector, ctx: RunContext)
     if host.address is None and host.hostname and host.name in ctx.unresolved:
         # never handed to a live transport; a replay's collector says what was recorded
         collector = collector if job.replay_of is not None else _NoAddress(ctx.unresolved)
-    result = _audit_host(job, host, collector, probe_request(job, host, ctx), ctx.media)
+    result = _audit_host(job, host, collector, probe_request(job, host, ctx), ctx.media, ctx.watch)
     network = job.network.for_host(host.name) if job.network is not None else ()
     if network:
         result = replace(result, findings=result.findings + network)
@@ -221,7 +248,9 @@ class _NoAddress:
     def __init__(self, why: dict[str, Unresolved]) -> None:
         self.why = why
 
-    def collect(self, host: Host, request: ProbeRequest | None = None) -> Collection:
+    def collect(
+        self, host: Host, request: ProbeRequest | None = None, *, watch: WatchList | None = None
+    ) -> Collection:
         return self.why[host.name]
 
 
@@ -235,6 +264,7 @@ def _audit_host(
     collector: Collector,
     request: ProbeRequest | None,
     media: list[MediaSummary] | None,
+    watch: WatchList | None = None,
 ) -> HostResult:
     start = time.monotonic()
     inventory, policy = job.inventory, job.policy
@@ -258,8 +288,17 @@ def _audit_host(
             english_detail("windows_local"),
             detail_reason="windows_local",
         )
-    # Without a request, the one-argument call every collector has always taken.
-    coll = collector.collect(host) if request is None else collector.collect(host, request)
+    # Without a request or a watch list, the one-argument call every collector has always
+    # taken; a watch list goes to Linux hosts only (Windows: watched is "not read there").
+    if watch and host.os != "windows":
+        coll = collector.collect(host, request, watch=watch)
+        if coll.status is HostStatus.AUDITED and job.replay_of is None:
+            allowed = sorted(job.options.commands_allowed_for)
+            coll = replace(coll, evidence={**coll.evidence, WATCH_ALLOWED: allowed})
+    elif request is None:
+        coll = collector.collect(host)
+    else:
+        coll = collector.collect(host, request)
     if request is not None and coll.status is HostStatus.AUDITED:
         # Kept with the collection (and in a bundle): a replay knows the probe was asked for.
         coll = replace(coll, evidence={**coll.evidence, PROBE_EVIDENCE: request.token})
@@ -309,6 +348,7 @@ def run_audit(
 ) -> Run:
     """Audit every host of the job; ``on_start`` hears of the run before the first host (the
     history records it as begun), ``on_result`` of every host as it is done."""
+    watch = job_watch_list(job)  # before the run begins: a refused rule is the input's fault
     run = Run(
         job.inventory,
         job.policy,
@@ -325,7 +365,7 @@ def run_audit(
     fleet = _fleet_check(job.policy)
     media: list[MediaSummary] | None = [] if fleet is not None else None
     held: list[HostResult] = []  # results a step after all hosts may change: reported after it
-    ctx = RunContext(run.today, run.id, int(run.started.timestamp()), media)
+    ctx = RunContext(run.today, run.id, int(run.started.timestamp()), media, watch=watch)
     probed = job.probe.zones if job.probe is not None and job.arrivals else frozenset()
     for result in iter_results(job, ctx):
         if result.findings and (

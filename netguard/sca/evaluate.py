@@ -380,10 +380,10 @@ def _process(watched: Watched, rule: Rule) -> _Answer:
         "processes",
         names,
         chain,
-        False,
+        watched.processes_truncated,
         part("sca.process_running", process=target),
         part("sca.process_not_running", process=target),
-        part("sca.processes_not_read"),  # never used: the process list has no cap flag
+        part("sca.processes_truncated"),
     )
 
 
@@ -396,12 +396,22 @@ def _target_pattern(target: str) -> Pattern:
 
 def _command(watched: Watched, command: str, chain: Sequence[Pattern]) -> _Answer:
     seen = watched.commands.get(command)
-    if not watched.commands_allowed or (seen is not None and not seen.ran):
-        # netguard: the operator did not allow this rule file's commands for this run.
-        # Wazuh: a command it may not run ("sca.remote_commands" disabled) is invalid too.
-        return _Answer(_Raw.INVALID, part("sca.command_not_allowed", command=command), command=seen)
     if seen is None:
+        if not watched.commands_allowed:  # nothing of this run was allowed to run
+            return _Answer(_Raw.INVALID, part("sca.command_not_allowed", command=command))
         return _Answer(_Raw.ERROR, part("sca.command_not_watched", command=command))
+    if not seen.ran:
+        if seen.not_run in ("", "not_allowed"):
+            # netguard: the operator did not allow this rule file's commands for this run.
+            # Wazuh: a command it may not run ("sca.remote_commands" disabled) is invalid too.
+            why = part("sca.command_not_allowed", command=command)
+            return _Answer(_Raw.INVALID, why, command=seen)
+        # the collection stopped before it (its budget) or could not bound it: undecided
+        if seen.not_run == "no_timeout":
+            why = part("sca.command_unbounded", command=command)
+        else:
+            why = part("sca.command_cut_short", command=command)
+        return _Answer(_Raw.ERROR, why, command=seen)
     if seen.timed_out:
         return _Answer(_Raw.ERROR, part("sca.command_timed_out", command=command), command=seen)
     if not chain:

@@ -303,6 +303,7 @@ def desktop(**overrides: tuple[str, int]) -> Sections:
         **quiet_history(NOW),
         **quiet_media(NOW),
         "probe": ("requested=0", 0),
+        "watch": ("requested=0", 0),
     }
     base.update(overrides)
     return base

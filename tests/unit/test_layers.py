@@ -54,6 +54,7 @@ ALLOWED: dict[str, set[str]] = {
         "fleet",
         "probe",
         "i18n",  # a host detail's English rendering
+        "sca",  # the rule files' watch list, derived once per run
     },
     # keeping results
     "history": {"model", "results"},

@@ -259,6 +259,10 @@ def _extra_rules() -> Iterator[tuple[Rule, Watched]]:
     """Rule outcomes the rule tables of test_sca_evaluate reach only with changed host data."""
     host_ = desktop()
     yield p("clamd"), desktop(processes=None)
+    yield p("telnetd"), desktop(processes_truncated=True)
+    for why in ("budget", "no_timeout"):
+        cut_short = SeenCommand("sshd -T", ran=False, not_run=why)
+        yield c("sshd -T", (rx("x"),)), desktop(commands={"sshd -T": cut_short})
     yield c("sshd -T", (rx("x"),)), desktop(commands_allowed=False, commands={})
     slow = SeenCommand("sshd -T", True, None, (), timed_out=True)
     yield c("sshd -T", (rx("x"),)), desktop(commands={"sshd -T": slow})

@@ -354,6 +354,27 @@ def test_commands_not_allowed_are_not_applicable_with_the_reason() -> None:
     assert outcome(negated, off) == (NA, "sca.command_not_allowed")
 
 
+def test_a_command_the_collection_stopped_before_is_undecidable() -> None:
+    # the script's time or output budget was spent before it ran, or it had no `timeout`:
+    # netguard's own limits, so neither Wazuh's not-applicable nor a pass
+    rule = c("sshd -T", (lit("permitrootlogin no"),), negated=True)
+    budget = {"sshd -T": SeenCommand("sshd -T", ran=False, not_run="budget")}
+    assert outcome(rule, desktop(commands=budget)) == (ERROR, "sca.command_cut_short")
+    late = {"sshd -T": SeenCommand("sshd -T", ran=False, not_run="time")}
+    assert outcome(rule, desktop(commands=late)) == (ERROR, "sca.command_cut_short")
+    bare = {"sshd -T": SeenCommand("sshd -T", ran=False, not_run="no_timeout")}
+    assert outcome(rule, desktop(commands=bare)) == (ERROR, "sca.command_unbounded")
+    # one file allowed, another not: the other's command is not applicable, not an error
+    other = {"sshd -T": SeenCommand("sshd -T", ran=False, not_run="not_allowed")}
+    assert outcome(rule, desktop(commands=other)) == (NA, "sca.command_not_allowed")
+
+
+def test_a_cut_process_list_cannot_say_a_process_is_absent() -> None:
+    cut = desktop(processes_truncated=True)
+    assert outcome(p("clamd"), cut)[0] is PASSED  # found in the part read
+    assert outcome(p("telnetd"), cut) == (ERROR, "sca.processes_truncated")
+
+
 def test_a_command_that_timed_out_is_undecidable() -> None:
     slow = {"sshd -T": SeenCommand("sshd -T", True, None, ("port 22",), timed_out=True)}
     rule = c("sshd -T", (lit("permitrootlogin no"),), negated=True)

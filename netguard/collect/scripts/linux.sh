@@ -9,6 +9,8 @@
 #   is capped by `head -c`; a section that hits the cap has lost its status line, which the parser
 #   reads as "truncated" (an error, never a pass).
 # - Nothing here writes anywhere on the target: no temp files, no caches, no package-manager locks.
+#   The one exception is not this script's: a rule file's command, run only when the operator
+#   allowed that file's commands (`--allow-policy-commands`), does what it says (see watch_cmd).
 netguard_collect() {
   sec() {
     _name=$1; shift
@@ -397,6 +399,198 @@ else:
     return 0
   }
 
+  # -- policy files' checks (Wazuh SCA policies, an office's own rule files) -------------------
+  # Only when netguard put `NG_WATCH='BASE64'` before this script (netguard/collect/watch.py): the
+  # base64 of a list netguard derived from the rule files and checked (absolute paths, no control
+  # characters), one entry a line, every path and command base64 again:
+  #   ngwatch 1 | allow 0|1 | f B64PATH | d B64PATH | p | c B64COMMAND | n B64COMMAND
+  # (n: a command of a rule file not allowed to run commands — named, never run)
+  # Section `watch` repeats the list as received; then one section `watch.N` per entry, each
+  # naming its entry again, so the output alone says what was read. A value is only ever a
+  # quoted variable here: never evaluated, never split, never a pattern. Records, one a line,
+  # every name and content base64 (no file name can forge a record):
+  #   f|e B64PATH KIND [=B64CONTENT STATUS | -]   KIND: file directory other missing unreadable;
+  #                                               content for a file only (its first 256 KiB and
+  #                                               one byte more, to show it went on), - when the
+  #                                               output budget is spent; STATUS: head's
+  #   d B64PATH KIND, then `e` records for what is under it (find: no symlink followed but the
+  #     directory itself, one file system, 3 levels, 1000 entries: `more` after that; `deep` when
+  #     something lies deeper)
+  #   q CMDLINE                                   one per process (NULs and newlines as spaces,
+  #                                               [comm] when it has none)
+  #   c B64COMMAND ran =B64OUTPUT STATUS | skipped | late | no-timeout | not-allowed
+  #     a command runs only when the list says `allow 1`, as `timeout -k 2 10 sh -c "$cmd"` with
+  #     stdin from /dev/null, stdout and stderr together, its first 64 KiB and one byte more;
+  #     STATUS 124 (or 137) means the time-out ended it
+  # The entries share an output budget (16 MiB of this script's output): once it is spent, no
+  # more content is read and no more command is run (`-`, `skipped`); and no command starts 30 s
+  # or more after the first entry did (`late`). netguard reads both as cut short, never as empty.
+  b64_status() {
+    # b64_status CAP CMD...: CMD's output, its first CAP bytes, as base64, then its exit status
+    _bcap=$1; shift
+    { _st=$( { { "$@" </dev/null 2>&1 3>&- 4>&-; printf '%s' "$?" >&3; } \
+      | head -c "$_bcap" | base64 -w0 >&4; } 3>&1 ); } 4>&1
+    printf ' %s' "$_st"
+  }
+  unb64() {
+    # the text of one base64 word of the list, exactly (a trailing newline kept); 65 if not one
+    case $1 in '' | *[!A-Za-z0-9+/=]*) return 65 ;; esac
+    _u=$(printf '%s' "$1" | base64 -d 2>/dev/null && printf x) || return 65
+    printf '%s' "${_u%x}"
+  }
+  watch_kind() {
+    if [ -L "$1" ] && [ ! -e "$1" ]; then echo missing; return 0; fi
+    if [ -f "$1" ]; then
+      if [ -r "$1" ]; then echo file; else echo unreadable; fi
+      return 0
+    fi
+    if [ -d "$1" ]; then echo directory; return 0; fi
+    if [ -e "$1" ]; then echo other; return 0; fi
+    # Nothing there — unless a directory on the way cannot be searched by this account.
+    _a=$1
+    while :; do
+      _a=${_a%/*}; [ -n "$_a" ] || _a=/
+      if [ -d "$_a" ]; then
+        if [ -x "$_a" ]; then echo missing; else echo unreadable; fi
+        return 0
+      fi
+      [ "$_a" != / ] || { echo missing; return 0; }
+    done
+  }
+  watch_read() {
+    # A file's first 256 KiB and one byte more. One that holds password hashes, wherever a rule
+    # reaches it from (its own name, a symlink, a directory above it), is reduced like the
+    # passwd and shadow sections (redact), or opasswd's old hashes (field 4) withheld: hashes
+    # never leave the host, whatever a rule file names.
+    _r=$(readlink -f -- "$1" 2>/dev/null) || return 1  # no readlink: unreadable, never raw
+    case $_r in
+      /etc/shadow | /etc/gshadow | /etc/passwd | /etc/shadow[-~] | /etc/gshadow[-~] | \
+      /etc/passwd[-~] | /etc/*shadow.bak | /etc/passwd.bak | /var/backups/*shadow.bak | \
+      /var/backups/passwd.bak)
+        [ -r "$1" ] || return 1
+        redact <"$1" | head -c 262145 ;;
+      /etc/security/opasswd | /etc/security/opasswd[-~])
+        [ -r "$1" ] || return 1
+        awk -F: -v OFS=: 'NF >= 4 { $4 = "REDACTED" } { print }' "$1" | head -c 262145 ;;
+      *) head -c 262145 -- "$1" ;;
+    esac
+  }
+  watch_entry() {
+    # watch_entry TAG B64PATH PATH CONTENT(0|1)
+    _k=$(watch_kind "$3")
+    printf '%s %s %s' "$1" "$2" "$_k"
+    if [ "$_k" = file ]; then
+      if [ "$4" = 1 ]; then printf ' ='; b64_status 262145 watch_read "$3"; else printf ' -'; fi
+    fi
+    printf '\n'
+  }
+  watch_file() {
+    _p=$(unb64 "$1") || return 65
+    case $_p in /*) ;; *) return 65 ;; esac
+    watch_entry f "$1" "$_p" "$2"
+  }
+  watch_dir() {
+    _d=$(unb64 "$1") || return 65
+    case $_d in /*) ;; *) return 65 ;; esac
+    _k=$(watch_kind "$_d")
+    if [ "$_k" = directory ] && { [ ! -r "$_d" ] || [ ! -x "$_d" ]; }; then _k=unreadable; fi
+    printf 'd %s %s\n' "$1" "$_k"
+    [ "$_k" = directory ] || return 0
+    have find || return 127
+    # shellcheck disable=SC2016  # the inner script's variables are its own
+    find -H "$_d" -mindepth 1 -maxdepth 3 -xdev \
+      -exec sh -c 'for f do printf "%s" "$f" | base64 -w0; echo; done' ngwatch '{}' + 2>/dev/null \
+      | head -n 1001 | {
+        _n=0
+        while IFS= read -r _b; do
+          _n=$((_n + 1))
+          [ "$_n" -le 1000 ] || { echo more; break; }
+          _e=$(unb64 "$_b") || { echo more; continue; }  # never dropped unsaid
+          watch_entry e "$_b" "$_e" "$2"
+        done
+      }
+    if [ -n "$(find -H "$_d" -mindepth 4 -maxdepth 4 -xdev -print -quit 2>/dev/null)" ]; then
+      echo deep
+    fi
+    return 0
+  }
+  watch_procs() {
+    for _q in /proc/[0-9]*; do
+      _l=$(tr '\000\n' '  ' <"$_q/cmdline" 2>/dev/null) || continue
+      if [ -z "$_l" ]; then
+        IFS= read -r _l <"$_q/comm" 2>/dev/null || continue
+        _l="[$_l]"
+      fi
+      printf 'q %s\n' "$_l"
+    done
+    [ -r /proc/1/cmdline ] || [ -r /proc/self/cmdline ]
+  }
+  watch_cmd() {
+    # watch_cmd B64COMMAND BUDGET(0|1) ALLOWED(0|1)
+    _c=$(unb64 "$1") || return 65
+    printf 'c %s' "$1"
+    if [ "$3" != 1 ]; then printf ' not-allowed\n'; return 0; fi
+    if [ "$2" = late ]; then printf ' late\n'; return 0; fi
+    if [ "$2" != 1 ]; then printf ' skipped\n'; return 0; fi
+    have timeout || { printf ' no-timeout\n'; return 0; }
+    printf ' ran ='
+    b64_status 65537 timeout -k 2 10 sh -c "$_c"
+    printf '\n'
+  }
+  wsec() {
+    # wsec NAME CAP FUNCTION ARGS...: like sec with its own cap, counting what it printed
+    # against the watch budget
+    _name=$1 _cap=$2; shift 2
+    _out=$({ "$@" 2>/dev/null; printf '\n@@rc %s' "$?"; } | head -c "$_cap" | base64 -w0)
+    printf '@@ng %s %s\n' "$_name" "$_out"
+    _wleft=$((_wleft - ${#_out}))
+    _out=''
+  }
+  watch_head() {
+    [ -n "${NG_WATCH:-}" ] || { echo requested=0; return 0; }
+    have base64 || return 127
+    printf 'requested=1\n%s\n' "$_wlist"
+    case $_wlist in "ngwatch 1"*) return 0 ;; *) return 65 ;; esac
+  }
+  watch_decode() {
+    _wlist=''
+    if [ -n "${NG_WATCH:-}" ] && have base64; then
+      _wlist=$(unb64 "$NG_WATCH") || _wlist=''
+    fi
+  }
+  watch_each() {
+    case $_wlist in "ngwatch 1"*) ;; *) return 0 ;; esac
+    _wleft=16777216 _i=0 _allow=0 _ifs=$IFS _wt0=$(date +%s)
+    set -f
+    IFS='
+'
+    for _line in $_wlist; do
+      IFS=$_ifs
+      set +f
+      _wc=0; [ "$_wleft" -le 0 ] || _wc=1
+      case $_line in
+        'ngwatch 1') continue ;;
+        'allow 1') _allow=1; continue ;;
+        'allow 0') continue ;;
+      esac
+      _i=$((_i + 1))
+      case $_line in
+        'f '*) wsec "watch.$_i" 393216 watch_file "${_line#f }" "$_wc" ;;
+        'd '*) wsec "watch.$_i" 4194304 watch_dir "${_line#d }" "$_wc" ;;
+        p) wsec "watch.$_i" 1048576 watch_procs ;;
+        'n '*) wsec "watch.$_i" 131072 watch_cmd "${_line#n }" "$_wc" 0 ;;
+        'c '*)
+          # commands together get 30 s from the first entry: a slow policy must not make the
+          # whole collection time out
+          [ $(($(date +%s) - _wt0)) -lt 30 ] || _wc=late
+          wsec "watch.$_i" 131072 watch_cmd "${_line#c }" "$_wc" "$_allow" ;;
+        *) wsec "watch.$_i" 64 false ;;  # nothing netguard writes: a failed section
+      esac
+    done
+    IFS=$_ifs
+    set +f
+  }
+
   sec meta meta
   sec passwd passwd_file
   sec shadow shadow
@@ -440,6 +634,9 @@ else:
   sec usb_storage_module usb_storage_module
   sec installed installed
   sec probe probe_send
+  watch_decode
+  sec watch watch_head
+  watch_each
   printf '@@end\n'
 }
 netguard_collect </dev/null
