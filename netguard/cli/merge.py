@@ -30,8 +30,7 @@ def add_parsers(sub: Any) -> None:
         "--output",
         required=True,
         metavar="FILE",
-        help="the merged results document (written atomically; an existing file only with "
-        "--force)",
+        help="the merged results document (written atomically; an existing file only with --force)",
     )
     m.add_argument(
         "--trusted-key",
@@ -61,6 +60,7 @@ def merge(args: argparse.Namespace, err: Console) -> int:
     from netguard.render.files import write_atomic
     from netguard.render.text import clean
     from netguard.results import dumps
+    from netguard.results.merge import SEPARATOR
 
     out = Path(args.output)
     if out.exists() and not args.force:
@@ -87,7 +87,7 @@ def merge(args: argparse.Namespace, err: Console) -> int:
         names = ", ".join(clean(f"{n} {sha[:12]}") for n, sha in merged.policies)
         note(err, t("terminal.merge.policies", count=len(merged.policies), policies=names))
     for name, hosts in merged.renamed[:NAMES_SAID]:
-        collectors = ", ".join(clean(h.rsplit("@", 1)[-1]) for h in hosts)
+        collectors = ", ".join(clean(h.rsplit(SEPARATOR, 1)[-1]) for h in hosts)
         note(
             err,
             t(
@@ -102,6 +102,7 @@ def merge(args: argparse.Namespace, err: Console) -> int:
     if merged.shared_addresses:
         note(err, t("terminal.merge.addresses", count=len(merged.shared_addresses)))
     write_atomic(out, dumps(doc))
-    note(err, t("terminal.merge.merged", collectors=len(doc["collectors"]), hosts=len(doc["hosts"])))
+    counts = {"collectors": len(doc["collectors"]), "hosts": len(doc["hosts"])}
+    note(err, t("terminal.merge.merged", **counts))
     announce("results", out)
     return ExitStatus.OK

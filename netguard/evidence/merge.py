@@ -20,7 +20,6 @@ from netguard.evidence.reader import Bundle, open_bundle
 from netguard.results import parse_results
 from netguard.results.merge import Merged, Source, merge_documents
 
-
 #: why a verified bundle is not merged: the English of ``terminal.errors.<reason>``
 _REFUSED = {
     "untrusted_bundle": "the bundle is not signed by any of the --trusted-key keys",
@@ -64,8 +63,7 @@ def _results(bundle: Bundle, path: str) -> dict[str, Any]:
     parse_results(doc, source)  # the one validator, naming the bundle's file and the field
     if str(doc["run"]["id"]) != str(bundle.run.get("id")):
         raise InputError(
-            f"records run {doc['run']['id']!r} but the manifest names run "
-            f"{bundle.run.get('id')!r}",
+            f"records run {doc['run']['id']!r} but the manifest names run {bundle.run.get('id')!r}",
             file=source,
             field="run.id",
         )

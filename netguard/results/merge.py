@@ -70,7 +70,7 @@ class Merged:
 def collector_id(run: dict[str, Any], taken: set[str]) -> str:
     """A collector's id: its inventory's office name, else the inventory file's stem — stable
     from one merge to the next, so renamed duplicates keep their names in the history."""
-    inventory = run.get("inventory") if isinstance(run.get("inventory"), dict) else {}
+    inventory: dict[str, Any] = run["inventory"] if isinstance(run.get("inventory"), dict) else {}
     label = str(inventory.get("name") or Path(str(inventory.get("path") or "")).stem)
     label = "".join(c for c in label if c.isalnum() or c in "._-")
     label = label[:64] or "collector"
@@ -105,10 +105,10 @@ def merge_documents(
 
     taken: set[str] = set()
     ids = [collector_id(s.document["run"], taken) for s in sources]
-    names: dict[str, list[int]] = {}  # host name → indices of the collectors that have it
-    for i, s in enumerate(sources):
+    names: dict[str, list[str]] = {}  # host name → the collectors that have it
+    for cid, s in zip(ids, sources, strict=True):
         for h in s.document["hosts"]:
-            names.setdefault(str(h["name"]), []).append(i)
+            names.setdefault(str(h["name"]), []).append(cid)
     shared = {n for n, where in names.items() if len(where) > 1}
 
     hosts: list[dict[str, Any]] = []
@@ -141,7 +141,7 @@ def merge_documents(
         "collectors": [_collector(cid, s) for cid, s in zip(ids, sources, strict=True)],
     }
     duplicates = [
-        {"kind": "name", "value": n, "hosts": new, "collectors": [h.split(SEPARATOR)[-1] for h in new]}
+        {"kind": "name", "value": n, "hosts": new, "collectors": names[n]}
         for n, new in renamed.items()
     ] + [
         {"kind": "address", "value": a, "hosts": new, "collectors": [c for _, c in addresses[a]]}
@@ -189,11 +189,11 @@ def _run_block(
     finished = (
         max(datetime.fromisoformat(e) for e in ends if e) if all(ends) else None
     )  # a collector that never finished leaves the merge unfinished too
-    digest = hashlib.sha256(
-        "\n".join(
-            sorted(f"{cid} {(r.get('inventory') or {}).get('sha256', '')}" for cid, r in zip(ids, runs, strict=True))
-        ).encode("utf-8")
-    ).hexdigest()
+    inventories = sorted(
+        f"{cid} {(r.get('inventory') or {}).get('sha256', '')}"
+        for cid, r in zip(ids, runs, strict=True)
+    )  # the merge's inventory: which collectors, with which inventories
+    digest = hashlib.sha256("\n".join(inventories).encode("utf-8")).hexdigest()
     if len(policies) == 1:
         first = runs[0].get("policy") or {}
         policy = {k: first.get(k, "") for k in ("name", "path", "sha256")}
@@ -244,13 +244,14 @@ def _collector(cid: str, s: Source) -> dict[str, Any]:
     return entry
 
 
-def _waivers(
-    sources: Sequence[Source], ids: list[str], shared: set[str]
-) -> dict[str, Any] | None:
+def _waivers(sources: Sequence[Source], ids: list[str], shared: set[str]) -> dict[str, Any] | None:
     """The collectors' waivers blocks as one: counts added, the waivers needing attention
     listed together (each still names its file and line), host names as merged."""
-    blocks = [(cid, s.document.get("waivers")) for cid, s in zip(ids, sources, strict=True)]
-    blocks = [(cid, b) for cid, b in blocks if isinstance(b, dict)]
+    blocks: list[tuple[str, dict[str, Any]]] = [
+        (cid, s.document["waivers"])
+        for cid, s in zip(ids, sources, strict=True)
+        if isinstance(s.document.get("waivers"), dict)
+    ]
     if not blocks:
         return None
     counts: dict[str, int] = {}
