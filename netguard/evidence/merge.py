@@ -35,20 +35,20 @@ def collector_source(
     """One bundle, verified, as a collector of the merge."""
     bundle = open_bundle(path, trusted)  # refuses an altered bundle, naming it
     v = bundle.verification
-    if v.trusted is False:
+    signed = v.signature == "valid"  # an invalid signature: open_bundle refused it already
+    if signed and v.trusted is False:
         raise InputError(_REFUSED["untrusted_bundle"], file=path, reason="untrusted_bundle")
-    established = v.signature == "valid" and v.trusted is True
-    if not established and not allow_unsigned:
-        reason = "merge_unsigned" if v.signature != "valid" else "merge_unvouched"
+    if not (signed and v.trusted) and not allow_unsigned:
+        reason = "merge_unvouched" if signed else "merge_unsigned"
         raise InputError(_REFUSED[reason], file=path, reason=reason)
     doc = _results(bundle, path)
     return Source(
         bundle=path,
         document=doc,
-        signature="valid" if v.signature == "valid" else "missing",
-        signer_name=v.signer_name if v.signature == "valid" else "",
-        signer_fingerprint=v.signer.fingerprint() if v.signer and v.signature == "valid" else "",
-        trusted=v.trusted if v.signature == "valid" else None,
+        signature="valid" if signed else "missing",
+        signer_name=v.signer_name if signed else "",
+        signer_fingerprint=v.signer.fingerprint() if v.signer and signed else "",
+        trusted=v.trusted if signed else None,
         kind=str(bundle.manifest.get("kind") or "audit"),
     )
 
