@@ -166,10 +166,9 @@ EPILOGS: dict[str, tuple[tuple[str, ...], str]] = {
     ),
     "merge": (
         (
-            "netguard merge 江北区-2026-11 江南区-2026-11 -o 省-2026-11.json "
-            "--trusted-key jiangbei.pub --trusted-key jiangnan.pub --name 省",
-            "netguard report 省-2026-11.json --format html && netguard history import "
-            "省-2026-11.json",
+            "netguard merge 江北区-2026-11 江南区-2026-11 -o 省-2026-11.json --name 省 "
+            "--trusted-key jiangbei.pub --trusted-key jiangnan.pub",
+            "netguard merge lab-a lab-b -o fleet.json --allow-unsigned --force",
         ),
         """\
   0    every bundle verified and merged: the document is written
