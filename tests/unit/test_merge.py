@@ -183,3 +183,44 @@ def test_the_validator_refuses_an_edited_merged_document(
     with pytest.raises(InputError) as caught:
         parse_results(doc, "fleet.json")
     assert caught.value.field == field and caught.value.file == "fleet.json"
+
+
+# -- bundles (evidence/merge.py): what a signed bundle must hold to be merged ---------------------
+
+
+def _bundle(root: Any, doc: dict[str, Any], manifest_run: str, key: Any) -> str:
+    from netguard.evidence.bundle import RESULTS, BundleWriter
+
+    writer = BundleWriter(root)
+    writer.add_json(RESULTS, doc)
+    writer.seal({"id": manifest_run}, key, "江北区网管员")
+    return str(root)
+
+
+def test_a_bundle_is_merged_only_with_its_own_run(sources: list[Source], tmp_path: Any) -> None:
+    from netguard.evidence import keys
+    from netguard.evidence.merge import collector_source, merge_bundles
+
+    key = keys.generate("江北区网管员")
+    doc = sources[0].document
+    good = _bundle(tmp_path / "good", doc, "aaaa", key)
+    source = collector_source(good, [key.public])
+    assert (source.signature, source.trusted, source.signer_name) == ("valid", True, "江北区网管员")
+    assert source.signer_fingerprint == key.public.fingerprint()
+    # the results document must record the run the signed manifest names
+    other = _bundle(tmp_path / "other", doc, "zzzz", key)
+    with pytest.raises(InputError, match="manifest names run") as caught:
+        collector_source(other, [key.public])
+    assert caught.value.file == f"{other}/results.json" and caught.value.field == "run.id"
+    # a merged document is not merged again: merge the collectors' bundles
+    merged = merge_documents(sources, "某省").document
+    nested = _bundle(tmp_path / "nested", merged, merged["run"]["id"], key)
+    with pytest.raises(InputError, match="already a merged document"):
+        collector_source(nested, [key.public])
+    # a results document the validator refuses names the bundle's file and the field
+    broken = copy.deepcopy(doc)
+    broken["hosts"][0]["status"] = "fine"
+    bad = _bundle(tmp_path / "bad", broken, "aaaa", key)
+    with pytest.raises(InputError) as caught:
+        merge_bundles([good, bad], [key.public], "某省")
+    assert caught.value.file == f"{bad}/results.json" and caught.value.field == "hosts[0].status"
