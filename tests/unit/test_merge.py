@@ -154,6 +154,7 @@ def test_the_report_shows_each_collector(sources: list[Source]) -> None:
     assert "not verified" in md and "did not all use the same policy" in md
     html = render_report(results, "html", "zh")
     assert 'id="by-collector"' in html and "shared-pc@江南区" in html
+    assert "资产清单中的计算机名</dt><dd>shared-pc</dd>" in html  # a renamed host's own name
 
 
 def test_a_single_runs_report_has_no_collector_section(sources: list[Source]) -> None:
