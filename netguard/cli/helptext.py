@@ -165,6 +165,18 @@ EPILOGS: dict[str, tuple[tuple[str, ...], str]] = {
   2    not a bundle
   3    intact, but authorship not established (unsigned, or no --trusted-key given)""",
     ),
+    "merge": (
+        (
+            "netguard merge 江北区-2026-11 江南区-2026-11 -o 省-2026-11.json --name 省 "
+            "--trusted-key jiangbei.pub --trusted-key jiangnan.pub",
+            "netguard merge lab-a lab-b -o fleet.json --allow-unsigned --force",
+        ),
+        """\
+  0    every bundle verified and merged: the document is written
+  2    a bundle altered, signed by a key not trusted, unsigned without --allow-unsigned,
+       or not a bundle; the output exists (without --force): nothing was written
+  130  interrupted: nothing was written""",
+    ),
     "keygen": (
         ("netguard keygen inspector.key --name 张伟", "netguard keygen test.key --no-passphrase"),
         PLAIN_EXITS,

@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from rich.console import Console
 
 from netguard import __version__
-from netguard.cli import audit, documents, history, inputs, inspection, network, probe
+from netguard.cli import audit, documents, history, inputs, inspection, merge, network, probe
 from netguard.cli.helptext import add_epilogs
 from netguard.cli.options import DEPRECATED, LANGS, say
 from netguard.errors import ExitStatus, InputError, NetguardError
@@ -36,6 +36,7 @@ HANDLERS: dict[str, Handler] = {
     "inspect": inspection.inspect,
     "verify": inspection.verify,
     "keygen": inspection.keygen,
+    "merge": merge.merge,
     "discover": network.discover,
     "receiver": probe.receiver,
     "probe-key": probe.probe_key,
@@ -58,6 +59,7 @@ def build_parser() -> argparse.ArgumentParser:
     inputs.add_parsers(sub)
     history.add_parsers(sub)
     inspection.add_parsers(sub)
+    merge.add_parsers(sub)
     network.add_parsers(sub)
     probe.add_parsers(sub)
     _lang_everywhere(sub)

@@ -78,6 +78,7 @@ def render_markdown(report: Report, lang: str, *, tz: tzinfo | None = None) -> s
     out += [e(t("report.explain.compliance"), 2000), ""]
     out += _coverage(report, w)
     out += _trend(report, w)
+    out += _collectors(report, w)
     for kind in ("zone", "segment", "department", "category"):
         out += _groups(kind, getattr(report, f"by_{kind}"), w)
     out += _violations(report, w)
@@ -181,6 +182,48 @@ def _groups(kind: str, groups: list[Group], w: Words) -> list[str]:
         out += [f"- {md_escape(t(line, category=w.category(k), basis=b))}" for k, b in bases if b]
         out += [""] if any(b for _, b in bases) else []
     return out + _more(len(groups), w)
+
+
+def _collectors(r: Report, w: Words) -> list[str]:
+    """A merged document's collectors: each isolated network's bundle, signer, inventory,
+    policy, coverage and verdicts (nothing for a single run's document)."""
+    if not r.collectors:
+        return []
+    t, e = w.t, md_escape
+    out = [f"## {e(t('report.section.collector'))}", "", e(t("report.explain.collector"), 2000), ""]
+    if r.mixed_policies:
+        out += [e(t("report.explain.collector_policies"), 2000), ""]
+    cols = ["collector", "bundle", "signer", "inventory", "policy", "run_date", "hosts",
+            "audited", "coverage", "compliant", "failing", "unknown", "rate"]  # fmt: skip
+    rows = []
+    for row in r.collectors[:MAX_ROWS]:
+        c = row.collector
+        signer = (
+            f"{c.signer_name} {c.signer_fingerprint}"
+            if c.verified
+            else t("report.explain.collector_unverified")
+        )
+        inventory = str(c.inventory.get("name") or c.inventory.get("path", ""))
+        digest = t("report.meta.sha256", digest=w.digest(c.policy.get("sha256")))
+        rows.append(
+            [
+                e(c.id),
+                e(c.bundle),
+                e(signer),
+                e(inventory),
+                e(str(c.policy.get("name", "")) + digest),
+                e(w.when(c.started)),
+                str(row.tally.hosts),
+                str(row.audited),
+                e(w.pct(row.coverage)),
+                str(row.tally.compliant),
+                str(row.tally.failing),
+                str(row.tally.unknown),
+                e(w.pct(row.tally.compliance_rate)),
+            ]
+        )
+    out += _table([e(t(f"report.col.{k}")) for k in cols], rows, set(range(6, len(cols))))
+    return out + _more(len(r.collectors), w)
 
 
 def _more(total: int, w: Words) -> list[str]:

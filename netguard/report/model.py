@@ -36,7 +36,7 @@ from netguard.model import (
     host_verdict,
     overall_verdict,
 )
-from netguard.results import FindingRecord, HostRecord, Results, WaiverRecord
+from netguard.results import CollectorRecord, FindingRecord, HostRecord, Results, WaiverRecord
 
 if TYPE_CHECKING:
     from netguard.history.model import RunSummary
@@ -97,6 +97,20 @@ class Group:
     key: str  # zone or category id, segment or department name ("" when not recorded)
     tally: Tally = field(default_factory=Tally)
     zone: str = ""  # segments only: the zone the segment belongs to
+
+
+@dataclass(slots=True)
+class CollectorRow:
+    """One collector of a merged document (``netguard merge``): its hosts' verdicts and how
+    many of them it audited — each isolated network's coverage beside the others'."""
+
+    collector: CollectorRecord
+    tally: Tally = field(default_factory=Tally)
+    audited: int = 0
+
+    @property
+    def coverage(self) -> float | None:
+        return self.audited / self.tally.hosts if self.tally.hosts else None
 
 
 @dataclass(slots=True)
@@ -217,6 +231,13 @@ class Report:
     zones_present: list[str] = field(default_factory=list)
     waived: list[Violation] = field(default_factory=list)  # same order as violations
     trend: Trend | None = None  # None: no trend asked for, or fewer than TREND_MIN runs
+    #: a merged document's collectors, in its order ([] for a single run's document)
+    collectors: list[CollectorRow] = field(default_factory=list)
+
+    @property
+    def mixed_policies(self) -> bool:
+        """The collectors of a merged document did not all use the same policy."""
+        return len({str(c.collector.policy.get("sha256", "")) for c in self.collectors}) > 1
 
     @property
     def empty(self) -> bool:
@@ -263,6 +284,7 @@ def build_report(results: Results, trend: Sequence[RunSummary] | None = None) ->
     violations: list[Violation] = []
     waived: list[Violation] = []
     undecided_hosts = 0
+    collectors = {c.id: CollectorRow(c) for c in results.collectors}
 
     for index, host in enumerate(results.hosts):
         view = _host_view(host, index)
@@ -270,12 +292,16 @@ def build_report(results: Results, trend: Sequence[RunSummary] | None = None) ->
         status_counts[host.status] = status_counts.get(host.status, 0) + 1
         if host.audited and view.undecided:
             undecided_hosts += 1
-        groups = (
+        groups: tuple[Tally, ...] = (
             totals,
             _group(zones, host.zone).tally,
             _group(segments, host.segment, zone=host.zone).tally,
             _group(departments, host.department).tally,
         )
+        row = collectors.get(host.collector)
+        if row is not None:
+            groups = (*groups, row.tally)
+            row.audited += host.audited
         for tally in groups:
             tally.add_host(view.verdict)
             tally.fail_findings += len(view.failing)
@@ -312,6 +338,7 @@ def build_report(results: Results, trend: Sequence[RunSummary] | None = None) ->
         detail_scope=scope,
         zones_present=[g.key for g in _zone_order(zones)],
         waived=waived,
+        collectors=list(collectors.values()),
     )
     report.trend = build_trend(report, trend)
     return report

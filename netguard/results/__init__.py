@@ -9,6 +9,8 @@ document read back, validated field by field, into typed records (``load_results
 from netguard.results.document import dumps, run_document, run_waivers_block
 from netguard.results.read import load_results, parse_results, read_document
 from netguard.results.records import (
+    CollectorRecord,
+    Duplicate,
     FindingRecord,
     HostRecord,
     Results,
@@ -27,6 +29,8 @@ from netguard.results.summary import (
 
 __all__ = [
     "SCHEMA",
+    "CollectorRecord",
+    "Duplicate",
     "FindingRecord",
     "HostRecord",
     "Results",

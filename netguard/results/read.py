@@ -15,6 +15,8 @@ from typing import Any
 from netguard.errors import InputError
 from netguard.model import FindingStatus, HostStatus, Severity, Zone
 from netguard.results.records import (
+    CollectorRecord,
+    Duplicate,
     FindingRecord,
     HostRecord,
     Results,
@@ -64,6 +66,10 @@ def parse_results(doc: Any, source: str = "<results>") -> Results:
     hosts_raw = top.get("hosts")
     if not isinstance(hosts_raw, list):
         raise InputError("must be a list", file=source, field="hosts")
+    collectors = r.collectors(top["collectors"]) if top.get("collectors") is not None else []
+    hosts = r.hosts(hosts_raw)
+    if collectors or any(h.collector for h in hosts):
+        r.check_collectors(collectors, hosts)
     return Results(
         path=source,
         run_id=r.text(run, "id", "run"),
@@ -72,10 +78,12 @@ def parse_results(doc: Any, source: str = "<results>") -> Results:
         inventory=r.mapping(run.get("inventory", {}), "run.inventory"),
         policy=r.mapping(run.get("policy", {}), "run.policy"),
         netguard_version=str(top.get("netguard_version", "")),
-        hosts=r.hosts(hosts_raw),
+        hosts=hosts,
         waivers=r.waivers(top["waivers"], "waivers") if top.get("waivers") is not None else None,
         network=r.mapping(top["network"], "network") if top.get("network") is not None else None,
         limit=r.texts(run, "limit", "run"),
+        collectors=collectors,
+        duplicates=r.duplicates(top["duplicates"]) if top.get("duplicates") is not None else [],
     )
 
 
@@ -160,7 +168,73 @@ class _Reader:
             if h.get("detail_args") is not None
             else {},
             hostname=self.text(h, "hostname", where, optional=True),
+            collector=self.text(h, "collector", where, optional=True),
+            inventory_name=self.text(h, "inventory_name", where, optional=True),
         )
+
+    def collectors(self, value: Any) -> list[CollectorRecord]:
+        """A merged document's ``collectors`` (docs/results-schema.md, "Merged documents")."""
+        if not isinstance(value, list):
+            raise self.fail("collectors", "must be a list")
+        out: list[CollectorRecord] = []
+        for i, item in enumerate(value):
+            where = f"collectors[{i}]"
+            c = self.mapping(item, where)
+            signer = self.mapping(c.get("signer") or {}, f"{where}.signer")
+            trusted = c.get("trusted")
+            if trusted is not None and not isinstance(trusted, bool):
+                raise self.fail(f"{where}.trusted", "must be true, false or null")
+            hosts = self.integer(c, "hosts", where)
+            if hosts < 0:
+                raise self.fail(f"{where}.hosts", "must not be negative")
+            record = CollectorRecord(
+                id=self.text(c, "id", where),
+                bundle=self.text(c, "bundle", where),
+                run_id=self.text(c, "run_id", where),
+                started=self.required_time(c, "started", where),
+                finished=self.time(c, "finished", where, optional=True),
+                inventory=self.mapping(c.get("inventory", {}), f"{where}.inventory"),
+                policy=self.mapping(c.get("policy", {}), f"{where}.policy"),
+                hosts=hosts,
+                signature=self.choice(c, "signature", where, {"valid", "missing"}),
+                signer_name=self.text(signer, "name", f"{where}.signer", optional=True),
+                signer_fingerprint=self.text(
+                    signer, "fingerprint", f"{where}.signer", optional=True
+                ),
+                trusted=trusted,
+                kind=self.text(c, "kind", where, optional=True) or "audit",
+                limit=self.texts(c, "limit", where),
+            )
+            if not record.id or any(o.id == record.id for o in out):
+                raise self.fail(f"{where}.id", f"empty or duplicate collector id {record.id!r}")
+            out.append(record)
+        return out
+
+    def check_collectors(self, collectors: list[CollectorRecord], hosts: list[HostRecord]) -> None:
+        """Every host of a merged document names one of its collectors."""
+        ids = {c.id for c in collectors}
+        for i, h in enumerate(hosts):
+            if h.collector not in ids:
+                raise self.fail(
+                    f"hosts[{i}].collector", f"names no collector of the document: {h.collector!r}"
+                )
+
+    def duplicates(self, value: Any) -> list[Duplicate]:
+        if not isinstance(value, list):
+            raise self.fail("duplicates", "must be a list")
+        out: list[Duplicate] = []
+        for i, item in enumerate(value):
+            where = f"duplicates[{i}]"
+            d = self.mapping(item, where)
+            out.append(
+                Duplicate(
+                    kind=self.choice(d, "kind", where, {"name", "address"}),
+                    value=self.text(d, "value", where),
+                    hosts=list(self.texts(d, "hosts", where)),
+                    collectors=list(self.texts(d, "collectors", where)),
+                )
+            )
+        return out
 
     def finding(self, value: Any, where: str) -> FindingRecord:
         f = self.mapping(value, where)

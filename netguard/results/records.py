@@ -103,6 +103,12 @@ class HostRecord:
     #: the DNS name the inventory gave (``address`` is what it resolved to; "" when it did not
     #: resolve); "" for a host given by its address, and in results written before names
     hostname: str = ""
+    #: a merged document's (``netguard merge``): the id of the collector that audited the host,
+    #: in ``Results.collectors``; "" in a single run's document
+    collector: str = ""
+    #: a merged document's host renamed because another collector has a host of the same name:
+    #: its name in its own inventory ("" when not renamed)
+    inventory_name: str = ""
 
     @property
     def audited(self) -> bool:
@@ -128,6 +134,44 @@ class HostRecord:
 
 
 @dataclass(slots=True)
+class CollectorRecord:
+    """One collector of a merged document (``collectors[]``): the evidence bundle its hosts came
+    from, who signed it, and the run it recorded — the inventory, the policy and the time."""
+
+    id: str
+    bundle: str
+    run_id: str
+    started: datetime
+    finished: datetime | None
+    inventory: dict[str, Any]
+    policy: dict[str, Any]
+    hosts: int
+    signature: str  # valid | missing (an invalid one is never merged)
+    signer_name: str = ""
+    signer_fingerprint: str = ""
+    #: True: signed by a --trusted-key key; None: unsigned, or no trusted key was given
+    trusted: bool | None = None
+    kind: str = "audit"
+    limit: tuple[str, ...] = ()
+
+    @property
+    def verified(self) -> bool:
+        """Signed by a key the merge trusted: the collector's authorship is established."""
+        return self.signature == "valid" and self.trusted is True
+
+
+@dataclass(slots=True)
+class Duplicate:
+    """Hosts of several collectors sharing a name (renamed ``NAME@COLLECTOR``) or an address
+    (kept as they are: isolated networks may reuse addresses)."""
+
+    kind: str  # name | address
+    value: str
+    hosts: list[str]  # the hosts' names in the merged document
+    collectors: list[str]
+
+
+@dataclass(slots=True)
 class Results:
     path: str
     run_id: str
@@ -142,6 +186,17 @@ class Results:
     network: dict[str, Any] | None = None
     #: ``run.limit``: the ``--limit`` patterns of a run of part of the inventory; () otherwise
     limit: tuple[str, ...] = ()
+    #: a merged document's collectors (``netguard merge``); [] for a single run's document
+    collectors: list[CollectorRecord] = field(default_factory=list)
+    #: a merged document's hosts that share a name or an address across collectors
+    duplicates: list[Duplicate] = field(default_factory=list)
+
+    @property
+    def merged(self) -> bool:
+        return bool(self.collectors)
+
+    def collector(self, id: str) -> CollectorRecord | None:
+        return next((c for c in self.collectors if c.id == id), None)
 
     @property
     def detected(self) -> datetime:
