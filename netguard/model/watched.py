@@ -18,8 +18,8 @@ from netguard.untrusted import find_unsafe
 #: How much one run may ask a host to read (sca/watch.py refuses more, naming the rule files):
 #: with the script's caps (collect/watch.py) they keep a host's whole output bounded.
 MAX_FILES = 256
-MAX_DIRECTORIES = 64
-MAX_COMMANDS = 64
+MAX_DIRECTORIES = 128
+MAX_COMMANDS = 512  # CIS Debian 12 alone names 121 different commands
 MAX_TEXT = 4096  # one path or command, in UTF-8 bytes (PATH_MAX)
 MAX_LIST_BYTES = 128 * 1024  # all paths and commands together, in UTF-8 bytes
 #: characters a watched path may not hold (quotes, expansions, escapes): a path is sent as
