@@ -201,7 +201,7 @@ def run(args: argparse.Namespace, err: Console) -> int:
     bundle = bundle_writer(args, "audit")
     if bundle is not None:
         job = replace(job, sink=bundle.writer.collect_sink)
-    history = None if args.no_history else _open_history(args.history)
+    history = None if args.no_history else _open_history(args.history, err, say(args))
     if history is not None:
         job = replace(job, earlier_media=_earlier_media(history, job))
     try:
@@ -301,6 +301,9 @@ def _run_and_write(
         recorder.finish(run)
     finally:
         recorder.close()  # interrupted: the run stays in the history, marked incomplete
+    if recorder.lost is not None:  # the database went away: the audit goes on without it
+        _not_recorded(recorder.lost, err, say(args))
+        history = None
 
     doc = run_document(run)
     # Serialised once: for 12,000 hosts that is seconds, and bundle and output need the same.
@@ -340,10 +343,20 @@ def _earlier_media(history: Store, job: AuditJob) -> tuple[MediaSummary, ...]:
     return tuple(earlier_sightings(history.document(previous.id)))
 
 
-def _open_history(path: str | None) -> Store:
-    from netguard.history import open_store
+def _open_history(path: str | None, err: Console, t: Catalog) -> Store | None:
+    """The history, or None when its database cannot be reached: the audit runs all the same,
+    says it is not recorded, and its exit status still says what it found (docs/history.md)."""
+    from netguard.history import HistoryUnavailable, open_store
 
-    return open_store(path)
+    try:
+        return open_store(path)
+    except HistoryUnavailable as exc:
+        _not_recorded(exc, err, t)
+        return None
+
+
+def _not_recorded(exc: Exception, err: Console, t: Catalog) -> None:
+    err.print(t("terminal.history.not_recorded", raw=str(exc)), markup=False, highlight=False)
 
 
 def _notify_new_critical(

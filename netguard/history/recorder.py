@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from netguard.history.store import HistoryUnavailable
 from netguard.model import HostResult
 
 if TYPE_CHECKING:
@@ -13,24 +15,45 @@ if TYPE_CHECKING:
 
 class RunRecorder:
     """begin → add (per host) → finish, then close — always, also when the audit was
-    interrupted: the run then stays in the history, marked incomplete."""
+    interrupted: the run then stays in the history, marked incomplete.
+
+    A history that cannot be reached, or goes away during the audit (a PostgreSQL server down),
+    never stops the audit: recording stops, ``lost`` says why, and the audit's results are
+    written whole as always (the caller says the run was not recorded)."""
 
     def __init__(self, store: Store | None) -> None:
         self.store = store
         self.writer: RunWriter | None = None
+        self.lost: HistoryUnavailable | None = None
+
+    def _step(self, step: Callable[[], None]) -> None:
+        if self.lost is not None:
+            return
+        try:
+            step()
+        except HistoryUnavailable as exc:
+            self.lost, self.writer = exc, None
 
     def begin(self, run: Run) -> None:
-        if self.store is not None:
-            self.writer = self.store.begin(run)
+        store = self.store
+        if store is not None:
+
+            def begin() -> None:
+                self.writer = store.begin(run)
+
+            self._step(begin)
 
     def add(self, result: HostResult) -> None:
-        if self.writer is not None:
-            self.writer.add(result)
+        writer = self.writer
+        if writer is not None:
+            self._step(lambda: writer.add(result))
 
     def finish(self, run: Run) -> None:
-        if self.writer is not None:
-            self.writer.finish(run)
+        writer = self.writer
+        if writer is not None:
+            self._step(lambda: writer.finish(run))
 
     def close(self) -> None:
-        if self.writer is not None:
-            self.writer.close()
+        writer = self.writer
+        if writer is not None:
+            self._step(writer.close)
