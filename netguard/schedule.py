@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import Literal
 
 from netguard.errors import InputError, NetguardError
+from netguard.history.postgres import is_url, refuse_password
 from netguard.i18n import LANGS, default_lang
 from netguard.notify import hook_argv
 from netguard.render.files import write_atomic
@@ -91,7 +92,7 @@ class ScheduleSpec:
     report_format: str | None  # one of REPORT_FORMATS; None: results file (and checklists) only
     report_dir: Path  # report, checklists and the latest results file go here
     lang: str  # zh | en: decided when scheduling, not by the (empty) locale of cron/systemd
-    history: Path | None  # history database, or None
+    history: Path | str | None  # history database (a file, or a PostgreSQL URL), or None
     waivers: Path | None  # waivers file, or None
     notify: tuple[str, ...] | None  # hook argv for new critical findings, or None
     syslog: bool  # one syslog line per new critical finding
@@ -187,6 +188,8 @@ def build_schedule_command(
         raise InputError("the network sweep needs an inventory (its segments)", field="--discover")
     command = tuple(netguard) if netguard else default_netguard_command(workdir)
     _check_executable(command)
+    if is_url(history):
+        refuse_password(str(history))  # it would be in the unit file or the crontab
     spec = ScheduleSpec(
         inventory=inv,
         policy=absolute(policy, "--policy", must_exist=True),
@@ -195,7 +198,9 @@ def build_schedule_command(
         report_format=report_format,
         report_dir=absolute(report_dir, "--report-dir", must_exist=False) or workdir / "reports",
         lang=lang,
-        history=absolute(history, AUDIT_FLAGS["history"], must_exist=False)
+        history=history
+        if is_url(history)  # an office's shared PostgreSQL history: kept as given
+        else absolute(history, AUDIT_FLAGS["history"], must_exist=False)
         or default_history_for(user),
         waivers=absolute(waivers, AUDIT_FLAGS["waivers"], must_exist=True),
         notify=_notify_argv(notify),
@@ -257,15 +262,17 @@ def default_netguard_command(working_dir: Path) -> tuple[str, ...]:
     return (exe, "-P", "-m", "netguard")
 
 
-def default_history_for(user: str) -> Path:
+def default_history_for(user: str) -> Path | str:
     """The history database the audit's account uses by default. For the account scheduling,
     ``netguard.history.store.default_history_path`` (which honours NETGUARD_HISTORY and
     XDG_STATE_HOME, as interactive runs do); for another account, the same rule without the
-    installer's environment: root → /var/lib/netguard, others → ~/.local/state/netguard."""
+    installer's environment: root → /var/lib/netguard, others → ~/.local/state/netguard.
+    A PostgreSQL URL in NETGUARD_HISTORY is kept as it is."""
     if user == _current_user():
-        from netguard.history.store import default_history_path
+        from netguard.history.store import default_history
 
-        return Path(os.path.abspath(default_history_path()))
+        found = default_history()
+        return found if isinstance(found, str) else Path(os.path.abspath(found))
     if user in ("root", "0"):
         return Path("/var/lib/netguard/history.sqlite")
     try:
@@ -512,7 +519,7 @@ def writable_dirs(spec: ScheduleSpec) -> list[Path]:
     """What the audit writes: the report folder (results, reports, checklists) and the folder
     of the history database (SQLite writes its journal next to the database)."""
     dirs = [spec.report_dir]
-    if spec.history is not None:
+    if isinstance(spec.history, Path):  # a PostgreSQL history writes nothing here
         dirs.append(spec.history.parent)
     seen: list[Path] = []
     for d in dirs:

@@ -356,7 +356,7 @@ def _open_history(path: str | None, err: Console, t: Catalog) -> Store | None:
 
 
 def _not_recorded(exc: Exception, err: Console, t: Catalog) -> None:
-    err.print(t("terminal.history.not_recorded", raw=str(exc)), markup=False, highlight=False)
+    print(t("terminal.history.not_recorded", raw=str(exc)), file=sys.stderr)  # one line, unwrapped
 
 
 def _notify_new_critical(

@@ -10,12 +10,13 @@ is SQLite's, translated here once per statement.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlsplit
 
 from netguard.errors import InputError
-from netguard.history.sql import Connection, Dialect
+from netguard.history.sql import Connection, Dialect, HistoryUnavailable
 
 if TYPE_CHECKING:
     import psycopg
@@ -56,11 +57,18 @@ def redact(url: str) -> str:
     return shown + (f"?{query}" if query else "")
 
 
-def _has_password(url: str) -> bool:
+def refuse_password(url: str) -> None:
+    """A URL that carries a password is bad input: it would be in ``ps``, in unit files and in
+    shell histories (libpq reads it from ~/.pgpass, a ``passfile=`` or PGPASSWORD instead)."""
     parts = urlsplit(url)
     userinfo = parts.netloc.rpartition("@")[0] if "@" in parts.netloc else ""
-    in_query = any(k.lower() == "password" for k, _ in parse_qsl(parts.query))
-    return ":" in userinfo or in_query
+    if ":" in userinfo or any(k.lower() == "password" for k, _ in parse_qsl(parts.query)):
+        raise InputError(
+            "the URL carries a password, which every user of this machine could read (ps): "
+            "put it in ~/.pgpass, a passfile= or PGPASSWORD instead",
+            file=redact(url),
+            field="--history",
+        )
 
 
 def connect(url: str) -> PgConnection:
@@ -69,16 +77,8 @@ def connect(url: str) -> PgConnection:
     Refused as bad input: a password in the URL (it would be in ``ps``, in unit files and in
     shell histories). Raised as unreachable: the server could not be reached or refused the
     login (``HistoryUnavailable``, store.py)."""
-    from netguard.history.store import HistoryUnavailable
-
     where = redact(url)
-    if _has_password(url):
-        raise InputError(
-            "the URL carries a password, which every user of this machine could read (ps): "
-            "put it in ~/.pgpass, a passfile= or PGPASSWORD instead",
-            file=where,
-            field="--history",
-        )
+    refuse_password(url)
     try:
         import psycopg
     except ImportError:
@@ -143,12 +143,19 @@ class PostgresDialect(Dialect):
         ).fetchone()
         return row is not None
 
-    def lock_schema(self, conn: Connection) -> None:
-        # a transaction-scoped advisory lock: two collectors starting on an empty database
-        # migrate one after the other; the second then finds the work done
+    @contextmanager
+    def schema_lock(self, conn: Connection) -> Iterator[None]:
+        # a session-level advisory lock taken before any transaction: the header is then read
+        # by statements that start after the other collector's migration committed, and so see
+        # its tables (a lock taken inside the transaction would leave its catalog view stale)
         from netguard.history.schema import APPLICATION_ID
 
-        conn.execute("SELECT pg_advisory_xact_lock(?)", (APPLICATION_ID,))
+        conn.execute("SELECT pg_advisory_lock(?)", (APPLICATION_ID,))
+        try:
+            yield
+        finally:
+            if not (isinstance(conn, PgConnection) and conn.raw.broken):
+                conn.execute("SELECT pg_advisory_unlock(?)", (APPLICATION_ID,))
 
     def insert_key(self, conn: Connection, sql: str, params: Sequence[Any], key: str) -> int:
         return int(conn.execute(f"{sql} RETURNING {key}", params).fetchone()[0])

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from netguard.history.store import HistoryUnavailable
+from netguard.history.sql import HistoryUnavailable
 from netguard.model import HostResult
 
 if TYPE_CHECKING:

@@ -11,7 +11,16 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any, Protocol
+
+from netguard.errors import InputError
+
+
+class HistoryUnavailable(InputError):
+    """The history database could not be reached, or went away (a PostgreSQL server down,
+    unreachable, refusing the login). An audit goes on without it and says so; other verbs
+    stop with the message (bad input: the --history given cannot be used now)."""
 
 
 class Cursor(Protocol):
@@ -62,9 +71,12 @@ class Dialect:
     def has_tables(self, conn: Connection) -> bool:
         return conn.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchone() is not None
 
-    def lock_schema(self, conn: Connection) -> None:
-        """Inside a migration's transaction, before the header is read again: make a second
-        netguard that opens the same database wait (SQLite: BEGIN IMMEDIATE already does)."""
+    @contextmanager
+    def schema_lock(self, conn: Connection) -> Iterator[None]:
+        """Held while a store reads the header and migrates: a second netguard opening the
+        same database waits, then finds the work done (SQLite: each migration's BEGIN
+        IMMEDIATE already serialises them, and the header is read again inside it)."""
+        yield
 
     def insert_key(self, conn: Connection, sql: str, params: Sequence[Any], key: str) -> int:
         """Run an INSERT and return the new row's ``key`` column."""

@@ -24,7 +24,7 @@ from netguard import __version__
 from netguard.errors import InputError
 from netguard.history import postgres, schema
 from netguard.history.model import RunSummary
-from netguard.history.sql import SQLITE, Connection, Dialect, dialect_of
+from netguard.history.sql import SQLITE, Connection, Dialect, HistoryUnavailable, dialect_of
 from netguard.model import FindingStatus, HostResult
 from netguard.results import (
     SCHEMA,
@@ -57,12 +57,6 @@ _DOC_KEYS = ("schema", "netguard_version", "run", "summary", "hosts")
 #: Flush the buffered hosts to the database every this many hosts, or this many seconds.
 BATCH_HOSTS = 200
 BATCH_SECONDS = 2.0
-
-
-class HistoryUnavailable(InputError):
-    """The history database could not be reached, or went away (a PostgreSQL server down,
-    unreachable, refusing the login). An audit goes on without it and says so; other verbs
-    stop with the message (bad input: the --history given cannot be used now)."""
 
 
 def default_history() -> str | Path:
@@ -128,7 +122,7 @@ class Store:
         )
         self.dialect: Dialect = dialect_of(self._conn)
         try:
-            with self._errors():
+            with self._errors(), self.dialect.schema_lock(self._conn):
                 self._check_and_migrate()
                 if self.path is not None:
                     # WAL: readers (history list, report) never block the nightly writer, and
@@ -181,7 +175,6 @@ class Store:
             )
         while version < known:
             with self.transaction():
-                self.dialect.lock_schema(self._conn)
                 _, now = self._header()  # another process may have migrated meanwhile
                 if now == version:
                     schema.MIGRATIONS[version](self._conn)
