@@ -578,3 +578,24 @@ def test_ctrl_c_inside_the_writer_keeps_what_was_added(db: Path) -> None:
         [summary] = store.runs()
         assert not summary.complete and summary.hosts == 5
         assert store.document(run.id)["hosts"] == [r.to_dict() for r in results[:5]]
+
+
+def test_a_history_write_that_fails_mid_run_stops_recording_not_the_audit(db: Path) -> None:
+    """The recorder (what an audit feeds) keeps going when the database refuses a write: the
+    run stays as far as it was committed, ``lost`` says why (the audit prints it)."""
+    from netguard.history import RunRecorder
+
+    run, results = run_of(lab())
+    store = open_store(db)
+    recorder = RunRecorder(store)
+    recorder.begin(run)
+    store._conn.close()  # every later statement fails, as on a vanished disk
+    for r in results:
+        recorder.add(r)
+        run.results.append(r)
+    recorder.finish(run)
+    recorder.close()
+    assert isinstance(recorder.lost, InputError) and recorder.lost.file == str(db)
+    with open_store(db) as again:
+        [summary] = again.runs()
+        assert not summary.complete and summary.hosts == 0
