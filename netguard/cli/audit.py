@@ -201,7 +201,7 @@ def run(args: argparse.Namespace, err: Console) -> int:
     bundle = bundle_writer(args, "audit")
     if bundle is not None:
         job = replace(job, sink=bundle.writer.collect_sink)
-    history = None if args.no_history else _open_history(args.history, err, say(args))
+    history = None if args.no_history else _open_history(args.history, say(args))
     if history is not None:
         job = replace(job, earlier_media=_earlier_media(history, job))
     try:
@@ -302,7 +302,7 @@ def _run_and_write(
     finally:
         recorder.close()  # interrupted: the run stays in the history, marked incomplete
     if recorder.lost is not None:  # the database went away: the audit goes on without it
-        _not_recorded(recorder.lost, err, say(args))
+        _not_recorded(recorder.lost, say(args))
         history = None
 
     doc = run_document(run)
@@ -343,7 +343,7 @@ def _earlier_media(history: Store, job: AuditJob) -> tuple[MediaSummary, ...]:
     return tuple(earlier_sightings(history.document(previous.id)))
 
 
-def _open_history(path: str | None, err: Console, t: Catalog) -> Store | None:
+def _open_history(path: str | None, t: Catalog) -> Store | None:
     """The history, or None when its database cannot be reached: the audit runs all the same,
     says it is not recorded, and its exit status still says what it found (docs/history.md)."""
     from netguard.history import HistoryUnavailable, open_store
@@ -351,12 +351,13 @@ def _open_history(path: str | None, err: Console, t: Catalog) -> Store | None:
     try:
         return open_store(path)
     except HistoryUnavailable as exc:
-        _not_recorded(exc, err, t)
+        _not_recorded(exc, t)
         return None
 
 
-def _not_recorded(exc: Exception, err: Console, t: Catalog) -> None:
-    print(t("terminal.history.not_recorded", raw=str(exc)), file=sys.stderr)  # one line, unwrapped
+def _not_recorded(exc: Exception, t: Catalog) -> None:
+    said = t("terminal.history.not_recorded", raw=str(exc), command="netguard history import")
+    print(said, file=sys.stderr)  # one line, unwrapped: the URL and the reason stay whole
 
 
 def _notify_new_critical(
