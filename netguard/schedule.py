@@ -188,8 +188,6 @@ def build_schedule_command(
         raise InputError("the network sweep needs an inventory (its segments)", field="--discover")
     command = tuple(netguard) if netguard else default_netguard_command(workdir)
     _check_executable(command)
-    if is_url(history):
-        refuse_password(str(history))  # it would be in the unit file or the crontab
     spec = ScheduleSpec(
         inventory=inv,
         policy=absolute(policy, "--policy", must_exist=True),
@@ -198,10 +196,7 @@ def build_schedule_command(
         report_format=report_format,
         report_dir=absolute(report_dir, "--report-dir", must_exist=False) or workdir / "reports",
         lang=lang,
-        history=history
-        if is_url(history)  # an office's shared PostgreSQL history: kept as given
-        else absolute(history, AUDIT_FLAGS["history"], must_exist=False)
-        or default_history_for(user),
+        history=_history_of(history, user, absolute),
         waivers=absolute(waivers, AUDIT_FLAGS["waivers"], must_exist=True),
         notify=_notify_argv(notify),
         syslog=syslog,
@@ -260,6 +255,18 @@ def default_netguard_command(working_dir: Path) -> tuple[str, ...]:
     if package_root == working_dir.resolve():
         return (exe, "-m", "netguard")
     return (exe, "-P", "-m", "netguard")
+
+
+def _history_of(
+    value: str | Path | None, user: str, absolute: Callable[..., Path | None]
+) -> Path | str:
+    """The scheduled audit's ``--history``: an office's PostgreSQL URL as given (one with a
+    password is refused: it would be in the unit file or the crontab), else the file made
+    absolute, else the user's default."""
+    if is_url(value):
+        refuse_password(str(value))
+        return str(value)
+    return absolute(value, AUDIT_FLAGS["history"], must_exist=False) or default_history_for(user)
 
 
 def default_history_for(user: str) -> Path | str:
