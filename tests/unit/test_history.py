@@ -589,13 +589,22 @@ def test_a_history_write_that_fails_mid_run_stops_recording_not_the_audit(db: Pa
     store = open_store(db)
     recorder = RunRecorder(store)
     recorder.begin(run)
-    store._conn.close()  # every later statement fails, as on a vanished disk
-    for r in results:
+    assert recorder.writer is not None
+    recorder.writer._batch_hosts = 2
+    for n, r in enumerate(results):
+        if n == 3:  # two hosts committed, one buffered
+            store._conn.close()  # every later statement fails, as on a vanished disk
         recorder.add(r)
         run.results.append(r)
     recorder.finish(run)
     recorder.close()
     assert isinstance(recorder.lost, InputError) and recorder.lost.file == str(db)
+    whole = derived(lab(), run.id, run.started.isoformat())
     with open_store(db) as again:
         [summary] = again.runs()
-        assert not summary.complete and summary.hosts == 0
+        assert not summary.complete and summary.hosts == 2
+        again.record(whole)  # `history import` of the results file replaces the partial run
+        [summary] = again.runs()
+        assert summary.complete and again.document(run.id)["hosts"] == whole["hosts"]
+        with pytest.raises(InputError, match="already in the history"):
+            again.record(whole)  # a complete run is never replaced
