@@ -115,6 +115,14 @@ def test_history_import_list_and_diff_on_the_command_line(url: str, tmp_path: Pa
     diff = run_cli("diff", "--history", url, "--format", "json")
     assert diff.returncode == 0, diff.stderr  # the same hosts and findings: nothing changed
     assert json.loads(diff.stdout)["counts"]["new"] == 0
+    # NETGUARD_HISTORY may name the database too; a report reads a run and its trend from it
+    report = tmp_path / "r.md"
+    proc = run_cli(
+        "--lang", "en", "report", "--run", "latest", "--format", "md", "-o", str(report),
+        env={"NETGUARD_HISTORY": url},
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert "e" * 8 in report.read_text("utf-8")
 
 
 # -- schema versions --------------------------------------------------------------------------
