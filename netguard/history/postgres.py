@@ -207,11 +207,11 @@ class PgConnection:
         return found
 
     def execute(self, sql: str, parameters: Sequence[Any] = (), /) -> Any:
-        params = tuple(parameters) or None
+        params = _storable(parameters) or None
         return self.raw.execute(self._translated(sql, params is not None), params)
 
     def executemany(self, sql: str, parameters: Iterable[Sequence[Any]], /) -> None:
-        rows = [tuple(p) for p in parameters]
+        rows = [_storable(p) for p in parameters]
         if rows:
             with self.raw.cursor() as cur:
                 cur.executemany(self._translated(sql, True), rows)
@@ -227,6 +227,15 @@ class PgConnection:
 
     def close(self) -> None:
         self.raw.close()
+
+
+def _storable(params: Sequence[Any]) -> tuple[Any, ...]:
+    """PostgreSQL's text cannot hold NUL, which hostile host output may carry (SQLite's can):
+    it is stored as U+FFFD, the results file keeps the original. JSON columns never have one
+    (json.dumps escapes it)."""
+    return tuple(
+        v.replace("\x00", "\ufffd") if isinstance(v, str) and "\x00" in v else v for v in params
+    )
 
 
 _DIALECT: list[PostgresDialect] = []

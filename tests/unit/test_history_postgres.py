@@ -73,6 +73,15 @@ def test_record_and_read_back_as_sqlite_does(url: str) -> None:
     assert summary.complete and summary.id == run_id
 
 
+def test_a_nul_in_host_data_is_stored_not_refused(url: str) -> None:
+    """PostgreSQL's text has no NUL; a hostile host's detail with one still gets recorded."""
+    doc = lab()
+    doc["hosts"][1]["detail"] = "banner\x00tail"
+    with open_store(url) as store:
+        run_id = store.record(doc)
+        assert store.document(run_id)["hosts"][1]["detail"] == "banner\ufffdtail"
+
+
 def test_writer_streams_hosts_and_trend_diff_and_references_work(url: str) -> None:
     first = lab()
     second = derived(first, "b" * 32, "2030-01-01T01:00:00+00:00")
