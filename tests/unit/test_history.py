@@ -406,18 +406,22 @@ def test_upgrade_adds_a_migration(db: Path, monkeypatch: pytest.MonkeyPatch) -> 
     conn.close()
 
 
+#: A run as netguard recorded it before version 2 (no office name): also for PostgreSQL's test.
+V1_RUN = (
+    "INSERT INTO runs (id, started, started_us, complete, inventory_path, recorded, n_hosts,"
+    " n_audited, n_compliant, n_failing, n_unknown, n_waived)"
+    " VALUES ('r1', '2026-11-20T01:00:00+00:00', 1795136400000000, 1, '/srv/office-a.yaml',"
+    " '2026-11-20T01:05:00+00:00', 0, 0, 0, 0, 0, 0)"
+)
+
+
 def test_a_version_1_history_migrates_and_its_runs_keep_their_office(db: Path) -> None:
     """Runs recorded before offices had names belong to their inventory's path."""
     db.parent.mkdir(parents=True, exist_ok=True)
     conn = sqlite3.connect(db)  # a history as netguard wrote it before version 2
     history_schema.MIGRATIONS[0](conn)
     conn.execute("PRAGMA user_version = 1")
-    conn.execute(
-        "INSERT INTO runs (id, started, started_us, complete, inventory_path, recorded, n_hosts,"
-        " n_audited, n_compliant, n_failing, n_unknown, n_waived)"
-        " VALUES ('r1', '2026-11-20T01:00:00+00:00', 1795136400000000, 1, '/srv/office-a.yaml',"
-        " '2026-11-20T01:05:00+00:00', 0, 0, 0, 0, 0, 0)"
-    )
+    conn.execute(V1_RUN)
     conn.commit()
     conn.close()
     with open_store(db) as store:

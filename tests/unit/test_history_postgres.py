@@ -29,7 +29,7 @@ from netguard.history import schema as history_schema
 from netguard.history.postgres import PgConnection, is_url, redact, translate
 from tests.cli.runner import ROOT, closed_port, run_cli
 from tests.pgserver import PASSWORD, Server, require, running
-from tests.unit.test_history import derived, lab, result_of, run_of, summary_numbers
+from tests.unit.test_history import V1_RUN, derived, lab, result_of, run_of, summary_numbers
 
 pytestmark = pytest.mark.slow
 
@@ -162,12 +162,7 @@ def test_a_version_1_history_migrates(url: str) -> None:
     conn.execute("BEGIN")
     history_schema.MIGRATIONS[0](conn)
     conn.dialect.set_version(conn, 1)
-    conn.execute(
-        "INSERT INTO runs (id, started, started_us, complete, inventory_path, recorded, n_hosts,"
-        " n_audited, n_compliant, n_failing, n_unknown, n_waived)"
-        " VALUES ('r1', '2026-11-20T01:00:00+00:00', 1795136400000000, 1, '/srv/office-a.yaml',"
-        " '2026-11-20T01:05:00+00:00', 0, 0, 0, 0, 0, 0)"
-    )
+    conn.execute(V1_RUN)
     conn.execute("COMMIT")
     conn.close()
     with open_store(url) as store:
