@@ -6,6 +6,7 @@ Run from the repository root:
 
     python benchmarks/history_bench.py                  # 12,000 hosts, 3 nights
     python benchmarks/history_bench.py --hosts 50000 --runs 5
+    python benchmarks/history_bench.py --history postgresql://netguard@db/bench  # an empty one
 
 Night 1 is the generated fleet (tests/report/fleet.py); every later night changes about 2 % of
 the hosts (fixed, broken, unreachable), so the database grows as a real history would: most
@@ -81,10 +82,17 @@ def main() -> int:
     ap.add_argument("--hosts", type=int, default=12_000)
     ap.add_argument("--runs", type=int, default=3, help="nights to write (at least 2)")
     ap.add_argument("--keep", action="store_true", help="leave the database in its folder")
+    ap.add_argument(
+        "--history",
+        metavar="URL",
+        help="an empty PostgreSQL database to write into (docs/history.md) instead of a new "
+        "SQLite file; its size is PostgreSQL's (pg_database_size)",
+    )
     args = ap.parse_args()
     rng = random.Random(1)
     folder = Path(tempfile.mkdtemp(prefix="netguard-history-"))
     db = folder / "history.sqlite"
+    target: str | Path = args.history or db
     doc = timed(f"generate {args.hosts} hosts", lambda: fleet_document(args.hosts))
     findings = sum(len(h["findings"]) for h in doc["hosts"])
     print(f"{'findings per run':<34} {findings:7d}")
@@ -92,14 +100,13 @@ def main() -> int:
     results = timed("HostResults (not history)", lambda: [result_of(h) for h in doc["hosts"]])
     timed("to_dict() of a run (inside add)", lambda: [r.to_dict() for r in results])
     sizes = []
-    with open_store(db) as store:
+    with open_store(target) as store:
         nights = [doc]
         for night in range(1, max(2, args.runs)):
             nights.append(next_night(nights[-1], night, rng))
         for night, d in enumerate(nights):
             add_s, finish_s = write_night(store, d)
-            store._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # size of the data, not WAL
-            size = db.stat().st_size
+            size = _size(store)
             sizes.append(size)
             print(
                 f"night {night}: add {add_s:5.2f} s ({add_s / args.hosts * 1e6:4.0f} µs/host), "
@@ -110,7 +117,7 @@ def main() -> int:
         b = timed("read back night 1 (document)", lambda: store.document(runs[-2].id))
         diff = timed("diff night 0 → night 1", lambda: diff_documents(a, b))
         timed("record an imported document", lambda: store.record(_renamed(doc)))
-    size = db.stat().st_size
+        size = _size(store)
     per_later = (sizes[-1] - sizes[0]) / (len(sizes) - 1) if len(sizes) > 1 else 0
     print(f"{'db after night 0':<34} {sizes[0] / 2**20:7.1f} MiB")
     print(f"{'growth per later night':<34} {per_later / 2**20:7.1f} MiB")
@@ -118,13 +125,22 @@ def main() -> int:
     print(f"diff: {diff.counts()}")
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"{'peak RSS':<34} {peak:7.0f} MiB")
-    if args.keep:
+    if args.keep and not args.history:
         print(f"kept: {db}")
     else:
         for p in folder.iterdir():
             p.unlink()
         folder.rmdir()
     return 0
+
+
+def _size(store: Any) -> int:
+    """Bytes the history takes: the SQLite file checkpointed (data, not WAL), or the
+    PostgreSQL database."""
+    if store.path is None:
+        return int(store._conn.execute("SELECT pg_database_size(current_database())").fetchone()[0])
+    store._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    return int(store.path.stat().st_size)
 
 
 def _renamed(doc: dict[str, Any]) -> dict[str, Any]:

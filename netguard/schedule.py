@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import Literal
 
 from netguard.errors import InputError, NetguardError
+from netguard.history.postgres import is_url, refuse_password
 from netguard.i18n import LANGS, default_lang
 from netguard.notify import hook_argv
 from netguard.render.files import write_atomic
@@ -97,7 +98,7 @@ class ScheduleSpec:
     report_format: str | None  # one of REPORT_FORMATS; None: results file (and checklists) only
     report_dir: Path  # report, checklists and the latest results file go here
     lang: str  # zh | en: decided when scheduling, not by the (empty) locale of cron/systemd
-    history: Path | None  # history database, or None
+    history: Path | str | None  # history database (a file, or a PostgreSQL URL), or None
     waivers: Path | None  # waivers file, or None
     notify: tuple[str, ...] | None  # hook argv for new critical findings, or None
     syslog: bool  # one syslog line per new critical finding
@@ -236,8 +237,7 @@ def build_schedule_command(
         report_format=report_format,
         report_dir=absolute(report_dir, "--report-dir", must_exist=False) or workdir / "reports",
         lang=lang,
-        history=absolute(history, AUDIT_FLAGS["history"], must_exist=False)
-        or default_history_for(user),
+        history=_history_of(history, user, absolute),
         waivers=absolute(waivers, AUDIT_FLAGS["waivers"], must_exist=True),
         notify=_notify_argv(notify),
         syslog=syslog,
@@ -318,15 +318,29 @@ def default_netguard_command(working_dir: Path) -> tuple[str, ...]:
     return (exe, "-P", "-m", "netguard")
 
 
-def default_history_for(user: str) -> Path:
+def _history_of(
+    value: str | Path | None, user: str, absolute: Callable[..., Path | None]
+) -> Path | str:
+    """The scheduled audit's ``--history``: an office's PostgreSQL URL as given (one with a
+    password is refused: it would be in the unit file or the crontab), else the file made
+    absolute, else the user's default."""
+    if is_url(value):
+        refuse_password(str(value))
+        return str(value)
+    return absolute(value, AUDIT_FLAGS["history"], must_exist=False) or default_history_for(user)
+
+
+def default_history_for(user: str) -> Path | str:
     """The history database the audit's account uses by default. For the account scheduling,
     ``netguard.history.store.default_history_path`` (which honours NETGUARD_HISTORY and
     XDG_STATE_HOME, as interactive runs do); for another account, the same rule without the
-    installer's environment: root → /var/lib/netguard, others → ~/.local/state/netguard."""
+    installer's environment: root → /var/lib/netguard, others → ~/.local/state/netguard.
+    A PostgreSQL URL in NETGUARD_HISTORY is kept as it is."""
     if user == _current_user():
-        from netguard.history.store import default_history_path
+        from netguard.history.store import default_history
 
-        return Path(os.path.abspath(default_history_path()))
+        found = default_history()
+        return found if isinstance(found, str) else Path(os.path.abspath(found))
     if user in ("root", "0"):
         return Path("/var/lib/netguard/history.sqlite")
     try:
@@ -579,7 +593,7 @@ def writable_dirs(spec: ScheduleSpec) -> list[Path]:
     """What the audit writes: the report folder (results, reports, checklists) and the folder
     of the history database (SQLite writes its journal next to the database)."""
     dirs = [spec.report_dir]
-    if spec.history is not None:
+    if isinstance(spec.history, Path):  # a PostgreSQL history writes nothing here
         dirs.append(spec.history.parent)
     seen: list[Path] = []
     for d in dirs:

@@ -214,7 +214,7 @@ def run(args: argparse.Namespace, err: Console) -> int:
     bundle = bundle_writer(args, "audit")
     if bundle is not None:
         job = replace(job, sink=bundle.writer.collect_sink)
-    history = None if args.no_history else _open_history(args.history)
+    history = None if args.no_history else _open_history(args.history, say(args))
     if history is not None:
         job = replace(job, earlier_media=_earlier_media(history, job))
     try:
@@ -311,6 +311,9 @@ def _run_and_write(
         recorder.finish(run)
     finally:
         recorder.close()  # interrupted: the run stays in the history, marked incomplete
+    if recorder.lost is not None:  # the database went away: the audit goes on without it
+        _not_recorded(recorder.lost, say(args))
+        history = None
 
     doc = run_document(run)
     # Serialised once: for 12,000 hosts that is seconds, and bundle and output need the same.
@@ -350,10 +353,21 @@ def _earlier_media(history: Store, job: AuditJob) -> tuple[MediaSummary, ...]:
     return tuple(earlier_sightings(history.document(previous.id)))
 
 
-def _open_history(path: str | None) -> Store:
-    from netguard.history import open_store
+def _open_history(path: str | None, t: Catalog) -> Store | None:
+    """The history, or None when its database cannot be reached: the audit runs all the same,
+    says it is not recorded, and its exit status still says what it found (docs/history.md)."""
+    from netguard.history import HistoryUnavailable, open_store
 
-    return open_store(path)
+    try:
+        return open_store(path)
+    except HistoryUnavailable as exc:
+        _not_recorded(exc, t)
+        return None
+
+
+def _not_recorded(exc: Exception, t: Catalog) -> None:
+    said = t("terminal.history.not_recorded", raw=str(exc), command="netguard history import")
+    print(said, file=sys.stderr)  # one line, unwrapped: the URL and the reason stay whole
 
 
 def _alert(

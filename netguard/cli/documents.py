@@ -144,14 +144,14 @@ def report(args: argparse.Namespace, err: Console) -> int:
 def _report_source(args: argparse.Namespace) -> tuple[Results, list[RunSummary] | None]:
     """The results file given, or a run of the history (--run); and the trend up to that run
     from the history — read only if the history exists: a report never creates one."""
-    from netguard.history import default_history_path, open_store
+    from netguard.history import history_exists, history_target, open_store
     from netguard.results import load_results, parse_results
 
     if bool(args.results) == bool(args.run):
         raise usage_error("report_source", field="report")
     results = load_results(args.results) if args.results else None
-    path = Path(args.history) if args.history else default_history_path()
-    if results is not None and not path.exists():
+    path = history_target(args.history)
+    if results is not None and not history_exists(path):
         return results, None
     if results is not None:  # the trend is a bonus: an unusable history must not stop a report
         try:
@@ -170,7 +170,7 @@ def _report_source(args: argparse.Namespace) -> tuple[Results, list[RunSummary] 
 
 def export(args: argparse.Namespace, err: Console) -> int:
     from netguard.export import render_export, write_export
-    from netguard.history import default_history_path, open_store
+    from netguard.history import open_store
     from netguard.results import load_results, parse_results
 
     if bool(args.results) == bool(args.run):
@@ -178,7 +178,7 @@ def export(args: argparse.Namespace, err: Console) -> int:
     if args.results:
         results = load_results(args.results)
     else:
-        with open_store(Path(args.history) if args.history else default_history_path()) as store:
+        with open_store(args.history) as store:
             run_id = store.resolve(args.run)
             results = parse_results(store.document(run_id), f"history:{run_id}")
     if args.format == "syslog":

@@ -156,8 +156,10 @@ def history_option(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--history",
         metavar="DB",
-        help="history database (default: $NETGUARD_HISTORY, /var/lib/netguard/history.sqlite "
-        "for root, else ~/.local/state/netguard/history.sqlite)",
+        help="history database: a SQLite file, or an office's shared PostgreSQL database "
+        "(postgresql://USER@HOST/DB, password from ~/.pgpass; docs/history.md) (default: "
+        "$NETGUARD_HISTORY, /var/lib/netguard/history.sqlite for root, else "
+        "~/.local/state/netguard/history.sqlite)",
     )
 
 

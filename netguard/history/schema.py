@@ -1,19 +1,22 @@
 """The history database's schema: an ordered list of migrations, one transaction each.
 
-``PRAGMA user_version`` is the number of migrations applied. A migration is never edited once
-released: a change is a new function appended to ``MIGRATIONS`` (docs/history.md, "Migrations").
+``PRAGMA user_version`` is the number of migrations applied (in PostgreSQL, the one row of the
+table ``netguard_history``). A migration is never edited once released: a change is a new
+function appended to ``MIGRATIONS`` (docs/history.md, "Migrations"). Migrations are written in
+SQLite's words; postgres.translate reads their tables in PostgreSQL's.
 """
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Callable, Sequence
+
+from netguard.history.sql import Connection, dialect_of
 
 #: ``PRAGMA application_id``: marks the file as a netguard history ("NGHS"), so another program's
 #: SQLite database is refused instead of being written into.
 APPLICATION_ID = 0x4E474853
 
-Migration = Callable[[sqlite3.Connection], None]
+Migration = Callable[[Connection], None]
 
 _V1: Sequence[str] = (
     # One row per run. ``key`` is the compact join key; ``id`` is the run id of the document.
@@ -111,13 +114,13 @@ _V1: Sequence[str] = (
 )
 
 
-def _v1(conn: sqlite3.Connection) -> None:
+def _v1(conn: Connection) -> None:
     for statement in _V1:
         conn.execute(statement)
-    conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+    dialect_of(conn).mark(conn, APPLICATION_ID)
 
 
-def _v2(conn: sqlite3.Connection) -> None:
+def _v2(conn: Connection) -> None:
     """Runs belong to an office: the inventory's ``name:`` (empty for runs recorded before, and
     for unnamed inventories, whose path is their identity then). "Previous", trends, diffs and
     alerts compare runs of one office only."""

@@ -1,7 +1,9 @@
-"""The audit history: every run's results in one SQLite file, written as the audit goes.
+"""The audit history: every run's results in one SQLite file, or in an office's shared
+PostgreSQL database (``postgresql://…``), written as the audit goes.
 
-Where the file lives (``default_history_path``), its tables and migrations, and what survives
-an interruption are described in docs/history.md. Only the standard library's ``sqlite3``.
+Where the file lives (``default_history_path``), its tables and migrations, what survives an
+interruption and what a shared store guarantees are described in docs/history.md. The SQL is
+written once; what differs between the two databases is in sql.py (and postgres.py).
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import json
 import os
 import sqlite3
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,8 +22,9 @@ from typing import TYPE_CHECKING, Any
 
 from netguard import __version__
 from netguard.errors import InputError
-from netguard.history import schema
+from netguard.history import postgres, schema
 from netguard.history.model import RunSummary
+from netguard.history.sql import SQLITE, Connection, Dialect, HistoryUnavailable, dialect_of
 from netguard.model import FindingStatus, HostResult
 from netguard.results import (
     SCHEMA,
@@ -56,6 +59,26 @@ BATCH_HOSTS = 200
 BATCH_SECONDS = 2.0
 
 
+def default_history() -> str | Path:
+    """The history used when none is given: ``$NETGUARD_HISTORY`` may name a PostgreSQL
+    database (``postgresql://…``); otherwise ``default_history_path``."""
+    explicit = os.environ.get("NETGUARD_HISTORY", "")
+    return explicit if postgres.is_url(explicit) else default_history_path()
+
+
+def history_target(given: str | Path | None) -> str | Path:
+    """What ``--history`` names: a PostgreSQL URL (kept as text), else a SQLite file."""
+    if given is None or given == "":
+        return default_history()
+    return given if postgres.is_url(given) else Path(given)
+
+
+def history_exists(target: str | Path) -> bool:
+    """Whether there is a history to read without creating one: a file that exists; a
+    database server, always (whether it answers is found when it is opened)."""
+    return postgres.is_url(target) or Path(target).exists()
+
+
 def default_history_path() -> Path:
     """Where the history lives unless a path is given.
 
@@ -73,86 +96,93 @@ def default_history_path() -> Path:
     return Path(state).expanduser() / "netguard" / "history.sqlite"
 
 
-def open_store(path: str | Path | None = None) -> Store:
-    """Open (creating or upgrading) the history at ``path`` (default: default_history_path)."""
-    return Store(default_history_path() if path is None else path)
+def open_store(target: str | Path | None = None) -> Store:
+    """Open (creating or upgrading) the history ``target`` names: a SQLite file, or a
+    PostgreSQL URL (default: default_history)."""
+    return Store(history_target(target))
 
 
 class Store:
-    """One history file. Use as a context manager, or call ``close()``."""
+    """One history: a SQLite file or a PostgreSQL database. Use as a context manager, or call
+    ``close()``."""
 
-    def __init__(self, path: str | Path) -> None:
-        self.path = Path(path)
+    def __init__(self, target: str | Path) -> None:
+        #: the SQLite file (None for a PostgreSQL database)
+        self.path: Path | None = None if postgres.is_url(target) else Path(target)
+        #: where the history is, as messages name it (a URL without its password)
+        self.where = str(self.path) if self.path is not None else postgres.redact(str(target))
         # What this connection knows is committed, to skip re-sending it; a transaction's
         # additions join only once it commits (a rollback must not leave dangling ids).
         self._payloads_known: set[bytes] = set()
         self._payloads_pending: set[bytes] = set()
         self._kinds: dict[tuple[Any, ...], int] | None = None  # loaded on first write
         self._kinds_pending: dict[tuple[Any, ...], int] = {}
-        self._conn = self._connect()
+        self._conn: Connection = (
+            self._connect(self.path) if self.path is not None else postgres.connect(str(target))
+        )
+        self.dialect: Dialect = dialect_of(self._conn)
         try:
-            with self._errors():
+            with self._errors(), self.dialect.schema_lock(self._conn):
                 self._check_and_migrate()
-                # WAL: readers (history list, report) never block the nightly writer, and a
-                # killed writer's open transaction is simply not in the log. FULL: a commit is
-                # on disk when it returns, also across a power cut; with batched commits that
-                # is one fsync per 200 hosts, which costs nothing next to the audit itself.
-                self._conn.execute("PRAGMA journal_mode = WAL")
-                self._conn.execute("PRAGMA synchronous = FULL")
-                self._conn.execute("PRAGMA foreign_keys = ON")
+                if self.path is not None:
+                    # WAL: readers (history list, report) never block the nightly writer, and
+                    # a killed writer's open transaction is simply not in the log. FULL: a
+                    # commit is on disk when it returns, also across a power cut; with batched
+                    # commits that is one fsync per 200 hosts, nothing next to the audit itself.
+                    self._conn.execute("PRAGMA journal_mode = WAL")
+                    self._conn.execute("PRAGMA synchronous = FULL")
+                    self._conn.execute("PRAGMA foreign_keys = ON")
         except BaseException:
             self._conn.close()
             raise
 
     # -- opening ---------------------------------------------------------------------------
 
-    def _connect(self) -> sqlite3.Connection:
-        if self.path.is_dir():
-            raise InputError("is a directory, not a history database", file=self.path)
-        if not self.path.exists():
+    def _connect(self, path: Path) -> sqlite3.Connection:
+        if path.is_dir():
+            raise InputError("is a directory, not a history database", file=self.where)
+        if not path.exists():
             # The history names owners and their machines' weaknesses: only its owner reads it.
             try:
-                self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-                os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+                path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+                os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
             except FileExistsError:
                 pass  # another netguard created it meanwhile: open that one
             except OSError as exc:
-                raise InputError(f"cannot create the history: {exc}", file=self.path) from None
+                raise InputError(f"cannot create the history: {exc}", file=self.where) from None
         try:
             # isolation_level=None: no implicit transactions; every write says BEGIN itself.
-            return sqlite3.connect(self.path, timeout=30.0, isolation_level=None)
+            return sqlite3.connect(path, timeout=30.0, isolation_level=None)
         except sqlite3.Error as exc:
-            raise InputError(f"cannot open the history: {exc}", file=self.path) from None
+            raise InputError(f"cannot open the history: {exc}", file=self.where) from None
 
     def _check_and_migrate(self) -> None:
         known = len(schema.MIGRATIONS)
         app_id, version = self._header()
-        if app_id not in (0, schema.APPLICATION_ID) or (app_id == 0 and self._has_tables()):
+        if app_id not in (0, schema.APPLICATION_ID) or (
+            app_id == 0 and self.dialect.has_tables(self._conn)
+        ):
+            what = "an SQLite" if self.dialect is SQLITE else "a PostgreSQL"
             raise InputError(
-                "an SQLite database, but not a netguard history (refusing to write into it)",
-                file=self.path,
+                f"{what} database, but not a netguard history (refusing to write into it)",
+                file=self.where,
             )
         if version > known:
             raise InputError(
                 f"history schema version {version}, this netguard knows up to {known}: "
-                "use a newer netguard (the file is left as it is)",
-                file=self.path,
+                "use a newer netguard (the database is left as it is)",
+                file=self.where,
             )
         while version < known:
             with self.transaction():
                 _, now = self._header()  # another process may have migrated meanwhile
                 if now == version:
                     schema.MIGRATIONS[version](self._conn)
-                    self._conn.execute(f"PRAGMA user_version = {version + 1}")
+                    self.dialect.set_version(self._conn, version + 1)
             version = self._header()[1]
 
     def _header(self) -> tuple[int, int]:
-        app_id = self._conn.execute("PRAGMA application_id").fetchone()[0]
-        version = self._conn.execute("PRAGMA user_version").fetchone()[0]
-        return int(app_id), int(version)
-
-    def _has_tables(self) -> bool:
-        return self._conn.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchone() is not None
+        return self.dialect.header(self._conn)
 
     @property
     def schema_version(self) -> int:
@@ -162,27 +192,32 @@ class Store:
 
     @contextmanager
     def _errors(self) -> Iterator[None]:
-        """SQLite's errors (corrupt file, not a database, locked too long) name the file."""
+        """The database's errors (corrupt file, not a database, locked too long, server gone)
+        name the history; a PostgreSQL server that cannot be reached is HistoryUnavailable."""
         try:
             yield
-        except sqlite3.IntegrityError as exc:
-            raise InputError(f"history database refused the write: {exc}", file=self.path) from exc
-        except sqlite3.Error as exc:
+        except self.dialect.error as exc:
+            if self.dialect.unreachable(exc, self._conn):
+                raise HistoryUnavailable(postgres.describe(exc), file=self.where) from None
+            if isinstance(exc, self.dialect.integrity_error):
+                raise InputError(
+                    f"history database refused the write: {exc}", file=self.where
+                ) from exc
             raise InputError(
-                f"not a usable netguard history database: {exc}", file=self.path
+                f"not a usable netguard history database: {exc}", file=self.where
             ) from exc
 
     @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
-        """BEGIN IMMEDIATE … COMMIT, rolled back on any exception (KeyboardInterrupt too)."""
+    def transaction(self) -> Iterator[Connection]:
+        """BEGIN … COMMIT (SQLite: BEGIN IMMEDIATE), rolled back on any exception
+        (KeyboardInterrupt too)."""
         with self._errors():
-            self._conn.execute("BEGIN IMMEDIATE")
+            self._conn.execute(self.dialect.begin)
             try:
                 yield self._conn
                 self._conn.execute("COMMIT")
             except BaseException:
-                if self._conn.in_transaction:
-                    self._conn.execute("ROLLBACK")
+                self._rollback()
                 self._payloads_pending.clear()
                 self._kinds_pending.clear()
                 raise
@@ -191,6 +226,15 @@ class Store:
             if self._kinds is not None:
                 self._kinds.update(self._kinds_pending)
             self._kinds_pending.clear()
+
+    def _rollback(self) -> None:
+        try:
+            if self._conn.in_transaction:
+                self._conn.execute("ROLLBACK")
+        except self.dialect.error as exc:
+            if not self.dialect.unreachable(exc, self._conn):
+                raise
+            # the connection is gone: so is its transaction (the server rolls it back)
 
     def close(self) -> None:
         self._conn.close()
@@ -229,11 +273,15 @@ class Store:
         """Import a whole results document in one transaction; returns its run id.
 
         ``run.complete: false`` in the document (one exported from an interrupted run) keeps
-        the run incomplete; otherwise it is complete.
+        the run incomplete; otherwise it is complete. A run the history has only in part is
+        replaced; a complete one is refused.
         """
         parse_results(doc, source)  # the one validator: refused here, nothing is stored
         run, hosts = doc["run"], doc["hosts"]
         with self.transaction():
+            # the history holds this run in part only (interrupted, or its database went away
+            # during the audit): the results file is whole, and replaces that part
+            self._conn.execute("DELETE FROM runs WHERE id = ? AND complete = 0", (run["id"],))
             key = self._insert_run_row(
                 id=run["id"],
                 started=run["started"],
@@ -271,8 +319,9 @@ class Store:
         run_extra: dict[str, Any] | None,
     ) -> int:
         if self._conn.execute("SELECT 1 FROM runs WHERE id = ?", (id,)).fetchone():
-            raise InputError(f"run {id} is already in the history", file=self.path)
-        cur = self._conn.execute(
+            raise InputError(f"run {id} is already in the history", file=self.where)
+        return self.dialect.insert_key(
+            self._conn,
             "INSERT INTO runs (id, started, started_us, finished, inventory_path,"
             " inventory_sha256, inventory_name, policy_name, policy_path, policy_sha256,"
             " netguard_version, hosts_expected, run_extra, recorded)"
@@ -293,14 +342,21 @@ class Store:
                 _json(run_extra) if run_extra else None,
                 datetime.now(UTC).isoformat(),
             ),
+            "key",
         )
-        return int(cur.lastrowid or 0)
 
     def _write_hosts(self, run_key: int, hosts: Sequence[tuple[int, dict[str, Any]]]) -> None:
-        """Insert hosts (pos, host dict) and their findings; the caller holds the transaction."""
+        """Insert hosts (pos, host dict) and their findings; the caller holds the transaction.
+
+        Shared rows (kinds, then payloads) are inserted in one global order (sorted), so two
+        collectors writing into one PostgreSQL database at once wait for each other at worst,
+        never deadlock."""
         host_rows = []
         finding_rows = []
         payloads: dict[bytes, str] = {}
+        kind_ids = self._kind_ids(
+            tuple(f.get(k) for k in _KIND_KEYS) for _, h in hosts for f in h.get("findings") or ()
+        )
         for pos, h in hosts:
             host_rows.append(_host_row(run_key, pos, h))
             for n, f in enumerate(h.get("findings") or ()):
@@ -310,33 +366,44 @@ class Store:
                     payloads[digest] = body
                 waiver = f.get("waiver")
                 finding_rows.append((
-                    run_key, pos, n, self._kind_id(f), f.get("status"),
+                    run_key, pos, n, kind_ids[tuple(f.get(k) for k in _KIND_KEYS)], f.get("status"),
                     None if waiver is None else _json(waiver), digest,
                 ))  # fmt: skip
         c = self._conn
-        c.executemany("INSERT OR IGNORE INTO payloads VALUES (?, ?)", payloads.items())
+        c.executemany(
+            "INSERT INTO payloads VALUES (?, ?) ON CONFLICT DO NOTHING", sorted(payloads.items())
+        )
         c.executemany(f"INSERT INTO hosts VALUES ({','.join('?' * 14)})", host_rows)
         c.executemany("INSERT INTO findings VALUES (?, ?, ?, ?, ?, ?, ?)", finding_rows)
         self._payloads_pending.update(payloads)
 
-    def _kind_id(self, f: dict[str, Any]) -> int:
-        kind = tuple(f.get(k) for k in _KIND_KEYS)
+    def _kind_ids(self, kinds: Iterable[tuple[Any, ...]]) -> dict[tuple[Any, ...], int]:
+        """The id of each kind, new ones inserted (in the order of their keys); another
+        collector may insert the same kind at the same time: the insert then does nothing, the
+        select finds its row."""
         if self._kinds is None:
             self._kinds = {
                 tuple(json.loads(key)): id
                 for id, key in self._conn.execute("SELECT id, key FROM kinds")
             }
-        found = self._kinds.get(kind) or self._kinds_pending.get(kind)
-        if found is None:
-            key = _json(kind)
+        out: dict[tuple[Any, ...], int] = {}
+        new: dict[str, tuple[Any, ...]] = {}
+        for kind in kinds:
+            found = self._kinds.get(kind) or self._kinds_pending.get(kind)
+            if found is not None:
+                out[kind] = found
+            else:
+                new[_json(kind)] = kind
+        for key in sorted(new):
+            kind = new[key]
             self._conn.execute(
-                "INSERT OR IGNORE INTO kinds (check_id, category, severity, reason, key)"
-                " VALUES (?, ?, ?, ?, ?)",
+                "INSERT INTO kinds (check_id, category, severity, reason, key)"
+                " VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
                 (*kind, key),
             )
             found = self._conn.execute("SELECT id FROM kinds WHERE key = ?", (key,)).fetchone()[0]
-            self._kinds_pending[kind] = found
-        return int(found)
+            out[kind] = self._kinds_pending[kind] = int(found)
+        return out
 
     def _complete(
         self, run_key: int, finished: str | None, doc_extra: dict[str, Any] | None
@@ -377,8 +444,9 @@ class Store:
         """Runs, newest first (incomplete ones included, marked)."""
         with self._errors():
             rows = self._conn.execute(
-                f"SELECT {_SUMMARY_COLUMNS} FROM runs ORDER BY started_us DESC, key DESC LIMIT ?",
-                (-1 if limit is None else limit,),
+                f"SELECT {_SUMMARY_COLUMNS} FROM runs ORDER BY started_us DESC, key DESC"
+                + ("" if limit is None else " LIMIT ?"),
+                () if limit is None else (limit,),
             ).fetchall()
             return [self._summary(row) for row in rows]
 
@@ -388,7 +456,7 @@ class Store:
                 f"SELECT {_SUMMARY_COLUMNS} FROM runs WHERE id = ?", (run_id,)
             ).fetchone()
             if row is None:
-                raise InputError(f"no run {run_id!r} in the history", file=self.path)
+                raise InputError(f"no run {run_id!r} in the history", file=self.where)
             return self._summary(row)
 
     def previous_complete(self, before: datetime, scope: str | None = None) -> RunSummary | None:
@@ -461,7 +529,7 @@ class Store:
                 raise InputError(
                     f"run {ref!r}: give at least 4 characters of a run id, or latest, previous, "
                     "-1, -2, …",
-                    file=self.path,
+                    file=self.where,
                 )
             ids = [
                 r[0]
@@ -471,11 +539,11 @@ class Store:
                 )
             ]
         if not ids:
-            raise InputError(f"no run {ref!r} in the history", file=self.path)
+            raise InputError(f"no run {ref!r} in the history", file=self.where)
         if len(ids) > 1:
             shown = ", ".join(ids[:5]) + (", …" if len(ids) > 5 else "")
             raise InputError(
-                f"run {ref!r} is ambiguous: {len(ids)} runs start so ({shown})", file=self.path
+                f"run {ref!r} is ambiguous: {len(ids)} runs start so ({shown})", file=self.where
             )
         return str(ids[0])
 
@@ -488,7 +556,7 @@ class Store:
         if row is None:
             have = self._conn.execute("SELECT COUNT(*) FROM runs WHERE complete = 1").fetchone()[0]
             raise InputError(
-                f"run {ref!r}: the history has {have} complete run(s), not {nth}", file=self.path
+                f"run {ref!r}: the history has {have} complete run(s), not {nth}", file=self.where
             )
         return str(row[0])
 
@@ -503,7 +571,7 @@ class Store:
                 (run_id,),
             ).fetchone()
             if run is None:
-                raise InputError(f"no run {run_id!r} in the history", file=self.path)
+                raise InputError(f"no run {run_id!r} in the history", file=self.where)
             key = run[0]
             hosts = self._hosts(key)
         run_doc: dict[str, Any] = {

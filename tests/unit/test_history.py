@@ -406,18 +406,22 @@ def test_upgrade_adds_a_migration(db: Path, monkeypatch: pytest.MonkeyPatch) -> 
     conn.close()
 
 
+#: A run as netguard recorded it before version 2 (no office name): also for PostgreSQL's test.
+V1_RUN = (
+    "INSERT INTO runs (id, started, started_us, complete, inventory_path, recorded, n_hosts,"
+    " n_audited, n_compliant, n_failing, n_unknown, n_waived)"
+    " VALUES ('r1', '2026-11-20T01:00:00+00:00', 1795136400000000, 1, '/srv/office-a.yaml',"
+    " '2026-11-20T01:05:00+00:00', 0, 0, 0, 0, 0, 0)"
+)
+
+
 def test_a_version_1_history_migrates_and_its_runs_keep_their_office(db: Path) -> None:
     """Runs recorded before offices had names belong to their inventory's path."""
     db.parent.mkdir(parents=True, exist_ok=True)
     conn = sqlite3.connect(db)  # a history as netguard wrote it before version 2
     history_schema.MIGRATIONS[0](conn)
     conn.execute("PRAGMA user_version = 1")
-    conn.execute(
-        "INSERT INTO runs (id, started, started_us, complete, inventory_path, recorded, n_hosts,"
-        " n_audited, n_compliant, n_failing, n_unknown, n_waived)"
-        " VALUES ('r1', '2026-11-20T01:00:00+00:00', 1795136400000000, 1, '/srv/office-a.yaml',"
-        " '2026-11-20T01:05:00+00:00', 0, 0, 0, 0, 0, 0)"
-    )
+    conn.execute(V1_RUN)
     conn.commit()
     conn.close()
     with open_store(db) as store:
@@ -578,3 +582,33 @@ def test_ctrl_c_inside_the_writer_keeps_what_was_added(db: Path) -> None:
         [summary] = store.runs()
         assert not summary.complete and summary.hosts == 5
         assert store.document(run.id)["hosts"] == [r.to_dict() for r in results[:5]]
+
+
+def test_a_history_write_that_fails_mid_run_stops_recording_not_the_audit(db: Path) -> None:
+    """The recorder (what an audit feeds) keeps going when the database refuses a write: the
+    run stays as far as it was committed, ``lost`` says why (the audit prints it)."""
+    from netguard.history import RunRecorder
+
+    run, results = run_of(lab())
+    store = open_store(db)
+    recorder = RunRecorder(store)
+    recorder.begin(run)
+    assert recorder.writer is not None
+    recorder.writer._batch_hosts = 2
+    for n, r in enumerate(results):
+        if n == 3:  # two hosts committed, one buffered
+            store._conn.close()  # every later statement fails, as on a vanished disk
+        recorder.add(r)
+        run.results.append(r)
+    recorder.finish(run)
+    recorder.close()
+    assert isinstance(recorder.lost, InputError) and recorder.lost.file == str(db)
+    whole = derived(lab(), run.id, run.started.isoformat())
+    with open_store(db) as again:
+        [summary] = again.runs()
+        assert not summary.complete and summary.hosts == 2
+        again.record(whole)  # `history import` of the results file replaces the partial run
+        [summary] = again.runs()
+        assert summary.complete and again.document(run.id)["hosts"] == whole["hosts"]
+        with pytest.raises(InputError, match="already in the history"):
+            again.record(whole)  # a complete run is never replaced

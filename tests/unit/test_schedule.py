@@ -203,6 +203,20 @@ def test_history_is_always_explicit(tmp_path: Path, monkeypatch: pytest.MonkeyPa
         schedule.default_history_for("no-such-user-here")
 
 
+def test_a_postgresql_history_is_passed_as_given(tmp_path: Path) -> None:
+    """An office's shared history: the URL goes to the audit unchanged (no folder to make
+    writable for it); a URL with a password is refused — it would be in the unit file."""
+    url = "postgresql://netguard@db.office.internal/netguard?sslmode=verify-full"
+    spec = build_schedule_command(None, cwd=tmp_path, lang="en", history=url)
+    assert spec.history == url and audit_argv(spec)[-2:] == ["--history", url]
+    assert schedule.writable_dirs(spec) == [spec.report_dir]
+    with pytest.raises(InputError) as err:
+        build_schedule_command(
+            None, cwd=tmp_path, lang="en", history="postgres://netguard:hunter2@db/netguard"
+        )
+    assert "hunter2" not in str(err.value) and "pgpass" in str(err.value)
+
+
 def test_default_command_keeps_the_virtualenv_path(tmp_path: Path) -> None:
     command = schedule.default_netguard_command(tmp_path)
     # abspath, not resolve(): a venv's python is a symlink whose target has no netguard.
