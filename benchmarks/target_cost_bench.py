@@ -6,7 +6,10 @@ Run as root from the repository root (needs what the lab needs: tests/lab/netlab
 
 Audits N lab machines (real sshd, own /etc) with the baseline policy, alternately with
 ``--full-inventory`` (every package, program and service: what netguard sent before issue 17)
-and without it (only the names of the policy's antivirus catalog), ``--rounds`` times each.
+and without it (only the names of the policy's antivirus catalog), ``--rounds`` times each;
+with ``--before DIR``, also with the netguard checkout in DIR as it is (e.g. a worktree of an
+older commit: ``git worktree add /tmp/before COMMIT``); and the SSH login alone (``ssh … true``
+to every machine, OpenSSH's client), the floor under any collection.
 Per host and mode it prints the machines' CPU (their processes and reaped sshd sessions, the SSH
 login included: ``Lab.cpu_seconds`` around the audit) and the bytes of the collection output
 (the ``output.bin`` files of the audit's evidence bundle), and whether both modes gave every
@@ -30,7 +33,23 @@ from tests.lab.netlab import INTRANET, Lab, LabError, plain_hosts  # noqa: E402
 MODES = {"full": ["--full-inventory"], "wanted": []}
 
 
-def _audit(lab: Lab, mode: str, n: int, workers: int, timeout: float) -> dict[str, Any]:
+def _login(lab: Lab, addresses: list[str], timeout: float) -> float:
+    """The machines' CPU ms per host of an SSH login that runs ``true``."""
+    ssh = [
+        "ssh", "-i", str(lab.identity_path), "-o", f"UserKnownHostsFile={lab.known_hosts_path}",
+        "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=yes",
+    ]  # fmt: skip
+    cpu0 = lab.cpu_seconds()
+    for addr in addresses:
+        cp = lab.run_in_auditor([*ssh, f"root@{addr}", "true"], timeout=timeout)
+        if cp.returncode != 0:
+            raise LabError(f"ssh {addr} true: exit {cp.returncode}: {cp.stderr[-500:]}")
+    return (lab.cpu_seconds() - cpu0) / len(addresses) * 1000
+
+
+def _audit(
+    lab: Lab, mode: str, n: int, workers: int, timeout: float, repo: Path = REPO
+) -> dict[str, Any]:
     out = lab.tmp / f"{mode}-{n}"
     report, bundle = out.with_suffix(".json"), out.with_suffix(".bundle")
     for p in (report,):
@@ -42,10 +61,10 @@ def _audit(lab: Lab, mode: str, n: int, workers: int, timeout: float) -> dict[st
     argv = [
         sys.executable, "-m", "netguard", "audit", str(lab.inventory_path), "--format", "json",
         "-o", str(report), "--workers", str(workers), "-q", "--bundle", str(bundle),
-        *MODES[mode],
+        *MODES.get(mode, []),
     ]  # fmt: skip
     cpu0 = lab.cpu_seconds()
-    cp = lab.run_in_auditor(argv, timeout=timeout, cwd=REPO)
+    cp = lab.run_in_auditor(argv, timeout=timeout, cwd=repo)
     cpu = lab.cpu_seconds() - cpu0
     if not report.exists():
         raise LabError(f"audit wrote no report (exit {cp.returncode}):\n{cp.stderr[-3000:]}")
@@ -68,19 +87,26 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--clamd", action="store_true", help="a running clamd on every machine")
     p.add_argument("--timeout", type=float, default=600)
     p.add_argument("--json", action="store_true", help="also print the results as one JSON line")
+    p.add_argument("--before", type=Path, metavar="DIR", help="also audit with this checkout")
     args = p.parse_args(argv)
     if not 1 <= args.hosts <= 1000 or args.rounds < 1 or args.workers < 1:
         p.error("--hosts 1..1000, --rounds and --workers at least 1")
 
     lab = Lab(start_timeout=max(60.0, args.hosts * 0.5))
     lab.add_segment(INTRANET, "intranet", "10.20.0.0/22", "10.20.0.1")
-    plain_hosts(lab, args.hosts, clamd=args.clamd)
-    runs: dict[str, list[dict[str, Any]]] = {m: [] for m in MODES}
+    specs = plain_hosts(lab, args.hosts, clamd=args.clamd)
+    modes = {"before": args.before} if args.before else {}
+    modes.update({m: REPO for m in MODES})
+    runs: dict[str, list[dict[str, Any]]] = {m: [] for m in modes}
+    logins: list[float] = []
     try:
         lab.start()
         for _ in range(args.rounds):
-            for mode in MODES:
-                runs[mode].append(_audit(lab, mode, args.hosts, args.workers, args.timeout))
+            logins.append(_login(lab, [s.address for s in specs], args.timeout))
+            for mode, repo in modes.items():
+                runs[mode].append(
+                    _audit(lab, mode, args.hosts, args.workers, args.timeout, repo.resolve())
+                )
     except LabError as e:
         print(f"lab failed: {e}", file=sys.stderr)
         return 2
@@ -102,11 +128,13 @@ def main(argv: list[str] | None = None) -> int:
             f"{result[mode]['bytes_per_host']} bytes/host, "
             f"{result[mode]['audited']}/{args.hosts} audited"
         )
+    result["login_cpu_ms_per_host"] = round(statistics.median(logins), 1)
+    print(f" login: target CPU {result['login_cpu_ms_per_host']} ms/host (ssh … true)")
     result["same_verdicts"] = same
     print(f"same verdicts in every round and mode: {'yes' if same else 'NO'}")
     if args.json:
         print(json.dumps(result))
-    return 0 if same and all(result[m]["audited"] == args.hosts for m in MODES) else 1
+    return 0 if same and all(result[m]["audited"] == args.hosts for m in modes) else 1
 
 
 if __name__ == "__main__":
