@@ -11,7 +11,8 @@ themselves, so a machine where only they run fails and the finding names them.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from dataclasses import replace
 from typing import Any
 
 from netguard.checks import antivirus_windows
@@ -88,6 +89,35 @@ def _key(facts: Facts, name: str) -> str:
     return name.casefold() if facts.platform == "windows" else name
 
 
+def _covered(facts: Facts, products: Iterable[AvProduct]) -> Facts:
+    """The facts with every list that was read for other names only (collect/wanted.py: a run
+    asks the host about its catalog's names) counted as not read: a catalog name the host was
+    not asked about is unknown, never absent."""
+    if not facts.only_asked:
+        return facts
+    products = tuple(products)
+    names = {
+        "packages": {n for p in products for n in p.packages},
+        "executables": {n for p in products for n in p.binaries},
+        "services": {n for p in products for n in _all(p, "services")},
+    }
+    unasked = {
+        group: sorted(wanted - facts.only_asked[group])
+        for group, wanted in names.items()
+        if group in facts.only_asked and wanted - facts.only_asked[group]
+    }
+    if not unasked:
+        return facts
+    why = {group: "not asked for: " + ", ".join(ns) for group, ns in unasked.items()}
+    return replace(
+        facts,
+        packages=None if "packages" in unasked else facts.packages,
+        executables=None if "executables" in unasked else facts.executables,
+        services=None if "services" in unasked else facts.services,
+        problems={**facts.problems, **why},
+    )
+
+
 def _listed(products: dict[str, list[Signal]]) -> tuple[dict[str, list[str]], list[dict[str, Any]]]:
     """Products with their signals: (evidence labels, message parts)."""
     labels = {name: [label for label, _ in signals] for name, signals in products.items()}
@@ -115,6 +145,7 @@ def _installed(facts: Facts, ctx: CheckContext) -> tuple[dict[str, list[Signal]]
     severity=Severity.HIGH,
 )
 def installed(facts: Facts, ctx: CheckContext) -> Verdict:
+    facts = _covered(facts, ctx.products)
     products, blind = _installed(facts, ctx)
     catalog = [p.name for p in ctx.products]
     if products:
@@ -175,6 +206,7 @@ def _engines(product: AvProduct) -> list[str]:
     severity=Severity.HIGH,
 )
 def running(facts: Facts, ctx: CheckContext) -> Verdict:
+    facts = _covered(facts, ctx.products)
     base = _running(facts, ctx)
     if facts.platform != "windows":
         return base
@@ -260,6 +292,7 @@ def signatures(facts: Facts, ctx: CheckContext) -> Verdict:
     if facts.platform == "windows":
         return antivirus_windows.signatures(facts, limit)
     dbs = facts.need("clamav_databases")
+    facts = _covered(facts, ctx.products)
     products, _ = _installed(facts, ctx)
     daily = [d for d in dbs if "/daily." in d.path] or list(dbs)
     if not daily:

@@ -201,6 +201,7 @@ def spot_check(args: argparse.Namespace, err: Console) -> int:
             workers=args.workers,
             accept_new_hostkeys=args.accept_new_hostkeys,
             commands_allowed_for=commands_allowed_for(args, policy),
+            full_inventory=True,  # an inspector's record: every package and program
         ),
         ssh_config=ssh_config,
     )
@@ -223,7 +224,8 @@ def inspect(args: argparse.Namespace, err: Console) -> int:
         inventory = local_inventory(Zone(args.zone))
     policy = load_policy(args.policy)
     allowed = commands_allowed_for(args, policy)
-    job = AuditJob(inventory, policy, AuditOptions(workers=1, commands_allowed_for=allowed))
+    options = AuditOptions(workers=1, commands_allowed_for=allowed, full_inventory=True)
+    job = AuditJob(inventory, policy, options)
     preflight(job)  # a rule's path or command that may not be sent: refused before reading
     return _conduct(args, err, job, "inspect", None)
 

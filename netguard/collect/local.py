@@ -24,6 +24,8 @@ from typing import Any
 from netguard.collect import OUTPUT_CAP, Collection, failed, linux_script
 from netguard.collect.parse_linux import encode_sections
 from netguard.collect.probe import ProbeRequest, preamble
+from netguard.collect.wanted import Wanted
+from netguard.collect.wanted import preamble as wanted_preamble
 from netguard.collect.watch import preamble as watch_preamble
 from netguard.model import Host, HostStatus
 from netguard.model.watched import WatchList
@@ -37,12 +39,17 @@ _END = b"@@end\n"
 
 
 def collect_local(
-    host: Host, request: ProbeRequest | None = None, *, watch: WatchList | None = None
+    host: Host,
+    request: ProbeRequest | None = None,
+    *,
+    watch: WatchList | None = None,
+    wanted: Wanted | None = None,
 ) -> Collection:
+    lines = preamble(request) + watch_preamble(watch) + wanted_preamble(wanted)
     try:
         proc = subprocess.run(
             ["/bin/sh", "-s"],
-            input=preamble(request) + watch_preamble(watch) + linux_script(),
+            input=lines + linux_script(),
             capture_output=True,
             env=_ENV,
             timeout=host.ssh.command_timeout,

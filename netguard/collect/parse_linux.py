@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
+from netguard.collect.wanted import SECTION as WANTED_SECTION
+from netguard.collect.wanted import parse_wanted
 from netguard.collect.watch import ENTRY_SECTION_CAP, parse_watched
 from netguard.collect.watch import SECTION as WATCH_SECTION
 from netguard.errors import CollectionError
@@ -628,7 +630,37 @@ def _processes(sections: Sections) -> frozenset[str]:
     return names
 
 
+def _asked(sections: Sections) -> dict[str, frozenset[str]]:
+    """Group → the names the collection asked for (collect/wanted.py); {} when it asked for
+    complete lists, or is older than the question (no ``wanted`` section)."""
+    if WANTED_SECTION not in sections:
+        return {}
+    return parse_wanted(_text(sections, WANTED_SECTION))
+
+
+def _only(group: str, found: frozenset[str], sections: Sections) -> frozenset[str]:
+    """``found`` kept to the names asked for, when the collection asked for some. The group's
+    row reads section ``wanted`` too: when that cannot be read, whether the list is complete
+    is unknown, and so is the group."""
+    asked = _asked(sections).get(group)
+    return found if asked is None else found & asked
+
+
+def _executables(sections: Sections) -> frozenset[str]:
+    return _only("executables", _line_set(_text(sections, "executables")), sections)
+
+
+def _services(sections: Sections) -> dict[str, str]:
+    units = parse_services(_text(sections, "services", missing_ok=True))
+    asked = _asked(sections).get("services")
+    return units if asked is None else {u: st for u, st in units.items() if u in asked}
+
+
 def _packages(sections: Sections) -> frozenset[str]:
+    return _only("packages", _all_packages(sections), sections)
+
+
+def _all_packages(sections: Sections) -> frozenset[str]:
     found: set[str] = set()
     known = False
     for name, parse in (("dpkg", parse_dpkg), ("rpm", _line_set)):
@@ -1191,9 +1223,10 @@ FACT_GROUPS: tuple[FactGroup, ...] = (
     _from_section("rfkill", "rfkill", parse_rfkill),
     _from_section("bluetooth", "bluetooth", _lines),
     FactGroup(("processes",), ("processes", "psutil_processes"), _processes),
-    _from_section("services", "services", parse_services, missing_ok=True),
-    FactGroup(("packages",), ("dpkg", "rpm"), _packages),
-    _from_section("executables", "executables", _line_set),
+    FactGroup(("services",), ("services", WANTED_SECTION), _services),
+    FactGroup(("packages",), ("dpkg", "rpm", WANTED_SECTION), _packages),
+    FactGroup(("executables",), ("executables", WANTED_SECTION), _executables),
+    FactGroup(("only_asked",), (WANTED_SECTION,), _asked),
     _from_section("opt_dirs", "opt", _line_set),
     _from_section("clamav_databases", "clamav_db", parse_clamav_db),
     _from_section("clamscan_version", "clamscan_version", str.strip, missing_ok=True),

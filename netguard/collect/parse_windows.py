@@ -87,7 +87,7 @@ NO_WINDOWS_SOURCE: dict[str, str] = {
 WINDOWS_ONLY = ("domain", "wsc_antivirus", "defender", "password_policy", "usbstor_policy")
 #: Facts whose Windows value is known without asking: no rfkill (radios are adapters and
 #: Bluetooth devices there), and no separate timestamps file (the last use is in each profile).
-WINDOWS_CONSTANTS: dict[str, Any] = {"rfkill": (), "nm_timestamps": {}}
+WINDOWS_CONSTANTS: dict[str, Any] = {"rfkill": (), "nm_timestamps": {}, "only_asked": {}}
 
 
 class _Missing(Exception):

@@ -24,6 +24,8 @@ import paramiko
 from netguard.collect import OUTPUT_CAP, REMOTE_COMMAND, Collection, failed, linux_script
 from netguard.collect.probe import ProbeRequest, preamble
 from netguard.collect.sshconfig import join_hop, split_hop
+from netguard.collect.wanted import Wanted
+from netguard.collect.wanted import preamble as wanted_preamble
 from netguard.collect.watch import preamble as watch_preamble
 from netguard.collect.windows import windows_command, windows_stdin
 from netguard.model import Host, HostStatus, SshSettings
@@ -210,8 +212,16 @@ def _agent_keys() -> list[paramiko.PKey]:
 
 
 class SshCollector:
-    def __init__(self, *, accept_new: bool = False, identities: Identities | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        accept_new: bool = False,
+        identities: Identities | None = None,
+        wanted: Wanted | None = None,
+    ) -> None:
         self.accept_new = accept_new
+        #: the names every Linux host's lists are asked for (collect/wanted.py); None: complete
+        self.wanted = wanted
         self.identities = identities if identities is not None else Identities()
         self._known: dict[str, KnownHosts] = {}
         self._known_lock = threading.Lock()
@@ -226,7 +236,7 @@ class SshCollector:
         self, host: Host, request: ProbeRequest | None = None, *, watch: WatchList | None = None
     ) -> Collection:
         # a bad request or watch list fails before any connection
-        command, stdin = remote_exec(host, request, watch)
+        command, stdin = remote_exec(host, request, watch, self.wanted)
         s = host.ssh
         if s.proxy_jump:
             return self._through_jumps(host, command, stdin)
@@ -554,12 +564,16 @@ def _fingerprints(known: dict[str, paramiko.PKey]) -> dict[str, str]:
 
 
 def remote_exec(
-    host: Host, request: ProbeRequest | None = None, watch: WatchList | None = None
+    host: Host,
+    request: ProbeRequest | None = None,
+    watch: WatchList | None = None,
+    wanted: Wanted | None = None,
 ) -> tuple[str, bytes]:
     """The one command a host is asked to run and what goes to its stdin (then EOF).
 
-    Linux: ``sh -s`` reading the probe's line and the watch list's line (each only if there is
-    one) and the fixed script. Windows: ``windows_command()``, whose bootstrap runs stdin only
+    Linux: ``sh -s`` reading the probe's line, the watch list's line and the wanted names'
+    line (each only if there is one) and the fixed script. Windows (whose script lists no
+    packages nor programs: no wanted names): ``windows_command()``, whose bootstrap runs stdin only
     if its SHA-256 is the script's, so nothing may come before the script — and neither the
     违规外联 probe nor policy files' checks are implemented there: a request or a non-empty
     watch list for a Windows host is refused (ValueError) before any connection."""
@@ -569,7 +583,8 @@ def remote_exec(
         if watch:
             raise ValueError("policy files' checks are not read on Windows hosts")
         return windows_command(), windows_stdin()
-    return REMOTE_COMMAND, preamble(request) + watch_preamble(watch) + linux_script()
+    lines = preamble(request) + watch_preamble(watch) + wanted_preamble(wanted)
+    return REMOTE_COMMAND, lines + linux_script()
 
 
 def _handshake_failure(

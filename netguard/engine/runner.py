@@ -28,6 +28,7 @@ from netguard.collect.local import collect_local
 from netguard.collect.parse_linux import parse_linux
 from netguard.collect.parse_windows import parse_windows
 from netguard.collect.probe import ProbeRequest
+from netguard.collect.wanted import Wanted, from_products
 from netguard.engine.evaluate import evaluate, finding
 from netguard.engine.resolve import Resolver, Unresolved, resolve_hosts
 from netguard.errors import CollectionError, InputError
@@ -55,6 +56,9 @@ class AuditOptions:
     #: the rule files (their ``RuleFile.path``) whose ``c:`` commands may run on the hosts
     #: (``--allow-policy-commands``); the other files' commands are never sent
     commands_allowed_for: frozenset[str] = frozenset()
+    #: ask Linux hosts for their complete package, program and service lists (``audit
+    #: --full-inventory``; spot-check and inspect always do) instead of the catalog's names
+    full_inventory: bool = False
 
 
 #: The collection's evidence key for the probe token the host was asked to send.
@@ -154,8 +158,9 @@ class LiveCollector:
     """The hosts themselves: SSH, or the local transport for this machine. paramiko is imported
     only when an SSH host is met, so `inspect` runs where no SSH library is installed."""
 
-    def __init__(self, options: AuditOptions) -> None:
+    def __init__(self, options: AuditOptions, wanted: Wanted | None = None) -> None:
         self.options = options
+        self.wanted = wanted  # job_wanted: the same for every host of the run
         self._ssh: Collector | None = None
         self._lock = threading.Lock()  # one SSH collector: one known_hosts cache and writer
 
@@ -163,7 +168,7 @@ class LiveCollector:
         self, host: Host, request: ProbeRequest | None = None, *, watch: WatchList | None = None
     ) -> Collection:
         if host.transport == "local":
-            return collect_local(host, request, watch=watch)
+            return collect_local(host, request, watch=watch, wanted=self.wanted)
         with self._lock:
             if self._ssh is None:
                 from netguard.collect.ssh import SshCollector
@@ -171,6 +176,7 @@ class LiveCollector:
                 self._ssh = SshCollector(
                     accept_new=self.options.accept_new_hostkeys,
                     identities=self.options.identities,
+                    wanted=self.wanted,
                 )
             ssh = self._ssh
         return ssh.collect(host, request, watch=watch)
@@ -185,6 +191,13 @@ def job_watch_list(job: AuditJob) -> WatchList | None:
     if not rule_files and not allowed:
         return None
     return watch_list(rule_files, allowed)
+
+
+def job_wanted(job: AuditJob) -> Wanted | None:
+    """The names Linux hosts' package, program and service lists are asked for: the policy's
+    antivirus catalog, the only reader of those lists (collect/wanted.py); None (complete
+    lists) with ``full_inventory``."""
+    return None if job.options.full_inventory else from_products(job.policy.products)
 
 
 def preflight(job: AuditJob) -> None:
@@ -455,7 +468,7 @@ def _lookback(policy: Policy) -> int:
 def iter_results(job: AuditJob, ctx: RunContext) -> Iterator[HostResult]:
     """Every host's result, in the order they finish."""
     inventory, options = job.inventory, job.options
-    source = job.collector or LiveCollector(options)
+    source = job.collector or LiveCollector(options, job_wanted(job))
     # names first, once, before any host is contacted: the address found is the one contacted
     resolved, unresolved = resolve_hosts(
         inventory.hosts, inventory.segments, job.resolver, known=job.unresolved

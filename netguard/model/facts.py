@@ -417,6 +417,10 @@ class Facts:
     packages: frozenset[str] | None = None
     executables: frozenset[str] | None = None
     opt_dirs: frozenset[str] | None = None
+    #: packages, executables and services hold only these names when the collection asked for
+    #: some (collect/wanted.py): group → the names asked. A group not here was listed whole; a
+    #: name a group was not asked for is unknown there, never absent.
+    only_asked: dict[str, frozenset[str]] = field(default_factory=dict)
     clamav_databases: tuple[ClamDatabase, ...] | None = None
     clamscan_version: str | None = None
     freshclam_log: tuple[str, ...] | None = None

@@ -18,15 +18,24 @@ netguard_collect() {
     { "$@" 2>/dev/null; printf '\n@@rc %s' "$?"; } | head -c 1048576 | base64 -w0
     printf '\n'
   }
+  secb() {
+    # secb NAME CMD...: like sec, for a section whose output this script bounds itself, well
+    # under sec's cap (a fixed set of kernel files, or every line counted and cut): no `head`
+    # process to pay for. A section over sec's cap still reads as cut (the parser counts).
+    printf '@@ng %s ' "$1"; shift
+    { "$@" 2>/dev/null; printf '\n@@rc %s' "$?"; } | base64 -w0
+    printf '\n'
+  }
   have() { command -v "$1" >/dev/null 2>&1; }
   meta() {
     printf 'time=%s\n' "$(date +%s)"
-    printf 'hostname=%s\n' "$(cat /proc/sys/kernel/hostname)"
+    IFS= read -r _h </proc/sys/kernel/hostname
+    printf 'hostname=%s\n' "$_h"
     printf 'kernel=%s\n' "$(uname -srm)"
     printf 'uid=%s\n' "$(id -u)"
     if [ -r /etc/os-release ]; then
       # shellcheck disable=SC1091
-      printf 'os=%s\n' "$(. /etc/os-release && printf '%s' "$PRETTY_NAME")"
+      printf 'os=%.256s\n' "$(. /etc/os-release && printf '%s' "$PRETTY_NAME")"
     fi
   }
   redact() {
@@ -79,9 +88,13 @@ netguard_collect() {
       w=0; [ -e "$d/wireless" ] && w=1
       p=0; [ -e "$d/phy80211" ] && p=1
       drv=''; [ -e "$d/device/driver" ] && drv=$(readlink "$d/device/driver")
-      t=$(cat "$d/type" 2>/dev/null)
-      st=$(cat "$d/operstate" 2>/dev/null)
-      dt=$(grep -s '^DEVTYPE=' "$d/uevent" | cut -d= -f2)
+      # the kernel's one-line files, read by the shell itself: no process per interface
+      t=''; IFS= read -r t <"$d/type" 2>/dev/null
+      st=''; IFS= read -r st <"$d/operstate" 2>/dev/null
+      dt=''
+      if [ -r "$d/uevent" ]; then
+        while IFS='=' read -r _k _v _x; do [ "$_k" = DEVTYPE ] && dt=$_v; done <"$d/uevent"
+      fi
       printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$n" "$t" "$w" "$p" "${drv##*/}" "$dt" "$st"
     done
   }
@@ -102,24 +115,105 @@ netguard_collect() {
     cat /proc/[0-9]*/comm 2>/dev/null
     [ -r /proc/1/comm ] || [ -r /proc/self/comm ]
   }
+  # -- the names asked for (netguard/collect/wanted.py) ----------------------------------------
+  # Only when netguard put `NG_WANT='ngwant1 p/NAME… b/NAME… s/NAME…'` before this script (every
+  # name checked by netguard: the catalog's plain tokens, no quote, space, glob, slash, nor a
+  # leading dash): sections dpkg, rpm, executables and services then answer for those names
+  # only (p: packages, b: programs, s: systemd services), and section `wanted` repeats the list
+  # as received. Without it they list everything, as they always did.
+  wanted_head() {
+    [ -n "${NG_WANT:-}" ] || { echo requested=0; return 0; }
+    set -f
+    # shellcheck disable=SC2086  # netguard's checked words, split on purpose
+    set -- $NG_WANT
+    set +f
+    [ "$1" = ngwant1 ] || return 65
+    echo requested=1
+    printf '%s\n' "$@"
+  }
+  wanted_of() {
+    # wanted_of TAG: _names, the names of that kind (space-separated)
+    _tag=$1 _names=''
+    set -f
+    # shellcheck disable=SC2086
+    set -- $NG_WANT
+    set +f
+    for _w; do case $_w in "$_tag"/*) _names="$_names ${_w#*/}" ;; esac; done
+  }
   services() {
     have systemctl || return 127
-    systemctl list-units --type=service --all --no-legend --plain --no-pager
+    set --
+    if [ -n "${NG_WANT:-}" ]; then
+      wanted_of s
+      [ -n "$_names" ] || return 0
+      set -f
+      for _n in $_names; do set -- "$@" "$_n.service"; done
+      set +f
+    fi
+    systemctl list-units --type=service --all --no-legend --plain --no-pager "$@"
   }
   dpkg_pkgs() {
     have dpkg-query || return 127
-    dpkg-query -W -f '${db:Status-Abbrev} ${Package}\n'
+    if [ -z "${NG_WANT:-}" ]; then
+      dpkg-query -W -f '${db:Status-Abbrev} ${Package}\n'
+      return
+    fi
+    wanted_of p
+    [ -n "$_names" ] || return 0
+    set -f
+    # shellcheck disable=SC2086
+    set -- $_names
+    set +f
+    dpkg-query -W -f '${db:Status-Abbrev} ${Package}\n' "$@"
+    # 1: a name the database does not know (man dpkg-query: "not found"); 2: a real failure
+    _rc=$?; [ "$_rc" -eq 1 ] && return 0; return "$_rc"
   }
   rpm_pkgs() {
     have rpm || return 127
-    rpm -qa --qf '%{NAME}\n'
-  }
-  executables() {
-    find -L /usr/bin /usr/sbin /usr/local/bin /usr/local/sbin /bin /sbin -maxdepth 1 \
-      -type f -perm /111 -printf '%f\n' 2>/dev/null | sort -u
+    [ -n "${NG_WANT:-}" ] || { rpm -qa --qf '%{NAME}\n'; return; }
+    wanted_of p
+    [ -n "$_names" ] || return 0
+    _all=$(rpm -qa --qf '%{NAME}\n') || return $?
+    set -f
+    for _n in $_names; do
+      case "
+$_all
+" in *"
+$_n
+"*) printf '%s\n' "$_n" ;; esac
+    done
+    set +f
     return 0
   }
-  opt_dirs() { ls -1 /opt 2>/dev/null; return 0; }
+  executables() {
+    # Regular files with an execute bit in the system's bin directories (symlinks followed);
+    # asked for names, only those paths are looked at.
+    if [ -z "${NG_WANT:-}" ]; then
+      find -L /usr/bin /usr/sbin /usr/local/bin /usr/local/sbin /bin /sbin -maxdepth 1 \
+        -type f -perm /111 -printf '%f\n' 2>/dev/null | sort -u
+      return 0
+    fi
+    wanted_of b
+    set --
+    set -f
+    for _n in $_names; do
+      for _d in /usr/bin /usr/sbin /usr/local/bin /usr/local/sbin /bin /sbin; do
+        set -- "$@" "$_d/$_n"
+      done
+    done
+    set +f
+    [ $# -gt 0 ] || return 0
+    find -L "$@" -maxdepth 0 -type f -perm /111 -printf '%f\n' 2>/dev/null
+    return 0
+  }
+  opt_dirs() {
+    # what `ls -1 /opt` printed, without its process: names in the C locale's order, dangling
+    # symlinks included, no dot-files
+    for _o in /opt/*; do
+      if [ -e "$_o" ] || [ -L "$_o" ]; then printf '%s\n' "${_o##*/}"; fi
+    done
+    return 0
+  }
   clamav_db() {
     # The signature date is read from the database header itself (first 512 bytes of a CVD/CLD).
     for f in /var/lib/clamav/daily.cld /var/lib/clamav/daily.cvd \
@@ -300,11 +394,21 @@ else:
     # back the journal reaches). 127: no journal; 3: no line visible to this account.
     have journalctl || return 127
     [ -d /var/log/journal ] || [ -d /run/log/journal ] || return 127
-    _first=$(journalctl -q --no-pager -o short-iso _TRANSPORT=kernel | grep -m 1 -E '^[0-9]{4}-' | cut -c1-40)
-    [ -n "$_first" ] || return 3
-    printf '@first %s\n' "$_first"
-    journalctl -q --no-pager -o short-iso _TRANSPORT=kernel | grep -E "$1" | tail -n "$2" | cut -c1-"$3"
-    return 0
+    journalctl -q --no-pager -o short-iso _TRANSPORT=kernel \
+      | NG_PAT=$1 first_grep "$2" "$3" '^[0-9][0-9][0-9][0-9]-'
+  }
+  first_grep() {
+    # first_grep COUNT WIDTH FIRST, NG_PAT in the environment: over its input (read once),
+    # `@first` and the first 40 bytes of the first line matching FIRST ('' any line), then the
+    # last COUNT lines matching the ERE NG_PAT, WIDTH bytes each at most; 3 when no line
+    # matched FIRST. The pattern comes through ENVIRON: awk -v would read its backslashes.
+    awk -v n="$1" -v w="$2" -v first="$3" '
+      !seen && $0 ~ first { seen = 1; print "@first " substr($0, 1, 40) }
+      $0 ~ ENVIRON["NG_PAT"] { k++; buf[k % n] = substr($0, 1, w) }
+      END {
+        if (!seen) exit 3
+        for (i = (k > n ? k - n + 1 : 1); i <= k; i++) print buf[i % n]
+      }'
   }
   logfiles_grep() {
     # logfiles_grep PATTERN COUNT WIDTH FILE...: the same from syslog's files, gzipped ones
@@ -335,11 +439,7 @@ else:
   klog_dmesg() {
     # The kernel ring buffer (this boot only); restricted to root where kernel.dmesg_restrict=1.
     have dmesg || return 127
-    _first=$(dmesg --time-format iso | head -n 1 | cut -c1-40)
-    [ -n "$_first" ] || return 3
-    printf '@first %s\n' "$_first"
-    dmesg --time-format iso | grep -E "^[^ ]+ $_usbnet$_usbif" | tail -n 300 | cut -c1-400
-    return 0
+    dmesg --time-format iso | NG_PAT="^[^ ]+ $_usbnet$_usbif" first_grep 300 400 ''
   }
 
   # -- removable media (media.history, media.blocked) ------------------------------------------
@@ -395,7 +495,18 @@ else:
           | head -n 5 | cut -c1-200 | while IFS= read -r _l; do printf '@conf %s %s\n' "$(oneline "$_f" | tr ' ' '?')" "$_l"; done
       done
     done
-    tr ' ' '\n' </proc/cmdline | grep -E '^(modprobe\.blacklist|module_blacklist)=' | head -n 3 | cut -c1-200 | sed 's/^/@cmdline /'
+    IFS= read -r _cl </proc/cmdline || [ -n "$_cl" ]
+    _c=0
+    set -f
+    for _w in $_cl; do
+      case $_w in
+        modprobe.blacklist=* | module_blacklist=*)
+          [ "$_c" -lt 3 ] || break
+          _c=$((_c + 1))
+          printf '@cmdline %.200s\n' "$_w" ;;
+      esac
+    done
+    set +f
     return 0
   }
 
@@ -591,7 +702,7 @@ else:
     set +f
   }
 
-  sec meta meta
+  secb meta meta
   sec passwd passwd_file
   sec shadow shadow
   sec shells cat /etc/shells
@@ -601,21 +712,22 @@ else:
   # by an `ip rule` (sections ip_rule4/ip_rule6 below).
   sec ip_route4 ip -j -4 route show table all
   sec ip_route6 ip -j -6 route show table all
-  sec ip_forward cat /proc/sys/net/ipv4/ip_forward
-  sec ip6_forward cat /proc/sys/net/ipv6/conf/all/forwarding
+  secb ip_forward cat /proc/sys/net/ipv4/ip_forward
+  secb ip6_forward cat /proc/sys/net/ipv6/conf/all/forwarding
   sec netdev netdev
   sec ip_rule4 ip -j -4 rule show
   sec ip_rule6 ip -j -6 rule show
   sec ip_link ip -d -j link show
-  sec rfkill rfkill_sys
-  sec bluetooth bluetooth
+  secb rfkill rfkill_sys
+  secb bluetooth bluetooth
   sec processes procs
   sec services services
   sec dpkg dpkg_pkgs
   sec rpm rpm_pkgs
   sec executables executables
   sec opt opt_dirs
-  sec clamav_db clamav_db
+  secb wanted wanted_head
+  secb clamav_db clamav_db
   sec clamscan_version clamscan_version
   sec freshclam_log freshclam_log
   sec nm_profiles nm_profiles /etc/NetworkManager/system-connections \
@@ -623,17 +735,17 @@ else:
   sec nm_timestamps nm_timestamps /var/lib/NetworkManager/timestamps
   sec dhcp_leases dhcp_leases /var/lib/dhcp /var/lib/dhclient /var/lib/NetworkManager \
     /run/systemd/netif/leases /var/lib/systemd/netif/leases
-  sec kernel_journal klog_journal
+  secb kernel_journal klog_journal
   sec kernel_logfiles klog_files /var/log/kern.log.1 /var/log/kern.log /var/log/messages-2* \
     /var/log/messages.1 /var/log/messages
-  sec kernel_dmesg klog_dmesg
+  secb kernel_dmesg klog_dmesg
   sec usb_journal usb_journal
   sec usb_logfiles usb_files /var/log/kern.log.[0-9]*.gz /var/log/kern.log.1 /var/log/kern.log \
     /var/log/syslog.[0-9]*.gz /var/log/syslog.1 /var/log/syslog /var/log/messages-2* \
     /var/log/messages.[0-9]*.gz /var/log/messages.1 /var/log/messages
-  sec usb_storage_module usb_storage_module
-  sec installed installed
-  sec probe probe_send
+  secb usb_storage_module usb_storage_module
+  secb installed installed
+  secb probe probe_send
   watch_decode
   sec watch watch_head
   watch_each
