@@ -46,6 +46,7 @@ def main() -> None:
     ap.add_argument("--hosts", type=int, default=12_000)
     ap.add_argument("--workers", type=int, default=8)
     ap.add_argument("--keep", help="write everything into this (new) folder and keep it")
+    ap.add_argument("--no-report", action="store_true", help="no HTML report (it reads back all)")
     args = ap.parse_args()
 
     sample = collect_local(local_inventory().hosts[0])
@@ -71,8 +72,7 @@ def main() -> None:
                 str(tmp / "results.json"),
                 "--history",
                 str(tmp / "history.db"),
-                "--report",
-                "html",
+                *(() if args.no_report else ("--report", "html")),
                 "--report-dir",
                 str(tmp / "reports"),
                 "--checklists",
