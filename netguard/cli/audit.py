@@ -4,7 +4,6 @@ the documents and the alerts it was asked for."""
 from __future__ import annotations
 
 import argparse
-import json
 import shutil
 import sys
 from collections.abc import Callable
@@ -340,6 +339,7 @@ def _write_outputs(
     ``document``): the bundle's copy, the output asked for, the report, the alerts."""
     from netguard.render.console import print_summary
     from netguard.render.files import write_atomic
+    from netguard.results.stream import read_written
 
     if bundle is not None:
         bundle.writer.add_run(run, document)
@@ -360,7 +360,7 @@ def _write_outputs(
                 print_summary(run, err, terminal_lang(args))
         else:
             sys.stdout.write(text)
-    doc = cache(lambda: json.loads(document.read_text(encoding="utf-8")))
+    doc = cache(lambda: read_written(document))  # one host entry at a time, never its text
     _documents_after_audit(args, doc, history)
     if after.alerts:
         _alert(doc(), history, after, err, say(args))

@@ -13,6 +13,7 @@ import json
 import tempfile
 from collections import deque
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import IO, Any
 
 from netguard.model import FindingStatus, HostResult, HostStatus
@@ -25,6 +26,10 @@ KEPT = frozenset({FindingStatus.FAIL, FindingStatus.ERROR, FindingStatus.WAIVED}
 
 #: A host entry's indentation inside the document (``hosts`` is at the second level).
 _ENTRY_INDENT = "\n    "
+#: Where ``hosts`` opens in a written document: a JSON string holds no raw newline, so only the
+#: document's own structure can have it.
+_HOSTS_OPEN = ',\n  "hosts": ['
+_PIECE = 1 << 20  # characters read at a time when reading a document back
 
 
 def slim(result: HostResult) -> HostResult:
@@ -94,3 +99,59 @@ class ResultsStream:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def read_written(path: str | Path) -> dict[str, Any]:
+    """A document this module wrote, read back one host entry at a time: the same value as
+    ``json.load``, without ever holding its whole text (for 12,000 hosts with their evidence,
+    hundreds of MiB) beside the value. ValueError for a file that is not such a document."""
+    decoder = json.JSONDecoder()
+    with open(path, encoding="utf-8") as fh:
+        buf = ""
+        while (start := buf.find(_HOSTS_OPEN)) < 0:
+            piece = fh.read(_PIECE)
+            if not piece:
+                raise ValueError(f"{path}: no hosts array where this writer puts it")
+            buf += piece
+        doc: dict[str, Any] = json.loads(buf[:start] + "}")
+        hosts: list[Any] = []
+        doc["hosts"] = hosts
+        buf, pos = buf[start + len(_HOSTS_OPEN) :], 0
+        expect_value = True
+        while True:
+            while pos < len(buf) and buf[pos] in " \n":
+                pos += 1
+            if pos >= len(buf):
+                buf, pos = _more(fh, buf, pos, path), 0
+                continue
+            if expect_value and not (buf[pos] == "]" and not hosts):
+                try:
+                    entry, pos = decoder.raw_decode(buf, pos)
+                except json.JSONDecodeError:  # cut by the end of what was read: read on
+                    buf, pos = _more(fh, buf, pos, path), 0
+                    continue
+                if not isinstance(entry, dict):
+                    raise ValueError(f"{path}: a host entry that is not an object")
+                hosts.append(entry)
+                expect_value = False
+            elif buf[pos] == "]":
+                break
+            elif buf[pos] == "," and not expect_value:
+                pos += 1
+                expect_value = True
+            else:
+                raise ValueError(f"{path}: unexpected {buf[pos]!r} in the hosts array")
+        rest = (buf[pos + 1 :] + fh.read()).strip()
+    if rest != "}":
+        if not rest.startswith(","):
+            raise ValueError(f"{path}: unexpected text after the hosts array")
+        doc.update(json.loads("{" + rest[1:]))
+    return doc
+
+
+def _more(fh: IO[str], buf: str, pos: int, path: str | Path) -> str:
+    """What is left of ``buf`` from ``pos``, and the next piece of the file."""
+    piece = fh.read(_PIECE)
+    if not piece:
+        raise ValueError(f"{path}: the hosts array does not end")
+    return buf[pos:] + piece

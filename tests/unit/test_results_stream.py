@@ -5,14 +5,17 @@ results with the same verdicts."""
 from __future__ import annotations
 
 import io
+import json
 import random
 from dataclasses import replace
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
 from netguard.results import dumps, run_document, summarize
-from netguard.results.stream import ResultsStream, slim
+from netguard.results import stream as stream_module
+from netguard.results.stream import ResultsStream, read_written, slim
 from tests.report.fleet import fleet_document
 from tests.unit.test_history import run_of
 
@@ -58,3 +61,34 @@ def test_a_result_never_added_is_an_error_not_a_missing_host() -> None:
         stream.add(results[0])
         with pytest.raises(RuntimeError, match=results[1].host.name):
             stream.write(run, io.BytesIO())
+
+
+@pytest.mark.parametrize("hosts", [0, 1, 40])
+def test_a_written_document_reads_back_as_json_reads_it(
+    hosts: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(stream_module, "_PIECE", 997)  # entries cut across many pieces
+    run, results = run_of(fleet_document(max(hosts, 1), seed=4))
+    results = results[:hosts]
+    run.probe = {"file": "a.jsonl", "arrivals": [], "rejected": {}}
+    path = tmp_path / "results.json"
+    with ResultsStream() as stream, path.open("wb") as out:
+        for r in results:
+            stream.add(r)
+        run.results = [slim(r) for r in results]
+        stream.write(run, out)
+    assert read_written(path) == json.loads(path.read_text(encoding="utf-8"))
+    assert len(read_written(path)["hosts"]) == hosts
+
+
+def test_a_document_cut_short_is_refused(tmp_path: Path) -> None:
+    run, results = run_of(fleet_document(5, seed=4))
+    path = tmp_path / "results.json"
+    with ResultsStream() as stream, path.open("wb") as out:
+        for r in results:
+            stream.add(r)
+        run.results = list(results)
+        stream.write(run, out)
+    path.write_bytes(path.read_bytes()[:-2000])
+    with pytest.raises(ValueError, match="results.json"):
+        read_written(path)
