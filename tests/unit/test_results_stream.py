@@ -90,5 +90,5 @@ def test_a_document_cut_short_is_refused(tmp_path: Path) -> None:
         run.results = list(results)
         stream.write(run, out)
     path.write_bytes(path.read_bytes()[:-2000])
-    with pytest.raises(ValueError, match="results.json"):
+    with pytest.raises(ValueError, match=r"results\.json"):
         read_written(path)
