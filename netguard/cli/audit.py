@@ -4,9 +4,13 @@ the documents and the alerts it was asked for."""
 from __future__ import annotations
 
 import argparse
+import shutil
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date
+from functools import cache
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
@@ -36,7 +40,7 @@ from netguard.cli.options import (
     usage_error,
 )
 from netguard.cli.probe import probe_options, probe_plan
-from netguard.cli.runs import results_text, run_with_progress
+from netguard.cli.runs import results_path, results_text, run_with_progress
 from netguard.cli.signing import Bundling, bundle_writer, open_replay, signing_options
 from netguard.cli.sshsetup import load_identities, ssh_config_option, with_ssh_config
 from netguard.export import FORMATS as EXPORT_FORMATS
@@ -48,7 +52,7 @@ if TYPE_CHECKING:
     from netguard.history import Store
     from netguard.i18n import Catalog
     from netguard.remotelog import Alerts, Target
-    from netguard.results import Results
+    from netguard.results import Results, Run
 
 #: Runs in the trend of a report written by ``netguard audit --report``.
 TREND_RUNS = 12
@@ -309,38 +313,68 @@ def _run_and_write(
     """Run the job and write what was asked; ``record``: the history the run is recorded in
     (None: not recorded — a replay, a limited run, --no-history); ``history`` is read."""
     from netguard.history import RunRecorder
+    from netguard.render.files import write_atomic
+    from netguard.results import exit_status_of
+    from netguard.results.stream import ResultsStream
+
+    # Every host's entry is written as it finishes; the run keeps slim results, and the
+    # document is read back from its file by whatever needs it whole (report, alerts).
+    recorder = RunRecorder(record)
+    with results_path(after.output if after.fmt == "json" else None) as document:
+        with ResultsStream() as stream:
+            try:
+                run = run_with_progress(
+                    err, after.quiet, job, recorder, lang=terminal_lang(args), stream=stream
+                )
+                recorder.finish(run)
+            finally:
+                recorder.close()  # interrupted: the run stays in the history, marked incomplete
+            write_atomic(document, lambda out: stream.write(run, out))
+        if recorder.lost is not None:  # the database went away: the audit goes on without it
+            _not_recorded(recorder.lost, say(args))
+            history = None
+        _write_outputs(args, err, run, document, after, history, bundle)
+    return exit_status_of(run.results)
+
+
+def _write_outputs(
+    args: argparse.Namespace,
+    err: Console,
+    run: Run,
+    document: Path,
+    after: Afterwards,
+    history: Store | None,
+    bundle: Bundling | None,
+) -> None:
+    """Everything an audit writes from its results document (written already, at
+    ``document``): the bundle's copy, the output asked for, the report, the alerts."""
     from netguard.render.console import print_summary
     from netguard.render.files import write_atomic
-    from netguard.results import dumps, exit_status_of, run_document
+    from netguard.results.stream import read_written
 
-    recorder = RunRecorder(record)
-    try:
-        run = run_with_progress(err, after.quiet, job, recorder, lang=terminal_lang(args))
-        recorder.finish(run)
-    finally:
-        recorder.close()  # interrupted: the run stays in the history, marked incomplete
-    if recorder.lost is not None:  # the database went away: the audit goes on without it
-        _not_recorded(recorder.lost, say(args))
-        history = None
-
-    doc = run_document(run)
-    # Serialised once: for 12,000 hosts that is seconds, and bundle and output need the same.
-    results_json = dumps(doc) if bundle is not None or after.fmt != "table" else ""
     if bundle is not None:
-        bundle.writer.add_run(run, results_json)
+        bundle.writer.add_run(run, document)
         bundle.seal(run)
         announce("bundle", bundle.writer.root)
-    text = results_text(run, results_json, after.fmt, terminal_lang(args))
-    if after.output:
-        write_atomic(after.output, text)
-        if after.fmt != "table" and not after.quiet:
+    if after.fmt == "json" and after.output:
+        if not after.quiet:
             print_summary(run, err, terminal_lang(args))
+    elif after.fmt == "json":
+        with document.open(encoding="utf-8") as fh:
+            shutil.copyfileobj(fh, sys.stdout)
     else:
-        sys.stdout.write(text)
+        exported = document.read_text(encoding="utf-8") if after.fmt != "table" else ""
+        text = results_text(run, exported, after.fmt, terminal_lang(args))
+        if after.output:
+            write_atomic(after.output, text)
+            if after.fmt != "table" and not after.quiet:
+                print_summary(run, err, terminal_lang(args))
+        else:
+            sys.stdout.write(text)
+    doc = cache(lambda: read_written(document))  # one host entry at a time, never its text
     _documents_after_audit(args, doc, history)
     if after.alerts:
-        _alert(doc, history, after, err, say(args))
-    return exit_status_of(run.results)
+        _alert(doc(), history, after, err, say(args))
 
 
 def _earlier_media(history: Store, job: AuditJob) -> tuple[MediaSummary, ...]:
@@ -445,7 +479,7 @@ def _to_collector(results: Results, after: Afterwards, alerts: Alerts, t: Catalo
 
 
 def _documents_after_audit(
-    args: argparse.Namespace, doc: dict[str, Any], history: Store | None
+    args: argparse.Namespace, doc: Callable[[], dict[str, Any]], history: Store | None
 ) -> None:
     """The report and checklists an audit was asked for, rendered from its own results
     document: exactly what `netguard report` would make of the JSON (trend included)."""
@@ -456,7 +490,7 @@ def _documents_after_audit(
     when = args.checklists or ("critical" if args.report else "never")
     if not args.report and when == "never":
         return
-    results = parse_results(doc, "<this audit>")
+    results = parse_results(doc(), "<this audit>")
     # the documents name the results file the audit wrote, or say it wrote none
     results.path = args.output if args.format == "json" and args.output else ""
     if args.report:

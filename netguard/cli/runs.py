@@ -5,6 +5,11 @@ from __future__ import annotations
 
 import io
 import json
+import os
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rich.console import Console
@@ -16,6 +21,7 @@ if TYPE_CHECKING:
     from netguard.engine import AuditJob
     from netguard.history import RunRecorder
     from netguard.results import Run
+    from netguard.results.stream import ResultsStream
 
 
 def results_text(run: Run, results_json: str, fmt: str, lang: str = "en") -> str:
@@ -35,6 +41,22 @@ def results_text(run: Run, results_json: str, fmt: str, lang: str = "en") -> str
     return buf.getvalue()
 
 
+@contextmanager
+def results_path(output: str | None) -> Iterator[Path]:
+    """Where an audit writes its results document: the ``-o`` file of ``--format json``, else
+    a temporary file (removed afterwards) that the bundle, the report and the other formats
+    read it back from."""
+    if output:
+        yield Path(output)
+        return
+    fd, name = tempfile.mkstemp(prefix="netguard-results-", suffix=".json")
+    os.close(fd)
+    try:
+        yield Path(name)
+    finally:
+        Path(name).unlink(missing_ok=True)
+
+
 def run_with_progress(
     err: Console,
     quiet: bool,
@@ -42,12 +64,15 @@ def run_with_progress(
     recorder: RunRecorder | None = None,
     label: str = "audit",
     lang: str = "en",
+    stream: ResultsStream | None = None,
 ) -> Run:
     """run_audit with a progress bar on a terminal (audit, replay, spot-check, inspect); the
-    label is the verb (``terminal.progress.<verb>``), said in ``lang``."""
+    label is the verb (``terminal.progress.<verb>``), said in ``lang``. With a ``stream``,
+    every host's result is written there as it finishes and the run keeps slim results."""
     from netguard.engine import run_audit
     from netguard.i18n import catalog
     from netguard.model import HostResult
+    from netguard.results.stream import slim
 
     with Progress(
         TextColumn(catalog(lang).get(f"terminal.progress.{label}", label), markup=False),
@@ -63,7 +88,14 @@ def run_with_progress(
 
         def done(result: HostResult) -> None:
             progress.update(task, advance=1)
+            if stream is not None:
+                stream.add(result)
             if recorder is not None:
                 recorder.add(result)
 
-        return run_audit(job, on_result=done, on_start=recorder.begin if recorder else None)
+        return run_audit(
+            job,
+            on_result=done,
+            on_start=recorder.begin if recorder else None,
+            keep=slim if stream is not None else None,
+        )

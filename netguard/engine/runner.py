@@ -7,13 +7,15 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import pickle
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import IO, Any
 
 from netguard.checks.base import Verdict
 from netguard.checks.hostkey import hostkey_finding
@@ -358,9 +360,13 @@ def run_audit(
     job: AuditJob,
     on_result: Callable[[HostResult], Any] | None = None,
     on_start: Callable[[Run], Any] | None = None,
+    keep: Callable[[HostResult], HostResult] | None = None,
 ) -> Run:
     """Audit every host of the job; ``on_start`` hears of the run before the first host (the
-    history records it as begun), ``on_result`` of every host as it is done."""
+    history records it as begun), ``on_result`` of every host as it is done (its full result).
+    ``run.results`` holds ``keep(result)`` of each (default: the full result): an audit that
+    writes every result as it comes keeps only what its summary needs (results.slim), so
+    memory stays flat however many hosts it has."""
     watch = job_watch_list(job)  # before the run begins: a refused rule is the input's fault
     run = Run(
         job.inventory,
@@ -377,7 +383,7 @@ def run_audit(
         on_start(run)
     fleet = _fleet_check(job.policy)
     media: list[MediaSummary] | None = [] if fleet is not None else None
-    held: list[HostResult] = []  # results a step after all hosts may change: reported after it
+    held = _Held()  # results a step after all hosts may change: reported after it
     ctx = RunContext(run.today, run.id, int(run.started.timestamp()), media, watch=watch)
     probed = job.probe.zones if job.probe is not None and job.arrivals else frozenset()
     for result in iter_results(job, ctx):
@@ -385,9 +391,9 @@ def run_audit(
             (fleet is not None and result.segment.zone in fleet.zones)
             or result.segment.zone in probed
         ):
-            held.append(result)
+            held.add(result)
             continue
-        run.results.append(result)
+        run.results.append(keep(result) if keep else result)
         if on_result:
             on_result(result)
     verdicts: dict[str, tuple[CheckConfig, Verdict]] = {}
@@ -395,7 +401,7 @@ def run_audit(
         found = cross_network(media, job.inventory.exchange_media, fleet.zones, job.earlier_media)
         verdicts.update({host: (fleet, v) for host, v in found.items()})
     arrivals = _arrivals(job, run) if probed else {}
-    for result in held:
+    for result in held.drain():
         changes = [verdicts[result.host.name]] if result.host.name in verdicts else []
         if result.host.name in arrivals and (cfg := _check(job.policy, PROBE_CHECK)):
             changes.append((cfg, _arrived(result, arrivals[result.host.name])))
@@ -403,7 +409,7 @@ def run_audit(
             result = _with(result, [finding(cfg, v) for cfg, v in changes])
             if job.waivers:
                 result = apply_waivers(result, job.waivers, run.today)
-        run.results.append(result)
+        run.results.append(keep(result) if keep else result)
         if on_result:
             on_result(result)
     order = {h.name: i for i, h in enumerate(job.inventory.hosts)}
@@ -412,11 +418,37 @@ def run_audit(
         audited = frozenset(order)
         for extra in network_results(job.inventory, job.network, audited):
             result = _waived(extra, job.waivers, run.today)
-            run.results.append(result)
+            run.results.append(keep(result) if keep else result)
             if on_result:
                 on_result(result)
     run.finished = datetime.now(UTC)
     return run
+
+
+class _Held:
+    """Results held back until every host is done, kept in a temporary file meanwhile: a
+    fleet check holds every host of its zones, and thousands of results with their evidence
+    would otherwise stay in memory. Pickled by this process into a file only it can open
+    (unlinked at creation), read back once, in the order they came."""
+
+    def __init__(self) -> None:
+        self._file: IO[bytes] | None = None
+        self._count = 0
+
+    def add(self, result: HostResult) -> None:
+        if self._file is None:
+            self._file = tempfile.TemporaryFile(prefix=".netguard-held-")  # noqa: SIM115
+        pickle.dump(result, self._file, protocol=pickle.HIGHEST_PROTOCOL)
+        self._count += 1
+
+    def drain(self) -> Iterator[HostResult]:
+        if self._file is None:
+            return
+        with self._file:
+            self._file.seek(0)
+            for _ in range(self._count):
+                yield pickle.load(self._file)  # written above, by this run
+        self._file, self._count = None, 0
 
 
 def _with(result: HostResult, new: list[Finding]) -> HostResult:

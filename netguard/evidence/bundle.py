@@ -29,6 +29,7 @@ import hashlib
 import json
 import os
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -59,6 +60,7 @@ HOSTS = "hosts"
 OUTPUT = "output.bin"
 COLLECTION = "collection.json"
 KINDS = ("audit", "spot-check", "inspect")
+_PIECE = 1 << 20  # bytes read at a time from a file copied into the bundle
 
 
 @dataclass(frozen=True)
@@ -104,6 +106,14 @@ class BundleWriter:
     # -- files ---------------------------------------------------------------------------------
 
     def add_bytes(self, rel: str, data: bytes) -> Entry:
+        return self._add(rel, (data,))
+
+    def add_file(self, rel: str, source: Path) -> Entry:
+        """A copy of the file at ``source``, read and hashed a piece at a time."""
+        with source.open("rb") as fh:
+            return self._add(rel, iter(lambda: fh.read(_PIECE), b""))
+
+    def _add(self, rel: str, pieces: Iterable[bytes]) -> Entry:
         with self._lock:
             if self._sealed:
                 raise RuntimeError("bundle already sealed")
@@ -113,13 +123,17 @@ class BundleWriter:
             self._entries[rel] = Entry(rel, "", 0)
         path = self.root / rel
         path.parent.mkdir(parents=True, exist_ok=True)
+        digest, size = hashlib.sha256(), 0
         # O_EXCL: a file already there is never replaced (the folder was empty at the start).
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
         with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
+            for piece in pieces:  # hashed from the bytes written
+                fh.write(piece)
+                digest.update(piece)
+                size += len(piece)
             fh.flush()
             os.fsync(fh.fileno())
-        entry = Entry(rel, hashlib.sha256(data).hexdigest(), len(data))
+        entry = Entry(rel, digest.hexdigest(), size)
         with self._lock:
             self._entries[rel] = entry
         return entry
@@ -134,9 +148,13 @@ class BundleWriter:
 
     # -- what an audit used --------------------------------------------------------------------
 
-    def add_run(self, run: Run, results_json: str) -> None:
-        """The results document (as ``--format json`` writes it) and the inputs it names."""
-        self.add_bytes(RESULTS, results_json.encode("utf-8"))
+    def add_run(self, run: Run, results: str | Path) -> None:
+        """The results document (as ``--format json`` writes it: its text, or the file it was
+        written to, copied without being read into memory) and the inputs it names."""
+        if isinstance(results, Path):
+            self.add_file(RESULTS, results)
+        else:
+            self.add_bytes(RESULTS, results.encode("utf-8"))
         self.add_inventory(run.inventory)
         self.add_policy(run.policy)
         if run.waivers is not None:

@@ -1,4 +1,8 @@
-"""The results document of a run (schema: docs/results-schema.md), as an object and as text."""
+"""The results document of a run (schema: docs/results-schema.md), as an object and as text.
+
+A run in memory gives its document whole (``run_document``); an audit of thousands of hosts
+writes it as its hosts finish instead (``results/stream.py``), with the same blocks in the same
+order, byte for byte."""
 
 from __future__ import annotations
 
@@ -12,19 +16,32 @@ from netguard.waivers import waivers_block
 
 
 def run_document(run: Run) -> dict[str, Any]:
-    doc: dict[str, Any] = {
+    doc = document_head(run, summarize(run.results))
+    doc["hosts"] = [r.to_dict() for r in run.results]
+    doc.update(document_tail(run))
+    return doc
+
+
+def document_head(run: Run, summary: dict[str, Any]) -> dict[str, Any]:
+    """The blocks before ``hosts``: schema, version, the run and its summary."""
+    return {
         "schema": SCHEMA,
         "netguard_version": __version__,
         "run": run_block(run),
-        "summary": summarize(run.results),
-        "hosts": [r.to_dict() for r in run.results],
+        "summary": summary,
     }
-    if run.sweep is not None:  # absent without a sweep: older readers see no change
+
+
+def document_tail(run: Run) -> dict[str, Any]:
+    """The blocks after ``hosts``, each absent when the run had none (older readers see no
+    change): the network sweep, the probe's arrivals, the waivers."""
+    doc: dict[str, Any] = {}
+    if run.sweep is not None:
         doc["network"] = run.sweep.to_dict()
     if run.probe is not None:  # absent without --arrivals, as without `netguard correlate`
         doc["probe"] = run.probe
     waivers = run_waivers_block(run)
-    if waivers is not None:  # absent without a waivers file: older readers see no change
+    if waivers is not None:
         doc["waivers"] = waivers
     return doc
 

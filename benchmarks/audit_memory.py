@@ -1,0 +1,97 @@
+"""A full audit of a city-sized fleet through the command line, in one process: history, JSON
+results, HTML report and evidence bundle; prints wall time, the client's CPU per host and the
+peak RSS.
+
+Run from the repository root:
+
+    python benchmarks/audit_memory.py                   # 12,000 hosts
+    python benchmarks/audit_memory.py --hosts 3000 --keep /tmp/audit
+
+No host is contacted: every host "answers" with this machine's real collection output (the local
+transport, ~45 KiB, recorded once), so parsing, checks, JSON, history and bundle cost what they
+cost for a real Debian host, and the network costs nothing. CPU is the process's own (user +
+system, ``getrusage``) over the whole command, start-up and inventory loading included, divided
+by the number of hosts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "benchmarks"))
+
+from bundle_bench import Recorded, fleet  # noqa: E402
+
+from netguard.cli.main import main as netguard  # noqa: E402
+from netguard.collect.local import collect_local  # noqa: E402
+from netguard.engine import runner  # noqa: E402
+from netguard.inventory import local_inventory  # noqa: E402
+
+
+def cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--hosts", type=int, default=12_000)
+    ap.add_argument("--workers", type=int, default=8)
+    ap.add_argument("--keep", help="write everything into this (new) folder and keep it")
+    ap.add_argument("--no-report", action="store_true", help="no HTML report (it reads back all)")
+    args = ap.parse_args()
+
+    sample = collect_local(local_inventory().hosts[0])
+    print(f"one host's output: {len(sample.stdout) / 1024:.1f} KiB", flush=True)
+    tmp = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="netguard-audit-bench-"))
+    tmp.mkdir(parents=True, exist_ok=True)
+    recorded = Recorded(sample.stdout, sample.collected_at)
+    # the live collector every audit uses, answering with the recorded output
+    runner.LiveCollector = lambda options, wanted=None: recorded  # type: ignore[assignment,misc]
+    try:
+        inventory = fleet(args.hosts, tmp)
+        cpu0, t0 = cpu(), time.perf_counter()
+        code = netguard(
+            [
+                "audit",
+                inventory.path,
+                "--quiet",
+                "--workers",
+                str(args.workers),
+                "--format",
+                "json",
+                "-o",
+                str(tmp / "results.json"),
+                "--history",
+                str(tmp / "history.db"),
+                *(() if args.no_report else ("--report", "html")),
+                "--report-dir",
+                str(tmp / "reports"),
+                "--checklists",
+                "never",
+                "--bundle",
+                str(tmp / "bundle"),
+            ]
+        )
+        wall, used = time.perf_counter() - t0, cpu() - cpu0
+        rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        size = (tmp / "results.json").stat().st_size / 2**20
+        print(f"exit status {code}; results {size:.1f} MiB")
+        print(f"{'wall':<24} {wall:8.2f} s")
+        print(f"{'client CPU':<24} {used:8.2f} s   {used / args.hosts * 1000:6.2f} ms/host")
+        print(f"{'peak RSS':<24} {rss:8.0f} MiB")
+    finally:
+        if not args.keep:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
