@@ -1,0 +1,185 @@
+"""The audit's worker pool: how many hosts are worked on at once, adapted to the collector's CPU.
+
+Why adaptive rather than a fixed number. A host's time is mostly waiting: for TCP, for the SSH
+banner, for the far end's script, across a WAN. A host that is switched off holds its worker for
+the whole connect time-out, and one that accepts TCP and never speaks for the whole banner
+time-out, while using no CPU at all. With a fixed pool those waits pile up: 12,000 hosts of which
+12 % time out at 10 s hold 14,400 worker-seconds, seven and a half minutes of a 32-worker pool.
+The waits cost nothing but a thread, so the pool should simply hold more hosts while the CPU is
+idle — and fewer when it is saturated, because past that point more hosts at once only make each
+one slower (and a saturated collector risks its own time-outs firing).
+
+So there is one mechanism, not two stages: every interval (``TICK`` seconds) the pool measures how
+busy the collector is and ``next_workers`` (a pure function) decides the number of hosts in flight
+for the next interval:
+
+* *busy* is the larger of the process's CPU time over the interval's wall time (as a share of one
+  CPU: Python runs one thread's bytecode at a time, so one CPU is what the collector can use) and
+  the machine's busy share over all CPUs (``/proc/stat``, where there is one: a collector that
+  cannot get a CPU because others hold it is saturated too);
+* busy ≥ ``BUSY``: shrink by a quarter; busy < ``IDLE`` while every slot was taken: grow by a
+  half; otherwise keep. Always within ``PoolLimits.low … high``.
+
+Hosts stuck in time-outs leave the CPU idle, so the pool grows past them until the live hosts
+keep the CPU busy again: the run takes the live hosts' time plus about one time-out (the last
+dead host started), not the sum of the time-outs. A fixed ``--workers N`` is the same pool with
+``low = high = N``.
+
+Bounded and without busy-waiting: the loop blocks in ``wait`` until a host finishes or the next
+tick is due, and ends when every host has been handed out and finished. Threads are created by
+the executor only as hosts are handed to it, so their number is the peak in flight, never
+``high`` up front; hosts are taken from the iterator only as slots free up (memory stays flat).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass
+from typing import TypeVar
+
+#: seconds between two decisions of the controller
+TICK = 1.0
+#: busy share at or above which the pool shrinks
+BUSY = 0.90
+#: busy share below which a full pool grows
+IDLE = 0.60
+
+Item = TypeVar("Item")
+Out = TypeVar("Out")
+
+
+@dataclass(frozen=True)
+class PoolLimits:
+    """How many hosts may be in flight: at first, at least and at most."""
+
+    start: int = 32
+    low: int = 4
+    high: int = 256
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.low <= self.start <= self.high:
+            raise ValueError(f"pool limits need 1 <= low <= start <= high: {self}")
+
+    @classmethod
+    def fixed(cls, workers: int) -> PoolLimits:
+        """Exactly ``workers`` hosts in flight, whatever the CPU says (``--workers N``)."""
+        n = max(1, workers)
+        return cls(start=n, low=n, high=n)
+
+
+#: ``--workers auto``: start where the fixed default was, grow to 256 hosts in flight
+AUTO = PoolLimits()
+
+
+def next_workers(busy: float, current: int, limits: PoolLimits, *, full: bool = True) -> int:
+    """The number of hosts in flight for the next interval.
+
+    ``busy``: the collector's CPU use over the last interval, 0 (idle) to 1 (saturated);
+    ``current``: hosts allowed in flight during it; ``full``: whether they were all taken (a
+    pool that had hosts to spare is not short of slots, however idle the CPU)."""
+    if busy >= BUSY:
+        wanted = min(current - 1, current * 3 // 4)
+    elif busy < IDLE and full:
+        wanted = current + max(1, current // 2)
+    else:
+        wanted = current
+    return max(limits.low, min(limits.high, wanted))
+
+
+class CpuMeter:
+    """How busy the collector was since the last reading: the larger of the process's share of
+    one CPU and the machine's busy share (``/proc/stat``; without it, the process alone)."""
+
+    def __init__(
+        self,
+        stat_path: str = "/proc/stat",
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        process_cpu: Callable[[], float] | None = None,
+    ) -> None:
+        self._stat_path, self._clock = stat_path, clock
+        self._process_cpu = process_cpu or _process_cpu
+        self._wall, self._cpu = clock(), self._process_cpu()
+        self._machine = self._read_machine()
+
+    def read(self) -> float:
+        wall, cpu, machine = self._clock(), self._process_cpu(), self._read_machine()
+        elapsed = wall - self._wall
+        share = (cpu - self._cpu) / elapsed if elapsed > 0 else 0.0
+        if machine is not None and self._machine is not None:
+            total = machine[0] - self._machine[0]
+            if total > 0:
+                share = max(share, 1.0 - (machine[1] - self._machine[1]) / total)
+        self._wall, self._cpu, self._machine = wall, cpu, machine
+        return min(1.0, max(0.0, share))
+
+    def _read_machine(self) -> tuple[int, int] | None:
+        """All CPUs' (total, idle) jiffies, idle counting I/O wait; None where unreadable."""
+        try:
+            with open(self._stat_path, encoding="ascii") as fh:
+                first = fh.readline().split()
+        except OSError:
+            return None
+        if len(first) < 6 or first[0] != "cpu":
+            return None
+        try:
+            ticks = [int(v) for v in first[1:]]
+        except ValueError:
+            return None
+        # user nice system idle iowait irq softirq steal (guest time is inside user already)
+        return sum(ticks[:8]), ticks[3] + ticks[4]
+
+
+def _process_cpu() -> float:
+    t = os.times()
+    return t.user + t.system
+
+
+def run_pool(
+    items: Iterable[Item],
+    work: Callable[[Item], Out],
+    limits: PoolLimits,
+    *,
+    meter: Callable[[], float] | None = None,
+    on_size: Callable[[int], object] | None = None,
+    tick: float = TICK,
+) -> Iterator[Out]:
+    """``work(item)`` for every item, in threads, yielded in the order they finish; at most
+    ``next_workers``' number in flight. ``meter`` reads the busy share (default a ``CpuMeter``);
+    ``on_size`` hears every change of the pool's size; ``tick``: seconds between decisions."""
+    read = meter or CpuMeter().read
+    source = iter(items)
+    size = limits.start
+    peak_taken = 0  # the most hosts in flight during the current interval
+    exhausted = False
+    next_tick = time.monotonic() + tick
+    with ThreadPoolExecutor(max_workers=limits.high) as pool:
+        pending: set[Future[Out]] = set()
+        while True:
+            while not exhausted and len(pending) < size:
+                try:
+                    item = next(source)
+                except StopIteration:
+                    exhausted = True
+                    break
+                pending.add(pool.submit(work, item))
+            peak_taken = max(peak_taken, len(pending))
+            if not pending:
+                return
+            if limits.low == limits.high:  # fixed: nothing to decide, wait for a host
+                done, pending = wait(pending, return_when=FIRST_COMPLETED)
+            else:
+                left = max(0.0, next_tick - time.monotonic())
+                done, pending = wait(pending, timeout=left, return_when=FIRST_COMPLETED)
+                if time.monotonic() >= next_tick:
+                    full = peak_taken >= size and not exhausted
+                    new = next_workers(read(), size, limits, full=full)
+                    if new != size and on_size is not None:
+                        on_size(new)
+                    size, peak_taken = new, len(pending)
+                    next_tick = time.monotonic() + tick
+            for fut in done:
+                yield fut.result()

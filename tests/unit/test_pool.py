@@ -1,0 +1,173 @@
+"""The audit's pool (engine/pool.py): the controller as a pure function, the CPU meter over a
+recorded /proc/stat, and the pool's structure (how many hosts in flight), never its speed."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pytest
+
+from netguard.engine.pool import AUTO, BUSY, IDLE, CpuMeter, PoolLimits, next_workers, run_pool
+
+LIMITS = PoolLimits(start=32, low=4, high=256)
+
+
+def test_a_saturated_collector_gets_fewer_hosts() -> None:
+    assert next_workers(1.0, 32, LIMITS) == 24
+    assert next_workers(BUSY, 32, LIMITS) == 24
+    assert next_workers(1.0, 5, LIMITS) == 4  # a quarter rounds to at least one fewer
+    assert next_workers(1.0, 4, LIMITS) == 4  # never below low
+
+
+def test_an_idle_collector_with_every_slot_taken_gets_more() -> None:
+    assert next_workers(0.0, 32, LIMITS) == 48
+    assert next_workers(IDLE - 0.01, 32, LIMITS) == 48
+    assert next_workers(0.1, 1, PoolLimits(start=1, low=1, high=8)) == 2
+    assert next_workers(0.1, 200, LIMITS) == 256  # never above high
+
+
+def test_spare_slots_or_a_middling_cpu_keep_the_size() -> None:
+    assert next_workers(0.0, 32, LIMITS, full=False) == 32
+    assert next_workers(IDLE, 32, LIMITS) == 32
+    assert next_workers((IDLE + BUSY) / 2, 32, LIMITS) == 32
+
+
+def test_the_controller_reaches_its_bounds_and_stays_there() -> None:
+    size, sizes = AUTO.start, []
+    for _ in range(20):
+        size = next_workers(0.0, size, AUTO)
+        sizes.append(size)
+    assert sizes[-1] == AUTO.high and sizes == sorted(sizes)
+    for _ in range(30):
+        size = next_workers(1.0, size, AUTO)
+    assert size == AUTO.low
+
+
+def test_a_fixed_pool_never_moves() -> None:
+    fixed = PoolLimits.fixed(7)
+    assert (fixed.low, fixed.start, fixed.high) == (7, 7, 7)
+    assert {next_workers(busy, 7, fixed) for busy in (0.0, 0.5, 0.95, 1.0)} == {7}
+    assert PoolLimits.fixed(0).start == 1
+
+
+def test_limits_out_of_order_are_refused() -> None:
+    with pytest.raises(ValueError, match="low <= start <= high"):
+        PoolLimits(start=2, low=4, high=8)
+
+
+def _stat(path: Path, user: int, idle: int) -> None:
+    # cpu user nice system idle iowait irq softirq steal guest guest_nice
+    path.write_text(f"cpu  {user} 0 0 {idle} 0 0 0 0 0 0\ncpu0 1 0 0 1 0 0 0 0 0 0\n")
+
+
+class _Clocks:
+    """A wall clock and the process's CPU seconds, moved by the test."""
+
+    def __init__(self) -> None:
+        self.wall = 100.0
+        self.cpu = 5.0
+
+    def meter(self, stat: Path) -> CpuMeter:
+        return CpuMeter(str(stat), clock=lambda: self.wall, process_cpu=lambda: self.cpu)
+
+
+def test_the_meter_reads_the_larger_of_the_machines_and_the_processs_share(
+    tmp_path: Path,
+) -> None:
+    stat, t = tmp_path / "stat", _Clocks()
+    _stat(stat, user=1000, idle=1000)
+    meter = t.meter(stat)
+    t.wall += 1.0
+    t.cpu += 0.1
+    _stat(stat, user=1000 + 90, idle=1000 + 10)  # 90 % of the machine busy since
+    assert meter.read() == pytest.approx(0.9)
+    t.wall += 2.0
+    t.cpu += 1.4
+    _stat(stat, user=1090, idle=1010 + 100)  # the machine idle, this process 70 % of a CPU
+    assert meter.read() == pytest.approx(0.7)
+    t.wall += 1.0
+    t.cpu += 3.0  # threads in C (crypto) beyond one CPU: saturated, no more
+    assert meter.read() == 1.0
+
+
+def test_without_a_readable_proc_stat_the_process_alone_is_measured(tmp_path: Path) -> None:
+    t = _Clocks()
+    (tmp_path / "garbage").write_text("not a stat file\n")
+    for stat in (tmp_path / "absent", tmp_path / "garbage"):
+        meter = t.meter(stat)
+        t.wall += 1.0
+        t.cpu += 0.25
+        assert meter.read() == pytest.approx(0.25)
+
+
+class _InFlight:
+    """Counts how many calls of ``work`` run at once."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.now = 0
+        self.most = 0
+
+    def enter(self) -> None:
+        with self.lock:
+            self.now += 1
+            self.most = max(self.most, self.now)
+
+    def leave(self) -> None:
+        with self.lock:
+            self.now -= 1
+
+
+def test_every_item_is_done_once_and_a_fixed_pool_holds_its_number() -> None:
+    seen = _InFlight()
+    gate = threading.Semaphore(0)
+
+    def work(i: int) -> int:
+        seen.enter()
+        gate.acquire(timeout=0.01)  # let others pile up for a moment
+        seen.leave()
+        return i * 2
+
+    out = list(run_pool(range(200), work, PoolLimits.fixed(5)))
+    assert sorted(out) == [i * 2 for i in range(200)]
+    assert seen.most == 5
+
+
+def test_an_idle_pool_grows_past_hosts_that_only_wait() -> None:
+    """Ten hosts that each wait for all ten to be in flight at once (as dead hosts wait out a
+    time-out): a pool of 2 that never grew would break the barrier."""
+    barrier = threading.Barrier(10, timeout=20)
+    sizes: list[int] = []
+    limits = PoolLimits(start=2, low=1, high=16)
+    out = list(run_pool(range(10), lambda i: barrier.wait() >= 0 and i, limits,
+                        meter=lambda: 0.0, on_size=sizes.append, tick=0.01))  # fmt: skip
+    assert sorted(out) == list(range(10))
+    assert sizes and sizes[0] > 2 and max(sizes) >= 10
+
+
+def test_a_saturated_pool_does_not_grow() -> None:
+    seen = _InFlight()
+
+    def work(i: int) -> int:
+        seen.enter()
+        threading.Event().wait(0.005)
+        seen.leave()
+        return i
+
+    sizes: list[int] = []
+    limits = PoolLimits(start=3, low=2, high=64)
+    out = list(run_pool(range(100), work, limits, meter=lambda: 1.0, on_size=sizes.append,
+                        tick=0.01))  # fmt: skip
+    assert sorted(out) == list(range(100))
+    assert seen.most <= 3 and all(s <= 3 for s in sizes)
+
+
+def test_a_failing_item_ends_the_pool_with_its_error() -> None:
+    def work(i: int) -> int:
+        if i == 3:
+            raise RuntimeError("boom")
+        return i
+
+    with pytest.raises(RuntimeError, match="boom"):
+        list(run_pool(range(10), work, PoolLimits.fixed(2)))
