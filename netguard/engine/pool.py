@@ -13,10 +13,10 @@ So there is one mechanism, not two stages: every interval (``TICK`` seconds) the
 busy the collector is and ``next_workers`` (a pure function) decides the number of hosts in flight
 for the next interval:
 
-* *busy* is the larger of the process's CPU time over the interval's wall time (as a share of one
-  CPU: Python runs one thread's bytecode at a time, so one CPU is what the collector can use) and
-  the machine's busy share over all CPUs (``/proc/stat``, where there is one: a collector that
-  cannot get a CPU because others hold it is saturated too);
+* *busy* is the process's CPU time over the interval's wall time, as a share of one CPU: Python
+  runs one thread's bytecode at a time, so one CPU is what the collector can use. Only the
+  collector's own CPU counts, not the machine's: other programs on the machine (in the lab: the
+  target machines themselves) neither slow the hosts' waits nor are helped by a smaller pool;
 * busy ≥ ``BUSY``: shrink by a quarter; busy < ``IDLE`` while every slot was taken: grow by a
   half; otherwise keep. Always within ``PoolLimits.low … high``.
 
@@ -33,6 +33,7 @@ the executor only as hosts are handed to it, so their number is the peak in flig
 
 from __future__ import annotations
 
+import logging
 import os
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -46,6 +47,9 @@ TICK = 1.0
 BUSY = 0.90
 #: busy share below which a full pool grows
 IDLE = 0.60
+
+#: every decision, at debug level (benchmarks/pool_bench.py records them)
+log = logging.getLogger("netguard.pool")
 
 Item = TypeVar("Item")
 Out = TypeVar("Out")
@@ -90,47 +94,25 @@ def next_workers(busy: float, current: int, limits: PoolLimits, *, full: bool = 
 
 
 class CpuMeter:
-    """How busy the collector was since the last reading: the larger of the process's share of
-    one CPU and the machine's busy share (``/proc/stat``; without it, the process alone)."""
+    """How busy the collector was since the last reading: its process's CPU time (all threads,
+    ``os.times``) over the wall time, as a share of one CPU, at most 1."""
 
     def __init__(
         self,
-        stat_path: str = "/proc/stat",
         *,
         clock: Callable[[], float] = time.monotonic,
         process_cpu: Callable[[], float] | None = None,
     ) -> None:
-        self._stat_path, self._clock = stat_path, clock
+        self._clock = clock
         self._process_cpu = process_cpu or _process_cpu
         self._wall, self._cpu = clock(), self._process_cpu()
-        self._machine = self._read_machine()
 
     def read(self) -> float:
-        wall, cpu, machine = self._clock(), self._process_cpu(), self._read_machine()
+        wall, cpu = self._clock(), self._process_cpu()
         elapsed = wall - self._wall
         share = (cpu - self._cpu) / elapsed if elapsed > 0 else 0.0
-        if machine is not None and self._machine is not None:
-            total = machine[0] - self._machine[0]
-            if total > 0:
-                share = max(share, 1.0 - (machine[1] - self._machine[1]) / total)
-        self._wall, self._cpu, self._machine = wall, cpu, machine
+        self._wall, self._cpu = wall, cpu
         return min(1.0, max(0.0, share))
-
-    def _read_machine(self) -> tuple[int, int] | None:
-        """All CPUs' (total, idle) jiffies, idle counting I/O wait; None where unreadable."""
-        try:
-            with open(self._stat_path, encoding="ascii") as fh:
-                first = fh.readline().split()
-        except OSError:
-            return None
-        if len(first) < 6 or first[0] != "cpu":
-            return None
-        try:
-            ticks = [int(v) for v in first[1:]]
-        except ValueError:
-            return None
-        # user nice system idle iowait irq softirq steal (guest time is inside user already)
-        return sum(ticks[:8]), ticks[3] + ticks[4]
 
 
 def _process_cpu() -> float:
@@ -176,7 +158,11 @@ def run_pool(
                 done, pending = wait(pending, timeout=left, return_when=FIRST_COMPLETED)
                 if time.monotonic() >= next_tick:
                     full = peak_taken >= size and not exhausted
-                    new = next_workers(read(), size, limits, full=full)
+                    busy = read()
+                    new = next_workers(busy, size, limits, full=full)
+                    log.debug(
+                        "busy=%.2f full=%s in_flight=%d size=%d", busy, full, len(pending), new
+                    )
                     if new != size and on_size is not None:
                         on_size(new)
                     size, peak_taken = new, len(pending)
