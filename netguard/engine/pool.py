@@ -33,13 +33,18 @@ the executor only as hosts are handed to it, so their number is the peak in flig
 
 from __future__ import annotations
 
+import itertools
 import logging
 import os
+import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TypeVar
+
+from netguard.collect.waits import listening
 
 #: seconds between two decisions of the controller
 TICK = 1.0
@@ -120,6 +125,10 @@ def _process_cpu() -> float:
     return t.user + t.system
 
 
+#: hosts that may wait on the network (collect/waits.py) beyond the pool's size
+WAITING_MAX = 512
+
+
 def run_pool(
     items: Iterable[Item],
     work: Callable[[Item], Out],
@@ -129,43 +138,71 @@ def run_pool(
     on_size: Callable[[int], object] | None = None,
     tick: float = TICK,
 ) -> Iterator[Out]:
-    """``work(item)`` for every item, in threads, yielded in the order they finish; at most
-    ``next_workers``' number in flight. ``meter`` reads the busy share (default a ``CpuMeter``);
-    ``on_size`` hears every change of the pool's size; ``tick``: seconds between decisions."""
+    """``work(item)`` for every item, in threads, yielded in the order they finish.
+
+    At most ``size`` items are worked on at once, plus one for every item that is only waiting
+    on the network (``collect.waits.waiting()``, at most ``WAITING_MAX``); ``size`` starts at
+    ``limits.start`` and ``next_workers`` moves it every ``tick`` seconds on what ``meter``
+    reads (default a ``CpuMeter``). ``on_size`` hears every change of the size."""
     read = meter or CpuMeter().read
     source = iter(items)
+    cond = threading.Condition()
+    finished: deque[Future[Out]] = deque()
+    state = {"waiting": 0}
+
+    def heard(delta: int) -> None:
+        with cond:
+            state["waiting"] += delta
+            cond.notify()
+
+    def run(item: Item) -> Out:
+        with listening(heard):
+            return work(item)
+
+    def done(fut: Future[Out]) -> None:
+        with cond:
+            finished.append(fut)
+            cond.notify()
+
     size = limits.start
-    peak_taken = 0  # the most hosts in flight during the current interval
+    in_flight = 0
+    busiest = 0  # the most items being worked on (not waiting) during the current interval
     exhausted = False
     next_tick = time.monotonic() + tick
-    with ThreadPoolExecutor(max_workers=limits.high) as pool:
-        pending: set[Future[Out]] = set()
-        while True:
-            while not exhausted and len(pending) < size:
+    with ThreadPoolExecutor(max_workers=limits.high + WAITING_MAX) as pool:
+        for _ in itertools.count():  # ends when every item is handed out and finished
+            with cond:
+                seen = state["waiting"]
+            free = 0 if exhausted else size + min(seen, WAITING_MAX) - in_flight
+            for _ in range(max(0, free)):
                 try:
                     item = next(source)
                 except StopIteration:
                     exhausted = True
                     break
-                pending.add(pool.submit(work, item))
-            peak_taken = max(peak_taken, len(pending))
-            if not pending:
+                pool.submit(run, item).add_done_callback(done)
+                in_flight += 1
+            if in_flight == 0:
                 return
-            if limits.low == limits.high:  # fixed: nothing to decide, wait for a host
-                done, pending = wait(pending, return_when=FIRST_COMPLETED)
-            else:
-                left = max(0.0, next_tick - time.monotonic())
-                done, pending = wait(pending, timeout=left, return_when=FIRST_COMPLETED)
-                if time.monotonic() >= next_tick:
-                    full = peak_taken >= size and not exhausted
-                    busy = read()
-                    new = next_workers(busy, size, limits, full=full)
-                    log.debug(
-                        "busy=%.2f full=%s in_flight=%d size=%d", busy, full, len(pending), new
-                    )
-                    if new != size and on_size is not None:
-                        on_size(new)
-                    size, peak_taken = new, len(pending)
-                    next_tick = time.monotonic() + tick
-            for fut in done:
+            with cond:
+                busiest = max(busiest, in_flight - min(state["waiting"], in_flight))
+                if not finished and state["waiting"] == seen:
+                    # a host finished, a wait began or ended, or the next decision is due
+                    cond.wait(max(0.0, next_tick - time.monotonic()))
+                ready = list(finished)
+                finished.clear()
+            in_flight -= len(ready)
+            for fut in ready:
                 yield fut.result()
+            if time.monotonic() < next_tick:
+                continue
+            if limits.low < limits.high:
+                busy = read()
+                full = busiest >= size and not exhausted
+                new = next_workers(busy, size, limits, full=full)
+                log.debug("busy=%.2f full=%s in_flight=%d size=%d", busy, full, in_flight, new)
+                if new != size and on_size is not None:
+                    on_size(new)
+                size = new
+            busiest = 0
+            next_tick = time.monotonic() + tick

@@ -1,5 +1,5 @@
-"""The audit's pool (engine/pool.py): the controller as a pure function, the CPU meter over a
-the process, and the pool's structure (how many hosts in flight), never its speed."""
+"""The audit's pool (engine/pool.py): the controller as a pure function, the CPU meter over
+made-up clocks, and the pool's structure (how many hosts in flight), never its speed."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import threading
 
 import pytest
 
+from netguard.collect.waits import listening, waiting
 from netguard.engine.pool import AUTO, BUSY, IDLE, CpuMeter, PoolLimits, next_workers, run_pool
 
 LIMITS = PoolLimits(start=32, low=4, high=256)
@@ -154,3 +155,41 @@ def test_a_failing_item_ends_the_pool_with_its_error() -> None:
 
     with pytest.raises(RuntimeError, match="boom"):
         list(run_pool(range(10), work, PoolLimits.fixed(2)))
+
+
+def test_hosts_that_only_wait_do_not_hold_a_slot() -> None:
+    """A fixed pool of 2 and 12 hosts that each wait (as on a connect time-out) until all 12 are
+    waiting at once: only a pool that hands out a host for each waiting one gets there."""
+    barrier = threading.Barrier(12, timeout=20)
+
+    def work(i: int) -> int:
+        with waiting():
+            barrier.wait()
+        return i
+
+    assert sorted(run_pool(range(12), work, PoolLimits.fixed(2))) == list(range(12))
+
+
+def test_a_host_at_work_holds_its_slot() -> None:
+    """The same pool with hosts that never say they wait: never more than 2 at once."""
+    seen = _InFlight()
+
+    def work(i: int) -> int:
+        seen.enter()
+        threading.Event().wait(0.002)
+        seen.leave()
+        return i
+
+    assert sorted(run_pool(range(40), work, PoolLimits.fixed(2))) == list(range(40))
+    assert seen.most == 2
+
+
+def test_waiting_outside_a_pool_does_nothing() -> None:
+    with waiting():
+        pass
+    heard: list[int] = []
+    with listening(heard.append), waiting():
+        assert heard == [1]
+    assert heard == [1, -1]
+    with waiting():
+        assert heard == [1, -1]  # the listener ended with its block
