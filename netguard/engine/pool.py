@@ -1,34 +1,38 @@
-"""The audit's worker pool: how many hosts are worked on at once, adapted to the collector's CPU.
+"""The audit's worker pool: how many hosts are worked on at once.
 
-Why adaptive rather than a fixed number. A host's time is mostly waiting: for TCP, for the SSH
-banner, for the far end's script, across a WAN. A host that is switched off holds its worker for
-the whole connect time-out, and one that accepts TCP and never speaks for the whole banner
-time-out, while using no CPU at all. With a fixed pool those waits pile up: 12,000 hosts of which
-12 % time out at 10 s hold 14,400 worker-seconds, seven and a half minutes of a 32-worker pool.
-The waits cost nothing but a thread, so the pool should simply hold more hosts while the CPU is
-idle — and fewer when it is saturated, because past that point more hosts at once only make each
-one slower (and a saturated collector risks its own time-outs firing).
+A host's time is mostly waiting. A host that is switched off holds its thread for the whole
+connect time-out, and one that accepts TCP and never speaks for the whole banner time-out, using
+no CPU at all; with a fixed pool those waits pile up (12,000 hosts of which 12 % time out at 10 s
+hold 14,400 thread-seconds: seven and a half minutes of a 32-thread pool). Two rules, both
+simple, keep the pool from stalling behind them and from overrunning the machine:
 
-So there is one mechanism, not two stages: every interval (``TICK`` seconds) the pool measures how
-busy the collector is and ``next_workers`` (a pure function) decides the number of hosts in flight
-for the next interval:
+1. **Waiting hosts hold no slot.** The transport marks the waits that are pure waiting — the TCP
+   connect and the wait for the server's SSH banner (``collect.waits.waiting()``) — and the pool
+   hands out one more host for each host inside such a wait (up to ``WAITING_MAX``). The number
+   of hosts being *worked on* (key exchange, login, the script, parsing, checks) stays at the
+   pool's size however many dead hosts are being waited out, so a run takes the live hosts' time
+   plus about one time-out (the last dead host handed out), not the sum of the time-outs.
+2. **The size follows the collector's CPU** (``--workers auto``, the default). Every ``TICK``
+   seconds the pool reads how busy the collector was and ``next_workers`` (a pure function)
+   decides the size for the next interval: busy ≥ ``BUSY``: a quarter fewer; busy < ``IDLE``
+   while every slot was taken: half as many again; otherwise the same; always within
+   ``PoolLimits.low … high``. *Busy* is the larger of the process's CPU time over the wall time,
+   as a share of one CPU (Python runs one thread's bytecode at a time, so one CPU is what the
+   collector can use), and the share of the time some task waited for a CPU (Linux's pressure
+   stall information, ``/proc/pressure/cpu``, where the kernel has it). The second catches a
+   machine whose CPUs are taken by others — in the lab, by the target machines themselves: the
+   collector's threads then wait for a CPU, its handshakes slow down towards their time-outs,
+   and more hosts at once would only make that worse. ``--workers N`` is the same pool with
+   ``low = high = N`` (rule 1 still applies).
 
-* *busy* is the process's CPU time over the interval's wall time, as a share of one CPU: Python
-  runs one thread's bytecode at a time, so one CPU is what the collector can use. Only the
-  collector's own CPU counts, not the machine's: other programs on the machine (in the lab: the
-  target machines themselves) neither slow the hosts' waits nor are helped by a smaller pool;
-* busy ≥ ``BUSY``: shrink by a quarter; busy < ``IDLE`` while every slot was taken: grow by a
-  half; otherwise keep. Always within ``PoolLimits.low … high``.
+The auto size stops at ``AUTO.high`` (64): the CPU cannot tell a slow WAN (where more hosts at
+once help) from far ends that are overloaded (where they only slow every host towards its
+time-outs), so growth is bounded rather than open-ended.
 
-Hosts stuck in time-outs leave the CPU idle, so the pool grows past them until the live hosts
-keep the CPU busy again: the run takes the live hosts' time plus about one time-out (the last
-dead host started), not the sum of the time-outs. A fixed ``--workers N`` is the same pool with
-``low = high = N``.
-
-Bounded and without busy-waiting: the loop blocks in ``wait`` until a host finishes or the next
-tick is due, and ends when every host has been handed out and finished. Threads are created by
-the executor only as hosts are handed to it, so their number is the peak in flight, never
-``high`` up front; hosts are taken from the iterator only as slots free up (memory stays flat).
+Bounded and without busy-waiting: the loop sleeps on a condition until a host finishes, a wait
+begins or ends, or the next decision is due, and ends when every host has been handed out and
+finished. Threads are created by the executor only as hosts are handed to it, so their number is
+the peak in flight; hosts are taken from the iterator only as slots free up (memory stays flat).
 """
 
 from __future__ import annotations
@@ -80,7 +84,7 @@ class PoolLimits:
 
 
 #: ``--workers auto``: start where the fixed default was, grow to 256 hosts in flight
-AUTO = PoolLimits()
+AUTO = PoolLimits(start=32, low=4, high=64)
 
 
 def next_workers(busy: float, current: int, limits: PoolLimits, *, full: bool = True) -> int:
@@ -99,25 +103,45 @@ def next_workers(busy: float, current: int, limits: PoolLimits, *, full: bool = 
 
 
 class CpuMeter:
-    """How busy the collector was since the last reading: its process's CPU time (all threads,
-    ``os.times``) over the wall time, as a share of one CPU, at most 1."""
+    """How busy the collector was since the last reading, 0 to 1: the larger of its process's CPU
+    time over the wall time (all threads, ``os.times``; a share of one CPU) and the share of the
+    time some task waited for a CPU (Linux's pressure stall information, ``/proc/pressure/cpu``,
+    where the kernel has it)."""
 
     def __init__(
         self,
+        pressure_path: str = "/proc/pressure/cpu",
         *,
         clock: Callable[[], float] = time.monotonic,
         process_cpu: Callable[[], float] | None = None,
     ) -> None:
-        self._clock = clock
+        self._pressure_path, self._clock = pressure_path, clock
         self._process_cpu = process_cpu or _process_cpu
         self._wall, self._cpu = clock(), self._process_cpu()
+        self._stalled = self._read_stalled()
 
     def read(self) -> float:
-        wall, cpu = self._clock(), self._process_cpu()
+        wall, cpu, stalled = self._clock(), self._process_cpu(), self._read_stalled()
         elapsed = wall - self._wall
-        share = (cpu - self._cpu) / elapsed if elapsed > 0 else 0.0
-        self._wall, self._cpu = wall, cpu
+        share = 0.0
+        if elapsed > 0:
+            share = (cpu - self._cpu) / elapsed
+            if stalled is not None and self._stalled is not None:
+                share = max(share, (stalled - self._stalled) / 1e6 / elapsed)
+        self._wall, self._cpu, self._stalled = wall, cpu, stalled
         return min(1.0, max(0.0, share))
+
+    def _read_stalled(self) -> int | None:
+        """Microseconds some task waited for a CPU since boot; None without PSI."""
+        try:
+            with open(self._pressure_path, encoding="ascii") as fh:
+                for line in fh.read(4096).splitlines():
+                    if line.startswith("some "):
+                        total = line.rpartition("total=")[2]
+                        return int(total) if total.isdigit() else None
+        except OSError:
+            return None
+        return None
 
 
 def _process_cpu() -> float:

@@ -4,6 +4,7 @@ made-up clocks, and the pool's structure (how many hosts in flight), never its s
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 
 import pytest
 
@@ -57,18 +58,27 @@ def test_limits_out_of_order_are_refused() -> None:
 
 
 class _Clocks:
-    """A wall clock and the process's CPU seconds, moved by the test."""
+    """A wall clock, the process's CPU seconds and the kernel's CPU pressure, moved by the test."""
 
-    def __init__(self) -> None:
+    def __init__(self, pressure: Path) -> None:
         self.wall = 100.0
         self.cpu = 5.0
+        self.pressure = pressure
+        self.stalled_us = 7_000_000
+        self.write()
+
+    def write(self) -> None:
+        self.pressure.write_text(
+            f"some avg10=1.00 avg60=1.00 avg300=1.00 total={self.stalled_us}\n"
+            "full avg10=0.00 avg60=0.00 avg300=0.00 total=0\n"
+        )
 
     def meter(self) -> CpuMeter:
-        return CpuMeter(clock=lambda: self.wall, process_cpu=lambda: self.cpu)
+        return CpuMeter(str(self.pressure), clock=lambda: self.wall, process_cpu=lambda: self.cpu)
 
 
-def test_the_meter_reads_the_processs_share_of_one_cpu() -> None:
-    t = _Clocks()
+def test_the_meter_reads_the_processs_share_of_one_cpu(tmp_path: Path) -> None:
+    t = _Clocks(tmp_path / "cpu")
     meter = t.meter()
     t.wall += 2.0
     t.cpu += 1.4
@@ -79,6 +89,28 @@ def test_the_meter_reads_the_processs_share_of_one_cpu() -> None:
     t.wall += 1.0
     assert meter.read() == 0.0  # waiting on the network costs nothing
     assert meter.read() == 0.0  # no time passed: nothing measured
+
+
+def test_the_meter_reads_a_machine_whose_cpus_others_hold(tmp_path: Path) -> None:
+    t = _Clocks(tmp_path / "cpu")
+    meter = t.meter()
+    t.wall += 2.0
+    t.cpu += 0.2  # the collector itself: 10 % of a CPU
+    t.stalled_us += 1_900_000  # but some task waited for a CPU 95 % of the time
+    t.write()
+    assert meter.read() == pytest.approx(0.95)
+
+
+def test_without_pressure_information_the_process_alone_is_measured(tmp_path: Path) -> None:
+    t = _Clocks(tmp_path / "cpu")
+    for name, text in (("absent", None), ("garbage", "some avg10=1 total=many\n")):
+        path = tmp_path / name
+        if text is not None:
+            path.write_text(text)
+        meter = CpuMeter(str(path), clock=lambda: t.wall, process_cpu=lambda: t.cpu)
+        t.wall += 1.0
+        t.cpu += 0.25
+        assert meter.read() == pytest.approx(0.25)
 
 
 def test_the_real_meter_reads_a_share() -> None:
