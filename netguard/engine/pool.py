@@ -8,10 +8,12 @@ simple, keep the pool from stalling behind them and from overrunning the machine
 
 1. **Waiting hosts hold no slot.** The transport marks the waits that are pure waiting — the TCP
    connect and the wait for the server's SSH banner (``collect.waits.waiting()``) — and the pool
-   hands out one more host for each host inside such a wait (up to ``WAITING_MAX``). The number
-   of hosts being *worked on* (key exchange, login, the script, parsing, checks) stays at the
-   pool's size however many dead hosts are being waited out, so a run takes the live hosts' time
-   plus about one time-out (the last dead host handed out), not the sum of the time-outs.
+   lends each such host's slot to one more host. The hosts being *worked on* (key exchange,
+   login, the script, parsing, checks) keep the pool's size while dead hosts are waited out, so
+   a run takes the live hosts' time plus about one time-out (the last dead host handed out), not
+   the sum of the time-outs. At most as many slots are lent as the size itself (at most twice
+   the size in flight): a live sshd that is slow to send its banner because its machine is
+   overloaded is waiting too, and lending without bound would hand that machine ever more hosts.
 2. **The size follows the collector's CPU** (``--workers auto``, the default). Every ``TICK``
    seconds the pool reads how busy the collector was and ``next_workers`` (a pure function)
    decides the size for the next interval: busy ≥ ``BUSY``: a quarter fewer; busy < ``IDLE``
@@ -149,10 +151,6 @@ def _process_cpu() -> float:
     return t.user + t.system
 
 
-#: hosts that may wait on the network (collect/waits.py) beyond the pool's size
-WAITING_MAX = 512
-
-
 def run_pool(
     items: Iterable[Item],
     work: Callable[[Item], Out],
@@ -165,7 +163,7 @@ def run_pool(
     """``work(item)`` for every item, in threads, yielded in the order they finish.
 
     At most ``size`` items are worked on at once, plus one for every item that is only waiting
-    on the network (``collect.waits.waiting()``, at most ``WAITING_MAX``); ``size`` starts at
+    on the network (``collect.waits.waiting()``; at most ``size`` more); ``size`` starts at
     ``limits.start`` and ``next_workers`` moves it every ``tick`` seconds on what ``meter``
     reads (default a ``CpuMeter``). ``on_size`` hears every change of the size."""
     read = meter or CpuMeter().read
@@ -193,11 +191,12 @@ def run_pool(
     busiest = 0  # the most items being worked on (not waiting) during the current interval
     exhausted = False
     next_tick = time.monotonic() + tick
-    with ThreadPoolExecutor(max_workers=limits.high + WAITING_MAX) as pool:
+    with ThreadPoolExecutor(max_workers=2 * limits.high) as pool:
         for _ in itertools.count():  # ends when every item is handed out and finished
             with cond:
                 seen = state["waiting"]
-            free = 0 if exhausted else size + min(seen, WAITING_MAX) - in_flight
+            # a waiting host's slot is lent to another, at most one for each slot of the size
+            free = 0 if exhausted else size + min(seen, size) - in_flight
             for _ in range(max(0, free)):
                 try:
                     item = next(source)

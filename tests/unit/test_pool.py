@@ -189,17 +189,22 @@ def test_a_failing_item_ends_the_pool_with_its_error() -> None:
         list(run_pool(range(10), work, PoolLimits.fixed(2)))
 
 
-def test_hosts_that_only_wait_do_not_hold_a_slot() -> None:
-    """A fixed pool of 2 and 12 hosts that each wait (as on a connect time-out) until all 12 are
-    waiting at once: only a pool that hands out a host for each waiting one gets there."""
-    barrier = threading.Barrier(12, timeout=20)
+def test_a_waiting_hosts_slot_is_lent_to_another_at_most_once_per_slot() -> None:
+    """A fixed pool of 2 whose hosts only wait (as on a connect time-out), each until 4 are
+    waiting at once: only a pool that lends their slots gets there, and it lends no more than
+    its size (4 in flight, never 12)."""
+    barrier = threading.Barrier(4, timeout=20)
+    seen = _InFlight()
 
     def work(i: int) -> int:
+        seen.enter()
         with waiting():
             barrier.wait()
+        seen.leave()
         return i
 
     assert sorted(run_pool(range(12), work, PoolLimits.fixed(2))) == list(range(12))
+    assert seen.most == 4
 
 
 def test_a_host_at_work_holds_its_slot() -> None:
