@@ -160,7 +160,7 @@ def workers_option(p: argparse.ArgumentParser) -> None:
         default=None,
         metavar="auto|N",
         help="hosts audited at once: auto (default) holds more while this machine's CPU is idle "
-        "and fewer when it is saturated (4 to 256, docs/architecture.md); N holds exactly N",
+        "and fewer when it is saturated (16 to 64, docs/architecture.md); N holds exactly N",
     )
 
 

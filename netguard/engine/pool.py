@@ -27,9 +27,12 @@ simple, keep the pool from stalling behind them and from overrunning the machine
    and more hosts at once would only make that worse. ``--workers N`` is the same pool with
    ``low = high = N`` (rule 1 still applies).
 
-The auto size stops at ``AUTO.high`` (64): the CPU cannot tell a slow WAN (where more hosts at
-once help) from far ends that are overloaded (where they only slow every host towards its
-time-outs), so growth is bounded rather than open-ended.
+The auto size stays between ``AUTO.low`` (16) and ``AUTO.high`` (64), half and twice the fixed 32
+it replaces. Not higher: the CPU cannot tell a slow WAN (where more hosts at once help) from far
+ends that are overloaded (where they only slow every host towards its time-outs). Not lower: on a
+machine that also runs CPU-hungry work (in the lab, the target machines themselves) some task is
+always waiting for a CPU, and a pool that shrank to a handful of hosts would leave that CPU
+idle between their round trips (benchmarks/README.md, "Pool").
 
 Bounded and without busy-waiting: the loop sleeps on a condition until a host finishes, a wait
 begins or ends, or the next decision is due, and ends when every host has been handed out and
@@ -85,8 +88,8 @@ class PoolLimits:
         return cls(start=n, low=n, high=n)
 
 
-#: ``--workers auto``: start where the fixed default was, grow to 256 hosts in flight
-AUTO = PoolLimits(start=32, low=4, high=64)
+#: ``--workers auto``: start where the fixed default was, between half and twice that
+AUTO = PoolLimits(start=32, low=16, high=64)
 
 
 def next_workers(busy: float, current: int, limits: PoolLimits, *, full: bool = True) -> int:
