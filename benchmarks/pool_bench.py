@@ -4,6 +4,7 @@ Run as root from the repository root (the lab needs it, as tests/lab does):
 
     python benchmarks/pool_bench.py --hosts 1000                      # this tree, auto and 32
     python benchmarks/pool_bench.py --hosts 1000 --before /work/main  # and another tree, 32
+    python benchmarks/pool_bench.py --rtt 100 --before /work/main --before-workers 8 --runs 8
 
 The city (tests/lab/city.py): 10 % of the hosts switched off (their SYN dropped: the connect
 times out), 2 % accepting TCP and never sending a banner, the rest live hosts on a few real
@@ -121,7 +122,8 @@ def main(argv: list[str] | None = None) -> int:
                    "default: 0 and 100)")  # fmt: skip
     p.add_argument("--connect-timeout", type=float, default=10.0, help="the inventory default")
     p.add_argument("--command-timeout", type=float, default=120.0)
-    p.add_argument("--before", type=Path, help="another tree (e.g. main) audited with 32 workers")
+    p.add_argument("--before", type=Path, help="another tree (e.g. main), audited first")
+    p.add_argument("--before-workers", default="32", help="its --workers (default 32)")
     p.add_argument("--runs", default="auto,32", help="this tree's --workers values, in order")
     p.add_argument("--no-clamd", action="store_true")
     p.add_argument("--json", type=Path, help="append every result as a JSON line here")
@@ -138,7 +140,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"city of {args.hosts} hosts (rtt {rtt} ms) up in {time.monotonic() - t0:.1f}s")
             runs: list[tuple[Path, str, list[str]]] = []
             if args.before is not None:
-                runs.append((args.before.resolve(), "before-32", ["--workers", "32"]))
+                w = args.before_workers
+                runs.append((args.before.resolve(), f"before-{w}", ["--workers", w]))
             for w in args.runs.split(","):
                 runs.append((REPO, f"after-{w}", ["--workers", w]))
             for tree, label, workers in runs:
