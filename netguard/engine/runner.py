@@ -5,7 +5,7 @@ Facts are dropped as soon as a host is evaluated, so memory stays flat over thou
 Hosts are worked on in engine/pool.py's pool: by default (``--workers auto``) it holds more hosts
 at once while the collector's CPU is idle — hosts waiting out a connect or banner time-out use
 none — and fewer when it is saturated, so dead and hanging hosts cost about one time-out of wall
-time, not the sum of theirs; ``--workers N`` holds exactly N.
+time, not the sum of theirs; ``--workers N`` keeps exactly N hosts at work.
 """
 
 from __future__ import annotations
