@@ -32,12 +32,12 @@ from netguard.cli.options import (
     load_waivers,
     map_option,
     policy_check_ids,
-    positive_int,
     say,
     syslog_target,
     syslog_to_options,
     terminal_lang,
     usage_error,
+    workers_option,
 )
 from netguard.cli.probe import probe_options, probe_plan
 from netguard.cli.runs import results_path, results_text, run_with_progress
@@ -76,9 +76,7 @@ def add_parsers(sub: Any) -> None:
         "prometheus: as `netguard export` writes them, docs/exports.md)",
     )
     a.add_argument("-o", "--output", metavar="FILE", help="write there instead of stdout")
-    a.add_argument(
-        "--workers", type=positive_int, default=32, help="hosts audited at once (default 32)"
-    )
+    workers_option(a)
     a.add_argument(
         "--accept-new-hostkeys",
         action="store_true",

@@ -25,10 +25,10 @@ from netguard.cli.options import (
     limited,
     load_policy,
     map_option,
-    positive_int,
     say,
     terminal_lang,
     usage_error,
+    workers_option,
 )
 from netguard.cli.runs import results_text, run_with_progress
 from netguard.cli.signing import (
@@ -77,9 +77,7 @@ def add_parsers(sub: Any) -> None:
     sc.add_argument(
         "--plan", action="store_true", help="only print the sample; contact no host, write nothing"
     )
-    sc.add_argument(
-        "--workers", type=positive_int, default=32, help="hosts audited at once (default 32)"
-    )
+    workers_option(sc)
     sc.add_argument(
         "--accept-new-hostkeys",
         action="store_true",

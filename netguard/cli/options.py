@@ -51,6 +51,8 @@ __all__ = [
     "system_zone",
     "terminal_lang",
     "usage_error",
+    "workers",
+    "workers_option",
     "zone",
 ]
 
@@ -139,6 +141,26 @@ def format_option(
         action=_FormatChoice,
         renamed=old,
         help=help_text,
+    )
+
+
+def workers(text: str) -> int | None:
+    """``--workers``: ``auto`` (None: the pool adapts to the CPU, engine/pool.py) or a fixed
+    number of hosts at once."""
+    if text.strip().lower() == "auto":
+        return None
+    return positive_int(text)
+
+
+def workers_option(p: argparse.ArgumentParser) -> None:
+    """``--workers auto|N`` (default auto): ``args.workers`` is None or N."""
+    p.add_argument(
+        "--workers",
+        type=workers,
+        default=None,
+        metavar="auto|N",
+        help="hosts audited at once: auto (default) holds more while this machine's CPU is idle "
+        "and fewer when it is saturated (16 to 64, docs/architecture.md); N holds exactly N",
     )
 
 

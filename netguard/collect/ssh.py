@@ -12,6 +12,7 @@ import base64
 import errno
 import hashlib
 import os
+import selectors
 import socket
 import threading
 import time
@@ -24,6 +25,7 @@ import paramiko
 from netguard.collect import OUTPUT_CAP, REMOTE_COMMAND, Collection, failed, linux_script
 from netguard.collect.probe import ProbeRequest, preamble
 from netguard.collect.sshconfig import join_hop, split_hop
+from netguard.collect.waits import waiting
 from netguard.collect.wanted import Wanted
 from netguard.collect.wanted import preamble as wanted_preamble
 from netguard.collect.watch import preamble as watch_preamble
@@ -241,7 +243,10 @@ class SshCollector:
         if s.proxy_jump:
             return self._through_jumps(host, command, stdin)
         try:
-            sock = socket.create_connection((str(host.address), s.port), timeout=s.connect_timeout)
+            with waiting():  # the pool hands out another host meanwhile (collect/waits.py)
+                sock = socket.create_connection(
+                    (str(host.address), s.port), timeout=s.connect_timeout
+                )
         except TimeoutError:
             return failed(
                 HostStatus.UNREACHABLE,
@@ -251,16 +256,33 @@ class SshCollector:
             )
         except OSError as exc:
             return connect_failure(exc, s.port)
-        transport = paramiko.Transport(sock)
         try:
-            return self._session(host, transport, command, stdin)
+            # The server speaks first in SSH: until its banner (or its EOF) arrives the host is
+            # only waiting. The banner and the key exchange share the connect time-out, as before.
+            started = time.monotonic()
+            with waiting():
+                spoke = _readable(sock, s.connect_timeout)
+            if not spoke:
+                return failed(HostStatus.TIMEOUT, "handshake_timeout", seconds=s.connect_timeout)
+            transport = paramiko.Transport(sock)
+            try:
+                left = s.connect_timeout - (time.monotonic() - started)
+                return self._session(host, transport, command, stdin, handshake_s=left)
+            finally:
+                transport.close()
         finally:
-            transport.close()
             sock.close()
 
     def _session(
-        self, host: Host, transport: paramiko.Transport, command: str, stdin: bytes
+        self,
+        host: Host,
+        transport: paramiko.Transport,
+        command: str,
+        stdin: bytes,
+        handshake_s: float | None = None,
     ) -> Collection:
+        """Handshake (within ``handshake_s``, default the connect time-out), host key, login and
+        the command."""
         s = host.ssh
         known = self.known_hosts(s.known_hosts).lookup(host)
         _prepare(transport, known, s.connect_timeout)
@@ -271,7 +293,8 @@ class SshCollector:
             transport.start_client(event=negotiated)
         except (paramiko.SSHException, EOFError, OSError) as exc:
             return failed(HostStatus.ERROR, "handshake_failed", raw=str(exc))
-        if not negotiated.wait(s.connect_timeout):
+        budget = s.connect_timeout if handshake_s is None else max(0.0, handshake_s)
+        if not negotiated.wait(budget):
             return failed(HostStatus.TIMEOUT, "handshake_timeout", seconds=s.connect_timeout)
         if not transport.is_active():
             failure = transport.get_exception()
@@ -527,6 +550,13 @@ class SshCollector:
         except paramiko.SSHException as exc:
             return failed(HostStatus.ERROR, "channel_failed", raw=str(exc))
         return Collection(HostStatus.AUDITED, "", b"".join(chunks), status)
+
+
+def _readable(sock: socket.socket, timeout: float) -> bool:
+    """Whether the peer sent something (or closed) within ``timeout`` s; nothing is read."""
+    with selectors.DefaultSelector() as sel:  # not select(): descriptors may pass 1024
+        sel.register(sock, selectors.EVENT_READ)
+        return bool(sel.select(max(0.0, timeout)))
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,11 @@
 """Run an audit: collect each host once, evaluate the policy, and hand back results as they come.
 
 Facts are dropped as soon as a host is evaluated, so memory stays flat over thousands of hosts.
+
+Hosts are worked on in engine/pool.py's pool: by default (``--workers auto``) it holds more hosts
+at once while the collector's CPU is idle — hosts waiting out a connect or banner time-out use
+none — and fewer when it is saturated, so dead and hanging hosts cost about one time-out of wall
+time, not the sum of theirs; ``--workers N`` keeps exactly N hosts at work.
 """
 
 from __future__ import annotations
@@ -12,7 +17,6 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from typing import IO, Any
@@ -32,6 +36,7 @@ from netguard.collect.parse_windows import parse_windows
 from netguard.collect.probe import ProbeRequest
 from netguard.collect.wanted import Wanted, from_products
 from netguard.engine.evaluate import evaluate, finding
+from netguard.engine.pool import AUTO, PoolLimits, run_pool
 from netguard.engine.resolve import Resolver, Unresolved, resolve_hosts
 from netguard.errors import CollectionError, InputError
 from netguard.fleet import MediaSummary, cross_network, summarize
@@ -50,7 +55,9 @@ PROBE_CHECK = reachability_check.id
 
 @dataclass(frozen=True)
 class AuditOptions:
-    workers: int = 32
+    #: hosts in flight: None adapts to the collector's CPU (``--workers auto``, engine/pool.py);
+    #: a number holds exactly that many (``--workers N``)
+    workers: int | None = None
     accept_new_hostkeys: bool = False
     #: the SSH identities, loaded (passphrases asked) by the command line before the audit
     #: starts — ``collect.ssh.Identities``; None: each file is loaded when a host first needs it
@@ -507,21 +514,9 @@ def iter_results(job: AuditJob, ctx: RunContext) -> Iterator[HostResult]:
     )
     ctx.unresolved.update(job.unresolved)
     ctx.unresolved.update(unresolved)
-    hosts = iter(resolved)
-    # Submit lazily, a bounded number in flight: 12,000 futures up front would be wasted memory.
-    with ThreadPoolExecutor(max_workers=max(1, options.workers)) as pool:
-        pending: set[Future[HostResult]] = set()
-        while True:
-            while len(pending) < options.workers * 2:
-                host = next(hosts, None)
-                if host is None:
-                    break
-                pending.add(pool.submit(_safe_audit, job, host, source, ctx))
-            if not pending:
-                return
-            done, pending = wait(pending, return_when=FIRST_COMPLETED)
-            for fut in done:
-                yield fut.result()
+    limits = AUTO if options.workers is None else PoolLimits.fixed(options.workers)
+    # hosts are taken from the list only as slots free up: memory stays flat (engine/pool.py)
+    yield from run_pool(resolved, lambda host: _safe_audit(job, host, source, ctx), limits)
 
 
 def probe_request(job: AuditJob, host: Host, ctx: RunContext) -> ProbeRequest | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 from pathlib import Path
 
@@ -129,8 +130,18 @@ def test_empty_fleet_is_compliant_and_says_so(
     assert doc["hosts"] == [] and doc["summary"]["hosts"] == 0
 
 
+def test_workers_is_auto_or_a_number() -> None:
+    from netguard.cli.options import workers
+
+    assert workers("auto") is None and workers(" AUTO ") is None
+    assert workers("12") == 12
+    with pytest.raises(argparse.ArgumentTypeError, match="at least 1"):
+        workers("0")
+
+
 def test_usage_error_is_exit_2() -> None:
     assert run_cli("audit", "--workers", "0").returncode == 2
+    assert run_cli("audit", "--workers", "many").returncode == 2
     assert run_cli("frobnicate").returncode == 2
 
 

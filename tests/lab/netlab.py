@@ -193,6 +193,14 @@ class HostSpec:
     department: str = ""
     owner: str = ""
     location: str = ""
+    # A block of further addresses (CIDR, outside every segment) this machine answers on: a
+    # `local` route on its loopback, sshd (or the silent listener) on every address, and the
+    # auditor's route to the block via the machine. One sshd stands in for thousands of hosts.
+    serves: str | None = None
+    # A block routed from the auditor to this machine, which neither answers nor forwards it
+    # (ip_forward stays off): a connect there times out, as to a switched-off machine behind a
+    # router. (An unused address on the segment fails sooner: ARP gives "no route to host".)
+    swallows: str | None = None
 
 
 @dataclass(frozen=True)
@@ -540,6 +548,8 @@ class Lab:
                 raise LabError(f"host {spec.name}: {addr} is not a host address of {seg.cidr}")
             if addr in taken:
                 raise LabError(f"host {spec.name}: address {addr} already used")
+        if spec.swallows and spec.ip_forward:
+            raise LabError(f"host {spec.name}: a machine that forwards swallows nothing")
         for ifname in (*spec.wireless, *spec.tun):
             # Kernel limit (IFNAMSIZ - 1); eth0.. and lo are the lab's own names.
             if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_.-]{0,14}", ifname) or ifname == "lo":
@@ -745,6 +755,9 @@ class Lab:
             gw = self.segments[spec.segment].gateway if spec.gateway is None else spec.gateway
             if gw:
                 hb.append(f"route add default via {gw}")
+            if spec.serves:
+                hb.append(f"route add local {spec.serves} dev lo")
+            au += [f"route add {b} via {spec.address}" for b in (spec.serves, spec.swallows) if b]
             for k, name in enumerate(spec.wireless):
                 # The other end stays down and unattached in the switch: a radio with no network.
                 sw.append(f"link add h{i}w{k} type veth peer name {name} netns {ns}")
@@ -835,7 +848,7 @@ class Lab:
             "\n".join(
                 [
                     "# netguard lab machine " + spec.name,
-                    f"ListenAddress {spec.address}",
+                    f"ListenAddress {'0.0.0.0' if spec.serves else spec.address}",
                     "Port 22",
                     "HostKey /etc/ssh/ssh_host_ed25519_key",
                     "UsePAM no",
@@ -1041,7 +1054,8 @@ class Lab:
                 if m.spec.kind is HostKind.HANG:
                     life = min(LISTENER_LIFETIME, self.lifetime)
                     argv = ["ip", "netns", "exec", m.netns, sys.executable, "-c",
-                            _SILENT_LISTENER, m.spec.address, str(life)]  # fmt: skip
+                            _SILENT_LISTENER, "0.0.0.0" if m.spec.serves else m.spec.address,
+                            str(life)]  # fmt: skip
                     # stdin is a pipe only we hold: when the lab process dies, it reads EOF.
                     stdin: int = subprocess.PIPE
                 else:

@@ -1,0 +1,158 @@
+"""The pool against a city of live, switched-off and hanging hosts, with and without WAN latency.
+
+Run as root from the repository root (the lab needs it, as tests/lab does):
+
+    python benchmarks/pool_bench.py --hosts 1000                      # this tree, auto and 32
+    python benchmarks/pool_bench.py --hosts 1000 --before /work/main  # and another tree, 32
+    python benchmarks/pool_bench.py --rtt 100 --before /work/main --before-workers 8 --runs 8
+
+The city (tests/lab/city.py): 10 % of the hosts switched off (their SYN dropped: the connect
+times out), 2 % accepting TCP and never sending a banner, the rest live hosts on a few real
+OpenSSH sshd running the real collection script; ``--rtt`` adds a delaying relay (user space:
+this kernel has no netem) in front of every live host. Each audit is the real command line
+(``netguard audit INVENTORY --format json``) in the lab's auditor namespace, measured from the
+inside: wall time, the audit process's CPU (``getrusage(RUSAGE_SELF)`` at its exit, all threads)
+and peak RSS, the machines' CPU (their processes and sessions, the relays' own CPU taken out),
+the bytes on the auditor's wire, the statuses, and how the pool moved (its debug log).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from tests.lab import netlab  # noqa: E402
+from tests.lab.city import City, CityPlan  # noqa: E402
+
+# The audit, wrapped: the pool's decisions to a file, and the process's own usage at its exit.
+_WRAP = r"""
+import json, logging, resource, sys
+log_path, usage_path = sys.argv[1], sys.argv[2]
+handler = logging.FileHandler(log_path)
+handler.setFormatter(logging.Formatter("%(relativeCreated)d %(message)s"))
+pool = logging.getLogger("netguard.pool")
+pool.addHandler(handler); pool.setLevel(logging.DEBUG); pool.propagate = False
+from netguard.cli.main import main
+try:
+    code = main(sys.argv[3:])
+finally:
+    ru = resource.getrusage(resource.RUSAGE_SELF)
+    with open(usage_path, "w") as fh:
+        json.dump({"cpu_s": ru.ru_utime + ru.ru_stime, "maxrss_kib": ru.ru_maxrss}, fh)
+sys.exit(code)
+"""
+
+
+def _wire_bytes(ns: str) -> int:
+    out = subprocess.run(
+        ["ip", "netns", "exec", ns, "cat", "/sys/class/net/eth0/statistics/rx_bytes",
+         "/sys/class/net/eth0/statistics/tx_bytes"],
+        capture_output=True, text=True, check=True, timeout=10,
+    ).stdout  # fmt: skip
+    return sum(int(x) for x in out.split())
+
+
+def _pool_moves(log: Path) -> dict[str, Any]:
+    sizes, flights = [], []
+    if log.exists():
+        for line in log.read_text().splitlines():
+            fields = dict(f.split("=", 1) for f in line.split()[1:] if "=" in f)
+            if "size" in fields:
+                sizes.append(int(fields["size"]))
+                flights.append(int(fields["in_flight"]))
+    if not sizes:
+        return {}
+    return {"size_min": min(sizes), "size_max": max(sizes), "in_flight_max": max(flights)}
+
+
+def audit_once(city: City, tree: Path, label: str, workers: list[str]) -> dict[str, Any]:
+    tmp = city.lab.tmp
+    out, log, usage = tmp / f"{label}.json", tmp / f"{label}.pool.log", tmp / f"{label}.usage"
+    argv = [sys.executable, "-c", _WRAP, str(log), str(usage), "audit", str(city.inventory_path),
+            "--format", "json", "-o", str(out), "-q", *workers]  # fmt: skip
+    env = {**os.environ, "PYTHONPATH": str(tree)}
+    machines0, relays0 = city.lab.cpu_seconds(), city.relay_cpu_seconds()
+    wire0 = _wire_bytes(city.lab.auditor_ns)
+    t0 = time.monotonic()
+    cp = city.lab.run_in_auditor(argv, timeout=7200, cwd=tree, env=env)
+    wall = time.monotonic() - t0
+    wire = _wire_bytes(city.lab.auditor_ns) - wire0
+    relays = city.relay_cpu_seconds() - relays0
+    machines = city.lab.cpu_seconds() - machines0 - relays
+    n = city.plan.hosts
+    outcome: Counter[str] = Counter()
+    if out.exists():
+        for h in json.loads(out.read_text())["hosts"]:
+            outcome[f"{city.expected[h['name']]}:{h['status']}"] += 1
+    else:
+        print(f"{label}: no results (exit {cp.returncode}): {cp.stderr[-2000:]}", file=sys.stderr)
+    used = json.loads(usage.read_text()) if usage.exists() else {"cpu_s": 0, "maxrss_kib": 0}
+    return {
+        "label": label,
+        "hosts": n,
+        "rtt_ms": city.plan.rtt_ms,
+        "workers": " ".join(workers) or "default",
+        "wall_s": round(wall, 1),
+        "client_cpu_ms_per_host": round(used["cpu_s"] / n * 1000, 2),
+        "client_peak_rss_mib": round(used["maxrss_kib"] / 1024, 1),
+        "machines_cpu_ms_per_host": round(machines / n * 1000, 1),
+        "relay_cpu_ms_per_host": round(relays / n * 1000, 1),
+        "wire_bytes_per_host": round(wire / n),
+        "outcome": dict(sorted(outcome.items())),
+        "pool": _pool_moves(log),
+        "load_before": os.getloadavg()[0],
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    p.add_argument("-n", "--hosts", type=int, default=1000)
+    p.add_argument("--machines", type=int, default=8, help="real sshd the live hosts share")
+    p.add_argument("--rtt", type=float, action="append", help="simulated RTT in ms (repeatable; "
+                   "default: 0 and 100)")  # fmt: skip
+    p.add_argument("--connect-timeout", type=float, default=10.0, help="the inventory default")
+    p.add_argument("--command-timeout", type=float, default=120.0)
+    p.add_argument("--before", type=Path, help="another tree (e.g. main), audited first")
+    p.add_argument("--before-workers", default="32", help="its --workers (default 32)")
+    p.add_argument("--runs", default="auto,32", help="this tree's --workers values, in order")
+    p.add_argument("--no-clamd", action="store_true")
+    p.add_argument("--json", type=Path, help="append every result as a JSON line here")
+    args = p.parse_args(argv)
+    netlab.LISTENER_LIFETIME = 4 * 3600.0  # the hanging hosts outlive a long run
+    rows = []
+    for rtt in args.rtt or [0.0, 100.0]:
+        plan = CityPlan(hosts=args.hosts, machines=args.machines, rtt_ms=rtt,
+                        clamd=not args.no_clamd, connect_timeout=args.connect_timeout,
+                        command_timeout=args.command_timeout)  # fmt: skip
+        t0 = time.monotonic()
+        with City(plan) as city:
+            city.start()
+            print(f"city of {args.hosts} hosts (rtt {rtt} ms) up in {time.monotonic() - t0:.1f}s")
+            runs: list[tuple[Path, str, list[str]]] = []
+            if args.before is not None:
+                w = args.before_workers
+                runs.append((args.before.resolve(), f"before-{w}", ["--workers", w]))
+            for w in args.runs.split(","):
+                runs.append((REPO, f"after-{w}", ["--workers", w]))
+            for tree, label, workers in runs:
+                row = audit_once(city, tree, label, workers)
+                rows.append(row)
+                print(json.dumps(row, ensure_ascii=False), flush=True)
+                if args.json is not None:
+                    with args.json.open("a") as fh:
+                        fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
