@@ -348,7 +348,8 @@ def _write_outputs(
     ``document``): the bundle's copy, the output asked for, the report, the alerts."""
     from netguard.render.console import print_summary
     from netguard.render.files import write_atomic
-    from netguard.results.stream import read_written
+    from netguard.report.model import DETAIL_ALL_MAX
+    from netguard.results.stream import read_written, without_quiet_evidence
 
     if bundle is not None:
         bundle.writer.add_run(run, document)
@@ -369,7 +370,10 @@ def _write_outputs(
                 print_summary(run, err, terminal_lang(args))
         else:
             sys.stdout.write(text)
-    doc = cache(lambda: read_written(document))  # one host entry at a time, never its text
+    # Read back one host entry at a time, never its text. A fleet too large for every host's
+    # detail in the report keeps no evidence of passing findings: nothing would show it.
+    reduce = without_quiet_evidence if len(run.results) > DETAIL_ALL_MAX else None
+    doc = cache(lambda: read_written(document, reduce))
     _documents_after_audit(args, doc, history)
     if after.alerts:
         _alert(doc(), history, after, err, say(args))

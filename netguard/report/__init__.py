@@ -41,10 +41,7 @@ def render_report(
     trend: summaries of complete runs, oldest first, normally ending with this run (the
     history's last N): adds the trend section to html and md when there are at least two runs;
     given with a built Report, replaces that report's trend (the Report is not changed)."""
-    if isinstance(results, Report):
-        report = results if trend is None else replace(results, trend=build_trend(results, trend))
-    else:
-        report = build_report(results, trend)
+    report = _report_of(results, trend)
     if fmt == "html":
         from netguard.report.html import render_html
 
@@ -85,9 +82,21 @@ def write_report(
         from netguard.render.pdf import html_to_pdf
 
         html_to_pdf(render_report(results, "html", lang, tz=tz, trend=trend), path)
+    elif fmt == "html":  # written as it is made: a city's HTML is never held whole
+        from netguard.report.html import html_chunks
+
+        chunks = html_chunks(_report_of(results, trend), lang, tz=tz)
+        write_atomic(path, lambda out: out.writelines(c.encode("utf-8") for c in chunks))
     else:
         write_atomic(path, render_report(results, fmt, lang, tz=tz, trend=trend))
     return path
+
+
+def _report_of(results: Results | Report, trend: Sequence[RunSummary] | None) -> Report:
+    """The report of ``results`` (built), or a built one with ``trend`` in place of its own."""
+    if isinstance(results, Report):
+        return results if trend is None else replace(results, trend=build_trend(results, trend))
+    return build_report(results, trend)
 
 
 def default_name(results: Results, fmt: str, lang: str, tz: tzinfo | None = None) -> str:

@@ -7,6 +7,7 @@ inlined unescaped.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import tzinfo
 from typing import Any
@@ -36,12 +37,19 @@ class GroupSection:
 
 
 def render_html(report: Report, lang: str, *, tz: tzinfo | None = None) -> str:
+    return "".join(html_chunks(report, lang, tz=tz))
+
+
+def html_chunks(report: Report, lang: str, *, tz: tzinfo | None = None) -> Iterator[str]:
+    """The report's HTML piece by piece, as the template produces it: a city's report is
+    written to its file as it is made, never held whole (tens of MiB of text, twice over
+    while joined)."""
     w = Words(lang, tz)
     detail_index = {v.index for v in report.detail_hosts}
     return (
         environment()
         .get_template(TEMPLATE)
-        .render(
+        .generate(
             t=w.t,
             w=w,
             r=report,

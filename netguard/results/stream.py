@@ -10,8 +10,10 @@ byte as ``dumps(run_document(run))`` would write them for the full results.
 from __future__ import annotations
 
 import json
+import sys
 import tempfile
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import IO, Any
@@ -101,10 +103,44 @@ class ResultsStream:
         self.close()
 
 
-def read_written(path: str | Path) -> dict[str, Any]:
+#: texts up to this length are shared between hosts (titles, messages, remediations)
+_SHARED_MAX = 2048
+#: findings whose evidence nothing shows once a fleet is too large for every host's detail
+QUIET = frozenset({FindingStatus.PASS.value, FindingStatus.NOT_APPLICABLE.value})
+
+
+def without_quiet_evidence(entry: dict[str, Any]) -> dict[str, Any]:
+    """A host entry as the documents of a large run need it, in less memory: without the
+    evidence of its passing and not-applicable findings (a report shows every finding's
+    evidence only up to ``report.model.DETAIL_ALL_MAX`` hosts; checklists and alerts read
+    failing findings only), and with each finding's keys and texts shared with the same texts
+    of the other hosts (a decoder makes a new string of every one: for a city, most of what a
+    read-back holds is the same few keys, titles and messages twelve thousand times over)."""
+    findings = entry.get("findings")
+    if isinstance(findings, list):
+        entry["findings"] = [_shared(f) if isinstance(f, dict) else f for f in findings]
+    return entry
+
+
+def _shared(finding: dict[str, Any]) -> dict[str, Any]:
+    quiet = finding.get("status") in QUIET
+    return {
+        sys.intern(key): {}
+        if quiet and key == "evidence"
+        else sys.intern(value)
+        if isinstance(value, str) and len(value) <= _SHARED_MAX
+        else value
+        for key, value in finding.items()
+    }
+
+
+def read_written(
+    path: str | Path, reduce: Callable[[dict[str, Any]], dict[str, Any]] | None = None
+) -> dict[str, Any]:
     """A document this module wrote, read back one host entry at a time: the same value as
     ``json.load``, without ever holding its whole text (for 12,000 hosts with their evidence,
-    hundreds of MiB) beside the value. ValueError for a file that is not such a document."""
+    hundreds of MiB) beside the value; ``reduce`` shrinks each host entry as it is read
+    (``without_quiet_evidence``). ValueError for a file that is not such a document."""
     decoder = json.JSONDecoder()
     with open(path, encoding="utf-8") as fh:
         buf = ""
@@ -126,13 +162,13 @@ def read_written(path: str | Path) -> dict[str, Any]:
                 continue
             if expect_value and not (buf[pos] == "]" and not hosts):
                 try:
-                    entry, pos = decoder.raw_decode(buf, pos)
+                    host, pos = decoder.raw_decode(buf, pos)
                 except json.JSONDecodeError:  # cut by the end of what was read: read on
                     buf, pos = _more(fh, buf, pos, path), 0
                     continue
-                if not isinstance(entry, dict):
+                if not isinstance(host, dict):
                     raise ValueError(f"{path}: a host entry that is not an object")
-                hosts.append(entry)
+                hosts.append(reduce(host) if reduce else host)
                 expect_value = False
             elif buf[pos] == "]":
                 break

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from netguard.report import default_name, write_report
+from netguard.report import default_name, render_report, write_report
 from netguard.results import Results, parse_results
 from tests.report.conftest import ascii_hosts, document
 
@@ -63,3 +63,11 @@ def test_time_zone_for_readers(lab: Results, tmp_path: Path) -> None:
     text = path.read_text(encoding="utf-8")
     assert f"{local:%H:%M}" in text and "北京时间" in text
     assert "UTC" not in text and "CST" not in text
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_html_written_piece_by_piece_is_the_html_rendered_whole(
+    lab: Results, tmp_path: Path, lang: str
+) -> None:
+    path = write_report(lab, "html", lang, tmp_path / "r.html")
+    assert path.read_text(encoding="utf-8") == render_report(lab, "html", lang)

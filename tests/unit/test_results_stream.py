@@ -15,7 +15,7 @@ import pytest
 
 from netguard.results import dumps, run_document, summarize
 from netguard.results import stream as stream_module
-from netguard.results.stream import ResultsStream, read_written, slim
+from netguard.results.stream import ResultsStream, read_written, slim, without_quiet_evidence
 from tests.report.fleet import fleet_document
 from tests.unit.test_history import run_of
 
@@ -92,3 +92,31 @@ def test_a_document_cut_short_is_refused(tmp_path: Path) -> None:
     path.write_bytes(path.read_bytes()[:-2000])
     with pytest.raises(ValueError, match=r"results\.json"):
         read_written(path)
+
+
+def test_a_large_runs_read_back_keeps_what_its_documents_show(tmp_path: Path) -> None:
+    run, results = run_of(fleet_document(30, seed=7))
+    path = tmp_path / "results.json"
+    with ResultsStream() as stream, path.open("wb") as out:
+        for r in results:
+            stream.add(r)
+        run.results = [slim(r) for r in results]
+        stream.write(run, out)
+    whole = read_written(path)
+    reduced = read_written(path, without_quiet_evidence)
+    quiet = {"pass", "not_applicable"}
+    seen = set()
+    for full_host, host in zip(whole["hosts"], reduced["hosts"], strict=True):
+        assert {k: v for k, v in host.items() if k != "findings"} == {
+            k: v for k, v in full_host.items() if k != "findings"
+        }
+        for full, f in zip(full_host["findings"], host["findings"], strict=True):
+            seen.add(f["status"])
+            if f["status"] in quiet:  # nothing shows it once a fleet is too large
+                assert f["evidence"] == {} and {**f, "evidence": full["evidence"]} == full
+            else:  # failing, undecided and waived findings keep everything
+                assert f == full
+    assert seen & quiet and seen - quiet  # both kinds were there to compare
+    # the texts repeated across hosts are one string each
+    titles = [f["title"] for h in reduced["hosts"] for f in h["findings"] if f["title"]]
+    assert len({id(t) for t in titles}) == len(set(titles))
