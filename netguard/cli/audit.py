@@ -265,6 +265,8 @@ def _replay(args: argparse.Namespace, err: Console) -> int:
     if args.probe or args.probe_key or args.arrivals:  # a replay contacts no host: no probe
         flag = "--probe" if args.probe else "--probe-key" if args.probe_key else "--arrivals"
         raise usage_error("replay_no_probe", field=flag)
+    if args.allow_policy_commands:
+        raise usage_error("replay_no_commands", field="--allow-policy-commands")
     bundle = open_replay(args.replay, args.trusted_key, err, terminal_lang(args))
     inventory = load_inventory(bundle.inventory)
     recorded = {h["name"] for h in bundle.results.get("hosts", []) if isinstance(h, dict)}
@@ -278,7 +280,6 @@ def _replay(args: argparse.Namespace, err: Console) -> int:
         inventory=limited(inventory, args.limit),
         limit=tuple(args.limit or ()),
         policy=policy,
-        # nothing runs in a replay: the recorded output says which commands ran and why not
         options=AuditOptions(workers=args.workers),
         waivers=load_waivers(args.waivers, policy)
         if args.waivers

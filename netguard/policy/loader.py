@@ -56,7 +56,7 @@ def load_policy(
     ``path`` may also be a rule file itself (a Wazuh SCA policy, a netguard rule file): the
     policy is then its checks alone. ``rule_paths`` map a pack's ``rules:`` entries, as
     written, to where they are now (an evidence bundle keeps them under other names)."""
-    if isinstance(path, str | Path) and Path(path).is_file() and is_rule_file(path):
+    if isinstance(path, str | Path) and is_rule_file(path):
         rule_file = load_rule_file(path)
         return Policy(
             name=rule_file.name,

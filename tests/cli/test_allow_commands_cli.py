@@ -25,3 +25,11 @@ def test_an_allow_for_a_file_that_is_no_rule_file_of_the_audit_is_bad_input(
 def test_the_option_is_in_the_help_of_every_verb_that_runs_an_audit() -> None:
     for verb in ("audit", "spot-check", "inspect"):
         assert "--allow-policy-commands" in run_cli(verb, "--help").stdout
+
+
+def test_a_replay_refuses_the_allow_it_could_not_honour(tmp_path: Path) -> None:
+    proc = run_cli(
+        "audit", "--replay", "evidence", "--allow-policy-commands", "rules.yml", cwd=tmp_path
+    )
+    assert proc.returncode == 2, proc.stderr
+    assert "a replay runs no command" in proc.stderr
