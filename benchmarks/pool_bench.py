@@ -75,11 +75,22 @@ def _pool_moves(log: Path) -> dict[str, Any]:
     return {"size_min": min(sizes), "size_max": max(sizes), "in_flight_max": max(flights)}
 
 
-def audit_once(city: City, tree: Path, label: str, workers: list[str]) -> dict[str, Any]:
+def all_outputs(tmp: Path, label: str) -> list[str]:
+    """What an office's scheduled audit writes besides the JSON results: the history, the HTML
+    report and the evidence bundle (no checklists: they depend on the findings, not the size)."""
+    return ["--history", str(tmp / f"{label}.history.db"), "--report", "html",
+            "--report-dir", str(tmp / f"{label}.reports"), "--checklists", "never",
+            "--bundle", str(tmp / f"{label}.bundle")]  # fmt: skip
+
+
+def audit_once(
+    city: City, tree: Path, label: str, workers: list[str], outputs: bool = False
+) -> dict[str, Any]:
     tmp = city.lab.tmp
     out, log, usage = tmp / f"{label}.json", tmp / f"{label}.pool.log", tmp / f"{label}.usage"
     argv = [sys.executable, "-c", _WRAP, str(log), str(usage), "audit", str(city.inventory_path),
-            "--format", "json", "-o", str(out), "-q", *workers]  # fmt: skip
+            "--format", "json", "-o", str(out), "-q", *workers,
+            *(all_outputs(tmp, label) if outputs else [])]  # fmt: skip
     env = {**os.environ, "PYTHONPATH": str(tree)}
     machines0, relays0 = city.lab.cpu_seconds(), city.relay_cpu_seconds()
     wire0 = _wire_bytes(city.lab.auditor_ns)
@@ -102,6 +113,7 @@ def audit_once(city: City, tree: Path, label: str, workers: list[str]) -> dict[s
         "hosts": n,
         "rtt_ms": city.plan.rtt_ms,
         "workers": " ".join(workers) or "default",
+        "outputs": "json, history, html report, bundle" if outputs else "json",
         "wall_s": round(wall, 1),
         "client_cpu_ms_per_host": round(used["cpu_s"] / n * 1000, 2),
         "client_peak_rss_mib": round(used["maxrss_kib"] / 1024, 1),
@@ -127,6 +139,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--runs", default="auto,32", help="this tree's --workers values, in order")
     p.add_argument("--no-clamd", action="store_true")
     p.add_argument("--json", type=Path, help="append every result as a JSON line here")
+    p.add_argument("--outputs", action="store_true",
+                   help="also write the history, the HTML report and the bundle (the peak RSS "
+                   "of a whole scheduled audit)")  # fmt: skip
     args = p.parse_args(argv)
     netlab.LISTENER_LIFETIME = 4 * 3600.0  # the hanging hosts outlive a long run
     rows = []
@@ -145,7 +160,7 @@ def main(argv: list[str] | None = None) -> int:
             for w in args.runs.split(","):
                 runs.append((REPO, f"after-{w}", ["--workers", w]))
             for tree, label, workers in runs:
-                row = audit_once(city, tree, label, workers)
+                row = audit_once(city, tree, label, workers, args.outputs)
                 rows.append(row)
                 print(json.dumps(row, ensure_ascii=False), flush=True)
                 if args.json is not None:
