@@ -18,11 +18,11 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 
 import paramiko
 
 from netguard.collect import OUTPUT_CAP, REMOTE_COMMAND, Collection, failed, linux_script
+from netguard.collect.known_hosts import KnownHostsFile
 from netguard.collect.probe import ProbeRequest, preamble
 from netguard.collect.sshconfig import join_hop, split_hop
 from netguard.collect.waits import waiting
@@ -71,15 +71,9 @@ def _with_port(name: str, port: int) -> str:
     return name if port == 22 else f"[{name}]:{port}"
 
 
-class KnownHosts:
-    """One known_hosts file, loaded once and shared by all workers."""
-
-    def __init__(self, path: str) -> None:
-        self.path = os.path.expanduser(path)
-        self._lock = threading.Lock()
-        self._keys = paramiko.HostKeys()
-        if os.path.exists(self.path):
-            self._keys.load(self.path)
+class KnownHosts(KnownHostsFile):
+    """One known_hosts file, loaded once (an index by name, collect/known_hosts.py) and shared
+    by all workers."""
 
     def lookup(self, host: Host) -> dict[str, paramiko.PKey]:
         """Known keys by type, for the address we connect to, the DNS name the inventory gives
@@ -87,25 +81,9 @@ class KnownHosts:
         by_dns = (_with_port(host.hostname, host.ssh.port),) if host.hostname else ()
         return self.lookup_names((known_hosts_name(host), *by_dns, host.name))
 
-    def lookup_names(self, names: tuple[str, ...]) -> dict[str, paramiko.PKey]:
-        """Known keys by type for the first of ``names`` known_hosts has an entry for."""
-        with self._lock:
-            for name in names:
-                entry = self._keys.lookup(name)
-                if entry:
-                    return {t: entry[t] for t in entry}
-        return {}
-
     def add(self, host: Host, key: paramiko.PKey) -> None:
-        """Record a first-seen key (accept-new). Never called for a changed key."""
+        """Record a first-seen key (accept-new). Never called for a changed or revoked key."""
         self.add_name(known_hosts_name(host), key)
-
-    def add_name(self, name: str, key: paramiko.PKey) -> None:
-        with self._lock:
-            self._keys.add(name, key.get_name(), key)
-            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-            with open(self.path, "a", encoding="ascii") as fh:
-                fh.write(f"{name} {key.get_name()} {key.get_base64()}\n")
 
 
 #: The passphrase of encrypted SSH identity files, for unattended audits. Not the signing key's
@@ -438,6 +416,15 @@ class SshCollector:
             "offered_type": key.get_name(),
             "offered_fingerprint": fingerprint(key),
         }
+        if kh.revoked(key):  # before all, first seen too
+            return failed(
+                HostStatus.HOSTKEY_MISMATCH,
+                "jump_hostkey_revoked",
+                {**offered, "revoked": True, "known_hosts": s.known_hosts},
+                jump=label,
+                fingerprint=fingerprint(key),
+                known_hosts=s.known_hosts,
+            )
         if not known:
             if not self.accept_new:
                 return failed(
@@ -493,6 +480,14 @@ class SshCollector:
         self, host: Host, key: paramiko.PKey, known: dict[str, paramiko.PKey]
     ) -> Collection | None:
         offered = {"offered_type": key.get_name(), "offered_fingerprint": fingerprint(key)}
+        if self.known_hosts(host.ssh.known_hosts).revoked(key):  # before all, first seen too
+            return failed(
+                HostStatus.HOSTKEY_MISMATCH,
+                "hostkey_revoked",
+                {**offered, "revoked": True, "known_hosts": host.ssh.known_hosts},
+                fingerprint=fingerprint(key),
+                known_hosts=host.ssh.known_hosts,
+            )
         if not known:
             if self.accept_new:
                 self.known_hosts(host.ssh.known_hosts).add(host, key)
