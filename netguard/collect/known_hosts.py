@@ -30,7 +30,7 @@ both read — after a newline if the file did not end with one.
 from __future__ import annotations
 
 import binascii
-import hmac
+import hashlib
 import logging
 import os
 import threading
@@ -49,6 +49,10 @@ LOADABLE = frozenset(i for cls in paramiko.key_classes for i in cls.identifiers(
 HASHED_CACHE = 256
 
 _HASH_MAGIC = "|1|"
+
+# HMAC's pads (RFC 2104): a salt's two SHA-1 states are computed once, when the file is read
+_IPAD = bytes(x ^ 0x36 for x in range(256))
+_OPAD = bytes(x ^ 0x5C for x in range(256))
 
 
 @dataclass
@@ -69,15 +73,37 @@ def _b64(text: str) -> bytes | None:
         return None
 
 
-def _hashed(name: str) -> tuple[bytes, bytes] | None:
-    """``|1|salt|hash`` → (salt, hash), both 20 bytes; None for anything else."""
-    parts = name.split("|")
-    if len(parts) != 4 or parts[0] or parts[1] != "1":
-        return None
-    salt, digest = _b64(parts[2]), _b64(parts[3])
-    if salt is None or digest is None or len(salt) != 20 or len(digest) != 20:
-        return None
-    return salt, digest
+@dataclass(frozen=True)
+class _Hashed:
+    """A hashed name, ``|1|salt|hash``: HMAC-SHA1(salt, name) == hash. The HMAC's inner and
+    outer SHA-1 states after the salt's pads are kept, so a name costs two SHA-1 blocks per
+    line rather than four (and half the time of ``hmac.digest``)."""
+
+    inner: hashlib._Hash
+    outer: hashlib._Hash
+    digest: bytes
+    index: int  # into KnownHostsFile._lines
+
+    @classmethod
+    def read(cls, name: str, index: int) -> _Hashed | None:
+        """None unless ``name`` is ``|1|salt|hash`` with both 20 bytes long."""
+        parts = name.split("|")
+        if len(parts) != 4 or parts[0] or parts[1] != "1":
+            return None
+        salt, digest = _b64(parts[2]), _b64(parts[3])
+        if salt is None or digest is None or len(salt) != 20 or len(digest) != 20:
+            return None
+        key = salt.ljust(64, b"\0")  # a SHA-1 block
+        inner = hashlib.sha1(key.translate(_IPAD), usedforsecurity=False)
+        outer = hashlib.sha1(key.translate(_OPAD), usedforsecurity=False)
+        return cls(inner, outer, digest, index)
+
+    def matches(self, message: bytes) -> bool:
+        inner = self.inner.copy()
+        inner.update(message)
+        outer = self.outer.copy()
+        outer.update(inner.digest())
+        return outer.digest() == self.digest
 
 
 def _ends_in_newline(path: str) -> bool:
@@ -95,7 +121,7 @@ class KnownHostsFile:
         self._lock = threading.Lock()
         self._lines: list[_Line] = []
         self._by_name: dict[str, list[int]] = {}  # name → indexes into _lines, in file order
-        self._hashed: list[tuple[bytes, bytes, int]] = []  # (salt, hash, index into _lines)
+        self._hashed: list[_Hashed] = []
         self._hashed_cache: OrderedDict[str, tuple[int, ...]] = OrderedDict()
         self._revoked: set[bytes] = set()
         #: lines not used, by why: "malformed", "key_type", "key_data", "cert_authority"
@@ -148,10 +174,10 @@ class KnownHostsFile:
         indexed = False
         for name in names.split(","):
             if name.startswith(_HASH_MAGIC):
-                hashed = _hashed(name)
+                hashed = _Hashed.read(name, index)
                 if hashed is None:
                     continue
-                self._hashed.append((*hashed, index))
+                self._hashed.append(hashed)
             elif name:
                 self._by_name.setdefault(name, []).append(index)
             else:
@@ -193,8 +219,7 @@ class KnownHostsFile:
             self._hashed_cache.move_to_end(name)
             return cached
         message = name.encode("utf-8", "surrogatepass")
-        digest = hmac.digest
-        found = tuple(i for salt, h, i in self._hashed if digest(salt, message, "sha1") == h)
+        found = tuple(h.index for h in self._hashed if h.matches(message))
         self._hashed_cache[name] = found
         if len(self._hashed_cache) > HASHED_CACHE:
             self._hashed_cache.popitem(last=False)
