@@ -74,7 +74,8 @@ finally:
     gc.collect()
     alive = {}
     for obj in gc.get_objects():
-        mod = type(obj).__module__ or ""
+        mod = getattr(type(obj), "__module__", "")
+        mod = mod if isinstance(mod, str) else ""
         if mod.startswith("paramiko") or type(obj).__name__ in ("Thread", "HostResult", "Finding"):
             name = f"{mod}.{type(obj).__name__}"
             alive[name] = alive.get(name, 0) + 1
