@@ -81,7 +81,9 @@ finally:
             alive[name] = alive.get(name, 0) + 1
     top = []
     if best["snapshot"] is not None:
-        for stat in best["snapshot"].statistics("lineno")[:15]:
+        imports = [tracemalloc.Filter(False, "<frozen importlib._bootstrap>"),
+                   tracemalloc.Filter(False, "<frozen importlib._bootstrap_external>")]
+        for stat in best["snapshot"].filter_traces(imports).statistics("lineno")[:15]:
             frame = stat.traceback[0]
             top.append([f"{frame.filename.rsplit('/', 3)[-1]}:{frame.lineno}",
                         round(stat.size / 2**20, 2), stat.count])
@@ -101,16 +103,16 @@ VARIANTS = {
 }
 
 
-def audit_once(city: City, variant: str, workers: str) -> dict[str, Any]:
+def audit_once(city: City, variant: str, workers: str, tree: Path = REPO) -> dict[str, Any]:
     tmp = city.lab.tmp
     out, usage = tmp / f"{variant}.json", tmp / f"{variant}.usage.json"
     extra_env, trace = VARIANTS[variant]
     argv = [sys.executable, "-c", _WRAP, str(usage), "1" if trace else "0",
             "audit", str(city.inventory_path), "--format", "json", "-o", str(out), "-q",
             "--workers", workers]  # fmt: skip
-    env = {**os.environ, "PYTHONPATH": str(REPO), **extra_env}
+    env = {**os.environ, "PYTHONPATH": str(tree), **extra_env}
     t0 = time.monotonic()
-    cp = city.lab.run_in_auditor(argv, timeout=7200, cwd=REPO, env=env)
+    cp = city.lab.run_in_auditor(argv, timeout=7200, cwd=tree, env=env)
     wall = time.monotonic() - t0
     if not usage.exists():
         print(f"{variant}: no usage (exit {cp.returncode}): {cp.stderr[-2000:]}", file=sys.stderr)
@@ -119,6 +121,7 @@ def audit_once(city: City, variant: str, workers: str) -> dict[str, Any]:
     samples = used.pop("samples")
     n = city.plan.hosts
     return {
+        "tree": str(tree),
         "variant": variant,
         "hosts": n,
         "wall_s": round(wall, 1),
@@ -138,6 +141,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--connect-timeout", type=float, default=3.0)
     p.add_argument("--workers", default="32")
     p.add_argument("--variants", default="plain,arenas2,trace")
+    p.add_argument("--tree", type=Path, action="append",
+                   help="a netguard tree audited with (repeatable; default this one)")  # fmt: skip
     p.add_argument("--json", type=Path, help="append every result as a JSON line here")
     args = p.parse_args(argv)
     netlab.LISTENER_LIFETIME = 4 * 3600.0
@@ -146,12 +151,13 @@ def main(argv: list[str] | None = None) -> int:
                         connect_timeout=args.connect_timeout, command_timeout=300.0)  # fmt: skip
         with City(plan) as city:
             city.start()
-            for variant in args.variants.split(","):
-                row = audit_once(city, variant, args.workers)
-                print(json.dumps(row, ensure_ascii=False), flush=True)
-                if args.json is not None:
-                    with args.json.open("a") as fh:
-                        fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+            for tree in args.tree or [REPO]:
+                for variant in args.variants.split(","):
+                    row = audit_once(city, variant, args.workers, tree.resolve())
+                    print(json.dumps(row, ensure_ascii=False), flush=True)
+                    if args.json is not None:
+                        with args.json.open("a") as fh:
+                            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
     return 0
 
 
