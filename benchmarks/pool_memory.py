@@ -17,7 +17,10 @@ peak. Variants:
 - ``arenas2``: ``MALLOC_ARENA_MAX=2`` — glibc gives every thread that allocates at the same time
   its own malloc arena (up to 8 per core) and keeps what they freed; if the peak falls with it,
   the growth is the arenas' fragmentation, not objects kept;
-- ``trace``: ``tracemalloc`` on (slower: its CPU is not comparable).
+- ``trace``: ``tracemalloc`` on (slower: its CPU is not comparable);
+- ``NAME-again`` (e.g. ``plain-again``): NAME once more on NAME's history, which now holds a
+  complete earlier run of the same hosts (as every run of an office after its first); the others
+  start on an empty history of their own.
 """
 
 from __future__ import annotations
@@ -101,15 +104,22 @@ VARIANTS = {
     "arenas2": ({"MALLOC_ARENA_MAX": "2"}, False),
     "trace": ({}, True),
 }
+#: a run's history: its own, empty (the first run of an office) — or, for ``NAME-again``, NAME's,
+#: which then holds a complete earlier run of the same hosts (every later run of an office)
+AGAIN = "-again"
 
 
 def audit_once(city: City, variant: str, workers: str, tree: Path = REPO) -> dict[str, Any]:
     tmp = city.lab.tmp
-    out, usage = tmp / f"{variant}.json", tmp / f"{variant}.usage.json"
-    extra_env, trace = VARIANTS[variant]
+    label = f"{abs(hash(str(tree)))}-{variant}"
+    out, usage = tmp / f"{label}.json", tmp / f"{label}.usage.json"
+    extra_env, trace = VARIANTS[variant.removesuffix(AGAIN)]
+    history = tmp / f"{abs(hash(str(tree)))}-{variant.removesuffix(AGAIN)}.db"
+    if not variant.endswith(AGAIN):
+        history.unlink(missing_ok=True)
     argv = [sys.executable, "-c", _WRAP, str(usage), "1" if trace else "0",
             "audit", str(city.inventory_path), "--format", "json", "-o", str(out), "-q",
-            "--workers", workers]  # fmt: skip
+            "--workers", workers, "--history", str(history)]  # fmt: skip
     env = {**os.environ, "PYTHONPATH": str(tree), **extra_env}
     t0 = time.monotonic()
     cp = city.lab.run_in_auditor(argv, timeout=7200, cwd=tree, env=env)
