@@ -6,22 +6,25 @@ every line before it) and looks a name up by scanning every line — on a city's
 once into a dict from name to its lines; a lookup costs the same whatever the file's size, except
 for hashed names (``|1|salt|hash``, what ``HashKnownHosts yes`` writes), which cannot be indexed:
 each has its own salt, so a lookup computes the name's HMAC-SHA1 under every hashed line's salt
-(the same scan OpenSSH does, in one C call per line; results of the last few names are kept, so a
-jump host looked up for every target costs it once).
+(the same scan OpenSSH does, with the salt's HMAC pads computed once per line; results of the
+last few names are kept, so a jump host looked up for every target costs it once). Lines whose
+names are patterns are tried one by one (a file has few).
 
 What a lookup answers is what ``paramiko.HostKeys`` answered (tests/unit/test_known_hosts_index.py
-holds the two side by side on generated files): the keys of every line naming the host, exactly
-(no wildcards, as paramiko), the first key of each type in the file's order; lines with too few
-fields, bad base64, a bad hashed name, a key type paramiko cannot load or key data that does not
-load are skipped and counted (``KnownHostsFile.skipped``), as OpenSSH skips them. Markers, which
-paramiko cannot read at all (it raises on the whole file):
+holds the two side by side on generated files): the keys of every line naming the host, the first
+key of each type in the file's order; lines with too few fields, bad base64, a bad hashed name, a
+key type paramiko cannot load or key data that does not load are skipped and counted
+(``KnownHostsFile.skipped``), as OpenSSH skips them. What paramiko did not read:
 
-- ``@revoked``: the key is refused for every host, whatever names the line gives (safer than
-  OpenSSH's per-name reading, and a revoked key is never the one to trust) — ``revoked(key)``;
-  the transport asks before anything else, so a revoked key never verifies and is never recorded
-  as first seen.
-- ``@cert-authority``: a key that signs host certificates, not a host key. netguard does not ask
-  for host certificates, so such a line makes no key known; skipped and counted.
+- names with wildcards or negations (``*.office.example,!pc9.office.example``), which paramiko
+  took literally: matched as OpenSSH matches them, so the key such a line gives is checked (and a
+  host it covers is never "first seen" under accept-new);
+- ``@revoked`` (paramiko raised on the whole file): the key is refused for every host, whatever
+  names the line gives (safer than OpenSSH's per-name reading: a revoked key is never the one to
+  trust) — ``revoked(key)``; the transport asks before anything else, so a revoked key never
+  verifies and is never recorded as first seen;
+- ``@cert-authority`` (the same): a key that signs host certificates, not a host key. netguard
+  does not ask for host certificates, so such a line makes no key known; skipped and counted.
 
 A first-seen key (accept-new) is appended as ``name type base64`` — the line OpenSSH and paramiko
 both read — after a newline if the file did not end with one.
@@ -33,6 +36,7 @@ import binascii
 import hashlib
 import logging
 import os
+import re
 import threading
 from collections import Counter, OrderedDict
 from dataclasses import dataclass
@@ -107,6 +111,34 @@ class _Hashed:
         return outer.digest() == self.digest
 
 
+@dataclass(frozen=True, slots=True)
+class _Patterns:
+    """A line's names with wildcards (``*``, ``?``) or negations (``!name``), matched as OpenSSH
+    does: the line names a host if one of its patterns matches and none of its negations does,
+    without regard to case."""
+
+    allowed: tuple[re.Pattern[str], ...]
+    denied: tuple[re.Pattern[str], ...]
+
+    @classmethod
+    def read(cls, names: str) -> _Patterns:
+        allowed: list[re.Pattern[str]] = []
+        denied: list[re.Pattern[str]] = []
+        for name in names.split(","):
+            negated = name.startswith("!")
+            glob = name[1:] if negated else name
+            if not glob:
+                continue
+            text = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in glob)
+            (denied if negated else allowed).append(re.compile(text, re.IGNORECASE | re.DOTALL))
+        return cls(tuple(allowed), tuple(denied))
+
+    def match(self, name: str) -> bool:
+        if any(p.fullmatch(name) for p in self.denied):
+            return False
+        return any(p.fullmatch(name) for p in self.allowed)
+
+
 def _ends_in_newline(path: str) -> bool:
     with open(path, "rb") as fh:
         fh.seek(-1, os.SEEK_END)
@@ -122,6 +154,7 @@ class KnownHostsFile:
         self._lock = threading.Lock()
         self._lines: list[_Line] = []
         self._by_name: dict[str, list[int]] = {}  # name → indexes into _lines, in file order
+        self._patterns: list[tuple[_Patterns, int]] = []  # lines whose names have * ? or !
         self._hashed: list[_Hashed] = []
         self._hashed_cache: OrderedDict[str, tuple[int, ...]] = OrderedDict()
         self._revoked: set[bytes] = set()
@@ -172,6 +205,10 @@ class KnownHostsFile:
         if key_type not in LOADABLE:
             return "key_type"
         index = len(self._lines)
+        if any(c in names for c in "*?!"):
+            self._patterns.append((_Patterns.read(names), index))
+            self._lines.append(_Line(number, key_type, blob))
+            return None
         indexed = False
         for name in names.split(","):
             if name.startswith(_HASH_MAGIC):
@@ -204,7 +241,8 @@ class KnownHostsFile:
         return {}
 
     def _keys(self, name: str) -> dict[str, paramiko.PKey]:
-        lines = sorted((*self._by_name.get(name, ()), *self._hashed_matches(name)))
+        patterned = (i for patterns, i in self._patterns if patterns.match(name))
+        lines = sorted((*self._by_name.get(name, ()), *self._hashed_matches(name), *patterned))
         keys: dict[str, paramiko.PKey] = {}
         for index in lines:
             key = self._key(self._lines[index])

@@ -138,6 +138,27 @@ def test_hashed_ported_and_listed_names_resolve_to_their_own_keys(tmp_path: Path
     assert kh.skipped == {}
 
 
+def test_patterns_match_as_openssh_matches_them(tmp_path: Path) -> None:
+    (t0, k0), (t1, k1), (t3, k3) = KEYS[0], KEYS[1], KEYS[3]
+    path = tmp_path / "known_hosts"
+    path.write_text(
+        f"*.Office.example,!pc9.office.example {t0} {k0}\n"
+        f"10.20.0.? {t1} {k1}\n"
+        f"[10.20.*]:2222 {t3} {k3}\n"
+        f"pc7.office.example {t3} {k3}\n"  # also named plainly: both lines' keys
+    )
+    kh = KnownHostsFile(str(path))
+    both = {t0: pkey(t0, k0).asbytes(), t3: pkey(t3, k3).asbytes()}
+    assert as_bytes(kh.lookup_names(("pc7.office.example",))) == both
+    assert as_bytes(kh.lookup_names(("PC8.office.example",))) == {t0: pkey(t0, k0).asbytes()}
+    assert kh.lookup_names(("pc9.office.example",)) == {}  # negated
+    assert kh.lookup_names(("office.example",)) == {}
+    assert as_bytes(kh.lookup_names(("10.20.0.7",))) == {t1: pkey(t1, k1).asbytes()}
+    assert kh.lookup_names(("10.20.0.17",)) == {}  # ? is one character
+    assert as_bytes(kh.lookup_names(("[10.20.0.17]:2222",))) == {t3: pkey(t3, k3).asbytes()}
+    assert kh.lookup_names(("[10.20.0.17]:22222",)) == {}
+
+
 def test_revoked_keys_never_verify_whatever_names_their_line_gives(tmp_path: Path) -> None:
     (t0, k0), (t1, k1) = KEYS[0], KEYS[1]
     path = tmp_path / "known_hosts"
