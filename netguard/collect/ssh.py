@@ -319,7 +319,7 @@ class SshCollector:
         next ones' and the target's through the channel."""
         s = host.ssh
         hops = [split_hop(h) for h in (s.proxy_jump or "").split(",")]
-        opened: list[paramiko.Transport] = []
+        opened: list[paramiko.Transport | paramiko.Channel] = []
         first = hops[0]
         first_label = join_hop(None, first[1], first[2])
         first_timeout = _hop_timeout(s, 0)
@@ -373,6 +373,9 @@ class SshCollector:
                         link = hop.open_channel(
                             "direct-tcpip", onward, ("127.0.0.1", 0), timeout=timeout
                         )
+                    # closed by hand: a transport's close does not close the descriptors
+                    # _readable has the channel make
+                    opened.append(link)
                 except (paramiko.SSHException, OSError, EOFError) as exc:
                     return failed(
                         HostStatus.UNREACHABLE,
