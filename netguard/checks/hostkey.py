@@ -20,14 +20,30 @@ CHECK_ID = "ssh.hostkey"
 
 def hostkey_finding(host: Host, evidence: Mapping[str, Any]) -> Finding:
     """The critical finding for a host whose key did not match (``evidence``: the transport's
-    offered key type and fingerprint, and the key types known_hosts has for it) — or whose jump
-    host's key did not (``evidence["jump_host"]``: the target was not contacted at all)."""
+    offered key type and fingerprint, and the key types known_hosts has for it; ``revoked``: an
+    ``@revoked`` line lists the key offered) — or whose jump host's key did not
+    (``evidence["jump_host"]``: the target was not contacted at all)."""
     en = catalog("en")
     offered = evidence.get("offered_fingerprint")
     known_types = sorted(evidence.get("known_keys", {}))
     jump = evidence.get("jump_host")
     offered_type = evidence.get("offered_type", "")
-    if jump and offered:
+    if jump and offered and evidence.get("revoked"):
+        said = say(
+            "ssh.hostkey.jump_revoked",
+            host=host.name,
+            jump=jump,
+            offered_type=offered_type,
+            offered_fingerprint=offered,
+        )
+    elif offered and evidence.get("revoked"):
+        said = say(
+            "ssh.hostkey.revoked",
+            host=host.name,
+            offered_type=offered_type,
+            offered_fingerprint=offered,
+        )
+    elif jump and offered:
         said = say(
             "ssh.hostkey.jump_changed",
             host=host.name,

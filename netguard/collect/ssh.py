@@ -18,11 +18,11 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 
 import paramiko
 
 from netguard.collect import OUTPUT_CAP, REMOTE_COMMAND, Collection, failed, linux_script
+from netguard.collect.known_hosts import KnownHostsFile
 from netguard.collect.probe import ProbeRequest, preamble
 from netguard.collect.sshconfig import join_hop, split_hop
 from netguard.collect.waits import waiting
@@ -71,15 +71,9 @@ def _with_port(name: str, port: int) -> str:
     return name if port == 22 else f"[{name}]:{port}"
 
 
-class KnownHosts:
-    """One known_hosts file, loaded once and shared by all workers."""
-
-    def __init__(self, path: str) -> None:
-        self.path = os.path.expanduser(path)
-        self._lock = threading.Lock()
-        self._keys = paramiko.HostKeys()
-        if os.path.exists(self.path):
-            self._keys.load(self.path)
+class KnownHosts(KnownHostsFile):
+    """One known_hosts file, loaded once (an index by name, collect/known_hosts.py) and shared
+    by all workers."""
 
     def lookup(self, host: Host) -> dict[str, paramiko.PKey]:
         """Known keys by type, for the address we connect to, the DNS name the inventory gives
@@ -87,25 +81,9 @@ class KnownHosts:
         by_dns = (_with_port(host.hostname, host.ssh.port),) if host.hostname else ()
         return self.lookup_names((known_hosts_name(host), *by_dns, host.name))
 
-    def lookup_names(self, names: tuple[str, ...]) -> dict[str, paramiko.PKey]:
-        """Known keys by type for the first of ``names`` known_hosts has an entry for."""
-        with self._lock:
-            for name in names:
-                entry = self._keys.lookup(name)
-                if entry:
-                    return {t: entry[t] for t in entry}
-        return {}
-
     def add(self, host: Host, key: paramiko.PKey) -> None:
-        """Record a first-seen key (accept-new). Never called for a changed key."""
+        """Record a first-seen key (accept-new). Never called for a changed or revoked key."""
         self.add_name(known_hosts_name(host), key)
-
-    def add_name(self, name: str, key: paramiko.PKey) -> None:
-        with self._lock:
-            self._keys.add(name, key.get_name(), key)
-            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-            with open(self.path, "a", encoding="ascii") as fh:
-                fh.write(f"{name} {key.get_name()} {key.get_base64()}\n")
 
 
 #: The passphrase of encrypted SSH identity files, for unattended audits. Not the signing key's
@@ -333,15 +311,21 @@ class SshCollector:
         """ProxyJump: each hop a Transport over the previous hop's ``direct-tcpip`` channel, its
         host key verified against the target's known_hosts and logged in to with its own
         identity (else the target's), within its own connect timeout (else the target's); any
-        hop that fails stops the host, with a detail naming the jump host."""
+        hop that fails stops the host, with a detail naming the jump host.
+
+        The waits are marked for the pool (collect/waits.py) as on a direct connection: the TCP
+        connect to the first jump host, each jump host's ``direct-tcpip`` channel opening (its
+        own TCP connect onward), and every banner — the first jump host's on the socket, the
+        next ones' and the target's through the channel."""
         s = host.ssh
         hops = [split_hop(h) for h in (s.proxy_jump or "").split(",")]
-        opened: list[paramiko.Transport] = []
+        opened: list[paramiko.Transport | paramiko.Channel] = []
         first = hops[0]
         first_label = join_hop(None, first[1], first[2])
         first_timeout = _hop_timeout(s, 0)
         try:
-            sock = socket.create_connection((first[1], first[2] or 22), timeout=first_timeout)
+            with waiting():
+                sock = socket.create_connection((first[1], first[2] or 22), timeout=first_timeout)
         except TimeoutError:
             return failed(
                 HostStatus.UNREACHABLE,
@@ -360,11 +344,22 @@ class SshCollector:
             link: socket.socket | paramiko.Channel = sock
             for i, (user, name, port) in enumerate(hops):
                 label = join_hop(None, name, port)
-                hop = paramiko.Transport(link)
-                opened.append(hop)
                 identity = s.jump(i).identity_file or s.identity_file
                 login = _Login(user or s.user, identity, _hop_timeout(s, i))
-                refused = self._hop(hop, label, name, port or 22, login, s)
+                started = time.monotonic()
+                with waiting():
+                    spoke = _readable(link, login.timeout)
+                if not spoke:
+                    return failed(
+                        HostStatus.TIMEOUT,
+                        "jump_handshake_timeout",
+                        jump=label,
+                        seconds=login.timeout,
+                    )
+                hop = paramiko.Transport(link)
+                opened.append(hop)
+                left = login.timeout - (time.monotonic() - started)
+                refused = self._hop(hop, label, name, port or 22, login, s, handshake_s=left)
                 if refused is not None:
                     return refused
                 if i + 1 < len(hops):
@@ -374,9 +369,13 @@ class SshCollector:
                     onward = (str(host.address), s.port)
                     timeout = s.connect_timeout
                 try:
-                    link = hop.open_channel(
-                        "direct-tcpip", onward, ("127.0.0.1", 0), timeout=timeout
-                    )
+                    with waiting():  # the jump host's TCP connect onward
+                        link = hop.open_channel(
+                            "direct-tcpip", onward, ("127.0.0.1", 0), timeout=timeout
+                        )
+                    # closed by hand: a transport's close does not close the descriptors
+                    # _readable has the channel make
+                    opened.append(link)
                 except (paramiko.SSHException, OSError, EOFError) as exc:
                     return failed(
                         HostStatus.UNREACHABLE,
@@ -385,9 +384,15 @@ class SshCollector:
                         target=join_hop(None, onward[0], onward[1]),
                         raw=str(exc) or type(exc).__name__,
                     )
+            started = time.monotonic()
+            with waiting():
+                spoke = _readable(link, s.connect_timeout)
+            if not spoke:
+                return failed(HostStatus.TIMEOUT, "handshake_timeout", seconds=s.connect_timeout)
             transport = paramiko.Transport(link)
             opened.append(transport)
-            return self._session(host, transport, command, stdin)
+            left = s.connect_timeout - (time.monotonic() - started)
+            return self._session(host, transport, command, stdin, handshake_s=left)
         finally:
             for t in reversed(opened):
                 t.close()
@@ -401,8 +406,10 @@ class SshCollector:
         port: int,
         login: _Login,
         s: SshSettings,
+        handshake_s: float | None = None,
     ) -> Collection | None:
-        """One jump host: handshake, host key, login. None when it may forward onward."""
+        """One jump host: handshake (within ``handshake_s``, default its connect time-out), host
+        key, login. None when it may forward onward."""
         kh = self.known_hosts(s.known_hosts)
         kh_name = name if port == 22 else f"[{name}]:{port}"
         known = kh.lookup_names((kh_name,))
@@ -412,7 +419,8 @@ class SshCollector:
             t.start_client(event=negotiated)
         except (paramiko.SSHException, EOFError, OSError) as exc:
             return failed(HostStatus.ERROR, "jump_handshake_failed", jump=label, raw=str(exc))
-        if not negotiated.wait(login.timeout) or not t.is_active():
+        budget = login.timeout if handshake_s is None else max(0.0, handshake_s)
+        if not negotiated.wait(budget) or not t.is_active():
             failure = t.get_exception()
             # paramiko gives up on a silent jump host at about the time we stop waiting: its
             # "Error reading SSH protocol banner" raised from a timeout is the same timeout
@@ -438,6 +446,15 @@ class SshCollector:
             "offered_type": key.get_name(),
             "offered_fingerprint": fingerprint(key),
         }
+        if kh.revoked(key):  # before all, first seen too
+            return failed(
+                HostStatus.HOSTKEY_MISMATCH,
+                "jump_hostkey_revoked",
+                {**offered, "revoked": True, "known_hosts": s.known_hosts},
+                jump=label,
+                fingerprint=fingerprint(key),
+                known_hosts=s.known_hosts,
+            )
         if not known:
             if not self.accept_new:
                 return failed(
@@ -493,6 +510,14 @@ class SshCollector:
         self, host: Host, key: paramiko.PKey, known: dict[str, paramiko.PKey]
     ) -> Collection | None:
         offered = {"offered_type": key.get_name(), "offered_fingerprint": fingerprint(key)}
+        if self.known_hosts(host.ssh.known_hosts).revoked(key):  # before all, first seen too
+            return failed(
+                HostStatus.HOSTKEY_MISMATCH,
+                "hostkey_revoked",
+                {**offered, "revoked": True, "known_hosts": host.ssh.known_hosts},
+                fingerprint=fingerprint(key),
+                known_hosts=host.ssh.known_hosts,
+            )
         if not known:
             if self.accept_new:
                 self.known_hosts(host.ssh.known_hosts).add(host, key)
@@ -552,8 +577,9 @@ class SshCollector:
         return Collection(HostStatus.AUDITED, "", b"".join(chunks), status)
 
 
-def _readable(sock: socket.socket, timeout: float) -> bool:
-    """Whether the peer sent something (or closed) within ``timeout`` s; nothing is read."""
+def _readable(sock: socket.socket | paramiko.Channel, timeout: float) -> bool:
+    """Whether the peer sent something (or closed) within ``timeout`` s; nothing is read. A
+    channel (through a jump host) is polled by the descriptor paramiko gives for that."""
     with selectors.DefaultSelector() as sel:  # not select(): descriptors may pass 1024
         sel.register(sock, selectors.EVENT_READ)
         return bool(sel.select(max(0.0, timeout)))

@@ -5,8 +5,10 @@ TCP and never speaks for the whole banner time-out, using no CPU at all. A trans
 waits with ``waiting()``; the pool (engine/pool.py) counts the hosts inside one and hands out one
 more host for each, so the hosts that are being collected keep their number whatever the dead
 ones do. Outside a pool (a test, ``inspect``) nobody listens and ``waiting()`` does nothing.
-Only the direct SSH connection marks its waits; behind a jump host (ProxyJump) the target's
-connect happens inside the jump host's channel and is not marked.
+Behind jump hosts (ProxyJump) the same waits are marked where they happen: the TCP connect to the
+first jump host, each jump host's ``direct-tcpip`` channel opening (the jump host's own TCP connect
+onward: sshd confirms the channel once that connect is made), and each banner after it, read
+through the channel.
 """
 
 from __future__ import annotations

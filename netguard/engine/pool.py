@@ -7,7 +7,8 @@ hold 14,400 thread-seconds: seven and a half minutes of a 32-thread pool). Two r
 simple, keep the pool from stalling behind them and from overrunning the machine:
 
 1. **Waiting hosts hold no slot.** The transport marks the waits that are pure waiting — the TCP
-   connect and the wait for the server's SSH banner (``collect.waits.waiting()``) — and the pool
+   connect and the wait for the server's SSH banner, directly or through jump hosts
+   (``collect.waits.waiting()``) — and the pool
    lends each such host's slot to one more host. The hosts being *worked on* (key exchange,
    login, the script, parsing, checks) keep the pool's size while dead hosts are waited out, so
    a run takes the live hosts' time plus about one time-out (the last dead host handed out), not

@@ -441,3 +441,26 @@ def test_an_encrypted_jump_host_identity_says_why_it_was_not_used(
     proc, hosts = run_audit(office_lab, inv, tmp_path / "ok.json", {**lab_env(), ENV: SECRET})
     assert hosts["ok-pc"]["status"] == "audited", hosts["ok-pc"]["detail"] + proc.stderr
     assert SECRET not in (tmp_path / "ok.json").read_text() + proc.stderr + proc.stdout
+
+
+def test_a_target_behind_a_jump_host_is_waited_for_on_its_banner_through_the_channel(
+    office_lab: Any, tmp_path: Path
+) -> None:
+    """hang-pc accepts TCP and never speaks SSH, down-pc is switched off: behind a jump host the
+    first opens a channel that stays silent (its banner wait, through the channel, times out at
+    the inventory's connect time-out), the second's channel never opens; ok-pc still answers."""
+    names = {"hang-pc", "down-pc", "ok-pc"}
+    doc = inventory_doc(office_lab, names)
+    for h in doc["hosts"]:
+        h["ssh"] = {"proxy_jump": f"root@{address(office_lab, 'dual-pc')}"}
+    proc, hosts = run_audit(
+        office_lab, write(tmp_path / "inv.yaml", doc), tmp_path / "r.json", lab_env()
+    )
+    assert hosts["ok-pc"]["status"] == "audited", hosts["ok-pc"]["detail"] + proc.stderr
+    hang = hosts["hang-pc"]
+    assert (hang["status"], hang["detail_reason"]) == ("timeout", "handshake_timeout"), hang[
+        "detail"
+    ]
+    down = hosts["down-pc"]
+    assert down["status"] == "unreachable", down["detail"]
+    assert down["detail_reason"] == "jump_forward_refused", down["detail"]

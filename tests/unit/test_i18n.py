@@ -274,6 +274,8 @@ def _hostkey_findings() -> list[Finding]:
         hostkey_finding(h, no_type.evidence),
         hostkey_finding(h, {**changed.evidence, **jump}),  # a jump host's key (ProxyJump)
         hostkey_finding(h, {**no_type.evidence, **jump}),
+        hostkey_finding(h, {**changed.evidence, "revoked": True}),  # an @revoked key
+        hostkey_finding(h, {**changed.evidence, "revoked": True, **jump}),
     ]
 
 

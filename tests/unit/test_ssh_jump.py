@@ -5,12 +5,18 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
+import paramiko
 import pytest
 
 from netguard.checks.hostkey import hostkey_finding
 from netguard.collect import ssh as ssh_transport
 from netguard.collect.ssh import SshCollector
+from netguard.collect.waits import listening
 from netguard.model import Host, HostStatus, JumpOptions, SshSettings
 
 
@@ -88,3 +94,92 @@ def test_a_jump_hosts_own_connect_timeout_bounds_its_handshake() -> None:
     assert coll.status == HostStatus.TIMEOUT
     assert coll.detail_reason == "jump_handshake_timeout"
     assert coll.detail_args == {"jump": f"127.0.0.1:{port}", "seconds": 0.5}
+
+
+class _Jump(paramiko.ServerInterface):
+    """A jump host that lets anyone in and forwards anywhere: the channel opens, and whatever is
+    behind it (here: nothing) says nothing."""
+
+    def get_allowed_auths(self, username: str) -> str:
+        return "publickey"
+
+    def check_auth_publickey(self, username: str, key: paramiko.PKey) -> int:
+        return paramiko.AUTH_SUCCESSFUL
+
+    def check_channel_direct_tcpip_request(
+        self, chanid: int, origin: tuple[str, int], destination: tuple[str, int]
+    ) -> int:
+        return paramiko.OPEN_SUCCEEDED
+
+
+@contextmanager
+def _jump_host(tmp_path: Path, *, revoked: bool = False) -> Iterator[Host]:
+    """A jump host on 127.0.0.1 (in this process) whose key known_hosts records — and, with
+    ``revoked``, also lists on an ``@revoked`` line; the host yielded goes through it."""
+    host_key = paramiko.RSAKey.generate(1024)
+    identity = paramiko.RSAKey.generate(1024)
+    identity.write_private_key_file(str(tmp_path / "id_rsa"))
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        port = listener.getsockname()[1]
+        line = f"{host_key.get_name()} {host_key.get_base64()}"
+        known = tmp_path / "known_hosts"
+        known.write_text(
+            f"[127.0.0.1]:{port} {line}\n" + (f"@revoked * {line}\n" if revoked else "")
+        )
+        served: list[paramiko.Transport | paramiko.Channel | None] = []
+
+        def serve() -> None:
+            conn, _ = listener.accept()
+            t = paramiko.Transport(conn)
+            t.add_server_key(host_key)
+            served.append(t)
+            try:
+                t.start_server(server=_Jump())
+                served.append(t.accept(timeout=10))  # the direct-tcpip channel, left silent
+            except (paramiko.SSHException, EOFError, OSError):
+                pass  # the client gave up first (a refused jump host): closed under us
+
+        server = threading.Thread(target=serve, daemon=True)
+        server.start()
+        try:
+            yield _host(
+                proxy_jump=f"auditor@127.0.0.1:{port}",
+                known_hosts=str(known),
+                identity_file=str(tmp_path / "id_rsa"),
+            )
+        finally:
+            for t in served:
+                if t is not None:
+                    t.close()
+            server.join(1)  # a refused jump opens no channel: its accept() gives up alone
+
+
+def test_the_waits_through_a_jump_host_are_marked_for_the_pool(tmp_path: Path) -> None:
+    """The TCP connect to the jump host, its banner, the channel it opens onward (its own TCP
+    connect) and the target's banner through it: four waits, each begun and ended, the pool lending
+    the host's slot during each (collect/waits.py)."""
+    heard: list[int] = []
+    with _jump_host(tmp_path) as host, listening(heard.append):
+        coll = SshCollector().collect(host)
+    assert (coll.status, coll.detail_reason) == (HostStatus.TIMEOUT, "handshake_timeout"), (
+        coll.detail
+    )
+    assert heard == [1, -1] * 4
+
+
+@pytest.mark.parametrize("accept_new", [False, True])
+def test_a_revoked_jump_host_key_is_refused_even_where_known_hosts_also_lists_it(
+    tmp_path: Path, accept_new: bool
+) -> None:
+    with _jump_host(tmp_path, revoked=True) as host:
+        before = (tmp_path / "known_hosts").read_text()
+        coll = SshCollector(accept_new=accept_new).collect(host)
+    assert (coll.status, coll.detail_reason) == (
+        HostStatus.HOSTKEY_MISMATCH,
+        "jump_hostkey_revoked",
+    )
+    assert coll.evidence["revoked"] is True and coll.evidence["jump_host"].startswith("127.0.0.1:")
+    assert hostkey_finding(host, coll.evidence).reason == "ssh.hostkey.jump_revoked"
+    assert (tmp_path / "known_hosts").read_text() == before
