@@ -387,6 +387,7 @@ def _earlier_media(history: Store, job: AuditJob) -> tuple[MediaSummary, ...]:
 
     from netguard.engine.runner import FLEET_CHECK
     from netguard.fleet import earlier_sightings
+    from netguard.fleet.media import SIGHTINGS
 
     if not any(c.spec.id == FLEET_CHECK for c in job.policy.checks):
         return ()
@@ -395,7 +396,8 @@ def _earlier_media(history: Store, job: AuditJob) -> tuple[MediaSummary, ...]:
     )
     if previous is None:
         return ()
-    return tuple(earlier_sightings(history.document(previous.id)))
+    # only the internet machines' media findings: the whole run would be ~35 KiB a host
+    return tuple(earlier_sightings(history.excerpt(previous.id, *SIGHTINGS)))
 
 
 def _open_history(path: str | None, t: Catalog) -> Store | None:

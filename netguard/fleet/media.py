@@ -88,6 +88,11 @@ def unmatchable_serials(summaries: Iterable[MediaSummary]) -> frozenset[str]:
     return frozenset(bad)
 
 
+#: All that earlier_sightings reads of an earlier run: its hosts of this zone, their findings of
+#: this check (``history.Store.excerpt`` reads no more of a city-wide run).
+SIGHTINGS: tuple[str, str] = (Zone.INTERNET.value, media_history.id)
+
+
 def earlier_sightings(doc: Mapping[str, Any]) -> list[MediaSummary]:
     """The internet-zone machines of an earlier run (its results document, from the history),
     with the storage devices their media.history listed: a stick plugged into an intranet PC

@@ -564,44 +564,47 @@ class Store:
         """The results document of a past run (``netguard.results/1``), rebuilt from the history,
         with ``run.complete`` added (false: the audit was interrupted, its hosts are partial)."""
         with self._errors():
-            run = self._conn.execute(
-                "SELECT key, id, started, finished, complete, inventory_path, inventory_sha256,"
-                " policy_name, policy_path, policy_sha256, netguard_version, run_extra,"
-                " doc_extra, inventory_name FROM runs WHERE id = ?",
-                (run_id,),
-            ).fetchone()
-            if run is None:
-                raise InputError(f"no run {run_id!r} in the history", file=self.where)
-            key = run[0]
-            hosts = self._hosts(key)
-        run_doc: dict[str, Any] = {
-            "id": run[1],
-            "started": run[2],
-            "finished": run[3],
-            "inventory": {
-                "path": run[5],
-                "sha256": run[6],
-                **({"name": run[13]} if run[13] else {}),
-            },
-            "policy": {"name": run[7], "path": run[8], "sha256": run[9]},
-            **(json.loads(run[11]) if run[11] else {}),
-            "complete": bool(run[4]),
-        }
+            run = self._run_row(run_id)
+            hosts = self._hosts(run[0])
         return {
             "schema": SCHEMA,
             "netguard_version": run[10],
-            "run": run_doc,
+            "run": _run_doc(run),
             "summary": summarize_hosts(hosts),
             "hosts": hosts,
             **(json.loads(run[12]) if run[12] else {}),
         }
 
-    def _hosts(self, run_key: int) -> list[dict[str, Any]]:
+    def excerpt(self, run_id: str, zone: str, check: str) -> dict[str, Any]:
+        """Of a past run, its ``run`` block and the hosts of one zone with only one check's
+        findings: what a question about a few machines needs (the media the internet machines
+        listed), without rebuilding a city-wide run in memory. No summary: it would count only
+        the excerpt."""
+        with self._errors():
+            run = self._run_row(run_id)
+            hosts = self._hosts(run[0], zone=zone, check=check)
+        return {"schema": SCHEMA, "run": _run_doc(run), "hosts": hosts}
+
+    def _run_row(self, run_id: str) -> Any:
+        run = self._conn.execute(
+            "SELECT key, id, started, finished, complete, inventory_path, inventory_sha256,"
+            " policy_name, policy_path, policy_sha256, netguard_version, run_extra,"
+            " doc_extra, inventory_name FROM runs WHERE id = ?",
+            (run_id,),
+        ).fetchone()
+        if run is None:
+            raise InputError(f"no run {run_id!r} in the history", file=self.where)
+        return run
+
+    def _hosts(
+        self, run_key: int, *, zone: str | None = None, check: str | None = None
+    ) -> list[dict[str, Any]]:
         hosts: dict[int, dict[str, Any]] = {}
+        in_zone, zone_args = ("", ()) if zone is None else (" AND zone = ?", (zone,))
         for row in self._conn.execute(
             "SELECT pos, name, address, segment, zone, os, department, owner, location, status,"
-            " detail, duration, extra FROM hosts WHERE run = ? ORDER BY pos",
-            (run_key,),
+            " detail, duration, extra FROM hosts WHERE run = ?" + in_zone + " ORDER BY pos",
+            (run_key, *zone_args),
         ):
             h = {k: v for k, v in zip(_HOST_COLUMNS, row[1:12], strict=True) if v is not None}
             h["findings"] = []
@@ -612,11 +615,15 @@ class Store:
             id: dict(zip(_KIND_KEYS, json.loads(key), strict=True))
             for id, key in self._conn.execute("SELECT id, key FROM kinds")
         }
+        of_check, check_args = ("", ()) if check is None else (" AND k.check_id = ?", (check,))
         for pos, kind, status, waiver, body in self._conn.execute(
             "SELECT f.pos, f.kind, f.status, f.waiver, p.body FROM findings f"
-            " JOIN payloads p ON p.digest = f.payload WHERE f.run = ? ORDER BY f.pos, f.n",
-            (run_key,),
+            " JOIN payloads p ON p.digest = f.payload JOIN kinds k ON k.id = f.kind"
+            " WHERE f.run = ?" + of_check + " ORDER BY f.pos, f.n",
+            (run_key, *check_args),
         ):
+            if pos not in hosts:
+                continue  # a host of another zone
             cols = {**kinds[kind], "status": status}
             hosts[pos]["findings"].append(_finding_dict(cols, json.loads(body), waiver))
         return list(hosts.values())
@@ -740,6 +747,23 @@ def _run_doc_extra(run: Run) -> dict[str, Any] | None:
 def _json(value: Any) -> str:
     # default=str: as the JSON document does for the odd non-JSON value in evidence
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
+
+
+def _run_doc(run: Any) -> dict[str, Any]:
+    """A results document's ``run`` block from a row of ``Store._run_row``."""
+    return {
+        "id": run[1],
+        "started": run[2],
+        "finished": run[3],
+        "inventory": {
+            "path": run[5],
+            "sha256": run[6],
+            **({"name": run[13]} if run[13] else {}),
+        },
+        "policy": {"name": run[7], "path": run[8], "sha256": run[9]},
+        **(json.loads(run[11]) if run[11] else {}),
+        "complete": bool(run[4]),
+    }
 
 
 def _host_row(run_key: int, pos: int, h: dict[str, Any]) -> tuple[Any, ...]:

@@ -186,6 +186,28 @@ def test_record_round_trip_of_the_lab_results(db: Path) -> None:
         )
 
 
+@pytest.mark.parametrize(
+    ("zone", "check"),
+    [("internet", "password.age"), ("intranet", "isolation.wireless"), ("classified", "x")],
+)
+def test_an_excerpt_is_the_document_cut_to_one_zone_and_one_check(
+    db: Path, zone: str, check: str
+) -> None:
+    with open_store(db) as store:
+        run_id = store.record(lab(), "lab-results.json")
+        whole, part = store.document(run_id), store.excerpt(run_id, zone, check)
+    expected = [
+        {**h, "findings": [f for f in h["findings"] if f["check"] == check]}
+        for h in whole["hosts"]
+        if h["zone"] == zone
+    ]
+    assert part["hosts"] == expected
+    assert part["run"] == whole["run"]
+    assert "summary" not in part  # it would count the excerpt alone
+    if zone != "classified":
+        assert expected and any(h["findings"] for h in expected)  # the cut kept something
+
+
 def test_writer_round_trip_equals_summarize_and_inventory_order(db: Path) -> None:
     run, results = run_of(lab())
     with open_store(db) as store:

@@ -66,6 +66,10 @@ def test_record_and_read_back_as_sqlite_does(url: str) -> None:
     with open_store(url) as store:  # a new connection: it is committed
         back = store.document(run_id)
         [summary] = store.runs()
+        part = store.excerpt(run_id, "internet", "password.age")
+    assert [(h["name"], [f["check"] for f in h["findings"]]) for h in part["hosts"]] == [
+        ("inet-pc", ["password.age"])
+    ]
     assert json.dumps(back["hosts"], ensure_ascii=False) == json.dumps(
         doc["hosts"], ensure_ascii=False
     )
