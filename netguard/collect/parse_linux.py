@@ -9,8 +9,6 @@ reads and the small parser that reads them. ``parse_linux`` walks it.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import calendar
 import ipaddress
 import json
@@ -21,11 +19,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
+from netguard.collect import framing
+from netguard.collect.framing import Section
 from netguard.collect.wanted import SECTION as WANTED_SECTION
 from netguard.collect.wanted import parse_wanted
 from netguard.collect.watch import ENTRY_SECTION_CAP, parse_watched
 from netguard.collect.watch import SECTION as WATCH_SECTION
-from netguard.errors import CollectionError
 from netguard.model.facts import (
     Account,
     Address,
@@ -56,47 +55,15 @@ NOT_INSTALLED = 127  # our script's and the shell's "command not found"
 _NO_LOGIN_SHELLS = {"nologin", "false", "sync", "shutdown", "halt", "true"}
 
 
-@dataclass(frozen=True)
-class Section:
-    name: str
-    text: str
-    rc: int | None  # None: truncated at the cap, the status line was lost
-
-    @property
-    def ok(self) -> bool:
-        return self.rc == 0
+def split_sections(stdout: bytes, boundary: str | None = None) -> dict[str, Section]:
+    """Decode the script's output, in either format (collect/framing.py), with the boundary
+    the transport sent when it is known. Raises CollectionError if it is not our script's
+    output."""
+    return framing.split(stdout, _cap_of, boundary)
 
 
-def split_sections(stdout: bytes) -> dict[str, Section]:
-    """Decode the script's output. Raises CollectionError if it is not our script's output."""
-    sections: dict[str, Section] = {}
-    ended = False
-    for raw in stdout.splitlines():
-        line = raw.decode("ascii", "replace")
-        if line == "@@end":
-            ended = True
-            continue
-        if not line.startswith("@@ng "):
-            continue  # e.g. a login banner or motd printed by the shell: ignore it
-        parts = line.split(" ")
-        if len(parts) != 3 or parts[1] in sections:
-            raise CollectionError(f"malformed section line: {line[:80]!r}")
-        try:
-            payload = base64.b64decode(parts[2], validate=True)
-        except (binascii.Error, ValueError) as exc:
-            raise CollectionError(f"section {parts[1][:40]!r} is not valid base64") from exc
-        text = payload.decode("utf-8", "replace")
-        body, sep, rc = text.rpartition("\n@@rc ")
-        cap = ENTRY_SECTION_CAP if parts[1].startswith(f"{WATCH_SECTION}.") else SECTION_CAP
-        if not sep or len(payload) >= cap or not rc.isdigit():
-            sections[parts[1]] = Section(parts[1], text, None)
-        else:
-            sections[parts[1]] = Section(parts[1], body, int(rc))
-    if not ended:
-        raise CollectionError("collection output ended early (no end marker): output cut off")
-    if not sections:
-        raise CollectionError("no collection sections in the output")
-    return sections
+def _cap_of(name: str) -> int:
+    return ENTRY_SECTION_CAP if name.startswith(f"{WATCH_SECTION}.") else SECTION_CAP
 
 
 def _kv_lines(text: str) -> dict[str, str]:
@@ -1246,9 +1213,10 @@ FACT_GROUPS: tuple[FactGroup, ...] = (
 )
 
 
-def parse_linux(stdout: bytes, now: float | None = None) -> Facts:
-    """Parse the whole output of scripts/linux.sh into Facts; CollectionError if unusable."""
-    sections = split_sections(stdout)
+def parse_linux(stdout: bytes, now: float | None = None, boundary: str | None = None) -> Facts:
+    """Parse the whole output of scripts/linux.sh into Facts; CollectionError if unusable.
+    ``boundary``: the one the transport sent (collect/framing.py), when it is known."""
+    sections = split_sections(stdout, boundary)
     values: dict[str, Any] = {"now": time.time() if now is None else now}
     problems: dict[str, str] = {}
     for group in FACT_GROUPS:
@@ -1261,14 +1229,10 @@ def parse_linux(stdout: bytes, now: float | None = None) -> Facts:
     return Facts(**values, problems=problems)
 
 
-def encode_sections(sections: dict[str, tuple[str, int]]) -> bytes:
-    """The inverse of split_sections: section name → (text, exit status) as the script prints.
+def encode_sections(sections: dict[str, tuple[str, int]], boundary: str | None = None) -> bytes:
+    """The inverse of split_sections: section name → (text, exit status) as the script prints
+    (format 1 as recorded by earlier versions, or format 2 with ``boundary``).
 
     Used to replay recorded outputs (tests, evidence bundles) through the very same parser.
     """
-    lines = []
-    for name, (text, rc) in sections.items():
-        payload = f"{text}\n@@rc {rc}".encode()
-        lines.append(f"@@ng {name} {base64.b64encode(payload).decode()}")
-    lines.append("@@end")
-    return ("\n".join(lines) + "\n").encode()
+    return framing.encode(sections, boundary)

@@ -186,7 +186,7 @@ def test_the_table_fills_every_fact_group_of_facts_once() -> None:
 
 def test_the_table_reads_every_section_the_script_prints() -> None:
     script = linux_script().decode()
-    printed = set(re.findall(r"^  secb? (\w+) ", script, re.MULTILINE))
+    printed = set(re.findall(r"^  secc? (\w+) ", script, re.MULTILINE))
     read = {section for group in FACT_GROUPS for section in group.sections}
     # the rest is the local transport's psutil view (collect/local.py)
     assert read - printed == {"psutil_addresses", "psutil_processes"}

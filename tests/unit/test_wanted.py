@@ -156,8 +156,9 @@ def test_the_catalog_s_names_are_asked_and_full_inventory_asks_all() -> None:
     assert job_wanted(AuditJob(inv, pol)) == Wanted(("a", "b"), ("ab",), ("as",))
     assert job_wanted(AuditJob(inv, pol, AuditOptions(full_inventory=True))) is None
     _, stdin = remote_exec(host(), wanted=Wanted(("a", "b"), ("ab",), ("as",)))
-    assert stdin.startswith(b"NG_WANT='ngwant1 p/a p/b b/ab s/as'\n#")
-    assert remote_exec(host())[1] == linux_script()
+    assert stdin.split(b"\n")[1] == b"NG_WANT='ngwant1 p/a p/b b/ab s/as'"
+    assert stdin.endswith(b"\n" + linux_script())
+    assert b"NG_WANT" not in remote_exec(host())[1].split(b"\n#", 1)[0]
 
 
 def test_an_unreadable_list_of_names_leaves_the_lists_unknown() -> None:

@@ -3,28 +3,39 @@
 # Why it looks like this:
 # - Everything runs inside one function so that sh parses the whole script from stdin before
 #   running any of it; the function then runs with stdin from /dev/null so no command can eat it.
-# - Every section is printed as `@@ng NAME BASE64`: what the host says is data, and base64 means
-#   no file content, process name or interface name can forge a section boundary.
-# - Each section carries its own exit status inside the encoded text (`\n@@rc N` at the end), and
-#   is capped by `head -c`; a section that hits the cap has lost its status line, which the parser
-#   reads as "truncated" (an error, never a pass).
+# - Every section is printed raw between two lines that carry a boundary (collect/framing.py):
+#     @@ng2 BOUNDARY NAME / the output as printed / \n@@rc2 BOUNDARY STATUS, and @@end2 BOUNDARY
+#   netguard chooses the boundary afresh for each host and each audit (128 random bits, the line
+#   NG_BOUNDARY='HEX' before this script; run by hand without it: the kernel's random UUID).
+#   Everything the host holds was written before the boundary existed, so no file content,
+#   process name, log line or interface name can forge a section's start, status or the end. The
+#   boundary only ever goes to the shell's own printf: it is in no program's command line or
+#   environment. What remains: a hostile root on the target controls the whole output anyway.
+# - Each section carries its own exit status (the @@rc2 line). A section whose output nothing
+#   bounds is cut at 1 MiB by `head -c` (secc); one that hits the cap has lost its status line,
+#   which the parser reads as "truncated" (an error, never a pass), as it reads a section of
+#   1 MiB or more that was not cut. Every other section (sec) runs in this shell, no process of
+#   its own: its output is bounded here (a fixed set of kernel files, lines counted and cut) or
+#   is one of root's own files.
 # - Nothing here writes anywhere on the target: no temp files, no caches, no package-manager locks.
 #   The one exception is not this script's: a rule file's command, run only when the operator
 #   allowed that file's commands (`--allow-policy-commands`), does what it says (see watch_cmd).
 netguard_collect() {
+  # The boundary: netguard's, or (by hand) the kernel's random UUID; none: no section at all.
+  _B=${NG_BOUNDARY:-}
+  case $_B in *[!0-9a-f]*) _B='' ;; esac
+  [ "${#_B}" -ge 32 ] || { _B=''; IFS= read -r _B </proc/sys/kernel/random/uuid; } 2>/dev/null
+  [ "${#_B}" -ge 32 ] || return 1
   sec() {
-    _name=$1; shift
-    printf '@@ng %s ' "$_name"
-    { "$@" 2>/dev/null; printf '\n@@rc %s' "$?"; } | head -c 1048576 | base64 -w0
-    printf '\n'
+    # sec NAME CMD...: a section run in this shell (see the header: its output is bounded)
+    printf '@@ng2 %s %s\n' "$_B" "$1"; shift
+    "$@" 2>/dev/null
+    printf '\n@@rc2 %s %s\n' "$_B" "$?"
   }
-  secb() {
-    # secb NAME CMD...: like sec, for a section whose output this script bounds itself, well
-    # under sec's cap (a fixed set of kernel files, or every line counted and cut): no `head`
-    # process to pay for. A section over sec's cap still reads as cut (the parser counts).
-    printf '@@ng %s ' "$1"; shift
-    { "$@" 2>/dev/null; printf '\n@@rc %s' "$?"; } | base64 -w0
-    printf '\n'
+  secc() {
+    # secc NAME CMD...: a section cut at 1 MiB by `head -c`
+    printf '@@ng2 %s %s\n' "$_B" "$1"; shift
+    { "$@" 2>/dev/null; printf '\n@@rc2 %s %s\n' "$_B" "$?"; } | head -c 1048576
   }
   have() { command -v "$1" >/dev/null 2>&1; }
   meta() {
@@ -649,11 +660,12 @@ else:
     printf '\n'
   }
   wsec() {
-    # wsec NAME CAP FUNCTION ARGS...: like sec with its own cap, counting what it printed
-    # against the watch budget
+    # wsec NAME CAP FUNCTION ARGS...: like secc with its own cap, counting what it printed
+    # against the watch budget (its records are base64 and tags: no NUL, no trailing newline
+    # that the command substitution could drop, but for a cut section's)
     _name=$1 _cap=$2; shift 2
-    _out=$({ "$@" 2>/dev/null; printf '\n@@rc %s' "$?"; } | head -c "$_cap" | base64 -w0)
-    printf '@@ng %s %s\n' "$_name" "$_out"
+    _out=$({ "$@" 2>/dev/null; printf '\n@@rc2 %s %s\n' "$_B" "$?"; } | head -c "$_cap")
+    printf '@@ng2 %s %s\n%s\n' "$_B" "$_name" "$_out"
     _wleft=$((_wleft - ${#_out}))
     _out=''
   }
@@ -702,53 +714,53 @@ else:
     set +f
   }
 
-  secb meta meta
+  sec meta meta
   sec passwd passwd_file
   sec shadow shadow
   sec shells cat /etc/shells
   sec login_defs login_defs
-  sec ip_addr ip -j addr show
+  secc ip_addr ip -j addr show
   # Every table: a VPN's default route often lives outside main (wg-quick: table 51820), picked
   # by an `ip rule` (sections ip_rule4/ip_rule6 below).
-  sec ip_route4 ip -j -4 route show table all
-  sec ip_route6 ip -j -6 route show table all
-  secb ip_forward cat /proc/sys/net/ipv4/ip_forward
-  secb ip6_forward cat /proc/sys/net/ipv6/conf/all/forwarding
+  secc ip_route4 ip -j -4 route show table all
+  secc ip_route6 ip -j -6 route show table all
+  sec ip_forward cat /proc/sys/net/ipv4/ip_forward
+  sec ip6_forward cat /proc/sys/net/ipv6/conf/all/forwarding
   sec netdev netdev
-  sec ip_rule4 ip -j -4 rule show
-  sec ip_rule6 ip -j -6 rule show
-  sec ip_link ip -d -j link show
-  secb rfkill rfkill_sys
-  secb bluetooth bluetooth
-  sec processes procs
-  sec services services
-  sec dpkg dpkg_pkgs
-  sec rpm rpm_pkgs
-  sec executables executables
+  secc ip_rule4 ip -j -4 rule show
+  secc ip_rule6 ip -j -6 rule show
+  secc ip_link ip -d -j link show
+  sec rfkill rfkill_sys
+  sec bluetooth bluetooth
+  secc processes procs
+  secc services services
+  secc dpkg dpkg_pkgs
+  secc rpm rpm_pkgs
+  secc executables executables
   sec opt opt_dirs
-  secb wanted wanted_head
-  secb clamav_db clamav_db
+  sec wanted wanted_head
+  sec clamav_db clamav_db
   sec clamscan_version clamscan_version
-  sec freshclam_log freshclam_log
+  secc freshclam_log freshclam_log
   sec nm_profiles nm_profiles /etc/NetworkManager/system-connections \
     /run/NetworkManager/system-connections
   sec nm_timestamps nm_timestamps /var/lib/NetworkManager/timestamps
   sec dhcp_leases dhcp_leases /var/lib/dhcp /var/lib/dhclient /var/lib/NetworkManager \
     /run/systemd/netif/leases /var/lib/systemd/netif/leases
-  secb kernel_journal klog_journal
-  sec kernel_logfiles klog_files /var/log/kern.log.1 /var/log/kern.log /var/log/messages-2* \
+  sec kernel_journal klog_journal
+  secc kernel_logfiles klog_files /var/log/kern.log.1 /var/log/kern.log /var/log/messages-2* \
     /var/log/messages.1 /var/log/messages
-  secb kernel_dmesg klog_dmesg
+  sec kernel_dmesg klog_dmesg
   sec usb_journal usb_journal
-  sec usb_logfiles usb_files /var/log/kern.log.[0-9]*.gz /var/log/kern.log.1 /var/log/kern.log \
+  secc usb_logfiles usb_files /var/log/kern.log.[0-9]*.gz /var/log/kern.log.1 /var/log/kern.log \
     /var/log/syslog.[0-9]*.gz /var/log/syslog.1 /var/log/syslog /var/log/messages-2* \
     /var/log/messages.[0-9]*.gz /var/log/messages.1 /var/log/messages
-  secb usb_storage_module usb_storage_module
-  secb installed installed
-  secb probe probe_send
+  sec usb_storage_module usb_storage_module
+  sec installed installed
+  sec probe probe_send
   watch_decode
   sec watch watch_head
   watch_each
-  printf '@@end\n'
+  printf '@@end2 %s\n' "$_B"
 }
 netguard_collect </dev/null
