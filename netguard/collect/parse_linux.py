@@ -25,6 +25,7 @@ from netguard.collect.wanted import SECTION as WANTED_SECTION
 from netguard.collect.wanted import parse_wanted
 from netguard.collect.watch import ENTRY_SECTION_CAP, parse_watched
 from netguard.collect.watch import SECTION as WATCH_SECTION
+from netguard.errors import CollectionError
 from netguard.model.facts import (
     Account,
     Address,
@@ -64,6 +65,65 @@ def split_sections(stdout: bytes, boundary: str | None = None) -> dict[str, Sect
 
 def _cap_of(name: str) -> int:
     return ENTRY_SECTION_CAP if name.startswith(f"{WATCH_SECTION}.") else SECTION_CAP
+
+
+#: the sections that are one `ip -batch` run (scripts/linux.sh), each with the sections an older
+#: script printed, one command each, in the batch's order: one JSON array a line
+IP_BATCHES = {
+    "ip": ("ip_addr", "ip_link"),
+    "ip4": ("ip_route4", "ip_rule4"),
+    "ip6": ("ip_route6", "ip_rule6"),
+}
+#: the section that is one read of the journal for two older sections (scripts/linux.sh)
+JOURNAL = "journal"
+
+
+def unbatch(sections: Mapping[str, Section]) -> dict[str, Section]:
+    """The sections as an older script printed them: each ``ip -batch`` section cut into its
+    commands' sections, and section ``journal`` into kernel_journal and usb_journal (an output
+    from an older script, without them, is left as it is). What cannot be cut exactly is cut
+    short (None) for each section it stands for: never a partial answer."""
+    out = dict(sections)
+    for batch, names in [*IP_BATCHES.items(), (JOURNAL, ("kernel_journal", "usb_journal"))]:
+        sec = out.pop(batch, None)
+        if sec is None:
+            continue
+        if any(name in out for name in names):
+            raise CollectionError(f"section {batch} and its older sections both present")
+        texts = _journal_texts(sec.text) if batch == JOURNAL else _batch_texts(sec.text, names)
+        for name, text in zip(names, texts or [sec.text] * len(names), strict=True):
+            rc = sec.rc if texts is not None or sec.rc != 0 else None
+            out[name] = Section(name, text, rc)
+    return out
+
+
+def _batch_texts(text: str, names: tuple[str, ...]) -> list[str] | None:
+    """One line per command, or None. (ip stops a batch at its first failing command: a
+    failed batch fails each of its commands, whatever it printed.)"""
+    lines = text.split("\n")
+    if len(lines) != len(names) + 1 or lines[-1]:
+        return None
+    return [line + "\n" for line in lines[:-1]]
+
+
+def _journal_texts(text: str) -> list[str] | None:
+    """Section ``journal`` → the texts of kernel_journal and usb_journal, or None."""
+    kernel: list[str] = []
+    usb: list[str] = []
+    lines = text.split("\n")
+    if lines[-1]:
+        return None  # the script ends every line
+    for i, line in enumerate(f"{line}\n" for line in lines[:-1]):
+        if line.startswith("@persistent ") and i == 0:
+            usb.append(line)
+        elif line.startswith("@first ") and not kernel:
+            kernel.append(line)
+            usb.append(line)
+        elif line.startswith(("k ", "u ")) and kernel:
+            (kernel if line[0] == "k" else usb).append(line[2:])
+        else:
+            return None
+    return ["".join(kernel), "".join(usb)]
 
 
 def _kv_lines(text: str) -> dict[str, str]:
@@ -1216,7 +1276,7 @@ FACT_GROUPS: tuple[FactGroup, ...] = (
 def parse_linux(stdout: bytes, now: float | None = None, boundary: str | None = None) -> Facts:
     """Parse the whole output of scripts/linux.sh into Facts; CollectionError if unusable.
     ``boundary``: the one the transport sent (collect/framing.py), when it is known."""
-    sections = split_sections(stdout, boundary)
+    sections = unbatch(split_sections(stdout, boundary))
     values: dict[str, Any] = {"now": time.time() if now is None else now}
     problems: dict[str, str] = {}
     for group in FACT_GROUPS:

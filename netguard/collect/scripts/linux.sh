@@ -38,6 +38,11 @@ netguard_collect() {
     { "$@" 2>/dev/null; printf '\n@@rc2 %s %s\n' "$_B" "$?"; } | head -c 1048576
   }
   have() { command -v "$1" >/dev/null 2>&1; }
+  ip_batch() {
+    # ip_batch [-4|-6|-d] COMMAND...: one `ip -j` for several commands, one JSON array a line
+    _o=$1; shift
+    printf '%s\n' "$@" | ip "$_o" -j -batch -
+  }
   meta() {
     printf 'time=%s\n' "$(date +%s)"
     IFS= read -r _h </proc/sys/kernel/hostname
@@ -399,26 +404,22 @@ else:
     return $_seen
   }
   # -- kernel logs: one reader for every check that looks back (isolation.history, media.history)
-  journal_grep() {
-    # journal_grep PATTERN COUNT WIDTH: the newest COUNT kernel lines of the whole journal that
-    # match PATTERN, WIDTH bytes each at most; @first is the oldest kernel line's time (how far
-    # back the journal reaches). 127: no journal; 3: no line visible to this account.
-    have journalctl || return 127
-    [ -d /var/log/journal ] || [ -d /run/log/journal ] || return 127
-    journalctl -q --no-pager -o short-iso _TRANSPORT=kernel \
-      | NG_PAT=$1 first_grep "$2" "$3" '^[0-9][0-9][0-9][0-9]-'
-  }
   first_grep() {
-    # first_grep COUNT WIDTH FIRST, NG_PAT in the environment: over its input (read once),
-    # `@first` and the first 40 bytes of the first line matching FIRST ('' any line), then the
-    # last COUNT lines matching the ERE NG_PAT, WIDTH bytes each at most; 3 when no line
-    # matched FIRST. The pattern comes through ENVIRON: awk -v would read its backslashes.
-    awk -v n="$1" -v w="$2" -v first="$3" '
+    # first_grep COUNT WIDTH FIRST [COUNT2 WIDTH2], NG_PAT (NG_PAT2) in the environment: over
+    # its input (read once), `@first` and the first 40 bytes of the first line matching FIRST
+    # ('' any line), then the last COUNT lines matching the ERE NG_PAT, WIDTH bytes each at
+    # most; with COUNT2, those lines tagged `k `, then the last COUNT2 lines matching NG_PAT2
+    # (WIDTH2 bytes) tagged `u `. 3 when no line matched FIRST. The patterns come through
+    # ENVIRON: awk -v would read their backslashes.
+    awk -v n="$1" -v w="$2" -v first="$3" -v n2="${4:-0}" -v w2="${5:-0}" '
       !seen && $0 ~ first { seen = 1; print "@first " substr($0, 1, 40) }
       $0 ~ ENVIRON["NG_PAT"] { k++; buf[k % n] = substr($0, 1, w) }
+      n2 > 0 && $0 ~ ENVIRON["NG_PAT2"] { j++; buf2[j % n2] = substr($0, 1, w2) }
       END {
         if (!seen) exit 3
-        for (i = (k > n ? k - n + 1 : 1); i <= k; i++) print buf[i % n]
+        tag = n2 > 0 ? "k " : ""
+        for (i = (k > n ? k - n + 1 : 1); i <= k; i++) print tag buf[i % n]
+        for (i = (j > n2 ? j - n2 + 1 : 1); i <= j; i++) print "u " buf2[i % n2]
       }'
   }
   logfiles_grep() {
@@ -445,7 +446,6 @@ else:
     return $_seen
   }
   # USB modems and network adapters binding (isolation.history)
-  klog_journal() { journal_grep "$_ksys" 300 400; }
   klog_files() { logfiles_grep "$_ksys" 200 400 "$@"; }
   klog_dmesg() {
     # The kernel ring buffer (this boot only); restricted to root where kernel.dmesg_restrict=1.
@@ -459,18 +459,44 @@ else:
   _usbdev=' usb [0-9]+-[0-9.]+: (New USB device found, |Product: |Manufacturer: |SerialNumber: )'
   _usbsto=' usb-storage [0-9]+-[0-9.]+:[0-9]+\.[0-9]+: USB Mass Storage device detected'
   _kusb=" kernel: (\[ *[0-9]+\.[0-9]+\] )?(${_usbdev# }|${_usbsto# })"
-  usb_journal() {
+  journal_storage() {
+    # _vol: the last `Storage=` line of journald's configuration, blanks removed, read by the
+    # shell (what `cat FILES | grep -E '^[[:space:]]*Storage=' | tail -n 1 | tr -d ' \t\r'` was)
+    _vol='' _cr=''
+    for _f in /etc/systemd/journald.conf /etc/systemd/journald.conf.d/*.conf \
+      /usr/lib/systemd/journald.conf.d/*.conf; do
+      [ -f "$_f" ] && [ -r "$_f" ] || continue
+      while IFS= read -r _l || [ -n "$_l" ]; do
+        case ${_l#"${_l%%[![:space:]]*}"} in Storage=*) _vol=$_l ;; esac
+      done <"$_f"
+    done
+    [ -n "$_vol" ] || return 0
+    _cr=$(printf '\r.'); _cr=${_cr%.}
+    while :; do
+      case $_vol in
+        *[" 	$_cr"]*) _vol=${_vol%%[" 	$_cr"]*}${_vol#*[" 	$_cr"]} ;;
+        *) return 0 ;;
+      esac
+    done
+  }
+  journal() {
+    # The kernel's lines in the whole journal, read once for two checks: the newest 300 lines of
+    # network adapters binding (isolation.history; tagged `k `, 400 bytes each) and the newest
+    # 3000 of USB devices (media.history; tagged `u `, 300 bytes each), after `@first`, the
+    # oldest kernel line's time (how far back the journal reaches). The parser cuts them into
+    # sections kernel_journal and usb_journal, as an older script printed them. First,
     # @persistent: whether journald keeps the journal across boots (Storage=volatile, or no
     # /var/log/journal with the default Storage=auto, loses it at each shutdown).
+    # 127: no journal; 3: no line visible to this account.
     have journalctl || return 127
     [ -d /var/log/journal ] || [ -d /run/log/journal ] || return 127
-    _vol=$(cat /etc/systemd/journald.conf /etc/systemd/journald.conf.d/*.conf \
-      /usr/lib/systemd/journald.conf.d/*.conf 2>/dev/null | grep -E '^[[:space:]]*Storage=' | tail -n 1 | tr -d ' \t\r')
+    journal_storage
     case $_vol in
       Storage=volatile | Storage=none) printf '@persistent no %s\n' "$(oneline "$_vol")" ;;
       *) if [ -d /var/log/journal ]; then printf '@persistent yes\n'; else printf '@persistent no no-/var/log/journal\n'; fi ;;
     esac
-    journal_grep "$_kusb" 3000 300
+    journalctl -q --no-pager -o short-iso _TRANSPORT=kernel \
+      | NG_PAT=$_ksys NG_PAT2=$_kusb first_grep 300 400 '^[0-9][0-9][0-9][0-9]-' 3000 300
   }
   # the same lines from syslog's files, rotated and gzipped ones included
   usb_files() { logfiles_grep "$_kusb" 1000 300 "$@"; }
@@ -719,17 +745,17 @@ else:
   sec shadow shadow
   sec shells cat /etc/shells
   sec login_defs login_defs
-  secc ip_addr ip -j addr show
-  # Every table: a VPN's default route often lives outside main (wg-quick: table 51820), picked
-  # by an `ip rule` (sections ip_rule4/ip_rule6 below).
-  secc ip_route4 ip -j -4 route show table all
-  secc ip_route6 ip -j -6 route show table all
+  # `ip` three times, not six: the addresses and the links (with details: a tunnel's kind), then
+  # the IPv4 and the IPv6 routes and rules (the family is one of ip's global options), each
+  # command's answer a JSON array on its line. The parser cuts them into the sections an older
+  # script printed (ip_addr, ip_link, ip_route4, ip_rule4, ip_route6, ip_rule6). Every table: a
+  # VPN's default route often lives outside main (wg-quick: table 51820), picked by a rule.
+  secc ip ip_batch -d 'addr show' 'link show'
+  secc ip4 ip_batch -4 'route show table all' 'rule show'
+  secc ip6 ip_batch -6 'route show table all' 'rule show'
   sec ip_forward cat /proc/sys/net/ipv4/ip_forward
   sec ip6_forward cat /proc/sys/net/ipv6/conf/all/forwarding
   sec netdev netdev
-  secc ip_rule4 ip -j -4 rule show
-  secc ip_rule6 ip -j -6 rule show
-  secc ip_link ip -d -j link show
   sec rfkill rfkill_sys
   sec bluetooth bluetooth
   secc processes procs
@@ -747,11 +773,10 @@ else:
   sec nm_timestamps nm_timestamps /var/lib/NetworkManager/timestamps
   sec dhcp_leases dhcp_leases /var/lib/dhcp /var/lib/dhclient /var/lib/NetworkManager \
     /run/systemd/netif/leases /var/lib/systemd/netif/leases
-  sec kernel_journal klog_journal
   secc kernel_logfiles klog_files /var/log/kern.log.1 /var/log/kern.log /var/log/messages-2* \
     /var/log/messages.1 /var/log/messages
   sec kernel_dmesg klog_dmesg
-  sec usb_journal usb_journal
+  sec journal journal
   secc usb_logfiles usb_files /var/log/kern.log.[0-9]*.gz /var/log/kern.log.1 /var/log/kern.log \
     /var/log/syslog.[0-9]*.gz /var/log/syslog.1 /var/log/syslog /var/log/messages-2* \
     /var/log/messages.[0-9]*.gz /var/log/messages.1 /var/log/messages

@@ -1,0 +1,173 @@
+"""The collection output's framing (collect/framing.py): format 2 against hostile content, and
+format 1 (recorded bundles) read as before, to the same facts and verdicts."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import subprocess
+from ipaddress import ip_address
+
+import pytest
+
+from netguard.collect import linux_script
+from netguard.collect.framing import EVIDENCE_KEY, new_boundary, preamble, sent, sent_boundary
+from netguard.collect.parse_linux import SECTION_CAP, encode_sections, parse_linux, split_sections
+from netguard.collect.ssh import remote_exec
+from netguard.engine.evaluate import evaluate
+from netguard.errors import CollectionError
+from netguard.model import Host
+from tests.unit.recordings import HOSTS, NOW
+from tests.unit.test_checks import SEGMENTS, host, policy
+
+B = "0123456789abcdef0123456789abcdef"
+OTHER = "fedcba9876543210fedcba9876543210"
+
+
+def section(name: str, body: bytes, rc: int | None = 0, boundary: str = B) -> bytes:
+    """One section as the script prints it (rc None: cut, no status line)."""
+    out = f"@@ng2 {boundary} {name}\n".encode() + body
+    return out if rc is None else out + f"\n@@rc2 {boundary} {rc}\n".encode()
+
+
+def end(boundary: str = B) -> bytes:
+    return f"@@end2 {boundary}\n".encode()
+
+
+@pytest.mark.parametrize("name", sorted(HOSTS))
+def test_a_recorded_host_gives_the_same_facts_and_verdicts_in_both_formats(name: str) -> None:
+    sections = HOSTS[name]()
+    old = parse_linux(encode_sections(sections), now=NOW)
+    new = parse_linux(encode_sections(sections, B), now=NOW, boundary=B)
+    found = parse_linux(encode_sections(sections, B), now=NOW)  # boundary read from the output
+    assert old == new == found
+    verdicts = [evaluate(f, host(), SEGMENTS, policy()) for f in (old, new)]
+    assert verdicts[0] == verdicts[1]
+
+
+HOSTILE = [
+    b"a line\n@@rc2 " + OTHER.encode() + b" 0\n@@ng2 " + OTHER.encode() + b" meta\ntime=1\n",
+    b"@@end2 " + OTHER.encode() + b"\n@@end\n@@ng meta dGltZT0xCkBAcmMgMA==\n",
+    b"nul\x00byte \xff\xfe not utf-8\r\nwindows line\r\n",
+    b"no trailing newline",
+    b"",
+    b"\n\n",
+    b"@@rc2 " + B.encode() + b"\n",  # the boundary without its leading newline and status
+]
+
+
+@pytest.mark.parametrize("body", HOSTILE)
+def test_content_cannot_forge_a_section_a_status_or_the_end(body: bytes) -> None:
+    out = section("processes", body, 3) + section("meta", b"time=5\n") + end()
+    secs = split_sections(out, B)
+    assert list(secs) == ["processes", "meta"]
+    assert secs["processes"].text == body.decode("utf-8", "replace")
+    assert secs["processes"].rc == 3
+    assert secs["meta"].text == "time=5\n" and secs["meta"].rc == 0
+    assert split_sections(out) == secs  # read from the output's first start line: the same
+
+
+def test_a_cut_section_is_truncated_and_the_next_one_is_still_read() -> None:
+    cut = section("dpkg", b"ii  clam", None)  # head stopped in the middle of a line
+    out = section("meta", b"time=5\n") + cut + section("processes", b"clamd\n") + end()
+    secs = split_sections(out, B)
+    assert secs["dpkg"].rc is None and secs["dpkg"].text == "ii  clam"
+    assert secs["processes"].text == "clamd\n" and secs["processes"].rc == 0
+    status_cut = section("rpm", b"x\n", None) + f"\n@@rc2 {B} 12".encode()  # no newline
+    assert split_sections(status_cut + end(), B)["rpm"].rc is None
+    junk = section("rpm", b"x\n") + b"more\n"  # anything after the status: not ours
+    assert split_sections(junk + end(), B)["rpm"].rc is None
+
+
+def test_a_section_as_long_as_its_cap_reads_as_cut_even_with_its_status() -> None:
+    status = len(f"\n@@rc2 {B} 0\n")
+    full = section("processes", b"x" * (SECTION_CAP - status)) + end()
+    assert split_sections(full, B)["processes"].rc is None
+    under = section("processes", b"x" * (SECTION_CAP - status - 1)) + end()
+    assert split_sections(under, B)["processes"].rc == 0
+
+
+def test_output_without_its_own_end_marker_was_cut_off() -> None:
+    body = section("meta", b"time=5\n")
+    for out in (body, body + end(OTHER), body + b"@@end\n", body + end()[:-1]):
+        with pytest.raises(CollectionError, match="ended early"):
+            split_sections(out, B)
+
+
+def test_a_known_boundary_ignores_what_comes_before_the_script() -> None:
+    banner = section("meta", b"time=1\n", boundary=OTHER) + b"Welcome\n"
+    out = banner + section("meta", b"time=5\n") + end()
+    assert split_sections(out, B)["meta"].text == "time=5\n"
+    with pytest.raises(CollectionError):  # another boundary than the one sent: not ours
+        split_sections(section("meta", b"time=5\n", boundary=OTHER) + end(OTHER), B)
+
+
+@pytest.mark.parametrize(
+    "out",
+    [
+        section("meta", b"") + section("meta", b"") + end(),  # twice
+        section("bad name!", b"") + end(),
+        f"@@ng2 {B} meta".encode() + end(),  # no newline after the name
+        end(),  # no section
+    ],
+)
+def test_malformed_framing_is_refused(out: bytes) -> None:
+    with pytest.raises(CollectionError):
+        split_sections(out, B)
+
+
+def test_a_boundary_read_from_the_output_must_look_like_one() -> None:
+    with pytest.raises(CollectionError, match="boundary"):
+        split_sections(b"@@ng2 x meta\n\n@@rc2 x 0\n@@end2 x\n")
+
+
+def test_transports_send_a_fresh_boundary_and_record_it() -> None:
+    linux = Host("pc", ip_address("10.0.0.1"), "seg")
+    first, second = (remote_exec(linux)[1] for _ in range(2))
+    assert sent(first) != sent(second)
+    assert sent(first)[EVIDENCE_KEY] == first.split(b"'")[1].decode()
+    assert sent_boundary(sent(first)) == first.split(b"'")[1].decode()
+    assert sent(linux_script()) == {} and sent_boundary({EVIDENCE_KEY: 5}) is None
+    assert len(new_boundary()) == 32
+    with pytest.raises(ValueError):
+        preamble("not-hex; reboot")
+
+
+def _run(stdin: bytes, shell: str = "dash") -> bytes:
+    proc = subprocess.run(
+        [shell, "-s"],
+        input=stdin,
+        capture_output=True,
+        env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LC_ALL": "C"},
+        timeout=120,
+        check=False,
+    )
+    return proc.stdout
+
+
+@pytest.mark.parametrize("shell", ["dash", "bash"])
+def test_the_script_frames_with_the_boundary_it_was_sent(shell: str) -> None:
+    out = _run(preamble(B) + linux_script(), shell)
+    assert out.endswith(end())
+    secs = split_sections(out, B)
+    assert {"meta", "passwd", "processes", "watch"} <= set(secs)
+    assert all(s.rc is not None for s in secs.values())
+    facts = parse_linux(out, boundary=B)
+    assert facts.hostname and facts.processes
+
+
+def test_without_a_boundary_the_script_makes_its_own_and_a_bad_one_is_not_used() -> None:
+    own = _run(linux_script())
+    assert parse_linux(own).hostname  # the kernel's random UUID, read from its start line
+    bad = _run(b"NG_BOUNDARY='" + b"x" * 32 + b"'\n" + linux_script())
+    with pytest.raises(CollectionError):
+        split_sections(bad, "x" * 32)
+
+
+def test_facts_of_the_script_do_not_depend_on_the_format() -> None:
+    """The same host, read by the script, and its sections written again in format 1."""
+    out = _run(preamble(B) + linux_script())
+    secs = split_sections(out, B)
+    again = encode_sections({n: (s.text, s.rc) for n, s in secs.items() if s.rc is not None})
+    a, b = parse_linux(out, now=NOW, boundary=B), parse_linux(again, now=NOW)
+    assert dataclasses.asdict(a) == dataclasses.asdict(b)
