@@ -38,6 +38,11 @@ netguard_collect() {
     { "$@" 2>/dev/null; printf '\n@@rc2 %s %s\n' "$_B" "$?"; } | head -c 1048576
   }
   have() { command -v "$1" >/dev/null 2>&1; }
+  line() {
+    # line FILE: a one-line kernel file, as `cat` printed it (1 when it cannot be read)
+    { IFS= read -r _v <"$1" || [ -n "$_v" ]; } 2>/dev/null || return 1
+    printf '%s\n' "$_v"
+  }
   ip_batch() {
     # ip_batch [-4|-6|-d] COMMAND...: one `ip -j` for several commands, one JSON array a line
     _o=$1; shift
@@ -47,8 +52,20 @@ netguard_collect() {
     printf 'time=%s\n' "$(date +%s)"
     IFS= read -r _h </proc/sys/kernel/hostname
     printf 'hostname=%s\n' "$_h"
-    printf 'kernel=%s\n' "$(uname -srm)"
-    printf 'uid=%s\n' "$(id -u)"
+    # uname -srm and id -u, from the kernel's files where it has them
+    _s='' _r='' _m=''
+    { IFS= read -r _s </proc/sys/kernel/ostype && IFS= read -r _r </proc/sys/kernel/osrelease; } 2>/dev/null
+    IFS= read -r _m </proc/sys/kernel/arch 2>/dev/null || _m=$(uname -m)
+    if [ -n "$_s" ] && [ -n "$_r" ]; then
+      printf 'kernel=%s %s %s\n' "$_s" "$_r" "$_m"
+    else
+      printf 'kernel=%s\n' "$(uname -srm)"
+    fi
+    _u=''
+    while read -r _k _r _e _x; do
+      [ "$_k" = Uid: ] && { _u=$_e; break; }
+    done </proc/self/status 2>/dev/null
+    printf 'uid=%s\n' "${_u:-$(id -u)}"
     if [ -r /etc/os-release ]; then
       # shellcheck disable=SC1091
       printf 'os=%.256s\n' "$(. /etc/os-release && printf '%s' "$PRETTY_NAME")"
@@ -91,9 +108,11 @@ netguard_collect() {
   }
   passwd_file() { redact </etc/passwd; }
   shadow() {
-    # Reading /etc/shadow needs root; an auditor account may have a sudo rule for exactly this.
-    # The file is read whole first (a failing sudo prints nothing), then reduced by redact.
-    _shadow=$(cat /etc/shadow 2>/dev/null || sudo -n /bin/cat /etc/shadow) || return $?
+    # shadow FILE (/etc/shadow): reading it needs root; an auditor account may have a sudo rule
+    # for exactly `/bin/cat /etc/shadow`. Readable: reduced by redact as it is read; through
+    # sudo, read whole first (a failing sudo prints nothing), then reduced.
+    if [ -r "$1" ]; then redact <"$1"; return; fi
+    _shadow=$(sudo -n /bin/cat /etc/shadow) || return $?
     printf '%s\n' "$_shadow" | redact
     _shadow=''
   }
@@ -128,7 +147,10 @@ netguard_collect() {
   procs() {
     # A process that ends between the glob and the read makes cat fail: not our problem. The
     # status says whether /proc could be read at all (no /proc: an error, never "none running").
-    cat /proc/[0-9]*/comm 2>/dev/null
+    # (the shell reads each one-line file: what `cat /proc/[0-9]*/comm` printed)
+    for _p in /proc/[0-9]*/comm; do
+      IFS= read -r _n <"$_p" && printf '%s\n' "$_n"
+    done 2>/dev/null
     [ -r /proc/1/comm ] || [ -r /proc/self/comm ]
   }
   # -- the names asked for (netguard/collect/wanted.py) ----------------------------------------
@@ -513,25 +535,32 @@ else:
     # Whether usb-storage can load: loaded now, built in, its module file, what modprobe would
     # do (`install /bin/false` shows there), blacklist/install lines and the kernel command line.
     if [ -d /sys/module/usb_storage ]; then printf '@loaded yes\n'; else printf '@loaded no\n'; fi
-    _rel=$(uname -r)
+    IFS= read -r _rel </proc/sys/kernel/osrelease || _rel=$(uname -r)  # what uname -r says
     if grep -qE '/usb-storage\.ko' "/lib/modules/$_rel/modules.builtin" 2>/dev/null; then
       printf '@builtin yes\n'
     fi
+    # (read ends at a newline: a name in _m holds none)
     find "/lib/modules/$_rel" -name 'usb-storage.ko*' 2>/dev/null | head -n 3 | while read -r _m; do
-      printf '@file %s\n' "$(oneline "$_m")"
+      printf '@file %s\n' "$_m"
     done
     if have modprobe; then
       _out=$(modprobe -n -v usb-storage 2>&1); _rc=$?
       printf '@modprobe %s\n' "$_rc"
-      printf '%s\n' "$_out" | head -n 20 | cut -c1-300 | sed 's/^/> /'
+      printf '%s\n' "$_out" | awk 'NR <= 20 { print "> " substr($0, 1, 300) }'
     fi
+    # every modprobe.d file's first 5 blacklist/install lines for usb-storage, 200 bytes each,
+    # the file's name with its spaces and newlines as `?`: one awk for all the files
+    set --
     for _d in /etc/modprobe.d /run/modprobe.d /usr/local/lib/modprobe.d /lib/modprobe.d /usr/lib/modprobe.d; do
       for _f in "$_d"/*.conf; do
-        [ -f "$_f" ] || continue
-        grep -E '^[[:space:]]*(blacklist|install)[[:space:]]+usb[-_]storage([[:space:]]|$)' "$_f" 2>/dev/null \
-          | head -n 5 | cut -c1-200 | while IFS= read -r _l; do printf '@conf %s %s\n' "$(oneline "$_f" | tr ' ' '?')" "$_l"; done
+        [ -f "$_f" ] && [ -r "$_f" ] && set -- "$@" "$_f"
       done
     done
+    [ $# -eq 0 ] || awk '
+      FNR == 1 { n = 0; f = FILENAME; gsub(/[\n ]/, "?", f) }
+      n < 5 && /^[ \t\v\f\r]*(blacklist|install)[ \t\v\f\r]+usb[-_]storage([ \t\v\f\r]|$)/ {
+        n++; print "@conf " f " " substr($0, 1, 200)
+      }' "$@"
     IFS= read -r _cl </proc/cmdline || [ -n "$_cl" ]
     _c=0
     set -f
@@ -742,7 +771,7 @@ else:
 
   sec meta meta
   sec passwd passwd_file
-  sec shadow shadow
+  sec shadow shadow /etc/shadow
   sec shells cat /etc/shells
   sec login_defs login_defs
   # `ip` three times, not six: the addresses and the links (with details: a tunnel's kind), then
@@ -753,8 +782,8 @@ else:
   secc ip ip_batch -d 'addr show' 'link show'
   secc ip4 ip_batch -4 'route show table all' 'rule show'
   secc ip6 ip_batch -6 'route show table all' 'rule show'
-  sec ip_forward cat /proc/sys/net/ipv4/ip_forward
-  sec ip6_forward cat /proc/sys/net/ipv6/conf/all/forwarding
+  sec ip_forward line /proc/sys/net/ipv4/ip_forward
+  sec ip6_forward line /proc/sys/net/ipv6/conf/all/forwarding
   sec netdev netdev
   sec rfkill rfkill_sys
   sec bluetooth bluetooth
