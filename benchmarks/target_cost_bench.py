@@ -89,7 +89,7 @@ def _audit(
 
 
 #: a section's line in the script's last part (continuation lines included)
-_SECTION_LINE = re.compile(r"^  secc? (\S+) (?:.*\\\n)*.*\n", re.MULTILINE)
+_SECTION_LINE = re.compile(r"^  sec(?:c|logs)? (\S+) (?:.*\\\n)*.*\n", re.MULTILINE)
 
 
 def _script_cpu_ms(stdin: bytes, runs: int) -> float:

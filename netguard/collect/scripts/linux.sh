@@ -37,6 +37,15 @@ netguard_collect() {
     printf '@@ng2 %s %s\n' "$_B" "$1"; shift
     { "$@" 2>/dev/null; printf '\n@@rc2 %s %s\n' "$_B" "$?"; } | head -c 1048576
   }
+  seclogs() {
+    # seclogs NAME FUNCTION FILE...: secc when one of the log files is there (how many there
+    # are bounds nothing), else sec
+    _sn=$1 _sf=$2; shift 2
+    for _f in "$@"; do
+      [ -e "$_f" ] && { secc "$_sn" "$_sf" "$@"; return; }
+    done
+    sec "$_sn" "$_sf" "$@"
+  }
   have() { command -v "$1" >/dev/null 2>&1; }
   line() {
     # line FILE: a one-line kernel file, as `cat` printed it (1 when it cannot be read)
@@ -147,10 +156,7 @@ netguard_collect() {
   procs() {
     # A process that ends between the glob and the read makes cat fail: not our problem. The
     # status says whether /proc could be read at all (no /proc: an error, never "none running").
-    # (the shell reads each one-line file: what `cat /proc/[0-9]*/comm` printed)
-    for _p in /proc/[0-9]*/comm; do
-      IFS= read -r _n <"$_p" && printf '%s\n' "$_n"
-    done 2>/dev/null
+    cat /proc/[0-9]*/comm 2>/dev/null
     [ -r /proc/1/comm ] || [ -r /proc/self/comm ]
   }
   # -- the names asked for (netguard/collect/wanted.py) ----------------------------------------
@@ -198,6 +204,18 @@ netguard_collect() {
     fi
     wanted_of p
     [ -n "$_names" ] || return 0
+    # The names asked for are looked up in dpkg's status file by awk, not by dpkg-query, which
+    # reads and indexes every package first: the same lines, in the file's order, but for the
+    # names dpkg knows only from other packages' relations (dpkg-query's `un  NAME`: not
+    # installed either). dpkg-query itself when its journal holds changes not yet in that file
+    # (updates/) or a name is qualified by an architecture. (DPKG_ADMINDIR: dpkg-query's own
+    # variable for where its database is.)
+    _db=${DPKG_ADMINDIR:-/var/lib/dpkg} _u=''
+    for _u in "$_db"/updates/[0-9]*; do [ -e "$_u" ] && break; _u=''; done
+    case $_names in
+      *:*) ;;
+      *) if [ -z "$_u" ] && [ -r "$_db/status" ]; then dpkg_status "$_names" "$_db/status"; return; fi ;;
+    esac
     set -f
     # shellcheck disable=SC2086
     set -- $_names
@@ -205,6 +223,26 @@ netguard_collect() {
     dpkg-query -W -f '${db:Status-Abbrev} ${Package}\n' "$@"
     # 1: a name the database does not know (man dpkg-query: "not found"); 2: a real failure
     _rc=$?; [ "$_rc" -eq 1 ] && return 0; return "$_rc"
+  }
+  dpkg_status() {
+    # dpkg_status NAMES FILE: `${db:Status-Abbrev} ${Package}` of each package of NAMES (words:
+    # the catalog's checked names) in dpkg's status FILE; "?" for a word dpkg would not write
+    awk -v names=" $1 " '
+      BEGIN {
+        split("unknown u install i hold h deinstall r purge p", a)
+        for (i = 1; i < 10; i += 2) want[a[i]] = a[i + 1]
+        split("ok _ reinstreq R", a); flag["ok"] = " "; flag["reinstreq"] = "R"
+        split("not-installed n config-files c half-installed H unpacked U half-configured F " \
+          "triggers-awaited W triggers-pending t installed i", a)
+        for (i = 1; i < 16; i += 2) state[a[i]] = a[i + 1]
+      }
+      /^Package: / { p = $2 }
+      /^$/ { p = "" }
+      /^Status: / && p != "" && index(names, " " p " ") {
+        w = ($2 in want) ? want[$2] : "?"; f = ($3 in flag) ? flag[$3] : "?"
+        s = ($4 in state) ? state[$4] : "?"
+        print w s f " " p
+      }' "$2"
   }
   rpm_pkgs() {
     have rpm || return 127
@@ -525,10 +563,18 @@ else:
   installed() {
     # When the system was installed: the root file system's birth (statx, where the file system
     # keeps it) and /etc/machine-id's time (written at first boot). A log that starts then has
-    # seen the machine's whole life.
-    _b=$(stat -c %W / 2>/dev/null)
-    case $_b in '' | 0 | -* | *[!0-9]*) ;; *) printf 'root_birth=%s\n' "$_b" ;; esac
-    [ -f /etc/machine-id ] && printf 'machine_id=%s\n' "$(stat -c %Y /etc/machine-id)"
+    # seen the machine's whole life. (One stat for both: `NAME BIRTH MTIME` a line.)
+    set -f
+    # shellcheck disable=SC2046  # stat's words, split on purpose
+    set -- $(stat -c '%n %W %Y' / /etc/machine-id 2>/dev/null)
+    set +f
+    while [ $# -ge 3 ]; do
+      case $1 in
+        /) case $2 in '' | 0 | -* | *[!0-9]*) ;; *) printf 'root_birth=%s\n' "$2" ;; esac ;;
+        /etc/machine-id) [ -f /etc/machine-id ] && printf 'machine_id=%s\n' "$3" ;;
+      esac
+      shift 3
+    done
     return 0
   }
   usb_storage_module() {
@@ -779,7 +825,7 @@ else:
   # command's answer a JSON array on its line. The parser cuts them into the sections an older
   # script printed (ip_addr, ip_link, ip_route4, ip_rule4, ip_route6, ip_rule6). Every table: a
   # VPN's default route often lives outside main (wg-quick: table 51820), picked by a rule.
-  secc ip ip_batch -d 'addr show' 'link show'
+  sec ip ip_batch -d 'addr show' 'link show'
   secc ip4 ip_batch -4 'route show table all' 'rule show'
   secc ip6 ip_batch -6 'route show table all' 'rule show'
   sec ip_forward line /proc/sys/net/ipv4/ip_forward
@@ -787,26 +833,26 @@ else:
   sec netdev netdev
   sec rfkill rfkill_sys
   sec bluetooth bluetooth
-  secc processes procs
-  secc services services
-  secc dpkg dpkg_pkgs
-  secc rpm rpm_pkgs
-  secc executables executables
+  sec processes procs
+  sec services services
+  sec dpkg dpkg_pkgs
+  sec rpm rpm_pkgs
+  sec executables executables
   sec opt opt_dirs
   sec wanted wanted_head
   sec clamav_db clamav_db
   sec clamscan_version clamscan_version
-  secc freshclam_log freshclam_log
+  sec freshclam_log freshclam_log
   sec nm_profiles nm_profiles /etc/NetworkManager/system-connections \
     /run/NetworkManager/system-connections
   sec nm_timestamps nm_timestamps /var/lib/NetworkManager/timestamps
   sec dhcp_leases dhcp_leases /var/lib/dhcp /var/lib/dhclient /var/lib/NetworkManager \
     /run/systemd/netif/leases /var/lib/systemd/netif/leases
-  secc kernel_logfiles klog_files /var/log/kern.log.1 /var/log/kern.log /var/log/messages-2* \
+  seclogs kernel_logfiles klog_files /var/log/kern.log.1 /var/log/kern.log /var/log/messages-2* \
     /var/log/messages.1 /var/log/messages
   sec kernel_dmesg klog_dmesg
   sec journal journal
-  secc usb_logfiles usb_files /var/log/kern.log.[0-9]*.gz /var/log/kern.log.1 /var/log/kern.log \
+  seclogs usb_logfiles usb_files /var/log/kern.log.[0-9]*.gz /var/log/kern.log.1 /var/log/kern.log \
     /var/log/syslog.[0-9]*.gz /var/log/syslog.1 /var/log/syslog /var/log/messages-2* \
     /var/log/messages.[0-9]*.gz /var/log/messages.1 /var/log/messages
   sec usb_storage_module usb_storage_module
