@@ -82,3 +82,38 @@ def test_this_machines_usb_storage_configuration_parses() -> None:
     mod = facts.usb_storage_module
     assert mod is not None, facts.problems
     assert mod.loaded == os.path.isdir("/sys/module/usb_storage")
+
+
+#: The journal's kernel lines (journalctl -o short-iso) around a USB stick and a USB modem.
+JOURNAL_LINES = """\
+2026-11-01T08:00:00+0800 fin-pc-07 kernel: Linux version 6.1.0-27-amd64
+2026-11-10T09:00:01+0800 fin-pc-07 kernel: usb 2-1: New USB device found, idVendor=0951, idProduct=1666, bcdDevice= 1.10
+2026-11-10T09:00:01+0800 fin-pc-07 kernel: usb 2-1: Product: DataTraveler 3.0
+2026-11-10T09:00:01+0800 fin-pc-07 kernel: usb 2-1: Manufacturer: Kingston
+2026-11-10T09:00:01+0800 fin-pc-07 kernel: usb 2-1: SerialNumber: 60A44C413A8CF1B0B9A10080
+2026-11-10T09:00:01+0800 fin-pc-07 kernel: usb-storage 2-1:1.0: USB Mass Storage device detected
+2026-11-10T09:00:02+0800 fin-pc-07 kernel: scsi host6: usb-storage 2-1:1.0
+2026-11-12T10:00:00+0800 fin-pc-07 kernel: cdc_ether 1-1:1.0 usb0: register 'cdc_ether' at usb-0000:00:14.0-1, CDC Ethernet Device, 0c:5b:8f:27:9a:64
+"""  # noqa: E501 (lines as journalctl prints them)
+
+
+def test_one_read_of_the_journal_gives_both_checks_their_lines(tmp_path: Path) -> None:
+    if not os.path.isdir("/var/log/journal") and not os.path.isdir("/run/log/journal"):
+        return  # the function says "no journal" here (127): nothing to read
+    lines = tmp_path / "journal.txt"
+    lines.write_text(JOURNAL_LINES)
+    funcs = (
+        "have", "oneline", "_usbnet", "_usbif", "_ksys", "_usbdev", "_usbsto", "_kusb",
+        "first_grep", "journal_storage",
+        "journal",
+    )  # fmt: skip
+    out, rc = run(funcs, f"journalctl() {{ cat '{lines}'; }}\njournal")
+    assert rc == 0
+    assert out.startswith("@persistent ")
+    assert [ln[:2] for ln in out.splitlines()[2:]] == ["k "] + ["u "] * 5
+    sections = {k: v for k, v in desktop().items() if k not in ("kernel_journal", "usb_journal")}
+    facts = parse_linux(encode_sections({**sections, "journal": (out, rc)}), now=NOW)
+    assert facts.usb_storage_log is not None and facts.kernel_net_log is not None
+    (stick,) = facts.usb_storage_log.devices
+    assert (stick.manufacturer, stick.serial) == ("Kingston", "60A44C413A8CF1B0B9A10080")
+    assert [ln.driver for ln in facts.kernel_net_log.lines] == ["cdc_ether"]

@@ -16,10 +16,12 @@ from netguard.collect.parse_linux import (
     JOURNAL,
     SECTION_CAP,
     FactGroup,
+    Section,
     encode_sections,
     parse_cvd_time,
     parse_linux,
     split_sections,
+    unbatch,
 )
 from netguard.collect.parse_windows import WINDOWS_ONLY
 from netguard.errors import CollectionError
@@ -214,3 +216,46 @@ def test_a_group_without_its_sections_is_missing_alone_and_says_which(group: Fac
     for name in group.facts:
         assert getattr(facts, name) == getattr(unread, name)  # None, or "" for the meta strings
         assert any(f"section {s} missing" in facts.problems[name] for s in group.sections)
+
+
+# -- sections the script prints for several older ones (unbatch) --------------------------------
+
+
+def _sec(name: str, text: str, rc: int | None = 0) -> Section:
+    return Section(name, text, rc)
+
+
+def test_an_ip_batch_is_cut_into_the_older_sections_or_fails_each_of_them() -> None:
+    got = unbatch({"ip4": _sec("ip4", '[{"dst":"default"}]\n[{"table":"main"}]\n')})
+    assert got == {
+        "ip_route4": _sec("ip_route4", '[{"dst":"default"}]\n'),
+        "ip_rule4": _sec("ip_rule4", '[{"table":"main"}]\n'),
+    }
+    failed = unbatch({"ip6": _sec("ip6", "[]\n", 1)})  # ip stopped at its second command
+    assert {s.rc for s in failed.values()} == {1} and set(failed) == {"ip_route6", "ip_rule6"}
+    for text, rc in (("[]\n", 0), ("[]\n[]\n[]\n", 0), ("[]\n[]", 0), ("[]\n[]\n", None)):
+        cut = unbatch({"ip": _sec("ip", text, rc)})
+        assert {s.rc for s in cut.values()} == {None}, text  # never a partial answer
+    with pytest.raises(CollectionError):
+        unbatch({"ip4": _sec("ip4", "[]\n[]\n"), "ip_rule4": _sec("ip_rule4", "[]\n")})
+    older = {"ip_addr": _sec("ip_addr", "[]\n")}
+    assert unbatch(older) == older  # an older script's output is read as it is
+
+
+def test_the_journal_section_is_cut_into_kernel_and_usb_lines() -> None:
+    text = "@persistent yes\n@first 2026-11-01T08:00:00+0800 x\nk net line\nu usb line\nk two\n"
+    got = unbatch({JOURNAL: _sec(JOURNAL, text)})
+    assert got["kernel_journal"] == _sec(
+        "kernel_journal", "@first 2026-11-01T08:00:00+0800 x\nnet line\ntwo\n"
+    )
+    assert got["usb_journal"] == _sec(
+        "usb_journal", "@persistent yes\n@first 2026-11-01T08:00:00+0800 x\nusb line\n"
+    )
+    none_visible = unbatch({JOURNAL: _sec(JOURNAL, "@persistent yes\n", 3)})
+    assert none_visible["kernel_journal"] == _sec("kernel_journal", "", 3)
+    assert none_visible["usb_journal"] == _sec("usb_journal", "@persistent yes\n", 3)
+    for bad in ("k before first\n", "@first a\nx untagged\n", "@first a\nk cr\rin line\nk ok"):
+        cut = unbatch({JOURNAL: _sec(JOURNAL, bad)})
+        assert {s.rc for s in cut.values()} == {None}, bad
+    cr = unbatch({JOURNAL: _sec(JOURNAL, "@first a\nu a\rb\n")})  # \r is text, not a line end
+    assert cr["usb_journal"].text == "@first a\na\rb\n"

@@ -47,6 +47,12 @@ netguard_collect() {
     sec "$_sn" "$_sf" "$@"
   }
   have() { command -v "$1" >/dev/null 2>&1; }
+  lines() {
+    # lines FILE: a short file, as `cat` printed it, read by the shell (1 when it cannot be)
+    [ -r "$1" ] || return 1
+    while IFS= read -r _v; do printf '%s\n' "$_v"; done <"$1"
+    [ -z "$_v" ] || printf '%s' "$_v"
+  }
   line() {
     # line FILE: a one-line kernel file, as `cat` printed it (1 when it cannot be read)
     { IFS= read -r _v <"$1" || [ -n "$_v" ]; } 2>/dev/null || return 1
@@ -582,31 +588,40 @@ else:
     # do (`install /bin/false` shows there), blacklist/install lines and the kernel command line.
     if [ -d /sys/module/usb_storage ]; then printf '@loaded yes\n'; else printf '@loaded no\n'; fi
     IFS= read -r _rel </proc/sys/kernel/osrelease || _rel=$(uname -r)  # what uname -r says
-    if grep -qE '/usb-storage\.ko' "/lib/modules/$_rel/modules.builtin" 2>/dev/null; then
-      printf '@builtin yes\n'
-    fi
     # (read ends at a newline: a name in _m holds none)
     find "/lib/modules/$_rel" -name 'usb-storage.ko*' 2>/dev/null | head -n 3 | while read -r _m; do
       printf '@file %s\n' "$_m"
     done
+    _out='' _rc=''
     if have modprobe; then
       _out=$(modprobe -n -v usb-storage 2>&1); _rc=$?
       printf '@modprobe %s\n' "$_rc"
-      printf '%s\n' "$_out" | awk 'NR <= 20 { print "> " substr($0, 1, 300) }'
     fi
-    # every modprobe.d file's first 5 blacklist/install lines for usb-storage, 200 bytes each,
-    # the file's name with its spaces and newlines as `?`: one awk for all the files
+    # One awk reads the rest: whether modules.builtin lists usb-storage (@builtin), modprobe's
+    # first 20 lines (300 bytes each, `> `), and every modprobe.d file's first 5 blacklist or
+    # install lines for usb-storage (200 bytes each, @conf, the file's name with its spaces and
+    # newlines as `?`). Texts come through ENVIRON: awk -v would read their backslashes.
     set --
     for _d in /etc/modprobe.d /run/modprobe.d /usr/local/lib/modprobe.d /lib/modprobe.d /usr/lib/modprobe.d; do
       for _f in "$_d"/*.conf; do
         [ -f "$_f" ] && [ -r "$_f" ] && set -- "$@" "$_f"
       done
     done
-    [ $# -eq 0 ] || awk '
+    _mb="/lib/modules/$_rel/modules.builtin"
+    [ -f "$_mb" ] && [ -r "$_mb" ] && set -- "$_mb" "$@"
+    NG_OUT=$_out NG_MB=$_mb awk -v ran="$_rc" '
+      BEGIN {
+        if (ran != "") {
+          n = split(ENVIRON["NG_OUT"], out, "\n")
+          if (n == 0) print "> "
+          for (i = 1; i <= n && i <= 20; i++) print "> " substr(out[i], 1, 300)
+        }
+      }
       FNR == 1 { n = 0; f = FILENAME; gsub(/[\n ]/, "?", f) }
+      FILENAME == ENVIRON["NG_MB"] { if (!b && /\/usb-storage\.ko/) { b = 1; print "@builtin yes" }; next }
       n < 5 && /^[ \t\v\f\r]*(blacklist|install)[ \t\v\f\r]+usb[-_]storage([ \t\v\f\r]|$)/ {
         n++; print "@conf " f " " substr($0, 1, 200)
-      }' "$@"
+      }' "$@" </dev/null
     IFS= read -r _cl </proc/cmdline || [ -n "$_cl" ]
     _c=0
     set -f
@@ -818,7 +833,7 @@ else:
   sec meta meta
   sec passwd passwd_file
   sec shadow shadow /etc/shadow
-  sec shells cat /etc/shells
+  sec shells lines /etc/shells
   sec login_defs login_defs
   # `ip` three times, not six: the addresses and the links (with details: a tunnel's kind), then
   # the IPv4 and the IPv6 routes and rules (the family is one of ip's global options), each
