@@ -117,3 +117,24 @@ def test_one_read_of_the_journal_gives_both_checks_their_lines(tmp_path: Path) -
     (stick,) = facts.usb_storage_log.devices
     assert (stick.manufacturer, stick.serial) == ("Kingston", "60A44C413A8CF1B0B9A10080")
     assert [ln.driver for ln in facts.kernel_net_log.lines] == ["cdc_ether"]
+
+
+def test_a_log_file_s_first_line_and_name_are_sent_as_head_and_cut_sent_them(
+    tmp_path: Path,
+) -> None:
+    stick = KERN_LOG.splitlines()[7] + "\n"  # usb-storage … Mass Storage device detected
+    files = {
+        "empty.log": "",
+        "long.log": "A" * 60 + " a\\b\r\n" + stick,
+        "nonl.log": "one line, no newline",
+        "two\nlines.log": "x\\y\n",
+    }
+    for name, text in files.items():
+        (tmp_path / name).write_text(text)
+    paths = " ".join(f"'{tmp_path / name}'" for name in sorted(files))
+    out, rc = run(FUNCS, f"usb_files {paths}")
+    assert rc == 0
+    got = [ln for ln in out.split("\n") if not ln.startswith("== ")]
+    assert got == ["@first ", "@first " + "A" * 40, stick[:300].rstrip("\n"),
+                   "@first one line, no newline", "@first x\\y", ""]  # fmt: skip
+    assert f" {tmp_path}/two?lines.log\n" in out  # the name on one line

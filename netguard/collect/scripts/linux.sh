@@ -497,17 +497,28 @@ else:
     for f in "$@"; do
       [ -f "$f" ] || continue
       _seen=0
-      if [ -r "$f" ]; then
-        printf '== %s %s\n' "$(stat -c %Y "$f")" "$(oneline "$f")"
-        case $f in
-          *.gz) have zcat || { printf '!unreadable %s\n' "$(oneline "$f")"; continue; }; _cat=zcat ;;
-          *) _cat=cat ;;
-        esac
-        printf '@first %s\n' "$($_cat "$f" | head -n 1 | cut -c1-40)"
-        $_cat "$f" | grep -E "$_pat" | tail -n "$_n" | cut -c1-"$_w"
-      else
-        printf '!unreadable %s\n' "$(oneline "$f")"
+      case $f in
+        *'
+'*) _fn=$(oneline "$f") ;;
+        *) _fn=$f ;;
+      esac
+      if [ ! -r "$f" ]; then
+        printf '!unreadable %s\n' "$_fn"
+        continue
       fi
+      printf '== %s %s\n' "$(stat -c %Y "$f")" "$_fn"
+      case $f in
+        *.gz)
+          have zcat || { printf '!unreadable %s\n' "$_fn"; continue; }
+          printf '@first %s\n' "$(zcat "$f" | head -n 1 | cut -c1-40)"
+          zcat "$f" | grep -E "$_pat" | tail -n "$_n" | cut -c1-"$_w" ;;
+        *)
+          # the first line's first 40 bytes, read by the shell (what `head -n 1 | cut` printed)
+          _l=''
+          IFS= read -r _l <"$f"
+          printf '@first %.40s\n' "$_l"
+          grep -E "$_pat" "$f" | tail -n "$_n" | cut -c1-"$_w" ;;
+      esac
     done
     return $_seen
   }
