@@ -67,43 +67,67 @@ def _cap_of(name: str) -> int:
     return ENTRY_SECTION_CAP if name.startswith(f"{WATCH_SECTION}.") else SECTION_CAP
 
 
-#: the sections that are one `ip -batch` run (scripts/linux.sh), each with the sections an older
-#: script printed, one command each, in the batch's order: one JSON array a line
-IP_BATCHES = {
-    "ip": ("ip_addr", "ip_link"),
-    "ip4": ("ip_route4", "ip_rule4"),
-    "ip6": ("ip_route6", "ip_rule6"),
-}
+#: section ``ip`` (scripts/linux.sh): three ``ip -batch`` runs, each with the sections an older
+#: script printed, one command each, in the batch's order (one JSON array a line, then
+#: ``@rc STATUS``)
+IP_BATCHES = (("ip_addr", "ip_link"), ("ip_route4", "ip_rule4"), ("ip_route6", "ip_rule6"))
+IP = "ip"
 #: the section that is one read of the journal for two older sections (scripts/linux.sh)
 JOURNAL = "journal"
+#: each section the parser cuts into older ones, and those
+DERIVED = {
+    IP: tuple(n for batch in IP_BATCHES for n in batch),
+    JOURNAL: ("kernel_journal", "usb_journal"),
+}
 
 
 def unbatch(sections: Mapping[str, Section]) -> dict[str, Section]:
-    """The sections as an older script printed them: each ``ip -batch`` section cut into its
-    commands' sections, and section ``journal`` into kernel_journal and usb_journal (an output
-    from an older script, without them, is left as it is). What cannot be cut exactly is cut
-    short (None) for each section it stands for: never a partial answer."""
+    """The sections as an older script printed them: section ``ip`` cut into its commands'
+    sections, and section ``journal`` into kernel_journal and usb_journal (an output from an
+    older script, without them, is left as it is). What cannot be cut exactly is cut short
+    (None) for each section it stands for: never a partial answer."""
     out = dict(sections)
-    for batch, names in [*IP_BATCHES.items(), (JOURNAL, ("kernel_journal", "usb_journal"))]:
-        sec = out.pop(batch, None)
+    for name, older in DERIVED.items():
+        sec = out.pop(name, None)
         if sec is None:
             continue
-        if any(name in out for name in names):
-            raise CollectionError(f"section {batch} and its older sections both present")
-        texts = _journal_texts(sec.text) if batch == JOURNAL else _batch_texts(sec.text, names)
-        for name, text in zip(names, texts or [sec.text] * len(names), strict=True):
-            rc = sec.rc if texts is not None or sec.rc != 0 else None
-            out[name] = Section(name, text, rc)
+        if any(n in out for n in older):
+            raise CollectionError(f"section {name} and its older sections both present")
+        if sec.rc is None:
+            out.update({n: Section(n, sec.text, None) for n in older})
+        elif name == IP:
+            out.update(_ip_sections(sec))
+        else:
+            texts = _journal_texts(sec.text)
+            for n, text in zip(older, texts or [sec.text] * len(older), strict=True):
+                out[n] = Section(n, text, sec.rc if texts is not None or sec.rc != 0 else None)
     return out
 
 
-def _batch_texts(text: str, names: tuple[str, ...]) -> list[str] | None:
-    """One line per command, or None. (ip stops a batch at its first failing command: a
-    failed batch fails each of its commands, whatever it printed.)"""
-    lines = text.split("\n")
-    if len(lines) != len(names) + 1 or lines[-1]:
-        return None
-    return [line + "\n" for line in lines[:-1]]
+def _ip_sections(sec: Section) -> dict[str, Section]:
+    """Section ``ip`` → its commands' sections. ip stops a batch at its first failing command:
+    a failed batch fails each of its commands, whatever it printed; a batch without one line
+    per command, or what follows a line the script does not print, is cut short (None)."""
+    out: dict[str, Section] = {}
+    lines = sec.text.split("\n")
+    batches = iter(IP_BATCHES)
+    answers: list[str] = []
+    for line in lines[:-1] if lines[-1] == "" else []:
+        if not line.startswith("@rc "):
+            answers.append(line)
+            continue
+        names = next(batches, ())
+        rc = line[4:]
+        if not names or not rc.isdigit():
+            break
+        if int(rc) != 0:
+            out.update({n: Section(n, "\n".join(answers), int(rc)) for n in names})
+        elif len(answers) == len(names):
+            out.update({n: Section(n, a + "\n", 0) for n, a in zip(names, answers, strict=True)})
+        answers = []
+    for name in DERIVED[IP]:
+        out.setdefault(name, Section(name, sec.text, None))
+    return out
 
 
 def _journal_texts(text: str) -> list[str] | None:

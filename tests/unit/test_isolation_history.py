@@ -267,7 +267,16 @@ def test_kern_log_file_lines_are_dated_by_the_file(tmp_path: Path) -> None:
     written = calendar.timegm((2026, 11, 18, 6, 25, 0))
     os.utime(log, (written, written))
     out, rc = run(
-        ("_usbnet", "_usbif", "_ksys", "have", "oneline", "logfiles_grep", "klog_files"),
+        (
+            "_usbnet",
+            "_usbif",
+            "_ksys",
+            "have",
+            "oneline",
+            "last_lines",
+            "logfiles_grep",
+            "klog_files",
+        ),
         f"klog_files '{tmp_path}/kern.log.2' '{log}'",
     )
     assert rc == 0

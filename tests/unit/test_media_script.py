@@ -40,7 +40,16 @@ Oct 02 14:12:40 fin-pc-07 kernel: [ 4410.210442] usb 1-2: Manufacturer: SanDisk
 Oct 02 14:12:40 fin-pc-07 kernel: [ 4410.210444] usb 1-2: SerialNumber: 4C530001230714115324
 Oct 02 14:12:40 fin-pc-07 kernel: [ 4410.212021] usb-storage 1-2:1.0: USB Mass Storage device detected
 """  # noqa: E501 (log lines as rsyslog writes them)
-FUNCS = ("have", "oneline", "_usbdev", "_usbsto", "_kusb", "logfiles_grep", "usb_files")
+FUNCS = (
+    "have",
+    "oneline",
+    "_usbdev",
+    "_usbsto",
+    "_kusb",
+    "last_lines",
+    "logfiles_grep",
+    "usb_files",
+)
 
 
 def test_plain_and_gzipped_kern_logs_give_the_sticks(tmp_path: Path) -> None:

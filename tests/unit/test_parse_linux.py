@@ -11,8 +11,9 @@ import pytest
 
 from netguard.collect import linux_script
 from netguard.collect.parse_linux import (
+    DERIVED,
     FACT_GROUPS,
-    IP_BATCHES,
+    IP,
     JOURNAL,
     SECTION_CAP,
     FactGroup,
@@ -191,9 +192,8 @@ def test_the_table_fills_every_fact_group_of_facts_once() -> None:
 def test_the_table_reads_every_section_the_script_prints() -> None:
     script = linux_script().decode()
     printed = set(re.findall(r"^  sec(?:c|logs)? (\w+) ", script, re.MULTILINE))
-    derived = {**IP_BATCHES, JOURNAL: ("kernel_journal", "usb_journal")}
-    assert set(derived) <= printed  # sections the parser cuts into older ones (unbatch)
-    printed = (printed - set(derived)).union(*derived.values())
+    assert set(DERIVED) <= printed  # sections the parser cuts into older ones (unbatch)
+    printed = (printed - set(DERIVED)).union(*DERIVED.values())
     read = {section for group in FACT_GROUPS for section in group.sections}
     # the rest is the local transport's psutil view (collect/local.py)
     assert read - printed == {"psutil_addresses", "psutil_processes"}
@@ -225,19 +225,26 @@ def _sec(name: str, text: str, rc: int | None = 0) -> Section:
     return Section(name, text, rc)
 
 
-def test_an_ip_batch_is_cut_into_the_older_sections_or_fails_each_of_them() -> None:
-    got = unbatch({"ip4": _sec("ip4", '[{"dst":"default"}]\n[{"table":"main"}]\n')})
-    assert got == {
-        "ip_route4": _sec("ip_route4", '[{"dst":"default"}]\n'),
-        "ip_rule4": _sec("ip_rule4", '[{"table":"main"}]\n'),
-    }
-    failed = unbatch({"ip6": _sec("ip6", "[]\n", 1)})  # ip stopped at its second command
-    assert {s.rc for s in failed.values()} == {1} and set(failed) == {"ip_route6", "ip_rule6"}
-    for text, rc in (("[]\n", 0), ("[]\n[]\n[]\n", 0), ("[]\n[]", 0), ("[]\n[]\n", None)):
-        cut = unbatch({"ip": _sec("ip", text, rc)})
-        assert {s.rc for s in cut.values()} == {None}, text  # never a partial answer
+def test_section_ip_is_cut_into_the_older_sections_or_fails_them_batch_by_batch() -> None:
+    text = '[{"a":1}]\n[{"l":1}]\n@rc 0\n[{"dst":"default"}]\n[{"table":"main"}]\n@rc 0\n@rc 2\n'
+    got = unbatch({IP: _sec(IP, text)})
+    assert got["ip_addr"] == _sec("ip_addr", '[{"a":1}]\n')
+    assert got["ip_link"] == _sec("ip_link", '[{"l":1}]\n')
+    assert got["ip_route4"] == _sec("ip_route4", '[{"dst":"default"}]\n')
+    assert got["ip_rule4"] == _sec("ip_rule4", '[{"table":"main"}]\n')
+    assert got["ip_route6"].rc == got["ip_rule6"].rc == 2  # IPv6 disabled: ip -6 fails
+    for bad in (
+        "[]\n@rc 0\n",  # one answer for two commands
+        "[]\n[]\n[]\n@rc 0\n",
+        "[]\n[]\n@rc x\n",
+        "[]\n[]\n@rc 0",  # no newline: cut
+    ):
+        cut = unbatch({IP: _sec(IP, bad)})
+        assert cut["ip_addr"].rc is None and cut["ip_route6"].rc is None, bad
+    whole = unbatch({IP: _sec(IP, text, None)})  # the section hit its cap
+    assert {s.rc for s in whole.values()} == {None}
     with pytest.raises(CollectionError):
-        unbatch({"ip4": _sec("ip4", "[]\n[]\n"), "ip_rule4": _sec("ip_rule4", "[]\n")})
+        unbatch({IP: _sec(IP, text), "ip_rule4": _sec("ip_rule4", "[]\n")})
     older = {"ip_addr": _sec("ip_addr", "[]\n")}
     assert unbatch(older) == older  # an older script's output is read as it is
 

@@ -58,10 +58,28 @@ netguard_collect() {
     { IFS= read -r _v <"$1" || [ -n "$_v" ]; } 2>/dev/null || return 1
     printf '%s\n' "$_v"
   }
-  ip_batch() {
-    # ip_batch [-4|-6|-d] COMMAND...: one `ip -j` for several commands, one JSON array a line
-    _o=$1; shift
-    printf '%s\n' "$@" | ip "$_o" -j -batch -
+  ip_all() {
+    # `ip` three times, not six: the addresses and the links (with details: a tunnel's kind),
+    # then the IPv4 and the IPv6 routes and rules (the family is one of ip's global options).
+    # Each command's answer is a JSON array on its line; after each ip, `@rc STATUS` (ip stops
+    # at its first failing command). The parser cuts them into the sections an older script
+    # printed (ip_addr, ip_link, ip_route4, ip_rule4, ip_route6, ip_rule6). Every table: a VPN's
+    # default route often lives outside main (wg-quick: table 51820), picked by a rule.
+    ip -d -j -batch - <<'EOF'
+addr show
+link show
+EOF
+    printf '@rc %s\n' "$?"
+    ip -4 -j -batch - <<'EOF'
+route show table all
+rule show
+EOF
+    printf '@rc %s\n' "$?"
+    ip -6 -j -batch - <<'EOF'
+route show table all
+rule show
+EOF
+    printf '@rc %s\n' "$?"
   }
   meta() {
     printf 'time=%s\n' "$(date +%s)"
@@ -488,6 +506,12 @@ else:
         for (i = (j > n2 ? j - n2 + 1 : 1); i <= j; i++) print "u " buf2[i % n2]
       }'
   }
+  last_lines() {
+    # last_lines COUNT WIDTH: what `tail -n COUNT | cut -c1-WIDTH` prints, in one process
+    awk -v n="$1" -v w="$2" '
+      { k++; buf[k % n] = substr($0, 1, w) }
+      END { for (i = (k > n ? k - n + 1 : 1); i <= k; i++) print buf[i % n] }'
+  }
   logfiles_grep() {
     # logfiles_grep PATTERN COUNT WIDTH FILE...: the same from syslog's files, gzipped ones
     # too, each with its time, which dates the traditional "Nov 17 09:14:02" stamps (no year).
@@ -511,13 +535,13 @@ else:
         *.gz)
           have zcat || { printf '!unreadable %s\n' "$_fn"; continue; }
           printf '@first %s\n' "$(zcat "$f" | head -n 1 | cut -c1-40)"
-          zcat "$f" | grep -E "$_pat" | tail -n "$_n" | cut -c1-"$_w" ;;
+          zcat "$f" | grep -E "$_pat" | last_lines "$_n" "$_w" ;;
         *)
           # the first line's first 40 bytes, read by the shell (what `head -n 1 | cut` printed)
           _l=''
           IFS= read -r _l <"$f"
           printf '@first %.40s\n' "$_l"
-          grep -E "$_pat" "$f" | tail -n "$_n" | cut -c1-"$_w" ;;
+          grep -E "$_pat" "$f" | last_lines "$_n" "$_w" ;;
       esac
     done
     return $_seen
@@ -846,14 +870,7 @@ else:
   sec shadow shadow /etc/shadow
   sec shells lines /etc/shells
   sec login_defs login_defs
-  # `ip` three times, not six: the addresses and the links (with details: a tunnel's kind), then
-  # the IPv4 and the IPv6 routes and rules (the family is one of ip's global options), each
-  # command's answer a JSON array on its line. The parser cuts them into the sections an older
-  # script printed (ip_addr, ip_link, ip_route4, ip_rule4, ip_route6, ip_rule6). Every table: a
-  # VPN's default route often lives outside main (wg-quick: table 51820), picked by a rule.
-  sec ip ip_batch -d 'addr show' 'link show'
-  secc ip4 ip_batch -4 'route show table all' 'rule show'
-  secc ip6 ip_batch -6 'route show table all' 'rule show'
+  secc ip ip_all
   sec ip_forward line /proc/sys/net/ipv4/ip_forward
   sec ip6_forward line /proc/sys/net/ipv6/conf/all/forwarding
   sec netdev netdev
