@@ -6,17 +6,30 @@ from __future__ import annotations
 import dataclasses
 import os
 import subprocess
+from datetime import date
 from ipaddress import ip_address
+from pathlib import Path
 
 import pytest
 
-from netguard.collect import linux_script
+from netguard.checks import CATALOG
+from netguard.collect import Collection, linux_script
 from netguard.collect.framing import EVIDENCE_KEY, new_boundary, preamble, sent, sent_boundary
+from netguard.collect.local import collect_local
 from netguard.collect.parse_linux import SECTION_CAP, encode_sections, parse_linux, split_sections
+from netguard.collect.probe import ProbeRequest
 from netguard.collect.ssh import remote_exec
+from netguard.engine import AuditJob, run_audit
 from netguard.engine.evaluate import evaluate
 from netguard.errors import CollectionError
-from netguard.model import Host
+from netguard.evidence import keys
+from netguard.evidence.bundle import BundleWriter, manifest_run
+from netguard.evidence.reader import open_bundle
+from netguard.inventory import load_inventory
+from netguard.model import Host, HostStatus
+from netguard.model.watched import WatchList
+from netguard.policy import default_policy_path, load_policy
+from netguard.results import dumps, run_document
 from tests.unit.recordings import HOSTS, NOW
 from tests.unit.test_checks import SEGMENTS, host, policy
 
@@ -171,3 +184,61 @@ def test_facts_of_the_script_do_not_depend_on_the_format() -> None:
     again = encode_sections({n: (s.text, s.rc) for n, s in secs.items() if s.rc is not None})
     a, b = parse_linux(out, now=NOW, boundary=B), parse_linux(again, now=NOW)
     assert dataclasses.asdict(a) == dataclasses.asdict(b)
+
+
+def test_the_local_transport_frames_its_own_sections_with_the_boundary_it_sent() -> None:
+    coll = collect_local(Host("me", ip_address("127.0.0.1"), "seg"))
+    boundary = sent_boundary(coll.evidence)
+    assert boundary is not None and coll.stdout.endswith(end(boundary))
+    secs = split_sections(coll.stdout, boundary)
+    assert "meta" in secs
+    if "psutil" in coll.evidence and coll.evidence["psutil"] != "not installed: script only":
+        assert secs["psutil_processes"].rc == 0  # inside the end marker, in the same framing
+    assert parse_linux(coll.stdout, boundary=boundary).hostname
+
+
+class _Framed:
+    """A host's recorded sections in format 2, after a login banner that mimics a section of
+    another boundary (what a shell could print before the script); the transport's evidence
+    holds the boundary it sent."""
+
+    def collect(
+        self, host: Host, request: ProbeRequest | None = None, *, watch: WatchList | None = None
+    ) -> Collection:
+        fake = section("meta", b"hostname=forged\n", boundary=OTHER) + end(OTHER)
+        out = b"Welcome\n" + fake + encode_sections(HOSTS["compliant"](), B)
+        return Collection(HostStatus.AUDITED, "", out, 0, {EVIDENCE_KEY: B}, collected_at=NOW)
+
+
+def test_the_runner_and_a_replay_parse_with_the_boundary_the_transport_sent(
+    tmp_path: Path,
+) -> None:
+    inv_path = tmp_path / "inv.yaml"
+    inv_path.write_text(
+        "segments:\n  - {name: lan, zone: intranet, cidr: 10.20.0.0/24, gateway: 10.20.0.1}\n"
+        "hosts:\n  - {name: fin-pc-07, address: 10.20.0.17, segment: lan}\n",
+        encoding="utf-8",
+    )
+    policy = load_policy(default_policy_path(), CATALOG)
+    writer = BundleWriter(tmp_path / "bundle")
+    run = run_audit(
+        AuditJob(load_inventory(inv_path), policy, today=date(2026, 11, 23), collector=_Framed(),
+                 sink=writer.collect_sink)
+    )  # fmt: skip
+    (result,) = run.results
+    assert result.status is HostStatus.AUDITED  # the banner's forged section is not read
+    writer.add_run(run, dumps(run_document(run)))
+    writer.seal(manifest_run(run), keys.generate("inspector"), "inspector")
+    b = open_bundle(tmp_path / "bundle")
+    replayed = run_audit(
+        AuditJob(load_inventory(b.inventory), load_policy(b.policy, CATALOG),
+                 today=date.fromisoformat(b.run["today"]), collector=b.collector())
+    )  # fmt: skip
+    (again,) = replayed.results
+    assert again.status is HostStatus.AUDITED
+    assert [(f.check, f.status) for f in again.findings] == [
+        (f.check, f.status) for f in result.findings
+    ]
+    # without the recorded boundary, the banner's start line would be taken for the script's
+    forged = split_sections(_Framed().collect(result.host).stdout)
+    assert list(forged) == ["meta"] and forged["meta"].text == "hostname=forged\n"
