@@ -418,7 +418,11 @@ else:
     _tok=$1; shift
     while [ $# -ge 2 ]; do probe_one "$_tok" "$1" "$2"; shift 2; done
   }
-  freshclam_log() { tail -n 20 /var/log/clamav/freshclam.log; }
+  freshclam_log() {
+    # (no file: tail's own failure, 1, without running it)
+    [ -r /var/log/clamav/freshclam.log ] || return 1
+    tail -n 20 /var/log/clamav/freshclam.log
+  }
   # -- where the host keeps its network history (isolation.history) -----------------------------
   # A source that is not on the host at all ends with 127 ("not present"); 3 means the command ran
   # but showed no line (not root, nor in group adm/systemd-journal). Paths are sanitised of
