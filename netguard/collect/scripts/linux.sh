@@ -81,6 +81,13 @@ rule show
 EOF
     printf '@rc %s\n' "$?"
   }
+  euid() {
+    # _euid: what `id -u` prints, from the shell's own /proc/self/status ('' without /proc)
+    _euid=''
+    while read -r _k _r _e _x; do
+      [ "$_k" = Uid: ] && { _euid=$_e; break; }
+    done </proc/self/status 2>/dev/null
+  }
   meta() {
     printf 'time=%s\n' "$(date +%s)"
     IFS= read -r _h </proc/sys/kernel/hostname
@@ -94,11 +101,8 @@ EOF
     else
       printf 'kernel=%s\n' "$(uname -srm)"
     fi
-    _u=''
-    while read -r _k _r _e _x; do
-      [ "$_k" = Uid: ] && { _u=$_e; break; }
-    done </proc/self/status 2>/dev/null
-    printf 'uid=%s\n' "${_u:-$(id -u)}"
+    euid
+    printf 'uid=%s\n' "${_euid:-$(id -u)}"
     if [ -r /etc/os-release ]; then
       # shellcheck disable=SC1091
       printf 'os=%.256s\n' "$(. /etc/os-release && printf '%s' "$PRETTY_NAME")"
@@ -303,6 +307,14 @@ $_n
     done
     set +f
     [ $# -gt 0 ] || return 0
+    euid
+    if [ "$_euid" = 0 ]; then
+      # root: `test -x` is "any execute bit" (what find's -perm /111 asks), -f follows links
+      for _p; do
+        [ -f "$_p" ] && [ -x "$_p" ] && printf '%s\n' "${_p##*/}"
+      done
+      return 0
+    fi
     find -L "$@" -maxdepth 0 -type f -perm /111 -printf '%f\n' 2>/dev/null
     return 0
   }
@@ -316,11 +328,23 @@ $_n
   }
   clamav_db() {
     # The signature date is read from the database header itself (first 512 bytes of a CVD/CLD).
+    set --
     for f in /var/lib/clamav/daily.cld /var/lib/clamav/daily.cvd \
              /var/lib/clamav/main.cld /var/lib/clamav/main.cvd \
              /var/lib/clamav/bytecode.cld /var/lib/clamav/bytecode.cvd; do
-      [ -f "$f" ] || continue
-      printf '== %s %s\n' "$f" "$(stat -c %Y "$f")"
+      [ -f "$f" ] && set -- "$@" "$f"
+    done
+    [ $# -gt 0 ] || return 0
+    # every file's time from one stat, `PATH TIME` a line (these paths hold no space)
+    _st=$(stat -c '%n %Y' "$@" 2>/dev/null)
+    for f; do
+      _t=''
+      case "
+$_st" in
+        *"
+$f "*) _t=${_st#*"$f "}; _t=${_t%%[!0-9]*} ;;
+      esac
+      printf '== %s %s\n' "$f" "$_t"
       head -c 512 "$f" | tr -d '\000\n\r'
       printf '\n'
     done
