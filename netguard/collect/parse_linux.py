@@ -64,6 +64,8 @@ def split_sections(stdout: bytes, boundary: str | None = None) -> dict[str, Sect
 
 
 def _cap_of(name: str) -> int:
+    if name == LOGFILES:
+        return 2 * SECTION_CAP  # two older sections' (scripts/linux.sh: seclogs)
     return ENTRY_SECTION_CAP if name.startswith(f"{WATCH_SECTION}.") else SECTION_CAP
 
 
@@ -74,18 +76,22 @@ IP_BATCHES = (("ip_addr", "ip_link"), ("ip_route4", "ip_rule4"), ("ip_route6", "
 IP = "ip"
 #: the section that is one read of the journal for two older sections (scripts/linux.sh)
 JOURNAL = "journal"
+#: the section that is one read of syslog's files for two older sections (scripts/linux.sh)
+LOGFILES = "logfiles"
 #: each section the parser cuts into older ones, and those
 DERIVED = {
     IP: tuple(n for batch in IP_BATCHES for n in batch),
     JOURNAL: ("kernel_journal", "usb_journal"),
+    LOGFILES: ("kernel_logfiles", "usb_logfiles"),
 }
 
 
 def unbatch(sections: Mapping[str, Section]) -> dict[str, Section]:
     """The sections as an older script printed them: section ``ip`` cut into its commands'
-    sections, and section ``journal`` into kernel_journal and usb_journal (an output from an
-    older script, without them, is left as it is). What cannot be cut exactly is cut short
-    (None) for each section it stands for: never a partial answer."""
+    sections, ``journal`` into kernel_journal and usb_journal, ``logfiles`` into
+    kernel_logfiles and usb_logfiles (an output from an older script, without them, is left
+    as it is). What cannot be cut exactly is cut short (None) for each section it stands for:
+    never a partial answer."""
     out = dict(sections)
     for name, older in DERIVED.items():
         sec = out.pop(name, None)
@@ -94,14 +100,21 @@ def unbatch(sections: Mapping[str, Section]) -> dict[str, Section]:
         if any(n in out for n in older):
             raise CollectionError(f"section {name} and its older sections both present")
         if sec.rc is None:
-            out.update({n: Section(n, sec.text, None) for n in older})
+            cut = {n: Section(n, sec.text, None) for n in older}
         elif name == IP:
-            out.update(_ip_sections(sec))
+            cut = _ip_sections(sec)
+        elif name == JOURNAL:
+            cut = _journal_sections(sec)
         else:
-            texts = _journal_texts(sec.text)
-            for n, text in zip(older, texts or [sec.text] * len(older), strict=True):
-                out[n] = Section(n, text, sec.rc if texts is not None or sec.rc != 0 else None)
+            cut = _logfiles_sections(sec)
+        out.update(cut)
     return out
+
+
+def _cut_short(sec: Section, names: tuple[str, ...]) -> dict[str, Section]:
+    """A section that cannot be cut exactly: each older section it stands for, failed as it
+    failed, or cut short (None) when it ended well."""
+    return {n: Section(n, sec.text, sec.rc if sec.rc != 0 else None) for n in names}
 
 
 def _ip_sections(sec: Section) -> dict[str, Section]:
@@ -130,13 +143,14 @@ def _ip_sections(sec: Section) -> dict[str, Section]:
     return out
 
 
-def _journal_texts(text: str) -> list[str] | None:
-    """Section ``journal`` → the texts of kernel_journal and usb_journal, or None."""
+def _journal_sections(sec: Section) -> dict[str, Section]:
+    """Section ``journal`` → kernel_journal and usb_journal (the same status for both)."""
+    names = DERIVED[JOURNAL]
     kernel: list[str] = []
     usb: list[str] = []
-    lines = text.split("\n")
+    lines = sec.text.split("\n")
     if lines[-1]:
-        return None  # the script ends every line
+        return _cut_short(sec, names)  # the script ends every line
     for i, line in enumerate(f"{line}\n" for line in lines[:-1]):
         if line.startswith("@persistent ") and i == 0:
             usb.append(line)
@@ -146,8 +160,45 @@ def _journal_texts(text: str) -> list[str] | None:
         elif line.startswith(("k ", "u ")) and kernel:
             (kernel if line[0] == "k" else usb).append(line[2:])
         else:
-            return None
-    return ["".join(kernel), "".join(usb)]
+            return _cut_short(sec, names)
+    return {n: Section(n, "".join(t), sec.rc) for n, t in zip(names, (kernel, usb), strict=True)}
+
+
+def _logfiles_sections(sec: Section) -> dict[str, Section]:
+    """Section ``logfiles`` → kernel_logfiles (the files tagged ``ku``; 127 when none was
+    there) and usb_logfiles (every file)."""
+    names = DERIVED[LOGFILES]
+    kernel: list[str] = []
+    usb: list[str] = []
+    tags = ""
+    lines = sec.text.split("\n")
+    if lines[-1]:
+        return _cut_short(sec, names)
+    for line in lines[:-1]:
+        if line.startswith(("== ", "!unreadable ")):
+            word, _, rest = line.partition(" ")
+            tags, _, rest = rest.partition(" ")
+            if tags not in ("ku", "u"):
+                return _cut_short(sec, names)
+            line = f"{word} {rest}"
+            usb.append(line)
+            if tags == "ku":
+                kernel.append(line)
+        elif line.startswith("@first ") and tags:
+            usb.append(line)
+            if tags == "ku":
+                kernel.append(line)
+        elif line.startswith("k ") and tags == "ku":
+            kernel.append(line[2:])
+        elif line.startswith("u ") and tags:
+            usb.append(line[2:])
+        else:
+            return _cut_short(sec, names)
+    kernel_rc = sec.rc if sec.rc != 0 or kernel else NOT_INSTALLED
+    return {
+        names[0]: Section(names[0], "".join(f"{line}\n" for line in kernel), kernel_rc),
+        names[1]: Section(names[1], "".join(f"{line}\n" for line in usb), sec.rc),
+    }
 
 
 def _kv_lines(text: str) -> dict[str, str]:

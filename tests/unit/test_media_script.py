@@ -10,7 +10,7 @@ from pathlib import Path
 
 from netguard.collect.parse_linux import encode_sections, parse_linux
 from tests.unit.recordings import NOW, desktop
-from tests.unit.test_isolation_history import run
+from tests.unit.test_isolation_history import logfiles, run
 
 #: A Debian 12 kern.log (rsyslog, traditional format) around two attachments: the lines the
 #: kernel prints for a USB stick (drivers/usb/core/hub.c, drivers/usb/storage/usb.c, sd) and a
@@ -40,16 +40,6 @@ Oct 02 14:12:40 fin-pc-07 kernel: [ 4410.210442] usb 1-2: Manufacturer: SanDisk
 Oct 02 14:12:40 fin-pc-07 kernel: [ 4410.210444] usb 1-2: SerialNumber: 4C530001230714115324
 Oct 02 14:12:40 fin-pc-07 kernel: [ 4410.212021] usb-storage 1-2:1.0: USB Mass Storage device detected
 """  # noqa: E501 (log lines as rsyslog writes them)
-FUNCS = (
-    "have",
-    "oneline",
-    "_usbdev",
-    "_usbsto",
-    "_kusb",
-    "last_lines",
-    "logfiles_grep",
-    "usb_files",
-)
 
 
 def test_plain_and_gzipped_kern_logs_give_the_sticks(tmp_path: Path) -> None:
@@ -59,7 +49,7 @@ def test_plain_and_gzipped_kern_logs_give_the_sticks(tmp_path: Path) -> None:
     gz.write_bytes(gzip.compress(SANDISK_LOG.encode()))
     for path, when in ((plain, NOW - 10 * 86400), (gz, NOW - 50 * 86400)):
         os.utime(path, (when, when))
-    out, rc = run(FUNCS, f"usb_files '{gz}' '{tmp_path}/kern.log.1' '{plain}'")
+    out, rc = logfiles(f"'{gz}' '{tmp_path}/kern.log.1' '{plain}'", kernel="")["usb_logfiles"]
     assert rc == 0
     kept = [ln for ln in out.splitlines() if not ln.startswith(("==", "@first"))]
     assert len(kept) == 13  # Kingston 5 (found, 3 strings, usb-storage), SanDisk 5, keyboard 3
@@ -80,7 +70,7 @@ def test_an_unreadable_log_is_marked(tmp_path: Path) -> None:
     log.chmod(0)
     if os.access(log, os.R_OK):  # root reads anything: the marker cannot show here
         return
-    out, _ = run(FUNCS, f"usb_files '{log}'")
+    out, _ = logfiles(f"'{log}'")["usb_logfiles"]
     assert out.startswith("!unreadable ")
 
 
@@ -141,7 +131,7 @@ def test_a_log_file_s_first_line_and_name_are_sent_as_head_and_cut_sent_them(
     for name, text in files.items():
         (tmp_path / name).write_text(text)
     paths = " ".join(f"'{tmp_path / name}'" for name in sorted(files))
-    out, rc = run(FUNCS, f"usb_files {paths}")
+    out, rc = logfiles(paths, kernel="")["usb_logfiles"]
     assert rc == 0
     got = [ln for ln in out.split("\n") if not ln.startswith("== ")]
     assert got == ["@first ", "@first " + "A" * 40, stick[:300].rstrip("\n"),

@@ -38,13 +38,16 @@ netguard_collect() {
     { "$@" 2>/dev/null; printf '\n@@rc2 %s %s\n' "$_B" "$?"; } | head -c 1048576
   }
   seclogs() {
-    # seclogs NAME FUNCTION FILE...: secc when one of the log files is there (how many there
-    # are bounds nothing), else sec
-    _sn=$1 _sf=$2; shift 2
+    # seclogs NAME FUNCTION KERNEL FILE...: like secc, cut at 2 MiB (two older sections' caps),
+    # when one of the log files is there (how many there are bounds nothing); else sec
+    _sn=$1 _sf=$2 _sk=$3; shift 3
     for _f in "$@"; do
-      [ -e "$_f" ] && { secc "$_sn" "$_sf" "$@"; return; }
+      [ -e "$_f" ] || continue
+      printf '@@ng2 %s %s\n' "$_B" "$_sn"
+      { "$_sf" "$_sk" "$@" 2>/dev/null; printf '\n@@rc2 %s %s\n' "$_B" "$?"; } | head -c 2097152
+      return
     done
-    sec "$_sn" "$_sf" "$@"
+    sec "$_sn" "$_sf" "$_sk" "$@"
   }
   have() { command -v "$1" >/dev/null 2>&1; }
   lines() {
@@ -534,48 +537,65 @@ else:
         for (i = (j > n2 ? j - n2 + 1 : 1); i <= j; i++) print "u " buf2[i % n2]
       }'
   }
-  last_lines() {
-    # last_lines COUNT WIDTH: what `tail -n COUNT | cut -c1-WIDTH` prints, in one process
-    awk -v n="$1" -v w="$2" '
-      { k++; buf[k % n] = substr($0, 1, w) }
-      END { for (i = (k > n ? k - n + 1 : 1); i <= k; i++) print buf[i % n] }'
+  tagged_tail() {
+    # tagged_tail KERNEL(0|1): over grep's lines, the last 200 matching NG_PAT (400 bytes each)
+    # tagged `k ` (KERNEL 1 only), then the last 1000 matching NG_PAT2 (300 bytes each) tagged
+    # `u `: for each, what `grep PATTERN | tail -n COUNT | cut -c1-WIDTH` printed
+    awk -v kern="$1" '
+      kern == 1 && $0 ~ ENVIRON["NG_PAT"] { k++; kb[k % 200] = substr($0, 1, 400) }
+      $0 ~ ENVIRON["NG_PAT2"] { u++; ub[u % 1000] = substr($0, 1, 300) }
+      END {
+        for (i = (k > 200 ? k - 200 + 1 : 1); i <= k; i++) print "k " kb[i % 200]
+        for (i = (u > 1000 ? u - 1000 + 1 : 1); i <= u; i++) print "u " ub[i % 1000]
+      }'
   }
-  logfiles_grep() {
-    # logfiles_grep PATTERN COUNT WIDTH FILE...: the same from syslog's files, gzipped ones
-    # too, each with its time, which dates the traditional "Nov 17 09:14:02" stamps (no year).
-    _pat=$1 _n=$2 _w=$3
-    shift 3
+  logfiles() {
+    # logfiles KERNEL FILE...: syslog's files, gzipped ones too, each read once for two checks:
+    # the kernel's lines of USB devices (media.history: the last 1000, 300 bytes each, tagged
+    # `u `) and, in the files KERNEL's patterns (space-separated) match, of network adapters
+    # binding (isolation.history: the last 200, 400 bytes each, tagged `k `). Each file first
+    # says `== ku|u MTIME NAME` (ku: both checks read it) and `@first` with its first line's
+    # first 40 bytes: MTIME dates the traditional "Nov 17 09:14:02" stamps (no year); or
+    # `!unreadable ku|u NAME`. Names are sanitised of newlines so that none can forge a line.
+    # The parser cuts this into the sections kernel_logfiles and usb_logfiles an older script
+    # printed. 127: none of the files is there.
+    _kp=$1; shift
     _seen=127
     for f in "$@"; do
       [ -f "$f" ] || continue
-      _seen=0
+      _seen=0 _k=u
+      set -f
+      for _p in $_kp; do
+        # shellcheck disable=SC2254  # a pattern, as meant
+        case $f in $_p) _k=ku ;; esac
+      done
+      set +f
       case $f in
         *'
 '*) _fn=$(oneline "$f") ;;
         *) _fn=$f ;;
       esac
       if [ ! -r "$f" ]; then
-        printf '!unreadable %s\n' "$_fn"
+        printf '!unreadable %s %s\n' "$_k" "$_fn"
         continue
       fi
-      printf '== %s %s\n' "$(stat -c %Y "$f")" "$_fn"
+      printf '== %s %s %s\n' "$_k" "$(stat -c %Y "$f")" "$_fn"
+      if [ "$_k" = ku ]; then _kern=1; else _kern=0; fi
       case $f in
         *.gz)
-          have zcat || { printf '!unreadable %s\n' "$_fn"; continue; }
+          have zcat || { printf '!unreadable %s %s\n' "$_k" "$_fn"; continue; }
           printf '@first %s\n' "$(zcat "$f" | head -n 1 | cut -c1-40)"
-          zcat "$f" | grep -E "$_pat" | last_lines "$_n" "$_w" ;;
+          zcat "$f" | grep -E -e "$_kusb" -e "$_ksys" | NG_PAT=$_ksys NG_PAT2=$_kusb tagged_tail "$_kern" ;;
         *)
           # the first line's first 40 bytes, read by the shell (what `head -n 1 | cut` printed)
           _l=''
           IFS= read -r _l <"$f"
           printf '@first %.40s\n' "$_l"
-          grep -E "$_pat" "$f" | last_lines "$_n" "$_w" ;;
+          grep -E -e "$_kusb" -e "$_ksys" "$f" | NG_PAT=$_ksys NG_PAT2=$_kusb tagged_tail "$_kern" ;;
       esac
     done
     return $_seen
   }
-  # USB modems and network adapters binding (isolation.history)
-  klog_files() { logfiles_grep "$_ksys" 200 400 "$@"; }
   klog_dmesg() {
     # The kernel ring buffer (this boot only); restricted to root where kernel.dmesg_restrict=1.
     have dmesg || return 127
@@ -627,8 +647,6 @@ else:
     journalctl -q --no-pager -o short-iso _TRANSPORT=kernel \
       | NG_PAT=$_ksys NG_PAT2=$_kusb first_grep 300 400 '^[0-9][0-9][0-9][0-9]-' 3000 300
   }
-  # the same lines from syslog's files, rotated and gzipped ones included
-  usb_files() { logfiles_grep "$_kusb" 1000 300 "$@"; }
   installed() {
     # When the system was installed: the root file system's birth (statx, where the file system
     # keeps it) and /etc/machine-id's time (written at first boot). A log that starts then has
@@ -919,11 +937,12 @@ else:
   sec nm_timestamps nm_timestamps /var/lib/NetworkManager/timestamps
   sec dhcp_leases dhcp_leases /var/lib/dhcp /var/lib/dhclient /var/lib/NetworkManager \
     /run/systemd/netif/leases /var/lib/systemd/netif/leases
-  seclogs kernel_logfiles klog_files /var/log/kern.log.1 /var/log/kern.log /var/log/messages-2* \
-    /var/log/messages.1 /var/log/messages
   sec kernel_dmesg klog_dmesg
   sec journal journal
-  seclogs usb_logfiles usb_files /var/log/kern.log.[0-9]*.gz /var/log/kern.log.1 /var/log/kern.log \
+  # syslog's files: the kernel's lines of USB devices in all, of network adapters in these
+  seclogs logfiles logfiles \
+    '/var/log/kern.log.1 /var/log/kern.log /var/log/messages-2* /var/log/messages.1 /var/log/messages' \
+    /var/log/kern.log.[0-9]*.gz /var/log/kern.log.1 /var/log/kern.log \
     /var/log/syslog.[0-9]*.gz /var/log/syslog.1 /var/log/syslog /var/log/messages-2* \
     /var/log/messages.[0-9]*.gz /var/log/messages.1 /var/log/messages
   sec usb_storage_module usb_storage_module
