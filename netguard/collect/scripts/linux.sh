@@ -858,11 +858,13 @@ else:
   }
   wsec() {
     # wsec NAME CAP FUNCTION ARGS...: like secc with its own cap, counting what it printed
-    # against the watch budget (its records are base64 and tags: no NUL, no trailing newline
-    # that the command substitution could drop, but for a cut section's)
+    # against the watch budget. Its records are base64 and tags (no NUL); the `x` keeps the
+    # trailing newlines the command substitution would drop, so that the section is printed
+    # exactly as head cut it.
     _name=$1 _cap=$2; shift 2
-    _out=$({ "$@" 2>/dev/null; printf '\n@@rc2 %s %s\n' "$_B" "$?"; } | head -c "$_cap")
-    printf '@@ng2 %s %s\n%s\n' "$_B" "$_name" "$_out"
+    _out=$({ "$@" 2>/dev/null; printf '\n@@rc2 %s %s\n' "$_B" "$?"; } | head -c "$_cap"; printf x)
+    _out=${_out%x}
+    printf '@@ng2 %s %s\n%s' "$_B" "$_name" "$_out"
     _wleft=$((_wleft - ${#_out}))
     _out=''
   }
