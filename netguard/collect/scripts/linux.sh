@@ -11,12 +11,16 @@
 #   process name, log line or interface name can forge a section's start, status or the end. The
 #   boundary only ever goes to the shell's own printf: it is in no program's command line or
 #   environment. What remains: a hostile root on the target controls the whole output anyway.
-# - Each section carries its own exit status (the @@rc2 line). A section whose output nothing
-#   bounds is cut at 1 MiB by `head -c` (secc); one that hits the cap has lost its status line,
-#   which the parser reads as "truncated" (an error, never a pass), as it reads a section of
-#   1 MiB or more that was not cut. Every other section (sec) runs in this shell, no process of
-#   its own: its output is bounded here (a fixed set of kernel files, lines counted and cut) or
-#   is one of root's own files.
+# - Each section carries its own exit status (the @@rc2 line). A section whose size nothing
+#   bounds is cut by `head -c` (secc: 1 MiB, the route tables a routing daemon may fill;
+#   seclogs: 2 MiB, syslog's files however many there are; wsec: a watch entry's cap); one that
+#   hits its cap has lost its status line, which the parser reads as "truncated" (an error,
+#   never a pass), as it reads any section of 1 MiB or more. Every other section (sec) runs in
+#   this shell, no process of its own: its size is bounded here (a fixed set of kernel files,
+#   lines counted and cut) or by what root configures (its files, packages, services).
+# - A few sections answer for several an older script printed (ip, journal, logfiles: one
+#   process or one read where there were several); the parser cuts them into those
+#   (parse_linux.unbatch), so that outputs recorded before read the same.
 # - Nothing here writes anywhere on the target: no temp files, no caches, no package-manager locks.
 #   The one exception is not this script's: a rule file's command, run only when the operator
 #   allowed that file's commands (`--allow-policy-commands`), does what it says (see watch_cmd).
