@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from netguard.collect import linux_script
+from netguard.collect.framing import preamble as boundary_preamble
 from netguard.collect.parse_linux import encode_sections, parse_dpkg, parse_linux
 from netguard.collect.ssh import remote_exec
 from netguard.collect.wanted import SECTION, Wanted, from_products, parse_wanted, preamble
@@ -189,7 +190,8 @@ def test_the_catalog_s_names_are_asked_and_full_inventory_asks_all() -> None:
     _, stdin = remote_exec(host(), wanted=Wanted(("a", "b"), ("ab",), ("as",)))
     assert stdin.split(b"\n")[1] == b"NG_WANT='ngwant1 p/a p/b b/ab s/as'"
     assert stdin.endswith(b"\n" + linux_script())
-    assert b"NG_WANT" not in remote_exec(host())[1].split(b"\n#", 1)[0]
+    boundary = "0123456789abcdef" * 2
+    assert remote_exec(host(), boundary=boundary)[1] == boundary_preamble(boundary) + linux_script()
 
 
 def test_an_unreadable_list_of_names_leaves_the_lists_unknown() -> None:
