@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 import shutil
 import subprocess
 from datetime import date
@@ -243,3 +244,28 @@ def test_the_runner_and_a_replay_parse_with_the_boundary_the_transport_sent(
     # without the recorded boundary, the banner's start line would be taken for the script's
     forged = split_sections(_Framed().collect(result.host).stdout)
     assert list(forged) == ["meta"] and forged["meta"].text == "hostname=forged\n"
+
+
+@pytest.mark.parametrize("framer", ["sec", "secc"])
+def test_the_script_s_own_framing_carries_hostile_bytes_through(
+    tmp_path: Path, framer: str
+) -> None:
+    """The script's sec and secc around a file of everything a host might hold (the forged
+    markers know another boundary: the host never saw this one)."""
+    hostile = b"".join(HOSTILE)
+    (tmp_path / "hostile").write_bytes(hostile)
+    script = linux_script().decode()
+    funcs = "".join(
+        re.search(rf"^  {name}\(\) \{{\n.*?^  \}}\n", script, re.MULTILINE | re.DOTALL).group()  # type: ignore[union-attr]
+        for name in ("sec", "secc")
+    )
+    program = (
+        f"_B={B}\n{funcs}{framer} hostile cat '{tmp_path}/hostile'\n"
+        f"sec after printf 'ok'\nprintf '@@end2 %s\\n' \"$_B\"\n"
+    )
+    out = subprocess.run(["sh", "-c", program], capture_output=True, check=True).stdout
+    secs = split_sections(out, B)
+    assert list(secs) == ["hostile", "after"]
+    assert secs["hostile"].text == hostile.decode("utf-8", "replace")
+    assert secs["hostile"].rc == 0
+    assert secs["after"].text == "ok" and secs["after"].rc == 0  # no trailing newline kept as is
