@@ -14,13 +14,22 @@ Per host and mode it prints the machines' CPU (their processes and reaped sshd s
 login included: ``Lab.cpu_seconds`` around the audit) and the bytes of the collection output
 (the ``output.bin`` files of the audit's evidence bundle), and whether both modes gave every
 host the same verdicts. The median round of each mode is reported.
+
+``--sections RUNS`` needs no lab: it runs the collection script on this machine under ``sh -s``
+(as netguard sends it: the boundary line, the catalog's names, the script) once per section with
+only that section's line kept, RUNS times each, and prints each section's CPU (its processes
+and the shell's, ``getrusage`` of the children, median run) above the script with no section,
+and the whole script's.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import re
+import resource
 import statistics
+import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -79,6 +88,52 @@ def _audit(
     }
 
 
+#: a section's line in the script's last part (continuation lines included)
+_SECTION_LINE = re.compile(r"^  sec(?:c|logs)? (\S+) (?:.*\\\n)*.*\n", re.MULTILINE)
+
+
+def _script_cpu_ms(stdin: bytes, runs: int) -> float:
+    """Median CPU ms of ``sh -s`` running ``stdin`` (its processes included)."""
+    env = {
+        "LC_ALL": "C",
+        "LANG": "C",
+        "PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+    }
+    times = []
+    for _ in range(runs):
+        r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+        subprocess.run(["sh", "-s"], input=stdin, capture_output=True, env=env, check=False)
+        r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+        times.append((r1.ru_utime - r0.ru_utime + r1.ru_stime - r0.ru_stime) * 1000)
+    return statistics.median(times)
+
+
+def sections(runs: int) -> dict[str, float]:
+    """Each section's CPU ms on this machine, and the whole script's (``total``)."""
+    from netguard.cli.options import load_policy
+    from netguard.collect import linux_script
+    from netguard.collect.framing import new_boundary
+    from netguard.collect.framing import preamble as boundary_preamble
+    from netguard.collect.wanted import from_products
+    from netguard.collect.wanted import preamble as wanted_preamble
+
+    head = boundary_preamble(new_boundary())
+    head += wanted_preamble(from_products(load_policy(None).products))
+    script = linux_script().decode()
+    lines = list(_SECTION_LINE.finditer(script))
+    start, end = lines[0].start(), lines[-1].end()
+
+    def only(keep: list[re.Match[str]]) -> bytes:
+        body = "".join(m.group() for m in keep)
+        return head + (script[:start] + body + script[end:]).encode()
+
+    empty = _script_cpu_ms(only([]), runs)
+    out = {m.group(1): _script_cpu_ms(only([m]), runs) - empty for m in lines}
+    out["(the shell, no section)"] = empty
+    out["total"] = _script_cpu_ms(head + script.encode(), runs)
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     p.add_argument("-n", "--hosts", type=int, default=20)
@@ -88,7 +143,17 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--timeout", type=float, default=600)
     p.add_argument("--json", action="store_true", help="also print the results as one JSON line")
     p.add_argument("--before", type=Path, metavar="DIR", help="also audit with this checkout")
+    p.add_argument(
+        "--sections", type=int, metavar="RUNS", help="no lab: each section's CPU on this machine"
+    )
     args = p.parse_args(argv)
+    if args.sections:
+        costs = sections(args.sections)
+        for name, ms in sorted(costs.items(), key=lambda kv: -kv[1]):
+            print(f"{ms:7.1f} ms  {name}")
+        if args.json:
+            print(json.dumps({k: round(v, 1) for k, v in costs.items()}))
+        return 0
     if not 1 <= args.hosts <= 1000 or args.rounds < 1 or args.workers < 1:
         p.error("--hosts 1..1000, --rounds and --workers at least 1")
 

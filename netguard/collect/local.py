@@ -21,8 +21,7 @@ import socket
 import subprocess
 from typing import Any
 
-from netguard.collect import OUTPUT_CAP, Collection, failed, linux_script
-from netguard.collect.parse_linux import encode_sections
+from netguard.collect import OUTPUT_CAP, Collection, failed, framing, linux_script
 from netguard.collect.probe import ProbeRequest, preamble
 from netguard.collect.wanted import Wanted
 from netguard.collect.wanted import preamble as wanted_preamble
@@ -35,7 +34,6 @@ _ENV = {
     "LANG": "C",
     "PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
 }
-_END = b"@@end\n"
 
 
 def collect_local(
@@ -45,7 +43,9 @@ def collect_local(
     watch: WatchList | None = None,
     wanted: Wanted | None = None,
 ) -> Collection:
-    lines = preamble(request) + watch_preamble(watch) + wanted_preamble(wanted)
+    boundary = framing.new_boundary()
+    lines = framing.preamble(boundary)
+    lines += preamble(request) + watch_preamble(watch) + wanted_preamble(wanted)
     try:
         proc = subprocess.run(
             ["/bin/sh", "-s"],
@@ -61,16 +61,17 @@ def collect_local(
         return failed(HostStatus.ERROR, "shell_failed", raw=exc.strerror or str(exc))
     if len(proc.stdout) > OUTPUT_CAP:
         return failed(HostStatus.ERROR, "output_too_large", bytes=OUTPUT_CAP)
-    extra, evidence = psutil_sections()
-    stdout = proc.stdout
-    if extra and stdout.endswith(_END):  # inside the end marker: one framed output, as ever
-        stdout = stdout[: -len(_END)] + extra[: -len(_END)] + _END
+    extra, evidence = psutil_sections(boundary)
+    stdout, end = proc.stdout, framing.end_marker(boundary)
+    if extra and stdout.endswith(end):  # inside the end marker: one framed output, as ever
+        stdout = stdout[: -len(end)] + extra[: -len(end)] + end
+    evidence = {**evidence, **framing.sent(lines)}
     return Collection(HostStatus.AUDITED, "", stdout, proc.returncode, evidence)
 
 
-def psutil_sections() -> tuple[bytes, dict[str, Any]]:
-    """The psutil sections (framed like the script's, ending in the end marker) and a word
-    for the evidence; nothing when psutil is not installed."""
+def psutil_sections(boundary: str) -> tuple[bytes, dict[str, Any]]:
+    """The psutil sections (framed like the script's with its boundary, ending in the end
+    marker) and a word for the evidence; nothing when psutil is not installed."""
     try:
         import psutil
     except ImportError:
@@ -93,4 +94,4 @@ def psutil_sections() -> tuple[bytes, dict[str, Any]]:
         sections["psutil_addresses"] = (json.dumps(addrs, sort_keys=True), 0)
     except (psutil.Error, OSError) as exc:
         sections["psutil_addresses"] = (f"psutil: {type(exc).__name__}", 1)
-    return encode_sections(sections), {"psutil": psutil.__version__}
+    return framing.encode(sections, boundary), {"psutil": psutil.__version__}

@@ -9,8 +9,6 @@ reads and the small parser that reads them. ``parse_linux`` walks it.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import calendar
 import ipaddress
 import json
@@ -21,6 +19,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
+from netguard.collect import framing
+from netguard.collect.framing import Section
 from netguard.collect.wanted import SECTION as WANTED_SECTION
 from netguard.collect.wanted import parse_wanted
 from netguard.collect.watch import ENTRY_SECTION_CAP, parse_watched
@@ -56,47 +56,149 @@ NOT_INSTALLED = 127  # our script's and the shell's "command not found"
 _NO_LOGIN_SHELLS = {"nologin", "false", "sync", "shutdown", "halt", "true"}
 
 
-@dataclass(frozen=True)
-class Section:
-    name: str
-    text: str
-    rc: int | None  # None: truncated at the cap, the status line was lost
-
-    @property
-    def ok(self) -> bool:
-        return self.rc == 0
+def split_sections(stdout: bytes, boundary: str | None = None) -> dict[str, Section]:
+    """Decode the script's output, in either format (collect/framing.py), with the boundary
+    the transport sent when it is known. Raises CollectionError if it is not our script's
+    output."""
+    return framing.split(stdout, _cap_of, boundary)
 
 
-def split_sections(stdout: bytes) -> dict[str, Section]:
-    """Decode the script's output. Raises CollectionError if it is not our script's output."""
-    sections: dict[str, Section] = {}
-    ended = False
-    for raw in stdout.splitlines():
-        line = raw.decode("ascii", "replace")
-        if line == "@@end":
-            ended = True
+def _cap_of(name: str) -> int:
+    if name == LOGFILES:
+        return 2 * SECTION_CAP  # two older sections' (scripts/linux.sh: seclogs)
+    return ENTRY_SECTION_CAP if name.startswith(f"{WATCH_SECTION}.") else SECTION_CAP
+
+
+#: section ``ip`` (scripts/linux.sh): three ``ip -batch`` runs, each with the sections an older
+#: script printed, one command each, in the batch's order (one JSON array a line, then
+#: ``@rc STATUS``)
+IP_BATCHES = (("ip_addr", "ip_link"), ("ip_route4", "ip_rule4"), ("ip_route6", "ip_rule6"))
+IP = "ip"
+#: the section that is one read of the journal for two older sections (scripts/linux.sh)
+JOURNAL = "journal"
+#: the section that is one read of syslog's files for two older sections (scripts/linux.sh)
+LOGFILES = "logfiles"
+#: each section the parser cuts into older ones, and those
+DERIVED = {
+    IP: tuple(n for batch in IP_BATCHES for n in batch),
+    JOURNAL: ("kernel_journal", "usb_journal"),
+    LOGFILES: ("kernel_logfiles", "usb_logfiles"),
+}
+
+
+def unbatch(sections: Mapping[str, Section]) -> dict[str, Section]:
+    """The sections as an older script printed them: section ``ip`` cut into its commands'
+    sections, ``journal`` into kernel_journal and usb_journal, ``logfiles`` into
+    kernel_logfiles and usb_logfiles (an output from an older script, without them, is left
+    as it is). What cannot be cut exactly is cut short (None) for each section it stands for:
+    never a partial answer."""
+    out = dict(sections)
+    for name, older in DERIVED.items():
+        sec = out.pop(name, None)
+        if sec is None:
             continue
-        if not line.startswith("@@ng "):
-            continue  # e.g. a login banner or motd printed by the shell: ignore it
-        parts = line.split(" ")
-        if len(parts) != 3 or parts[1] in sections:
-            raise CollectionError(f"malformed section line: {line[:80]!r}")
-        try:
-            payload = base64.b64decode(parts[2], validate=True)
-        except (binascii.Error, ValueError) as exc:
-            raise CollectionError(f"section {parts[1][:40]!r} is not valid base64") from exc
-        text = payload.decode("utf-8", "replace")
-        body, sep, rc = text.rpartition("\n@@rc ")
-        cap = ENTRY_SECTION_CAP if parts[1].startswith(f"{WATCH_SECTION}.") else SECTION_CAP
-        if not sep or len(payload) >= cap or not rc.isdigit():
-            sections[parts[1]] = Section(parts[1], text, None)
+        if any(n in out for n in older):
+            raise CollectionError(f"section {name} and its older sections both present")
+        if sec.rc is None:
+            cut = {n: Section(n, sec.text, None) for n in older}
+        elif name == IP:
+            cut = _ip_sections(sec)
+        elif name == JOURNAL:
+            cut = _journal_sections(sec)
         else:
-            sections[parts[1]] = Section(parts[1], body, int(rc))
-    if not ended:
-        raise CollectionError("collection output ended early (no end marker): output cut off")
-    if not sections:
-        raise CollectionError("no collection sections in the output")
-    return sections
+            cut = _logfiles_sections(sec)
+        out.update(cut)
+    return out
+
+
+def _cut_short(sec: Section, names: tuple[str, ...]) -> dict[str, Section]:
+    """A section that cannot be cut exactly: each older section it stands for, failed as it
+    failed, or cut short (None) when it ended well."""
+    return {n: Section(n, sec.text, sec.rc if sec.rc != 0 else None) for n in names}
+
+
+def _ip_sections(sec: Section) -> dict[str, Section]:
+    """Section ``ip`` → its commands' sections. ip stops a batch at its first failing command:
+    a failed batch fails each of its commands, whatever it printed; a batch without one line
+    per command, or what follows a line the script does not print, is cut short (None)."""
+    out: dict[str, Section] = {}
+    lines = sec.text.split("\n")
+    batches = iter(IP_BATCHES)
+    answers: list[str] = []
+    for line in lines[:-1] if lines[-1] == "" else []:
+        if not line.startswith("@rc "):
+            answers.append(line)
+            continue
+        names = next(batches, ())
+        rc = line[4:]
+        if not names or not rc.isdigit():
+            break
+        if int(rc) != 0:
+            out.update({n: Section(n, "\n".join(answers), int(rc)) for n in names})
+        elif len(answers) == len(names):
+            out.update({n: Section(n, a + "\n", 0) for n, a in zip(names, answers, strict=True)})
+        answers = []
+    for name in DERIVED[IP]:
+        out.setdefault(name, Section(name, sec.text, None))
+    return out
+
+
+def _journal_sections(sec: Section) -> dict[str, Section]:
+    """Section ``journal`` → kernel_journal and usb_journal (the same status for both)."""
+    names = DERIVED[JOURNAL]
+    kernel: list[str] = []
+    usb: list[str] = []
+    lines = sec.text.split("\n")
+    if lines[-1]:
+        return _cut_short(sec, names)  # the script ends every line
+    for i, line in enumerate(f"{line}\n" for line in lines[:-1]):
+        if line.startswith("@persistent ") and i == 0:
+            usb.append(line)
+        elif line.startswith("@first ") and not kernel:
+            kernel.append(line)
+            usb.append(line)
+        elif line.startswith(("k ", "u ")) and kernel:
+            (kernel if line[0] == "k" else usb).append(line[2:])
+        else:
+            return _cut_short(sec, names)
+    return {n: Section(n, "".join(t), sec.rc) for n, t in zip(names, (kernel, usb), strict=True)}
+
+
+def _logfiles_sections(sec: Section) -> dict[str, Section]:
+    """Section ``logfiles`` → kernel_logfiles (the files tagged ``ku``; 127 when none was
+    there) and usb_logfiles (every file)."""
+    names = DERIVED[LOGFILES]
+    kernel: list[str] = []
+    usb: list[str] = []
+    tags = ""
+    lines = sec.text.split("\n")
+    if lines[-1]:
+        return _cut_short(sec, names)
+    for line in lines[:-1]:
+        if line.startswith(("== ", "!unreadable ")):
+            word, _, rest = line.partition(" ")
+            tags, _, rest = rest.partition(" ")
+            if tags not in ("ku", "u"):
+                return _cut_short(sec, names)
+            line = f"{word} {rest}"
+            usb.append(line)
+            if tags == "ku":
+                kernel.append(line)
+        elif line.startswith("@first ") and tags:
+            usb.append(line)
+            if tags == "ku":
+                kernel.append(line)
+        elif line.startswith("k ") and tags == "ku":
+            kernel.append(line[2:])
+        elif line.startswith("u ") and tags:
+            usb.append(line[2:])
+        else:
+            return _cut_short(sec, names)
+    kernel_rc = sec.rc if sec.rc != 0 or kernel else NOT_INSTALLED
+    return {
+        names[0]: Section(names[0], "".join(f"{line}\n" for line in kernel), kernel_rc),
+        names[1]: Section(names[1], "".join(f"{line}\n" for line in usb), sec.rc),
+    }
 
 
 def _kv_lines(text: str) -> dict[str, str]:
@@ -1246,9 +1348,10 @@ FACT_GROUPS: tuple[FactGroup, ...] = (
 )
 
 
-def parse_linux(stdout: bytes, now: float | None = None) -> Facts:
-    """Parse the whole output of scripts/linux.sh into Facts; CollectionError if unusable."""
-    sections = split_sections(stdout)
+def parse_linux(stdout: bytes, now: float | None = None, boundary: str | None = None) -> Facts:
+    """Parse the whole output of scripts/linux.sh into Facts; CollectionError if unusable.
+    ``boundary``: the one the transport sent (collect/framing.py), when it is known."""
+    sections = unbatch(split_sections(stdout, boundary))
     values: dict[str, Any] = {"now": time.time() if now is None else now}
     problems: dict[str, str] = {}
     for group in FACT_GROUPS:
@@ -1261,14 +1364,10 @@ def parse_linux(stdout: bytes, now: float | None = None) -> Facts:
     return Facts(**values, problems=problems)
 
 
-def encode_sections(sections: dict[str, tuple[str, int]]) -> bytes:
-    """The inverse of split_sections: section name → (text, exit status) as the script prints.
+def encode_sections(sections: dict[str, tuple[str, int]], boundary: str | None = None) -> bytes:
+    """The inverse of split_sections: section name → (text, exit status) as the script prints
+    (format 1 as recorded by earlier versions, or format 2 with ``boundary``).
 
     Used to replay recorded outputs (tests, evidence bundles) through the very same parser.
     """
-    lines = []
-    for name, (text, rc) in sections.items():
-        payload = f"{text}\n@@rc {rc}".encode()
-        lines.append(f"@@ng {name} {base64.b64encode(payload).decode()}")
-    lines.append("@@end")
-    return ("\n".join(lines) + "\n").encode()
+    return framing.encode(sections, boundary)

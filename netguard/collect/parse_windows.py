@@ -691,9 +691,10 @@ FACT_GROUPS: tuple[FactGroup, ...] = (
 )
 
 
-def parse_windows(stdout: bytes, now: float | None = None) -> Facts:
-    """Parse the whole output of scripts/windows.ps1 into Facts; CollectionError if unusable."""
-    sections = split_sections(stdout)
+def parse_windows(stdout: bytes, now: float | None = None, boundary: str | None = None) -> Facts:
+    """Parse the whole output of scripts/windows.ps1 into Facts; CollectionError if unusable.
+    (``boundary``: as parse_linux's; the Windows script prints format 1, no boundary.)"""
+    sections = split_sections(stdout, boundary)
     values: dict[str, Any] = {
         "now": time.time() if now is None else now,
         "platform": "windows",

@@ -22,6 +22,8 @@ from dataclasses import dataclass
 import paramiko
 
 from netguard.collect import OUTPUT_CAP, REMOTE_COMMAND, Collection, failed, linux_script
+from netguard.collect.framing import new_boundary, sent
+from netguard.collect.framing import preamble as boundary_preamble
 from netguard.collect.known_hosts import KnownHostsFile
 from netguard.collect.probe import ProbeRequest, preamble
 from netguard.collect.sshconfig import join_hop, split_hop
@@ -580,7 +582,7 @@ class SshCollector:
             return failed(HostStatus.TIMEOUT, "command_timeout", seconds=timeout)
         except paramiko.SSHException as exc:
             return failed(HostStatus.ERROR, "channel_failed", raw=str(exc))
-        return Collection(HostStatus.AUDITED, "", b"".join(chunks), status)
+        return Collection(HostStatus.AUDITED, "", b"".join(chunks), status, sent(stdin))
 
 
 def _readable(sock: socket.socket | paramiko.Channel, timeout: float) -> bool:
@@ -630,11 +632,13 @@ def remote_exec(
     request: ProbeRequest | None = None,
     watch: WatchList | None = None,
     wanted: Wanted | None = None,
+    boundary: str | None = None,
 ) -> tuple[str, bytes]:
     """The one command a host is asked to run and what goes to its stdin (then EOF).
 
-    Linux: ``sh -s`` reading the probe's line, the watch list's line and the wanted names'
-    line (each only if there is one) and the fixed script. Windows (whose script lists no
+    Linux: ``sh -s`` reading the output's boundary line (``boundary``, else a fresh one:
+    collect/framing.py), the probe's line, the watch list's line and the wanted names' line
+    (each only if there is one) and the fixed script. Windows (whose script lists no
     packages nor programs: no wanted names): ``windows_command()``, whose bootstrap runs stdin only
     if its SHA-256 is the script's, so nothing may come before the script — and neither the
     违规外联 probe nor policy files' checks are implemented there: a request or a non-empty
@@ -645,7 +649,8 @@ def remote_exec(
         if watch:
             raise ValueError("policy files' checks are not read on Windows hosts")
         return windows_command(), windows_stdin()
-    lines = preamble(request) + watch_preamble(watch) + wanted_preamble(wanted)
+    lines = boundary_preamble(boundary or new_boundary())
+    lines += preamble(request) + watch_preamble(watch) + wanted_preamble(wanted)
     return REMOTE_COMMAND, lines + linux_script()
 
 

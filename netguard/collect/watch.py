@@ -42,8 +42,9 @@ TIMED_OUT = frozenset({124, 137})
 VERSION = "ngwatch 1"
 SECTION = "watch"
 #: scripts/linux.sh: the largest cap of an entry's section (a directory's; wsec's second
-#: argument). An entry's records are base64 and tags, never a raw "\n@@rc ", so its status line
-#: is found whatever its length; only a section this long may have been cut before it.
+#: argument). An entry's records are base64 and tags, never a raw status line (of either output
+#: format: collect/framing.py), so its status is found whatever its length; only a section
+#: this long may have been cut before it.
 ENTRY_SECTION_CAP = 4194304
 
 _B64 = re.compile(r"[A-Za-z0-9+/]*={0,2}")

@@ -30,6 +30,7 @@ from netguard.checks.media import cross_network as cross_network_check
 from netguard.checks.media import history as media_history_check
 from netguard.checks.network import NetworkFindings, network_results
 from netguard.collect import Collection, Collector
+from netguard.collect.framing import sent_boundary
 from netguard.collect.local import collect_local
 from netguard.collect.parse_linux import parse_linux
 from netguard.collect.parse_windows import parse_windows
@@ -336,7 +337,8 @@ def _audit_host(
         findings = (hostkey_finding(host, coll.evidence),)
     elif status is HostStatus.AUDITED:
         try:
-            facts = parser(coll.stdout, now=coll.collected_at)
+            boundary = sent_boundary(coll.evidence)  # the transport's (collect/framing.py)
+            facts = parser(coll.stdout, now=coll.collected_at, boundary=boundary)
         except CollectionError as exc:
             status, detail = HostStatus.ERROR, english_detail("unusable_output", raw=str(exc))
             reason, args = "unusable_output", {"raw": str(exc)}

@@ -19,7 +19,7 @@ import pytest
 
 from netguard.checks.isolation import WWAN_DRIVERS
 from netguard.collect import linux_script
-from netguard.collect.parse_linux import encode_sections, parse_linux
+from netguard.collect.parse_linux import LOGFILES, Section, encode_sections, parse_linux, unbatch
 from netguard.model import FindingStatus
 from tests.unit.recordings import NOW, desktop, recorded
 from tests.unit.recordings_history import (
@@ -72,6 +72,21 @@ def run(functions: tuple[str, ...], command: str, stdin: str = "") -> tuple[str,
         check=False,
     )
     return proc.stdout, proc.returncode
+
+
+#: the script's parts that read syslog's files (function ``logfiles``)
+LOGFILES_FUNCS = (
+    "_usbnet", "_usbif", "_ksys", "_usbdev", "_usbsto", "_kusb", "have", "oneline",
+    "tagged_tail", "logfiles",
+)  # fmt: skip
+
+
+def logfiles(files: str, kernel: str = "*") -> dict[str, tuple[str, int | None]]:
+    """The script's logfiles function on FILES (shell words), the files KERNEL's patterns
+    match read for both checks: the older sections the parser cuts its section into."""
+    out, rc = run(LOGFILES_FUNCS, f"logfiles '{kernel}' {files}")
+    cut = unbatch({LOGFILES: Section(LOGFILES, out, rc)})
+    return {name: (sec.text, sec.rc) for name, sec in cut.items()}
 
 
 def test_the_script_greps_for_the_drivers_the_checks_know() -> None:
@@ -266,10 +281,7 @@ def test_kern_log_file_lines_are_dated_by_the_file(tmp_path: Path) -> None:
     log.write_text(RAW_KERN_LOG)
     written = calendar.timegm((2026, 11, 18, 6, 25, 0))
     os.utime(log, (written, written))
-    out, rc = run(
-        ("_usbnet", "_usbif", "_ksys", "have", "oneline", "logfiles_grep", "klog_files"),
-        f"klog_files '{tmp_path}/kern.log.2' '{log}'",
-    )
+    out, rc = logfiles(f"'{tmp_path}/kern.log.2' '{log}'")["kernel_logfiles"]
     assert rc == 0
     assert out.count("cdc_ether 1-2:1.0") == 2 and "usbcore" not in out
     facts = parse_linux(encode_sections(desktop(kernel_logfiles=(out, rc))), now=NOW)
@@ -405,3 +417,42 @@ def test_gsm_uuid_in_the_timestamps_file_wins_when_later() -> None:
     (_, gsm) = facts.nm_profiles or ()
     assert _last_used(gsm, {GSM_UUID: NOW - 86400}) == NOW - 86400
     assert _last_used(replace(gsm, timestamp=None), {}) is None
+
+
+def test_syslog_files_are_read_once_for_both_checks(tmp_path: Path) -> None:
+    both = tmp_path / "kern.log"
+    both.write_text(RAW_KERN_LOG)
+    usb_only = tmp_path / "syslog"
+    usb_only.write_text(RAW_KERN_LOG)
+    got = logfiles(f"'{both}' '{usb_only}' '{tmp_path}/absent'", kernel=f"{tmp_path}/kern.log*")
+    kernel, kernel_rc = got["kernel_logfiles"]
+    usb, usb_rc = got["usb_logfiles"]
+    assert kernel_rc == usb_rc == 0
+    assert [ln.split()[-1] for ln in kernel.splitlines() if ln.startswith("== ")] == [str(both)]
+    assert [ln.split()[-1] for ln in usb.splitlines() if ln.startswith("== ")] == [
+        str(both),
+        str(usb_only),
+    ]
+    assert kernel.count("cdc_ether 1-2:1.0") == 2 and "cdc_ether" not in usb
+    # a file only the USB check reads: the kernel's section says none of its files is there
+    alone = logfiles(f"'{usb_only}'", kernel=f"{tmp_path}/kern.log*")
+    assert alone["kernel_logfiles"] == ("", 127) and alone["usb_logfiles"][1] == 0
+    assert logfiles(f"'{tmp_path}/absent'") == {
+        "kernel_logfiles": ("", 127),
+        "usb_logfiles": ("", 127),
+    }
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "@first before any file\n",
+        "== x 1 /var/log/kern.log\n",  # not a tag the script writes
+        "== u 1 /var/log/syslog\nk a kernel line in a file the kernel's check does not read\n",
+        "== ku 1 /var/log/kern.log\nan untagged line\n",
+        "== ku 1 /var/log/kern.log\nk no newline",
+    ],
+)
+def test_a_logfiles_section_that_cannot_be_cut_exactly_is_cut_short(text: str) -> None:
+    cut = unbatch({LOGFILES: Section(LOGFILES, text, 0)})
+    assert {s.rc for s in cut.values()} == {None}

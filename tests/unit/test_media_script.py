@@ -10,7 +10,7 @@ from pathlib import Path
 
 from netguard.collect.parse_linux import encode_sections, parse_linux
 from tests.unit.recordings import NOW, desktop
-from tests.unit.test_isolation_history import run
+from tests.unit.test_isolation_history import logfiles, run
 
 #: A Debian 12 kern.log (rsyslog, traditional format) around two attachments: the lines the
 #: kernel prints for a USB stick (drivers/usb/core/hub.c, drivers/usb/storage/usb.c, sd) and a
@@ -40,7 +40,6 @@ Oct 02 14:12:40 fin-pc-07 kernel: [ 4410.210442] usb 1-2: Manufacturer: SanDisk
 Oct 02 14:12:40 fin-pc-07 kernel: [ 4410.210444] usb 1-2: SerialNumber: 4C530001230714115324
 Oct 02 14:12:40 fin-pc-07 kernel: [ 4410.212021] usb-storage 1-2:1.0: USB Mass Storage device detected
 """  # noqa: E501 (log lines as rsyslog writes them)
-FUNCS = ("have", "oneline", "_usbdev", "_usbsto", "_kusb", "logfiles_grep", "usb_files")
 
 
 def test_plain_and_gzipped_kern_logs_give_the_sticks(tmp_path: Path) -> None:
@@ -50,7 +49,7 @@ def test_plain_and_gzipped_kern_logs_give_the_sticks(tmp_path: Path) -> None:
     gz.write_bytes(gzip.compress(SANDISK_LOG.encode()))
     for path, when in ((plain, NOW - 10 * 86400), (gz, NOW - 50 * 86400)):
         os.utime(path, (when, when))
-    out, rc = run(FUNCS, f"usb_files '{gz}' '{tmp_path}/kern.log.1' '{plain}'")
+    out, rc = logfiles(f"'{gz}' '{tmp_path}/kern.log.1' '{plain}'", kernel="")["usb_logfiles"]
     assert rc == 0
     kept = [ln for ln in out.splitlines() if not ln.startswith(("==", "@first"))]
     assert len(kept) == 13  # Kingston 5 (found, 3 strings, usb-storage), SanDisk 5, keyboard 3
@@ -71,7 +70,7 @@ def test_an_unreadable_log_is_marked(tmp_path: Path) -> None:
     log.chmod(0)
     if os.access(log, os.R_OK):  # root reads anything: the marker cannot show here
         return
-    out, _ = run(FUNCS, f"usb_files '{log}'")
+    out, _ = logfiles(f"'{log}'")["usb_logfiles"]
     assert out.startswith("!unreadable ")
 
 
@@ -82,3 +81,59 @@ def test_this_machines_usb_storage_configuration_parses() -> None:
     mod = facts.usb_storage_module
     assert mod is not None, facts.problems
     assert mod.loaded == os.path.isdir("/sys/module/usb_storage")
+
+
+#: The journal's kernel lines (journalctl -o short-iso) around a USB stick and a USB modem.
+JOURNAL_LINES = """\
+2026-11-01T08:00:00+0800 fin-pc-07 kernel: Linux version 6.1.0-27-amd64
+2026-11-10T09:00:01+0800 fin-pc-07 kernel: usb 2-1: New USB device found, idVendor=0951, idProduct=1666, bcdDevice= 1.10
+2026-11-10T09:00:01+0800 fin-pc-07 kernel: usb 2-1: Product: DataTraveler 3.0
+2026-11-10T09:00:01+0800 fin-pc-07 kernel: usb 2-1: Manufacturer: Kingston
+2026-11-10T09:00:01+0800 fin-pc-07 kernel: usb 2-1: SerialNumber: 60A44C413A8CF1B0B9A10080
+2026-11-10T09:00:01+0800 fin-pc-07 kernel: usb-storage 2-1:1.0: USB Mass Storage device detected
+2026-11-10T09:00:02+0800 fin-pc-07 kernel: scsi host6: usb-storage 2-1:1.0
+2026-11-12T10:00:00+0800 fin-pc-07 kernel: cdc_ether 1-1:1.0 usb0: register 'cdc_ether' at usb-0000:00:14.0-1, CDC Ethernet Device, 0c:5b:8f:27:9a:64
+"""  # noqa: E501 (lines as journalctl prints them)
+
+
+def test_one_read_of_the_journal_gives_both_checks_their_lines(tmp_path: Path) -> None:
+    if not os.path.isdir("/var/log/journal") and not os.path.isdir("/run/log/journal"):
+        return  # the function says "no journal" here (127): nothing to read
+    lines = tmp_path / "journal.txt"
+    lines.write_text(JOURNAL_LINES)
+    funcs = (
+        "have", "oneline", "_usbnet", "_usbif", "_ksys", "_usbdev", "_usbsto", "_kusb",
+        "first_grep", "journal_storage",
+        "journal",
+    )  # fmt: skip
+    out, rc = run(funcs, f"journalctl() {{ cat '{lines}'; }}\njournal")
+    assert rc == 0
+    assert out.startswith("@persistent ")
+    assert [ln[:2] for ln in out.splitlines()[2:]] == ["k "] + ["u "] * 5
+    sections = {k: v for k, v in desktop().items() if k not in ("kernel_journal", "usb_journal")}
+    facts = parse_linux(encode_sections({**sections, "journal": (out, rc)}), now=NOW)
+    assert facts.usb_storage_log is not None and facts.kernel_net_log is not None
+    (stick,) = facts.usb_storage_log.devices
+    assert (stick.manufacturer, stick.serial) == ("Kingston", "60A44C413A8CF1B0B9A10080")
+    assert [ln.driver for ln in facts.kernel_net_log.lines] == ["cdc_ether"]
+
+
+def test_a_log_file_s_first_line_and_name_are_sent_as_head_and_cut_sent_them(
+    tmp_path: Path,
+) -> None:
+    stick = KERN_LOG.splitlines()[7] + "\n"  # usb-storage … Mass Storage device detected
+    files = {
+        "empty.log": "",
+        "long.log": "A" * 60 + " a\\b\r\n" + stick,
+        "nonl.log": "one line, no newline",
+        "two\nlines.log": "x\\y\n",
+    }
+    for name, text in files.items():
+        (tmp_path / name).write_text(text)
+    paths = " ".join(f"'{tmp_path / name}'" for name in sorted(files))
+    out, rc = logfiles(paths, kernel="")["usb_logfiles"]
+    assert rc == 0
+    got = [ln for ln in out.split("\n") if not ln.startswith("== ")]
+    assert got == ["@first ", "@first " + "A" * 40, stick[:300].rstrip("\n"),
+                   "@first one line, no newline", "@first x\\y", ""]  # fmt: skip
+    assert f" {tmp_path}/two?lines.log\n" in out  # the name on one line

@@ -11,13 +11,18 @@ import pytest
 
 from netguard.collect import linux_script
 from netguard.collect.parse_linux import (
+    DERIVED,
     FACT_GROUPS,
+    IP,
+    JOURNAL,
     SECTION_CAP,
     FactGroup,
+    Section,
     encode_sections,
     parse_cvd_time,
     parse_linux,
     split_sections,
+    unbatch,
 )
 from netguard.collect.parse_windows import WINDOWS_ONLY
 from netguard.errors import CollectionError
@@ -186,7 +191,9 @@ def test_the_table_fills_every_fact_group_of_facts_once() -> None:
 
 def test_the_table_reads_every_section_the_script_prints() -> None:
     script = linux_script().decode()
-    printed = set(re.findall(r"^  secb? (\w+) ", script, re.MULTILINE))
+    printed = set(re.findall(r"^  sec(?:c|logs)? (\w+) ", script, re.MULTILINE))
+    assert set(DERIVED) <= printed  # sections the parser cuts into older ones (unbatch)
+    printed = (printed - set(DERIVED)).union(*DERIVED.values())
     read = {section for group in FACT_GROUPS for section in group.sections}
     # the rest is the local transport's psutil view (collect/local.py)
     assert read - printed == {"psutil_addresses", "psutil_processes"}
@@ -209,3 +216,53 @@ def test_a_group_without_its_sections_is_missing_alone_and_says_which(group: Fac
     for name in group.facts:
         assert getattr(facts, name) == getattr(unread, name)  # None, or "" for the meta strings
         assert any(f"section {s} missing" in facts.problems[name] for s in group.sections)
+
+
+# -- sections the script prints for several older ones (unbatch) --------------------------------
+
+
+def _sec(name: str, text: str, rc: int | None = 0) -> Section:
+    return Section(name, text, rc)
+
+
+def test_section_ip_is_cut_into_the_older_sections_or_fails_them_batch_by_batch() -> None:
+    text = '[{"a":1}]\n[{"l":1}]\n@rc 0\n[{"dst":"default"}]\n[{"table":"main"}]\n@rc 0\n@rc 2\n'
+    got = unbatch({IP: _sec(IP, text)})
+    assert got["ip_addr"] == _sec("ip_addr", '[{"a":1}]\n')
+    assert got["ip_link"] == _sec("ip_link", '[{"l":1}]\n')
+    assert got["ip_route4"] == _sec("ip_route4", '[{"dst":"default"}]\n')
+    assert got["ip_rule4"] == _sec("ip_rule4", '[{"table":"main"}]\n')
+    assert got["ip_route6"].rc == got["ip_rule6"].rc == 2  # IPv6 disabled: ip -6 fails
+    for bad in (
+        "[]\n@rc 0\n",  # one answer for two commands
+        "[]\n[]\n[]\n@rc 0\n",
+        "[]\n[]\n@rc x\n",
+        "[]\n[]\n@rc 0",  # no newline: cut
+    ):
+        cut = unbatch({IP: _sec(IP, bad)})
+        assert cut["ip_addr"].rc is None and cut["ip_route6"].rc is None, bad
+    whole = unbatch({IP: _sec(IP, text, None)})  # the section hit its cap
+    assert {s.rc for s in whole.values()} == {None}
+    with pytest.raises(CollectionError):
+        unbatch({IP: _sec(IP, text), "ip_rule4": _sec("ip_rule4", "[]\n")})
+    older = {"ip_addr": _sec("ip_addr", "[]\n")}
+    assert unbatch(older) == older  # an older script's output is read as it is
+
+
+def test_the_journal_section_is_cut_into_kernel_and_usb_lines() -> None:
+    text = "@persistent yes\n@first 2026-11-01T08:00:00+0800 x\nk net line\nu usb line\nk two\n"
+    got = unbatch({JOURNAL: _sec(JOURNAL, text)})
+    assert got["kernel_journal"] == _sec(
+        "kernel_journal", "@first 2026-11-01T08:00:00+0800 x\nnet line\ntwo\n"
+    )
+    assert got["usb_journal"] == _sec(
+        "usb_journal", "@persistent yes\n@first 2026-11-01T08:00:00+0800 x\nusb line\n"
+    )
+    none_visible = unbatch({JOURNAL: _sec(JOURNAL, "@persistent yes\n", 3)})
+    assert none_visible["kernel_journal"] == _sec("kernel_journal", "", 3)
+    assert none_visible["usb_journal"] == _sec("usb_journal", "@persistent yes\n", 3)
+    for bad in ("k before first\n", "@first a\nx untagged\n", "@first a\nk cr\rin line\nk ok"):
+        cut = unbatch({JOURNAL: _sec(JOURNAL, bad)})
+        assert {s.rc for s in cut.values()} == {None}, bad
+    cr = unbatch({JOURNAL: _sec(JOURNAL, "@first a\nu a\rb\n")})  # \r is text, not a line end
+    assert cr["usb_journal"].text == "@first a\na\rb\n"

@@ -208,10 +208,8 @@ def _shell_functions(*names: str) -> str:
 
 
 def _run_shadow(fake: Path) -> str:
-    # `cat` is a shell function here, so the script's own `cat /etc/shadow` reads the fake file.
-    program = (
-        f'cat() {{ command cat "{fake}"; }}\n' + _shell_functions("redact", "shadow") + ("shadow\n")
-    )
+    # the script's own shadow function, given the fake file in place of /etc/shadow
+    program = _shell_functions("redact", "shadow") + f"shadow '{fake}'\n"
     proc = subprocess.run(
         ["/bin/sh", "-c", program],
         capture_output=True,

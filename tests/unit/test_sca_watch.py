@@ -11,6 +11,7 @@ from ipaddress import ip_address
 import pytest
 
 from netguard.collect import REMOTE_COMMAND, linux_script
+from netguard.collect.framing import preamble as boundary_preamble
 from netguard.collect.ssh import remote_exec
 from netguard.collect.watch import preamble
 from netguard.errors import InputError
@@ -25,6 +26,8 @@ from netguard.sca.model import (
     RuleKind,
 )
 from netguard.sca.watch import watch_list
+
+BOUNDARY = "0123456789abcdef" * 2  # what a transport would choose afresh
 
 
 def rule(kind: RuleKind, *targets: str, line: int = 7) -> Rule:
@@ -202,11 +205,13 @@ def test_the_encoder_checks_again_a_list_made_around_the_checks() -> None:
 
 def test_stdin_without_a_list_is_the_script_alone_and_windows_gets_none() -> None:
     linux = Host("pc", ip_address("10.0.0.1"), "seg")
-    assert remote_exec(linux) == (REMOTE_COMMAND, linux_script())
-    assert remote_exec(linux, None, WatchList()) == (REMOTE_COMMAND, linux_script())
+    alone = (REMOTE_COMMAND, boundary_preamble(BOUNDARY) + linux_script())
+    assert remote_exec(linux, boundary=BOUNDARY) == alone
+    assert remote_exec(linux, None, WatchList(), boundary=BOUNDARY) == alone
     w = WatchList(files=("/etc/os-release",))
-    command, stdin = remote_exec(linux, None, w)
-    assert command == REMOTE_COMMAND and stdin == preamble(w) + linux_script()
+    command, stdin = remote_exec(linux, None, w, boundary=BOUNDARY)
+    assert command == REMOTE_COMMAND
+    assert stdin == boundary_preamble(BOUNDARY) + preamble(w) + linux_script()
     windows = Host("win", ip_address("10.0.0.2"), "seg", os="windows")
     with pytest.raises(ValueError, match="Windows"):
         remote_exec(windows, None, w)

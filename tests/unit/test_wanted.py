@@ -18,7 +18,8 @@ from pathlib import Path
 import pytest
 
 from netguard.collect import linux_script
-from netguard.collect.parse_linux import encode_sections, parse_linux
+from netguard.collect.framing import preamble as boundary_preamble
+from netguard.collect.parse_linux import encode_sections, parse_dpkg, parse_linux
 from netguard.collect.ssh import remote_exec
 from netguard.collect.wanted import SECTION, Wanted, from_products, parse_wanted, preamble
 from netguard.engine.evaluate import evaluate
@@ -26,6 +27,7 @@ from netguard.engine.runner import AuditJob, AuditOptions, job_wanted
 from netguard.model import AvProduct, FindingStatus, Inventory
 from tests.unit import recordings
 from tests.unit.test_checks import SEGMENTS, host, policy
+from tests.unit.test_passwords import _shell_functions
 
 SHELLS = [s for s in ("dash", "bash") if shutil.which(s)]
 
@@ -69,8 +71,29 @@ ASKED = Wanted(
 )
 
 
+#: dpkg's status file as the stand-in dpkg-query answers: what the script reads itself when it
+#: was asked for names (a package dpkg knows, in each state the parser tells apart)
+DPKG_STATUS = """Package: bash
+Status: install ok installed
+Version: 5.2
+
+Package: clamav
+Status: install ok installed
+Description: antivirus
+ Status: install ok installed (a continuation line, not a field)
+
+Package: oldpkg
+Status: deinstall ok config-files
+
+Package: clamav-daemon
+Status: install reinstreq half-installed
+"""
+
+
 @pytest.fixture
 def fakes(tmp_path: Path) -> Path:
+    (tmp_path / "dpkg" / "updates").mkdir(parents=True)
+    (tmp_path / "dpkg" / "status").write_text(DPKG_STATUS)
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     for name, text in FAKES.items():
@@ -89,6 +112,7 @@ def run(stdin: bytes, where: Path, shell: str) -> bytes:
             "PATH": f"{where / 'bin'}:{os.environ.get('PATH', '/usr/bin:/bin')}",
             "LC_ALL": "C",
             "NG_TEST_LOG": str(where / "log"),
+            "DPKG_ADMINDIR": str(where / "dpkg"),
         },
         timeout=120,
         check=False,
@@ -98,16 +122,24 @@ def run(stdin: bytes, where: Path, shell: str) -> bytes:
 
 
 @pytest.mark.parametrize("shell", SHELLS)
-def test_the_lists_answer_for_the_names_asked_only(fakes: Path, shell: str) -> None:
+@pytest.mark.parametrize("journal", [False, True], ids=["status-file", "dpkg-query"])
+def test_the_lists_answer_for_the_names_asked_only(fakes: Path, shell: str, journal: bool) -> None:
+    if journal:  # changes dpkg has not written into its status file yet: dpkg-query reads them
+        (fakes / "dpkg" / "updates" / "0001").write_text("")
     facts = parse_linux(run(preamble(ASKED) + linux_script(), fakes, shell))
-    assert facts.packages == {"clamav", "clamav-daemon"}  # oldpkg: removed, not installed
+    # oldpkg: removed, not installed; clamav-daemon: rpm's (dpkg: half-installed)
+    assert facts.packages == {"clamav", "clamav-daemon"}
     assert facts.executables == {"sh"}
     assert facts.services == {"clamav-daemon": "active", "clamav-freshclam": "inactive"}
     assert facts.only_asked == {k: frozenset(v) for k, v in ASKED.groups().items()}
     log = (fakes / "log").read_text().splitlines()
-    # the names went to dpkg-query and systemctl as arguments; rpm lists, the shell picks
-    assert "dpkg-query -W -f ${db:Status-Abbrev} ${Package}\\n clamav clamav-daemon oldpkg " \
-        "nosuch-ng" in log  # fmt: skip
+    # the names went to systemctl as arguments, to dpkg-query only when its journal holds
+    # changes (else the status file is read for them); rpm lists, the shell picks
+    asked = (
+        "dpkg-query -W -f ${db:Status-Abbrev} ${Package}\\n clamav clamav-daemon oldpkg nosuch-ng"
+    )
+    assert (asked in log) is journal
+    assert not [line for line in log if line.startswith("dpkg-query")] or journal
     assert any(line.endswith("clamav-daemon.service clamav-freshclam.service nosuch-ng.service")
                for line in log if line.startswith("systemctl "))  # fmt: skip
 
@@ -156,8 +188,10 @@ def test_the_catalog_s_names_are_asked_and_full_inventory_asks_all() -> None:
     assert job_wanted(AuditJob(inv, pol)) == Wanted(("a", "b"), ("ab",), ("as",))
     assert job_wanted(AuditJob(inv, pol, AuditOptions(full_inventory=True))) is None
     _, stdin = remote_exec(host(), wanted=Wanted(("a", "b"), ("ab",), ("as",)))
-    assert stdin == b"NG_WANT='ngwant1 p/a p/b b/ab s/as'\n" + linux_script()
-    assert remote_exec(host())[1] == linux_script()
+    assert stdin.split(b"\n")[1] == b"NG_WANT='ngwant1 p/a p/b b/ab s/as'"
+    assert stdin.endswith(b"\n" + linux_script())
+    boundary = "0123456789abcdef" * 2
+    assert remote_exec(host(), boundary=boundary)[1] == boundary_preamble(boundary) + linux_script()
 
 
 def test_an_unreadable_list_of_names_leaves_the_lists_unknown() -> None:
@@ -226,3 +260,32 @@ def test_a_catalog_name_not_asked_about_is_unknown_never_absent() -> None:
     # a product whose names were asked is still found by them
     compliant = _findings(_reduced(recordings.HOSTS["compliant"](), asked), products)
     assert compliant["antivirus.installed"].status is FindingStatus.PASS
+
+
+@pytest.mark.skipif(
+    not shutil.which("dpkg-query") or not Path("/var/lib/dpkg/status").is_file(),
+    reason="needs this machine's dpkg",
+)
+def test_the_status_file_is_read_as_dpkg_query_reads_it() -> None:
+    every = subprocess.run(
+        ["dpkg-query", "-W", "-f", "${Package}\\n"], capture_output=True, text=True, check=True
+    ).stdout.split()
+    names = [*every[:: max(1, len(every) // 40)], "nosuch-ng"]
+    program = (
+        _shell_functions("dpkg_status")
+        + f"dpkg_status '{' '.join(names)}' "
+        + ("/var/lib/dpkg/status\n")
+    )
+    env = {"LC_ALL": "C", "PATH": os.environ.get("PATH", "/usr/bin:/bin")}
+    ours = subprocess.run(["sh", "-c", program], capture_output=True, text=True, env=env)
+    theirs = subprocess.run(
+        ["dpkg-query", "-W", "-f", "${db:Status-Abbrev} ${Package}\\n", *names],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
+    assert ours.returncode == 0 and theirs.returncode == 1  # nosuch-ng: dpkg-query's "not found"
+    # dpkg-query also names packages it knows only from others' relations: `un`, not installed
+    known = [line for line in theirs.stdout.splitlines() if not line.startswith("un ")]
+    assert sorted(ours.stdout.splitlines()) == sorted(known)
+    assert parse_dpkg(ours.stdout) == parse_dpkg(theirs.stdout)

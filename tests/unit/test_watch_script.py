@@ -211,6 +211,16 @@ def test_the_output_budget_stops_reading_content_and_says_so(tmp_path: Path) -> 
     assert not hi.ran and hi.not_run == "budget" and hi.truncated
 
 
+def test_a_directory_over_its_section_s_cap_is_read_as_cut_not_broken(tmp_path: Path) -> None:
+    chunk = b"y" * 100 + b"\n"
+    for i in range(16):  # 16 files of 256 KiB, base64: over the directory's 4 MiB section
+        (tmp_path / f"f{i:02}").write_bytes(chunk * (FILE_CAP // len(chunk)))
+    seen = watched(run(preamble(WatchList(directories=(str(tmp_path),))) + linux_script()))
+    listing = seen.directories[str(tmp_path)]
+    assert listing.truncated  # the records before the cut are kept, the cut one dropped
+    assert 0 < len(listing.entries) < 16 and all(e.lines for e in listing.entries)
+
+
 @pytest.fixture
 def shared() -> Iterator[Path]:
     """A folder nobody-the-user can reach (pytest's tmp_path is root's alone)."""

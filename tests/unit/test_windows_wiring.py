@@ -14,6 +14,7 @@ import pytest
 
 from netguard.checks import CATALOG
 from netguard.collect import REMOTE_COMMAND, Collection, linux_script
+from netguard.collect.framing import preamble as boundary_preamble
 from netguard.collect.parse_linux import encode_sections
 from netguard.collect.probe import ProbeRequest, preamble
 from netguard.collect.ssh import remote_exec
@@ -46,6 +47,8 @@ OUTPUTS = {
 }
 KEY = bytes(range(32))
 REACH = "isolation.reachability"
+
+BOUNDARY = "0123456789abcdef" * 2  # what a transport would choose afresh
 
 
 class Recorded:
@@ -87,8 +90,12 @@ def test_a_windows_host_gets_the_powershell_command_and_the_script_on_stdin() ->
 
 def test_a_linux_host_keeps_sh_and_its_probe_line() -> None:
     request = ProbeRequest(PROBE_TOKEN, (("192.0.2.7", 80),))
-    assert remote_exec(_host("l")) == (REMOTE_COMMAND, linux_script())
-    assert remote_exec(_host("l"), request) == (REMOTE_COMMAND, preamble(request) + linux_script())
+    first = boundary_preamble(BOUNDARY)
+    assert remote_exec(_host("l"), boundary=BOUNDARY) == (REMOTE_COMMAND, first + linux_script())
+    assert remote_exec(_host("l"), request, boundary=BOUNDARY) == (
+        REMOTE_COMMAND,
+        first + preamble(request) + linux_script(),
+    )
 
 
 def test_a_probe_request_for_a_windows_host_is_refused_before_any_connection() -> None:

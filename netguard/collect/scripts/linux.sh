@@ -3,36 +3,113 @@
 # Why it looks like this:
 # - Everything runs inside one function so that sh parses the whole script from stdin before
 #   running any of it; the function then runs with stdin from /dev/null so no command can eat it.
-# - Every section is printed as `@@ng NAME BASE64`: what the host says is data, and base64 means
-#   no file content, process name or interface name can forge a section boundary.
-# - Each section carries its own exit status inside the encoded text (`\n@@rc N` at the end), and
-#   is capped by `head -c`; a section that hits the cap has lost its status line, which the parser
-#   reads as "truncated" (an error, never a pass).
+# - Every section is printed raw between two lines that carry a boundary (collect/framing.py):
+#     @@ng2 BOUNDARY NAME / the output as printed / \n@@rc2 BOUNDARY STATUS, and @@end2 BOUNDARY
+#   netguard chooses the boundary afresh for each host and each audit (128 random bits, the line
+#   NG_BOUNDARY='HEX' before this script; run by hand without it: the kernel's random UUID).
+#   Everything the host holds was written before the boundary existed, so no file content,
+#   process name, log line or interface name can forge a section's start, status or the end. The
+#   boundary only ever goes to the shell's own printf: it is in no program's command line or
+#   environment. What remains: a hostile root on the target controls the whole output anyway.
+# - Each section carries its own exit status (the @@rc2 line). A section whose size nothing
+#   bounds is cut by `head -c` (secc: 1 MiB, the route tables a routing daemon may fill;
+#   seclogs: 2 MiB, syslog's files however many there are; wsec: a watch entry's cap); one that
+#   hits its cap has lost its status line, which the parser reads as "truncated" (an error,
+#   never a pass), as it reads any section of 1 MiB or more. Every other section (sec) runs in
+#   this shell, no process of its own: its size is bounded here (a fixed set of kernel files,
+#   lines counted and cut) or by what root configures (its files, packages, services).
+# - A few sections answer for several an older script printed (ip, journal, logfiles: one
+#   process or one read where there were several); the parser cuts them into those
+#   (parse_linux.unbatch), so that outputs recorded before read the same.
 # - Nothing here writes anywhere on the target: no temp files, no caches, no package-manager locks.
 #   The one exception is not this script's: a rule file's command, run only when the operator
 #   allowed that file's commands (`--allow-policy-commands`), does what it says (see watch_cmd).
 netguard_collect() {
+  # The boundary: netguard's, or (by hand) the kernel's random UUID; none: no section at all.
+  _B=${NG_BOUNDARY:-}
+  case $_B in *[!0-9a-f]*) _B='' ;; esac
+  [ "${#_B}" -ge 32 ] || { _B=''; IFS= read -r _B </proc/sys/kernel/random/uuid; } 2>/dev/null
+  [ "${#_B}" -ge 32 ] || return 1
   sec() {
-    _name=$1; shift
-    printf '@@ng %s ' "$_name"
-    { "$@" 2>/dev/null; printf '\n@@rc %s' "$?"; } | head -c 1048576 | base64 -w0
-    printf '\n'
+    # sec NAME CMD...: a section run in this shell (see the header: its output is bounded)
+    printf '@@ng2 %s %s\n' "$_B" "$1"; shift
+    "$@" 2>/dev/null
+    printf '\n@@rc2 %s %s\n' "$_B" "$?"
   }
-  secb() {
-    # secb NAME CMD...: like sec, for a section whose output this script bounds itself, well
-    # under sec's cap (a fixed set of kernel files, or every line counted and cut): no `head`
-    # process to pay for. A section over sec's cap still reads as cut (the parser counts).
-    printf '@@ng %s ' "$1"; shift
-    { "$@" 2>/dev/null; printf '\n@@rc %s' "$?"; } | base64 -w0
-    printf '\n'
+  secc() {
+    # secc NAME CMD...: a section cut at 1 MiB by `head -c`
+    printf '@@ng2 %s %s\n' "$_B" "$1"; shift
+    { "$@" 2>/dev/null; printf '\n@@rc2 %s %s\n' "$_B" "$?"; } | head -c 1048576
+  }
+  seclogs() {
+    # seclogs NAME FUNCTION KERNEL FILE...: like secc, cut at 2 MiB (two older sections' caps),
+    # when one of the log files is there (how many there are bounds nothing); else sec
+    _sn=$1 _sf=$2 _sk=$3; shift 3
+    for _f in "$@"; do
+      [ -e "$_f" ] || continue
+      printf '@@ng2 %s %s\n' "$_B" "$_sn"
+      { "$_sf" "$_sk" "$@" 2>/dev/null; printf '\n@@rc2 %s %s\n' "$_B" "$?"; } | head -c 2097152
+      return
+    done
+    sec "$_sn" "$_sf" "$_sk" "$@"
   }
   have() { command -v "$1" >/dev/null 2>&1; }
+  lines() {
+    # lines FILE: a short file, as `cat` printed it, read by the shell (1 when it cannot be)
+    [ -r "$1" ] || return 1
+    while IFS= read -r _v; do printf '%s\n' "$_v"; done <"$1"
+    [ -z "$_v" ] || printf '%s' "$_v"
+  }
+  line() {
+    # line FILE: a one-line kernel file, as `cat` printed it (1 when it cannot be read)
+    { IFS= read -r _v <"$1" || [ -n "$_v" ]; } 2>/dev/null || return 1
+    printf '%s\n' "$_v"
+  }
+  ip_all() {
+    # `ip` three times, not six: the addresses and the links (with details: a tunnel's kind),
+    # then the IPv4 and the IPv6 routes and rules (the family is one of ip's global options).
+    # Each command's answer is a JSON array on its line; after each ip, `@rc STATUS` (ip stops
+    # at its first failing command). The parser cuts them into the sections an older script
+    # printed (ip_addr, ip_link, ip_route4, ip_rule4, ip_route6, ip_rule6). Every table: a VPN's
+    # default route often lives outside main (wg-quick: table 51820), picked by a rule.
+    ip -d -j -batch - <<'EOF'
+addr show
+link show
+EOF
+    printf '@rc %s\n' "$?"
+    ip -4 -j -batch - <<'EOF'
+route show table all
+rule show
+EOF
+    printf '@rc %s\n' "$?"
+    ip -6 -j -batch - <<'EOF'
+route show table all
+rule show
+EOF
+    printf '@rc %s\n' "$?"
+  }
+  euid() {
+    # _euid: what `id -u` prints, from the shell's own /proc/self/status ('' without /proc)
+    _euid=''
+    while read -r _k _r _e _x; do
+      [ "$_k" = Uid: ] && { _euid=$_e; break; }
+    done </proc/self/status 2>/dev/null
+  }
   meta() {
     printf 'time=%s\n' "$(date +%s)"
     IFS= read -r _h </proc/sys/kernel/hostname
     printf 'hostname=%s\n' "$_h"
-    printf 'kernel=%s\n' "$(uname -srm)"
-    printf 'uid=%s\n' "$(id -u)"
+    # uname -srm and id -u, from the kernel's files where it has them
+    _s='' _r='' _m=''
+    { IFS= read -r _s </proc/sys/kernel/ostype && IFS= read -r _r </proc/sys/kernel/osrelease; } 2>/dev/null
+    IFS= read -r _m </proc/sys/kernel/arch 2>/dev/null || _m=$(uname -m)
+    if [ -n "$_s" ] && [ -n "$_r" ]; then
+      printf 'kernel=%s %s %s\n' "$_s" "$_r" "$_m"
+    else
+      printf 'kernel=%s\n' "$(uname -srm)"
+    fi
+    euid
+    printf 'uid=%s\n' "${_euid:-$(id -u)}"
     if [ -r /etc/os-release ]; then
       # shellcheck disable=SC1091
       printf 'os=%.256s\n' "$(. /etc/os-release && printf '%s' "$PRETTY_NAME")"
@@ -75,9 +152,11 @@ netguard_collect() {
   }
   passwd_file() { redact </etc/passwd; }
   shadow() {
-    # Reading /etc/shadow needs root; an auditor account may have a sudo rule for exactly this.
-    # The file is read whole first (a failing sudo prints nothing), then reduced by redact.
-    _shadow=$(cat /etc/shadow 2>/dev/null || sudo -n /bin/cat /etc/shadow) || return $?
+    # shadow FILE (/etc/shadow): reading it needs root; an auditor account may have a sudo rule
+    # for exactly `/bin/cat /etc/shadow`. Readable: reduced by redact as it is read; through
+    # sudo, read whole first (a failing sudo prints nothing), then reduced.
+    if [ -r "$1" ]; then redact <"$1"; return; fi
+    _shadow=$(sudo -n /bin/cat /etc/shadow) || return $?
     printf '%s\n' "$_shadow" | redact
     _shadow=''
   }
@@ -160,6 +239,18 @@ netguard_collect() {
     fi
     wanted_of p
     [ -n "$_names" ] || return 0
+    # The names asked for are looked up in dpkg's status file by awk, not by dpkg-query, which
+    # reads and indexes every package first: the same lines, in the file's order, but for the
+    # names dpkg knows only from other packages' relations (dpkg-query's `un  NAME`: not
+    # installed either). dpkg-query itself when its journal holds changes not yet in that file
+    # (updates/) or a name is qualified by an architecture. (DPKG_ADMINDIR: dpkg-query's own
+    # variable for where its database is.)
+    _db=${DPKG_ADMINDIR:-/var/lib/dpkg} _u=''
+    for _u in "$_db"/updates/[0-9]*; do [ -e "$_u" ] && break; _u=''; done
+    case $_names in
+      *:*) ;;
+      *) if [ -z "$_u" ] && [ -r "$_db/status" ]; then dpkg_status "$_names" "$_db/status"; return; fi ;;
+    esac
     set -f
     # shellcheck disable=SC2086
     set -- $_names
@@ -167,6 +258,26 @@ netguard_collect() {
     dpkg-query -W -f '${db:Status-Abbrev} ${Package}\n' "$@"
     # 1: a name the database does not know (man dpkg-query: "not found"); 2: a real failure
     _rc=$?; [ "$_rc" -eq 1 ] && return 0; return "$_rc"
+  }
+  dpkg_status() {
+    # dpkg_status NAMES FILE: `${db:Status-Abbrev} ${Package}` of each package of NAMES (words:
+    # the catalog's checked names) in dpkg's status FILE; "?" for a word dpkg would not write
+    awk -v names=" $1 " '
+      BEGIN {
+        split("unknown u install i hold h deinstall r purge p", a)
+        for (i = 1; i < 10; i += 2) want[a[i]] = a[i + 1]
+        split("ok _ reinstreq R", a); flag["ok"] = " "; flag["reinstreq"] = "R"
+        split("not-installed n config-files c half-installed H unpacked U half-configured F " \
+          "triggers-awaited W triggers-pending t installed i", a)
+        for (i = 1; i < 16; i += 2) state[a[i]] = a[i + 1]
+      }
+      /^Package: / { p = $2 }
+      /^$/ { p = "" }
+      /^Status: / && p != "" && index(names, " " p " ") {
+        w = ($2 in want) ? want[$2] : "?"; f = ($3 in flag) ? flag[$3] : "?"
+        s = ($4 in state) ? state[$4] : "?"
+        print w s f " " p
+      }' "$2"
   }
   rpm_pkgs() {
     have rpm || return 127
@@ -203,6 +314,14 @@ $_n
     done
     set +f
     [ $# -gt 0 ] || return 0
+    euid
+    if [ "$_euid" = 0 ]; then
+      # root: `test -x` is "any execute bit" (what find's -perm /111 asks), -f follows links
+      for _p; do
+        [ -f "$_p" ] && [ -x "$_p" ] && printf '%s\n' "${_p##*/}"
+      done
+      return 0
+    fi
     find -L "$@" -maxdepth 0 -type f -perm /111 -printf '%f\n' 2>/dev/null
     return 0
   }
@@ -216,11 +335,23 @@ $_n
   }
   clamav_db() {
     # The signature date is read from the database header itself (first 512 bytes of a CVD/CLD).
+    set --
     for f in /var/lib/clamav/daily.cld /var/lib/clamav/daily.cvd \
              /var/lib/clamav/main.cld /var/lib/clamav/main.cvd \
              /var/lib/clamav/bytecode.cld /var/lib/clamav/bytecode.cvd; do
-      [ -f "$f" ] || continue
-      printf '== %s %s\n' "$f" "$(stat -c %Y "$f")"
+      [ -f "$f" ] && set -- "$@" "$f"
+    done
+    [ $# -gt 0 ] || return 0
+    # every file's time from one stat, `PATH TIME` a line (these paths hold no space)
+    _st=$(stat -c '%n %Y' "$@" 2>/dev/null)
+    for f; do
+      _t=''
+      case "
+$_st" in
+        *"
+$f "*) _t=${_st#*"$f "}; _t=${_t%%[!0-9]*} ;;
+      esac
+      printf '== %s %s\n' "$f" "$_t"
       head -c 512 "$f" | tr -d '\000\n\r'
       printf '\n'
     done
@@ -318,7 +449,11 @@ else:
     _tok=$1; shift
     while [ $# -ge 2 ]; do probe_one "$_tok" "$1" "$2"; shift 2; done
   }
-  freshclam_log() { tail -n 20 /var/log/clamav/freshclam.log; }
+  freshclam_log() {
+    # (no file: tail's own failure, 1, without running it)
+    [ -r /var/log/clamav/freshclam.log ] || return 1
+    tail -n 20 /var/log/clamav/freshclam.log
+  }
   # -- where the host keeps its network history (isolation.history) -----------------------------
   # A source that is not on the host at all ends with 127 ("not present"); 3 means the command ran
   # but showed no line (not root, nor in group adm/systemd-journal). Paths are sanitised of
@@ -388,54 +523,83 @@ else:
     return $_seen
   }
   # -- kernel logs: one reader for every check that looks back (isolation.history, media.history)
-  journal_grep() {
-    # journal_grep PATTERN COUNT WIDTH: the newest COUNT kernel lines of the whole journal that
-    # match PATTERN, WIDTH bytes each at most; @first is the oldest kernel line's time (how far
-    # back the journal reaches). 127: no journal; 3: no line visible to this account.
-    have journalctl || return 127
-    [ -d /var/log/journal ] || [ -d /run/log/journal ] || return 127
-    journalctl -q --no-pager -o short-iso _TRANSPORT=kernel \
-      | NG_PAT=$1 first_grep "$2" "$3" '^[0-9][0-9][0-9][0-9]-'
-  }
   first_grep() {
-    # first_grep COUNT WIDTH FIRST, NG_PAT in the environment: over its input (read once),
-    # `@first` and the first 40 bytes of the first line matching FIRST ('' any line), then the
-    # last COUNT lines matching the ERE NG_PAT, WIDTH bytes each at most; 3 when no line
-    # matched FIRST. The pattern comes through ENVIRON: awk -v would read its backslashes.
-    awk -v n="$1" -v w="$2" -v first="$3" '
+    # first_grep COUNT WIDTH FIRST [COUNT2 WIDTH2], NG_PAT (NG_PAT2) in the environment: over
+    # its input (read once), `@first` and the first 40 bytes of the first line matching FIRST
+    # ('' any line), then the last COUNT lines matching the ERE NG_PAT, WIDTH bytes each at
+    # most; with COUNT2, those lines tagged `k `, then the last COUNT2 lines matching NG_PAT2
+    # (WIDTH2 bytes) tagged `u `. 3 when no line matched FIRST. The patterns come through
+    # ENVIRON: awk -v would read their backslashes.
+    awk -v n="$1" -v w="$2" -v first="$3" -v n2="${4:-0}" -v w2="${5:-0}" '
       !seen && $0 ~ first { seen = 1; print "@first " substr($0, 1, 40) }
       $0 ~ ENVIRON["NG_PAT"] { k++; buf[k % n] = substr($0, 1, w) }
+      n2 > 0 && $0 ~ ENVIRON["NG_PAT2"] { j++; buf2[j % n2] = substr($0, 1, w2) }
       END {
         if (!seen) exit 3
-        for (i = (k > n ? k - n + 1 : 1); i <= k; i++) print buf[i % n]
+        tag = n2 > 0 ? "k " : ""
+        for (i = (k > n ? k - n + 1 : 1); i <= k; i++) print tag buf[i % n]
+        for (i = (j > n2 ? j - n2 + 1 : 1); i <= j; i++) print "u " buf2[i % n2]
       }'
   }
-  logfiles_grep() {
-    # logfiles_grep PATTERN COUNT WIDTH FILE...: the same from syslog's files, gzipped ones
-    # too, each with its time, which dates the traditional "Nov 17 09:14:02" stamps (no year).
-    _pat=$1 _n=$2 _w=$3
-    shift 3
+  tagged_tail() {
+    # tagged_tail KERNEL(0|1): over grep's lines, the last 200 matching NG_PAT (400 bytes each)
+    # tagged `k ` (KERNEL 1 only), then the last 1000 matching NG_PAT2 (300 bytes each) tagged
+    # `u `: for each, what `grep PATTERN | tail -n COUNT | cut -c1-WIDTH` printed
+    awk -v kern="$1" '
+      kern == 1 && $0 ~ ENVIRON["NG_PAT"] { k++; kb[k % 200] = substr($0, 1, 400) }
+      $0 ~ ENVIRON["NG_PAT2"] { u++; ub[u % 1000] = substr($0, 1, 300) }
+      END {
+        for (i = (k > 200 ? k - 200 + 1 : 1); i <= k; i++) print "k " kb[i % 200]
+        for (i = (u > 1000 ? u - 1000 + 1 : 1); i <= u; i++) print "u " ub[i % 1000]
+      }'
+  }
+  logfiles() {
+    # logfiles KERNEL FILE...: syslog's files, gzipped ones too, each read once for two checks:
+    # the kernel's lines of USB devices (media.history: the last 1000, 300 bytes each, tagged
+    # `u `) and, in the files KERNEL's patterns (space-separated) match, of network adapters
+    # binding (isolation.history: the last 200, 400 bytes each, tagged `k `). Each file first
+    # says `== ku|u MTIME NAME` (ku: both checks read it) and `@first` with its first line's
+    # first 40 bytes: MTIME dates the traditional "Nov 17 09:14:02" stamps (no year); or
+    # `!unreadable ku|u NAME`. Names are sanitised of newlines so that none can forge a line.
+    # The parser cuts this into the sections kernel_logfiles and usb_logfiles an older script
+    # printed. 127: none of the files is there.
+    _kp=$1; shift
     _seen=127
     for f in "$@"; do
       [ -f "$f" ] || continue
-      _seen=0
-      if [ -r "$f" ]; then
-        printf '== %s %s\n' "$(stat -c %Y "$f")" "$(oneline "$f")"
-        case $f in
-          *.gz) have zcat || { printf '!unreadable %s\n' "$(oneline "$f")"; continue; }; _cat=zcat ;;
-          *) _cat=cat ;;
-        esac
-        printf '@first %s\n' "$($_cat "$f" | head -n 1 | cut -c1-40)"
-        $_cat "$f" | grep -E "$_pat" | tail -n "$_n" | cut -c1-"$_w"
-      else
-        printf '!unreadable %s\n' "$(oneline "$f")"
+      _seen=0 _k=u
+      set -f
+      for _p in $_kp; do
+        # shellcheck disable=SC2254  # a pattern, as meant
+        case $f in $_p) _k=ku ;; esac
+      done
+      set +f
+      case $f in
+        *'
+'*) _fn=$(oneline "$f") ;;
+        *) _fn=$f ;;
+      esac
+      if [ ! -r "$f" ]; then
+        printf '!unreadable %s %s\n' "$_k" "$_fn"
+        continue
       fi
+      printf '== %s %s %s\n' "$_k" "$(stat -c %Y "$f")" "$_fn"
+      if [ "$_k" = ku ]; then _kern=1; else _kern=0; fi
+      case $f in
+        *.gz)
+          have zcat || { printf '!unreadable %s %s\n' "$_k" "$_fn"; continue; }
+          printf '@first %s\n' "$(zcat "$f" | head -n 1 | cut -c1-40)"
+          zcat "$f" | grep -E -e "$_kusb" -e "$_ksys" | NG_PAT=$_ksys NG_PAT2=$_kusb tagged_tail "$_kern" ;;
+        *)
+          # the first line's first 40 bytes, read by the shell (what `head -n 1 | cut` printed)
+          _l=''
+          IFS= read -r _l <"$f"
+          printf '@first %.40s\n' "$_l"
+          grep -E -e "$_kusb" -e "$_ksys" "$f" | NG_PAT=$_ksys NG_PAT2=$_kusb tagged_tail "$_kern" ;;
+      esac
     done
     return $_seen
   }
-  # USB modems and network adapters binding (isolation.history)
-  klog_journal() { journal_grep "$_ksys" 300 400; }
-  klog_files() { logfiles_grep "$_ksys" 200 400 "$@"; }
   klog_dmesg() {
     # The kernel ring buffer (this boot only); restricted to root where kernel.dmesg_restrict=1.
     have dmesg || return 127
@@ -448,53 +612,101 @@ else:
   _usbdev=' usb [0-9]+-[0-9.]+: (New USB device found, |Product: |Manufacturer: |SerialNumber: )'
   _usbsto=' usb-storage [0-9]+-[0-9.]+:[0-9]+\.[0-9]+: USB Mass Storage device detected'
   _kusb=" kernel: (\[ *[0-9]+\.[0-9]+\] )?(${_usbdev# }|${_usbsto# })"
-  usb_journal() {
+  journal_storage() {
+    # _vol: the last `Storage=` line of journald's configuration, blanks removed, read by the
+    # shell (what `cat FILES | grep -E '^[[:space:]]*Storage=' | tail -n 1 | tr -d ' \t\r'` was)
+    _vol='' _cr=''
+    for _f in /etc/systemd/journald.conf /etc/systemd/journald.conf.d/*.conf \
+      /usr/lib/systemd/journald.conf.d/*.conf; do
+      [ -f "$_f" ] && [ -r "$_f" ] || continue
+      while IFS= read -r _l || [ -n "$_l" ]; do
+        case ${_l#"${_l%%[![:space:]]*}"} in Storage=*) _vol=$_l ;; esac
+      done <"$_f"
+    done
+    [ -n "$_vol" ] || return 0
+    _cr=$(printf '\r.'); _cr=${_cr%.}
+    while :; do
+      case $_vol in
+        *[" 	$_cr"]*) _vol=${_vol%%[" 	$_cr"]*}${_vol#*[" 	$_cr"]} ;;
+        *) return 0 ;;
+      esac
+    done
+  }
+  journal() {
+    # The kernel's lines in the whole journal, read once for two checks: the newest 300 lines of
+    # network adapters binding (isolation.history; tagged `k `, 400 bytes each) and the newest
+    # 3000 of USB devices (media.history; tagged `u `, 300 bytes each), after `@first`, the
+    # oldest kernel line's time (how far back the journal reaches). The parser cuts them into
+    # sections kernel_journal and usb_journal, as an older script printed them. First,
     # @persistent: whether journald keeps the journal across boots (Storage=volatile, or no
     # /var/log/journal with the default Storage=auto, loses it at each shutdown).
+    # 127: no journal; 3: no line visible to this account.
     have journalctl || return 127
     [ -d /var/log/journal ] || [ -d /run/log/journal ] || return 127
-    _vol=$(cat /etc/systemd/journald.conf /etc/systemd/journald.conf.d/*.conf \
-      /usr/lib/systemd/journald.conf.d/*.conf 2>/dev/null | grep -E '^[[:space:]]*Storage=' | tail -n 1 | tr -d ' \t\r')
+    journal_storage
     case $_vol in
       Storage=volatile | Storage=none) printf '@persistent no %s\n' "$(oneline "$_vol")" ;;
       *) if [ -d /var/log/journal ]; then printf '@persistent yes\n'; else printf '@persistent no no-/var/log/journal\n'; fi ;;
     esac
-    journal_grep "$_kusb" 3000 300
+    journalctl -q --no-pager -o short-iso _TRANSPORT=kernel \
+      | NG_PAT=$_ksys NG_PAT2=$_kusb first_grep 300 400 '^[0-9][0-9][0-9][0-9]-' 3000 300
   }
-  # the same lines from syslog's files, rotated and gzipped ones included
-  usb_files() { logfiles_grep "$_kusb" 1000 300 "$@"; }
   installed() {
     # When the system was installed: the root file system's birth (statx, where the file system
     # keeps it) and /etc/machine-id's time (written at first boot). A log that starts then has
-    # seen the machine's whole life.
-    _b=$(stat -c %W / 2>/dev/null)
-    case $_b in '' | 0 | -* | *[!0-9]*) ;; *) printf 'root_birth=%s\n' "$_b" ;; esac
-    [ -f /etc/machine-id ] && printf 'machine_id=%s\n' "$(stat -c %Y /etc/machine-id)"
+    # seen the machine's whole life. (One stat for both: `NAME BIRTH MTIME` a line.)
+    set -f
+    # shellcheck disable=SC2046  # stat's words, split on purpose
+    set -- $(stat -c '%n %W %Y' / /etc/machine-id 2>/dev/null)
+    set +f
+    while [ $# -ge 3 ]; do
+      case $1 in
+        /) case $2 in '' | 0 | -* | *[!0-9]*) ;; *) printf 'root_birth=%s\n' "$2" ;; esac ;;
+        /etc/machine-id) [ -f /etc/machine-id ] && printf 'machine_id=%s\n' "$3" ;;
+      esac
+      shift 3
+    done
     return 0
   }
   usb_storage_module() {
     # Whether usb-storage can load: loaded now, built in, its module file, what modprobe would
     # do (`install /bin/false` shows there), blacklist/install lines and the kernel command line.
     if [ -d /sys/module/usb_storage ]; then printf '@loaded yes\n'; else printf '@loaded no\n'; fi
-    _rel=$(uname -r)
-    if grep -qE '/usb-storage\.ko' "/lib/modules/$_rel/modules.builtin" 2>/dev/null; then
-      printf '@builtin yes\n'
-    fi
+    IFS= read -r _rel </proc/sys/kernel/osrelease || _rel=$(uname -r)  # what uname -r says
+    # (read ends at a newline: a name in _m holds none)
     find "/lib/modules/$_rel" -name 'usb-storage.ko*' 2>/dev/null | head -n 3 | while read -r _m; do
-      printf '@file %s\n' "$(oneline "$_m")"
+      printf '@file %s\n' "$_m"
     done
+    _out='' _rc=''
     if have modprobe; then
       _out=$(modprobe -n -v usb-storage 2>&1); _rc=$?
       printf '@modprobe %s\n' "$_rc"
-      printf '%s\n' "$_out" | head -n 20 | cut -c1-300 | sed 's/^/> /'
     fi
+    # One awk reads the rest: whether modules.builtin lists usb-storage (@builtin), modprobe's
+    # first 20 lines (300 bytes each, `> `), and every modprobe.d file's first 5 blacklist or
+    # install lines for usb-storage (200 bytes each, @conf, the file's name with its spaces and
+    # newlines as `?`). Texts come through ENVIRON: awk -v would read their backslashes.
+    set --
     for _d in /etc/modprobe.d /run/modprobe.d /usr/local/lib/modprobe.d /lib/modprobe.d /usr/lib/modprobe.d; do
       for _f in "$_d"/*.conf; do
-        [ -f "$_f" ] || continue
-        grep -E '^[[:space:]]*(blacklist|install)[[:space:]]+usb[-_]storage([[:space:]]|$)' "$_f" 2>/dev/null \
-          | head -n 5 | cut -c1-200 | while IFS= read -r _l; do printf '@conf %s %s\n' "$(oneline "$_f" | tr ' ' '?')" "$_l"; done
+        [ -f "$_f" ] && [ -r "$_f" ] && set -- "$@" "$_f"
       done
     done
+    _mb="/lib/modules/$_rel/modules.builtin"
+    [ -f "$_mb" ] && [ -r "$_mb" ] && set -- "$_mb" "$@"
+    NG_OUT=$_out NG_MB=$_mb awk -v ran="$_rc" '
+      BEGIN {
+        if (ran != "") {
+          n = split(ENVIRON["NG_OUT"], out, "\n")
+          if (n == 0) print "> "
+          for (i = 1; i <= n && i <= 20; i++) print "> " substr(out[i], 1, 300)
+        }
+      }
+      FNR == 1 { n = 0; f = FILENAME; gsub(/[\n ]/, "?", f) }
+      FILENAME == ENVIRON["NG_MB"] { if (!b && /\/usb-storage\.ko/) { b = 1; print "@builtin yes" }; next }
+      n < 5 && /^[ \t\v\f\r]*(blacklist|install)[ \t\v\f\r]+usb[-_]storage([ \t\v\f\r]|$)/ {
+        n++; print "@conf " f " " substr($0, 1, 200)
+      }' "$@" </dev/null
     IFS= read -r _cl </proc/cmdline || [ -n "$_cl" ]
     _c=0
     set -f
@@ -649,11 +861,14 @@ else:
     printf '\n'
   }
   wsec() {
-    # wsec NAME CAP FUNCTION ARGS...: like sec with its own cap, counting what it printed
-    # against the watch budget
+    # wsec NAME CAP FUNCTION ARGS...: like secc with its own cap, counting what it printed
+    # against the watch budget. Its records are base64 and tags (no NUL); the `x` keeps the
+    # trailing newlines the command substitution would drop, so that the section is printed
+    # exactly as head cut it.
     _name=$1 _cap=$2; shift 2
-    _out=$({ "$@" 2>/dev/null; printf '\n@@rc %s' "$?"; } | head -c "$_cap" | base64 -w0)
-    printf '@@ng %s %s\n' "$_name" "$_out"
+    _out=$({ "$@" 2>/dev/null; printf '\n@@rc2 %s %s\n' "$_B" "$?"; } | head -c "$_cap"; printf x)
+    _out=${_out%x}
+    printf '@@ng2 %s %s\n%s' "$_B" "$_name" "$_out"
     _wleft=$((_wleft - ${#_out}))
     _out=''
   }
@@ -702,32 +917,25 @@ else:
     set +f
   }
 
-  secb meta meta
+  sec meta meta
   sec passwd passwd_file
-  sec shadow shadow
-  sec shells cat /etc/shells
+  sec shadow shadow /etc/shadow
+  sec shells lines /etc/shells
   sec login_defs login_defs
-  sec ip_addr ip -j addr show
-  # Every table: a VPN's default route often lives outside main (wg-quick: table 51820), picked
-  # by an `ip rule` (sections ip_rule4/ip_rule6 below).
-  sec ip_route4 ip -j -4 route show table all
-  sec ip_route6 ip -j -6 route show table all
-  secb ip_forward cat /proc/sys/net/ipv4/ip_forward
-  secb ip6_forward cat /proc/sys/net/ipv6/conf/all/forwarding
+  secc ip ip_all
+  sec ip_forward line /proc/sys/net/ipv4/ip_forward
+  sec ip6_forward line /proc/sys/net/ipv6/conf/all/forwarding
   sec netdev netdev
-  sec ip_rule4 ip -j -4 rule show
-  sec ip_rule6 ip -j -6 rule show
-  sec ip_link ip -d -j link show
-  secb rfkill rfkill_sys
-  secb bluetooth bluetooth
+  sec rfkill rfkill_sys
+  sec bluetooth bluetooth
   sec processes procs
   sec services services
   sec dpkg dpkg_pkgs
   sec rpm rpm_pkgs
   sec executables executables
   sec opt opt_dirs
-  secb wanted wanted_head
-  secb clamav_db clamav_db
+  sec wanted wanted_head
+  sec clamav_db clamav_db
   sec clamscan_version clamscan_version
   sec freshclam_log freshclam_log
   sec nm_profiles nm_profiles /etc/NetworkManager/system-connections \
@@ -735,20 +943,20 @@ else:
   sec nm_timestamps nm_timestamps /var/lib/NetworkManager/timestamps
   sec dhcp_leases dhcp_leases /var/lib/dhcp /var/lib/dhclient /var/lib/NetworkManager \
     /run/systemd/netif/leases /var/lib/systemd/netif/leases
-  secb kernel_journal klog_journal
-  sec kernel_logfiles klog_files /var/log/kern.log.1 /var/log/kern.log /var/log/messages-2* \
-    /var/log/messages.1 /var/log/messages
-  secb kernel_dmesg klog_dmesg
-  sec usb_journal usb_journal
-  sec usb_logfiles usb_files /var/log/kern.log.[0-9]*.gz /var/log/kern.log.1 /var/log/kern.log \
+  sec kernel_dmesg klog_dmesg
+  sec journal journal
+  # syslog's files: the kernel's lines of USB devices in all, of network adapters in these
+  seclogs logfiles logfiles \
+    '/var/log/kern.log.1 /var/log/kern.log /var/log/messages-2* /var/log/messages.1 /var/log/messages' \
+    /var/log/kern.log.[0-9]*.gz /var/log/kern.log.1 /var/log/kern.log \
     /var/log/syslog.[0-9]*.gz /var/log/syslog.1 /var/log/syslog /var/log/messages-2* \
     /var/log/messages.[0-9]*.gz /var/log/messages.1 /var/log/messages
-  secb usb_storage_module usb_storage_module
-  secb installed installed
-  secb probe probe_send
+  sec usb_storage_module usb_storage_module
+  sec installed installed
+  sec probe probe_send
   watch_decode
   sec watch watch_head
   watch_each
-  printf '@@end\n'
+  printf '@@end2 %s\n' "$_B"
 }
 netguard_collect </dev/null
