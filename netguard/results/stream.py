@@ -141,6 +141,21 @@ def read_written(
     ``json.load``, without ever holding its whole text (for 12,000 hosts with their evidence,
     hundreds of MiB) beside the value; ``reduce`` shrinks each host entry as it is read
     (``without_quiet_evidence``). ValueError for a file that is not such a document."""
+    hosts: list[Any] = []
+    doc = scan_written(path, lambda host: hosts.append(reduce(host) if reduce else host))
+    doc["hosts"] = hosts
+    return doc
+
+
+def scan_written(
+    path: str | Path,
+    each: Callable[[dict[str, Any]], None],
+    head: Callable[[dict[str, Any]], object] | None = None,
+) -> dict[str, Any]:
+    """A document this module wrote (or one laid out the same way), host entry by host entry:
+    ``head`` gets the blocks before ``hosts`` once they are read, ``each`` every host entry in
+    order, and nothing keeps it; returns the document with ``hosts`` empty. ValueError for a
+    file that is not laid out so (it may still be a valid document: read it whole then)."""
     decoder = json.JSONDecoder()
     with open(path, encoding="utf-8") as fh:
         buf = ""
@@ -150,17 +165,18 @@ def read_written(
                 raise ValueError(f"{path}: no hosts array where this writer puts it")
             buf += piece
         doc: dict[str, Any] = json.loads(buf[:start] + "}")
-        hosts: list[Any] = []
-        doc["hosts"] = hosts
+        if head is not None:
+            head(doc)
+        doc["hosts"] = []  # in its place among the blocks, empty
         buf, pos = buf[start + len(_HOSTS_OPEN) :], 0
-        expect_value = True
+        expect_value, seen = True, False
         while True:
             while pos < len(buf) and buf[pos] in " \n":
                 pos += 1
             if pos >= len(buf):
                 buf, pos = _more(fh, buf, pos, path), 0
                 continue
-            if expect_value and not (buf[pos] == "]" and not hosts):
+            if expect_value and not (buf[pos] == "]" and not seen):
                 try:
                     host, pos = decoder.raw_decode(buf, pos)
                 except json.JSONDecodeError:  # cut by the end of what was read: read on
@@ -168,8 +184,8 @@ def read_written(
                     continue
                 if not isinstance(host, dict):
                     raise ValueError(f"{path}: a host entry that is not an object")
-                hosts.append(reduce(host) if reduce else host)
-                expect_value = False
+                each(host)
+                expect_value, seen = False, True
             elif buf[pos] == "]":
                 break
             elif buf[pos] == "," and not expect_value:
