@@ -102,11 +102,12 @@ def write_outputs(
                 print_summary(run, err, terminal_lang(args))
         else:
             sys.stdout.write(text)
-    # Read back one host entry at a time, never its text. A fleet too large for every host's
-    # detail in the report keeps no evidence of passing findings: nothing would show it.
+    # Read back one host entry at a time, never its text (the report reads it on its own). A
+    # fleet too large for every host's detail in a report keeps no evidence of passing
+    # findings: the checklists and alerts read failing findings only.
     reduce = without_quiet_evidence if len(run.results) > DETAIL_ALL_MAX else None
     doc = cache(lambda: read_written(document, reduce))
-    _documents_after_audit(args, doc, history)
+    _documents_after_audit(args, document, doc, history)
     if after.alerts:
         _alert(doc(), history, after, err, say(args))
 
@@ -178,36 +179,45 @@ def _to_collector(results: Results, after: Afterwards, alerts: Alerts, t: Catalo
 
 
 def _documents_after_audit(
-    args: argparse.Namespace, doc: Callable[[], dict[str, Any]], history: Store | None
+    args: argparse.Namespace,
+    document: Path,
+    doc: Callable[[], dict[str, Any]],
+    history: Store | None,
 ) -> None:
     """The report and checklists an audit was asked for, rendered from its own results
-    document: exactly what `netguard report` would make of the JSON (trend included)."""
+    document: exactly what `netguard report` would make of the JSON (trend included). The
+    report is built while the document is read, host by host (report.load_report)."""
     from netguard.cli.documents import write_checklists_for
     from netguard.notify import critical_findings  # one definition of "critical finding"
     from netguard.results import parse_results
 
     when = args.checklists or ("critical" if args.report else "never")
-    if not args.report and when == "never":
-        return
-    results = parse_results(doc(), "<this audit>")
     # the documents name the results file the audit wrote, or say it wrote none
-    results.path = args.output if args.format == "json" and args.output else ""
+    named = args.output if args.format == "json" and args.output else ""
     if args.report:
         from netguard.cli.options import document_zone
-        from netguard.report import write_report
+        from netguard.report import load_report, write_report
 
+        report = load_report(document)
+        run = report.results
+        run.path = named
         lang = lang_of(args)
         path = write_report(
-            results,
+            report,
             args.report,
             lang,
             default_in(args.report_dir),
             tz=document_zone(args.tz, args.contacts, lang),
-            trend=history.trend(results.started, TREND_RUNS, scope_of(results.inventory))
+            trend=history.trend(run.started, TREND_RUNS, scope_of(run.inventory))
             if history
             else None,
         )
+        del report, run  # the checklists read the document on their own
         announce("report", path)
+    if when == "never":
+        return
+    results = parse_results(doc(), "<this audit>")
+    results.path = named
     if when == "always" or (when == "critical" and critical_findings(results)):
         for path in write_checklists_for(results, args, args.checklist_format, args.report_dir):
             announce("checklist", path)
