@@ -23,13 +23,12 @@ from __future__ import annotations
 
 import ipaddress
 import pickle
-import sys
 import tempfile
 import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any
 
 from netguard.model import (
     FindingStatus,
@@ -41,6 +40,7 @@ from netguard.model import (
     overall_verdict,
 )
 from netguard.results import CollectorRecord, FindingRecord, HostRecord, Results, WaiverRecord
+from netguard.results.stream import Sharing
 
 if TYPE_CHECKING:
     from netguard.history.model import RunSummary
@@ -299,7 +299,9 @@ class ReportBuilder:
     shows only failing, undecided and waived findings in detail then, so those are all a view
     keeps, their texts shared between hosts and their evidence on disk until it is written."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, compact: bool = True) -> None:
+        """compact=False: full views however many hosts (the same report, in more memory)."""
+        self.compact = compact
         self.totals = Tally()
         self.status_counts = {str(s): 0 for s in HostStatus}
         self.finding_counts = {str(s): 0 for s in FindingStatus}
@@ -339,7 +341,7 @@ class ReportBuilder:
         for f in host.findings:
             self.finding_counts[f.status] = self.finding_counts.get(f.status, 0) + 1
         self.categories.add(host)
-        if self.spill is None and len(self.views) >= DETAIL_ALL_MAX:
+        if self.compact and self.spill is None and len(self.views) >= DETAIL_ALL_MAX:
             self.spill = _Spill()  # from now on no host's detail shows passing findings
             self.views = [self.spill.compact(v) for v in self.views]
         self.views.append(view if self.spill is None else self.spill.compact(view))
@@ -587,7 +589,7 @@ class _Spill:
         self.file = tempfile.TemporaryFile(prefix=".netguard-report-")  # noqa: SIM115
         weakref.finalize(self, self.file.close)
         self.end = 0
-        self.shared: dict[Any, Any] = {}
+        self.sharing = Sharing()
 
     def compact(self, v: HostView) -> HostView:
         h = v.host
@@ -598,15 +600,15 @@ class _Spill:
         host = replace(
             h,
             findings=findings,
-            segment=_intern(h.segment),
-            zone=_intern(h.zone),
-            os=_intern(h.os),
-            department=_intern(h.department),
-            status=_intern(h.status),
-            detail=_intern(h.detail),
-            detail_reason=_intern(h.detail_reason),
-            detail_args=self.share(h.detail_args),
-            collector=_intern(h.collector),
+            segment=Sharing.text(h.segment),
+            zone=Sharing.text(h.zone),
+            os=Sharing.text(h.os),
+            department=Sharing.text(h.department),
+            status=Sharing.text(h.status),
+            detail=Sharing.text(h.detail),
+            detail_reason=Sharing.text(h.detail_reason),
+            detail_args=self.sharing.one(h.detail_args),
+            collector=Sharing.text(h.collector),
         )
         return replace(
             v,
@@ -614,36 +616,27 @@ class _Spill:
             failing=[f for f in findings if f.status == _FAIL],
             undecided=[f for f in findings if f.status == _ERROR],
             waived=[f for f in findings if f.status == _WAIVED],
-            worst=_intern(v.worst),
+            worst=Sharing.text(v.worst),
             stored=stored,
         )
 
     def finding(self, f: FindingRecord) -> FindingRecord:
         return replace(
             f,
-            check=_intern(f.check),
-            category=_intern(f.category),
-            status=_intern(f.status),
-            severity=_intern(f.severity),
-            title=_intern(f.title),
-            message=_intern(f.message),
-            remediation=_intern(f.remediation),
+            check=Sharing.text(f.check),
+            category=Sharing.text(f.category),
+            status=Sharing.text(f.status),
+            severity=Sharing.text(f.severity),
+            title=Sharing.text(f.title),
+            message=Sharing.text(f.message),
+            remediation=Sharing.text(f.remediation),
             evidence={},
-            reason=_intern(f.reason),
-            args=self.share(f.args),
-            titles=self.share(f.titles),
-            remediations=self.share(f.remediations),
-            references=self.share(f.references),
+            reason=Sharing.text(f.reason),
+            args=self.sharing.one(f.args),
+            titles=self.sharing.one(f.titles),
+            remediations=self.sharing.one(f.remediations),
+            references=self.sharing.one(f.references),
         )
-
-    def share(self, value: _V) -> _V:
-        """One object for equal values across hosts ({} and () included); a value that cannot
-        be a key (lists in it) is kept as it is."""
-        try:
-            key = (type(value), _frozen(value))
-        except TypeError:
-            return value
-        return cast(_V, self.shared.setdefault(key, value))
 
     def store(self, evidence: list[dict[str, Any]]) -> _Stored:
         data = pickle.dumps(evidence, protocol=pickle.HIGHEST_PROTOCOL)
@@ -657,24 +650,3 @@ class _Spill:
         self.file.seek(offset)
         evidence: list[dict[str, Any]] = pickle.loads(self.file.read(size))  # our own file
         return evidence
-
-
-_V = TypeVar("_V")
-
-
-def _frozen(value: Any) -> Any:
-    """A hashable form of a JSON-like value; TypeError for one that has no such form."""
-    if isinstance(value, dict):
-        return tuple((k, _frozen(v)) for k, v in value.items())
-    if isinstance(value, tuple):
-        return tuple(_frozen(v) for v in value)
-    hash(value)  # str, numbers, None, bool; a list raises TypeError
-    return (type(value), value)
-
-
-def _intern(text: str) -> str:
-    return sys.intern(text) if len(text) <= _SHARED_MAX else text
-
-
-#: texts up to this length are shared between hosts
-_SHARED_MAX = 2048

@@ -16,7 +16,7 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, TypeVar, cast
 
 from netguard.model import FindingStatus, HostResult, HostStatus
 from netguard.results.document import document_head, document_tail, dumps
@@ -34,12 +34,67 @@ _HOSTS_OPEN = ',\n  "hosts": ['
 _PIECE = 1 << 20  # characters read at a time when reading a document back
 
 
-def slim(result: HostResult) -> HostResult:
+def slim(result: HostResult, sharing: Sharing | None = None) -> HostResult:
     """What a run keeps of a host once its entry is written: its status, and its failing,
     undecided and waived findings without their evidence — the same verdict, the same waivers
-    block and terminal summary, a fraction of the memory."""
-    kept = tuple(replace(f, evidence={}) for f in result.findings if f.status in KEPT)
-    return replace(result, findings=kept)
+    block and terminal summary, a fraction of the memory. With ``sharing`` (a run's), the
+    texts, arguments and segment it keeps are one object for all the hosts that have equal
+    ones (results held back by the fleet step come back from disk as copies of everything)."""
+    if sharing is None:
+        kept = tuple(replace(f, evidence={}) for f in result.findings if f.status in KEPT)
+        return replace(result, findings=kept)
+    one, text = sharing.one, sharing.text
+    kept = tuple(
+        replace(
+            f,
+            evidence={},
+            message=text(f.message),
+            title=text(f.title),
+            remediation=text(f.remediation),
+            args=one(f.args),
+            titles=one(f.titles),
+            remediations=one(f.remediations),
+            references=one(f.references),
+        )
+        for f in result.findings
+        if f.status in KEPT
+    )
+    return replace(result, findings=kept, segment=one(result.segment))
+
+
+_T = TypeVar("_T")
+
+
+class Sharing:
+    """One object for equal values across the hosts of a run or a report: short texts are
+    interned, and values that can be compared whole (tuples, frozen records, mappings of
+    such) are looked up in a table of those seen; anything else (a list inside) is kept as
+    it is. Only for values nobody changes afterwards."""
+
+    def __init__(self) -> None:
+        self._seen: dict[Any, Any] = {}
+
+    @staticmethod
+    def text(value: str) -> str:
+        return sys.intern(value) if len(value) <= _SHARED_MAX else value
+
+    def one(self, value: _T) -> _T:
+        try:
+            key = (type(value), _frozen(value))
+        except TypeError:
+            return value
+        return cast(_T, self._seen.setdefault(key, value))
+
+
+def _frozen(value: Any) -> Any:
+    """A hashable form of a JSON-like value that tells types apart (1, 1.0 and True differ);
+    TypeError for a value that has none."""
+    if isinstance(value, dict):
+        return tuple((k, _frozen(v)) for k, v in value.items())
+    if isinstance(value, tuple):
+        return tuple(_frozen(v) for v in value)
+    hash(value)  # texts, numbers, None, frozen records; a list raises TypeError
+    return (type(value), value)
 
 
 def entry_text(host: dict[str, Any]) -> str:
@@ -64,6 +119,11 @@ class ResultsStream:
         self._file = tempfile.TemporaryFile(dir=directory, prefix=".netguard-results-")  # noqa: SIM115
         self._end = 0
         self._hosts: dict[str, deque[_Spooled]] = {}
+        self._sharing = Sharing()
+
+    def slim(self, result: HostResult) -> HostResult:
+        """``slim``, sharing equal values with the run's other hosts."""
+        return slim(result, self._sharing)
 
     def add(self, result: HostResult) -> None:
         data = entry_text(result.to_dict()).encode("utf-8")
@@ -127,8 +187,8 @@ def _shared(finding: dict[str, Any]) -> dict[str, Any]:
     return {
         sys.intern(key): {}
         if quiet and key == "evidence"
-        else sys.intern(value)
-        if isinstance(value, str) and len(value) <= _SHARED_MAX
+        else Sharing.text(value)
+        if isinstance(value, str)
         else value
         for key, value in finding.items()
     }
