@@ -61,7 +61,13 @@ def main() -> None:
     ap.add_argument("--hosts", type=int, default=12_000)
     ap.add_argument("--workers", type=int, default=8)
     ap.add_argument("--keep", help="write everything into this (new) folder and keep it")
-    ap.add_argument("--no-report", action="store_true", help="no HTML report (it reads back all)")
+    ap.add_argument("--no-report", action="store_true", help="no HTML report")
+    ap.add_argument(
+        "--checklists",
+        choices=("never", "critical", "always"),
+        default="never",
+        help="the audit's --checklists (default never; they read the document back whole)",
+    )
     args = ap.parse_args()
 
     sample = collect_local(local_inventory().hosts[0])
@@ -99,7 +105,7 @@ def main() -> None:
                 "--report-dir",
                 str(tmp / "reports"),
                 "--checklists",
-                "never",
+                args.checklists,
                 "--bundle",
                 str(tmp / "bundle"),
             ]

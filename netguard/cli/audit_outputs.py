@@ -9,7 +9,7 @@ import argparse
 import shutil
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from netguard.history import Store
     from netguard.i18n import Catalog
     from netguard.remotelog import Alerts, Target
-    from netguard.results import Results, Run
+    from netguard.results import HostRecord, Results, Run
 
 #: Runs in the trend of a report written by ``netguard audit --report``.
 TREND_RUNS = 12
@@ -102,12 +102,12 @@ def write_outputs(
                 print_summary(run, err, terminal_lang(args))
         else:
             sys.stdout.write(text)
-    # Read back one host entry at a time, never its text (the report reads it on its own). A
-    # fleet too large for every host's detail in a report keeps no evidence of passing
-    # findings: the checklists and alerts read failing findings only.
-    reduce = without_quiet_evidence if len(run.results) > DETAIL_ALL_MAX else None
-    doc = cache(lambda: read_written(document, reduce))
-    _documents_after_audit(args, document, doc, history)
+    # Read back one host entry at a time, never its text; the report and the checklists fold
+    # it host by host on their own, the alerts read it whole. A fleet too large for every
+    # host's detail in a report keeps no evidence of passing findings: nothing shows it.
+    large = len(run.results) > DETAIL_ALL_MAX
+    doc = cache(lambda: read_written(document, without_quiet_evidence if large else None))
+    _documents_after_audit(args, document, doc, history, large)
     if after.alerts:
         _alert(doc(), history, after, err, say(args))
 
@@ -183,6 +183,7 @@ def _documents_after_audit(
     document: Path,
     doc: Callable[[], dict[str, Any]],
     history: Store | None,
+    large: bool,
 ) -> None:
     """The report and checklists an audit was asked for, rendered from its own results
     document: exactly what `netguard report` would make of the JSON (trend included). The
@@ -216,8 +217,65 @@ def _documents_after_audit(
         announce("report", path)
     if when == "never":
         return
-    results = parse_results(doc(), "<this audit>")
+    folded = checklist_results(document, args.playbooks, quiet_evidence=not large)
+    if folded is None:  # the playbooks do not load: the checklists say why, if any is due
+        results = parse_results(doc(), "<this audit>")
+        critical = bool(critical_findings(results))
+    else:
+        results, critical = folded
     results.path = named
-    if when == "always" or (when == "critical" and critical_findings(results)):
+    if when == "always" or (when == "critical" and critical):
         for path in write_checklists_for(results, args, args.checklist_format, args.report_dir):
             announce("checklist", path)
+
+
+def checklist_results(
+    document: Path, playbooks_dir: str | None, *, quiet_evidence: bool = True
+) -> tuple[Results, bool] | None:
+    """The audit's results as its checklists read them, folded host by host while the document
+    is read: only the hosts a playbook's trigger may fire on, each with only the findings a
+    trigger may fire on — the same incidents as from the whole document (checklist.match_host
+    looks at nothing else) in the memory of those hosts; and whether any finding is critical
+    and failing (notify.critical_findings). None when the playbooks cannot be read.
+    quiet_evidence=False: without the evidence of passing and not-applicable findings, as
+    ``results.stream.without_quiet_evidence`` reads a large run's document back."""
+    from types import SimpleNamespace
+
+    from netguard.errors import InputError
+    from netguard.model import FindingStatus
+    from netguard.notify import critical_findings
+    from netguard.playbooks import load_playbooks
+    from netguard.results.read import fold_results
+    from netguard.results.stream import QUIET
+
+    try:
+        playbooks = load_playbooks(playbooks_dir)
+    except InputError:
+        return None
+    triggers = [t for pb in playbooks if not pb.manual for t in pb.triggers]
+    kept: list[HostRecord] = []
+    critical = [False]
+
+    def add(host: HostRecord) -> None:
+        if not critical[0] and critical_findings(SimpleNamespace(hosts=[host])):
+            critical[0] = True
+        findings = [
+            f
+            for f in host.findings
+            if f.status != FindingStatus.WAIVED
+            and any(t.matches_finding(f.check, f.category, f.status) for t in triggers)
+        ]
+        if findings or any(host.status in t.host_status for t in triggers):
+            if not quiet_evidence:
+                findings = [replace(f, evidence={}) if f.status in QUIET else f for f in findings]
+            host.findings = findings
+            kept.append(host)
+
+    def start() -> Callable[[HostRecord], None]:
+        kept.clear()  # read again from the start
+        critical[0] = False
+        return add
+
+    results = fold_results(document, start)
+    results.hosts = kept
+    return results, critical[0]
