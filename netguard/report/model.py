@@ -3,6 +3,9 @@
 The renderers (html, markdown, csv) only lay this out and translate it. Everything is
 aggregated in one pass over the hosts and their findings, so a city-wide run (12,000 hosts,
 ~120,000 findings) costs a fraction of a second here; the only super-linear step is sorting.
+That pass takes one host at a time (``ReportBuilder``), so a report can be built while its
+results file is read (``report.load_report``) and never hold the fleet's results: past
+DETAIL_ALL_MAX hosts, each host's view keeps only what the report shows of it.
 
 Rules the numbers follow (the same as the audit's exit status, so report and exit code agree):
 - a host is *failing* if any finding fails, else *unknown* if it was not audited or any check
@@ -311,8 +314,8 @@ class ReportBuilder:
         self.categories = _CategoryTally()
         self.views: list[HostView] = []
         self.undecided_hosts = 0
-        #: collector id → (its hosts' tally, how many it audited): rows once the collectors
-        #: (written after the hosts) are known
+        #: collector id → its hosts' tally, and how many it audited: the collectors' rows
+        #: once the collectors (written after the hosts) are known
         self.collector_tallies: dict[str, Tally] = {}
         self.collector_audited: dict[str, int] = {}
         self.spill: _Spill | None = None
