@@ -10,9 +10,8 @@ import shutil
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 
@@ -81,7 +80,6 @@ def write_outputs(
     from netguard.render.console import print_summary
     from netguard.render.files import write_atomic
     from netguard.report.model import DETAIL_ALL_MAX
-    from netguard.results.stream import read_written, without_quiet_evidence
 
     if bundle is not None:
         bundle.writer.add_run(run, document)
@@ -102,18 +100,17 @@ def write_outputs(
                 print_summary(run, err, terminal_lang(args))
         else:
             sys.stdout.write(text)
-    # Read back one host entry at a time, never its text; the report and the checklists fold
-    # it host by host on their own, the alerts read it whole. A fleet too large for every
-    # host's detail in a report keeps no evidence of passing findings: nothing shows it.
+    # The report, the checklists and the alerts each read the document back host by host and
+    # keep what they show. A fleet too large for every host's detail in a report keeps no
+    # evidence of passing findings: nothing shows it.
     large = len(run.results) > DETAIL_ALL_MAX
-    doc = cache(lambda: read_written(document, without_quiet_evidence if large else None))
-    _documents_after_audit(args, document, doc, history, large)
+    _documents_after_audit(args, document, history, large)
     if after.alerts:
-        _alert(doc(), history, after, err, say(args))
+        _alert(alert_results(document), history, after, err, say(args))
 
 
 def _alert(
-    doc: dict[str, Any], history: Store | None, after: Afterwards, err: Console, t: Catalog
+    results: Results, history: Store | None, after: Afterwards, err: Console, t: Catalog
 ) -> None:
     """The audit's alerts, decided once for every channel: critical findings that were not
     failing in the previous complete run (the hook, the local syslog, the remote collector),
@@ -122,9 +119,7 @@ def _alert(
     written already and the exit status still says what the audit found."""
     from netguard.model import FindingStatus, HostStatus
     from netguard.notify import critical_findings, notify_critical
-    from netguard.results import parse_results
 
-    results = parse_results(doc, "<this audit>")
     failing_before: set[tuple[str, str]] = set()
     unaudited_before: set[str] = set()
     scope = scope_of(results.inventory)
@@ -179,11 +174,7 @@ def _to_collector(results: Results, after: Afterwards, alerts: Alerts, t: Catalo
 
 
 def _documents_after_audit(
-    args: argparse.Namespace,
-    document: Path,
-    doc: Callable[[], dict[str, Any]],
-    history: Store | None,
-    large: bool,
+    args: argparse.Namespace, document: Path, history: Store | None, large: bool
 ) -> None:
     """The report and checklists an audit was asked for, rendered from its own results
     document: exactly what `netguard report` would make of the JSON (trend included). The
@@ -191,6 +182,7 @@ def _documents_after_audit(
     from netguard.cli.documents import write_checklists_for
     from netguard.notify import critical_findings  # one definition of "critical finding"
     from netguard.results import parse_results
+    from netguard.results.stream import read_written, without_quiet_evidence
 
     when = args.checklists or ("critical" if args.report else "never")
     # the documents name the results file the audit wrote, or say it wrote none
@@ -219,7 +211,8 @@ def _documents_after_audit(
         return
     folded = checklist_results(document, args.playbooks, quiet_evidence=not large)
     if folded is None:  # the playbooks do not load: the checklists say why, if any is due
-        results = parse_results(doc(), "<this audit>")
+        reduce = without_quiet_evidence if large else None
+        results = parse_results(read_written(document, reduce), "<this audit>")
         critical = bool(critical_findings(results))
     else:
         results, critical = folded
@@ -279,3 +272,30 @@ def checklist_results(
     results = fold_results(document, start)
     results.hosts = kept
     return results, critical[0]
+
+
+def alert_results(document: Path) -> Results:
+    """The audit's results as its alerts read them, folded host by host while the document is
+    read: the hosts not audited and those with a critical failing finding
+    (notify.critical_findings), each with only those findings — the same alerts on every
+    channel as from the whole document, in the memory of those hosts."""
+    from types import SimpleNamespace
+
+    from netguard.notify import critical_findings
+    from netguard.results.read import fold_results
+
+    kept: list[HostRecord] = []
+
+    def add(host: HostRecord) -> None:
+        critical = {f["check"] for f in critical_findings(SimpleNamespace(hosts=[host]))}
+        if critical or not host.audited:
+            host.findings = [f for f in host.findings if f.status == "fail" and f.check in critical]
+            kept.append(host)
+
+    def start() -> Callable[[HostRecord], None]:
+        kept.clear()  # read again from the start
+        return add
+
+    results = fold_results(document, start)
+    results.hosts = kept
+    return results
