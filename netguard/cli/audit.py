@@ -4,28 +4,22 @@ the documents and the alerts it was asked for."""
 from __future__ import annotations
 
 import argparse
-import shutil
 import sys
-from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import date
-from functools import cache
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 
+from netguard.cli.audit_outputs import Afterwards, afterwards, write_outputs
 from netguard.cli.network import check_discover_args, run_sweep, sweep_options
 from netguard.cli.options import (
     REPORT_FORMATS,
     allow_commands_option,
-    announce,
     checklist_options,
     commands_allowed_for,
-    default_in,
     history_option,
     inventory_from,
-    lang_of,
     limit_option,
     limited,
     load_policy,
@@ -33,14 +27,13 @@ from netguard.cli.options import (
     map_option,
     policy_check_ids,
     say,
-    syslog_target,
     syslog_to_options,
     terminal_lang,
     usage_error,
     workers_option,
 )
 from netguard.cli.probe import probe_options, probe_plan
-from netguard.cli.runs import results_path, results_text, run_with_progress
+from netguard.cli.runs import results_path, run_with_progress
 from netguard.cli.signing import Bundling, bundle_writer, open_replay, signing_options
 from netguard.cli.sshsetup import load_identities, ssh_config_option, with_ssh_config
 from netguard.export import FORMATS as EXPORT_FORMATS
@@ -51,11 +44,6 @@ if TYPE_CHECKING:
     from netguard.fleet import MediaSummary
     from netguard.history import Store
     from netguard.i18n import Catalog
-    from netguard.remotelog import Alerts, Target
-    from netguard.results import Results, Run
-
-#: Runs in the trend of a report written by ``netguard audit --report``.
-TREND_RUNS = 12
 
 
 def add_parsers(sub: Any) -> None:
@@ -160,22 +148,6 @@ def add_parsers(sub: Any) -> None:
     )
 
 
-@dataclass(frozen=True)
-class Afterwards:
-    """What an audit does with its results once the hosts are done, decided up front."""
-
-    output: str | None  # -o FILE, else standard output
-    fmt: str  # table | json
-    quiet: bool
-    notify: list[str] | None  # the hook's argv
-    syslog: bool
-    syslog_to: Target | None = None  # a remote collector for the alerts (--syslog-to)
-
-    @property
-    def alerts(self) -> bool:
-        return bool(self.notify or self.syslog or self.syslog_to)
-
-
 def run(args: argparse.Namespace, err: Console) -> int:
     from netguard.engine import AuditJob, AuditOptions, preflight
     from netguard.inventory import local_inventory
@@ -211,7 +183,7 @@ def run(args: argparse.Namespace, err: Console) -> int:
     identities = load_identities(job.inventory)  # passphrases asked before any host
     if identities is not None:
         job = replace(job, options=replace(job.options, identities=identities))
-    after = _afterwards(args)  # a command that cannot be split is bad input, found up front
+    after = afterwards(args)  # a command that cannot be split is bad input, found up front
     if args.discover:  # before any host: a refused raw socket is bad input, nothing written
         from netguard.engine.resolve import resolve_inventory
 
@@ -235,19 +207,6 @@ def run(args: argparse.Namespace, err: Console) -> int:
     finally:
         if history is not None:
             history.close()
-
-
-def _afterwards(args: argparse.Namespace) -> Afterwards:
-    from netguard.notify import hook_argv
-
-    return Afterwards(
-        args.output,
-        args.format,
-        args.quiet,
-        hook_argv(args.notify),
-        args.syslog,
-        syslog_target(args),
-    )
 
 
 def _replay(args: argparse.Namespace, err: Console) -> int:
@@ -290,7 +249,7 @@ def _replay(args: argparse.Namespace, err: Console) -> int:
         # names as the recorded run resolved them: a replay asks no resolver
         resolver=Resolver(lookup=recorded_lookup(bundle.results.get("hosts", []))),
     )
-    return _run_and_write(args, err, job, _afterwards(args), None, None)
+    return _run_and_write(args, err, job, afterwards(args), None, None)
 
 
 def _recorded_day(text: Any) -> date | None:
@@ -332,52 +291,8 @@ def _run_and_write(
         if recorder.lost is not None:  # the database went away: the audit goes on without it
             _not_recorded(recorder.lost, say(args))
             history = None
-        _write_outputs(args, err, run, document, after, history, bundle)
+        write_outputs(args, err, run, document, after, history, bundle)
     return exit_status_of(run.results)
-
-
-def _write_outputs(
-    args: argparse.Namespace,
-    err: Console,
-    run: Run,
-    document: Path,
-    after: Afterwards,
-    history: Store | None,
-    bundle: Bundling | None,
-) -> None:
-    """Everything an audit writes from its results document (written already, at
-    ``document``): the bundle's copy, the output asked for, the report, the alerts."""
-    from netguard.render.console import print_summary
-    from netguard.render.files import write_atomic
-    from netguard.report.model import DETAIL_ALL_MAX
-    from netguard.results.stream import read_written, without_quiet_evidence
-
-    if bundle is not None:
-        bundle.writer.add_run(run, document)
-        bundle.seal(run)
-        announce("bundle", bundle.writer.root)
-    if after.fmt == "json" and after.output:
-        if not after.quiet:
-            print_summary(run, err, terminal_lang(args))
-    elif after.fmt == "json":
-        with document.open(encoding="utf-8") as fh:
-            shutil.copyfileobj(fh, sys.stdout)
-    else:
-        exported = document.read_text(encoding="utf-8") if after.fmt != "table" else ""
-        text = results_text(run, exported, after.fmt, terminal_lang(args))
-        if after.output:
-            write_atomic(after.output, text)
-            if after.fmt != "table" and not after.quiet:
-                print_summary(run, err, terminal_lang(args))
-        else:
-            sys.stdout.write(text)
-    # Read back one host entry at a time, never its text. A fleet too large for every host's
-    # detail in the report keeps no evidence of passing findings: nothing would show it.
-    reduce = without_quiet_evidence if len(run.results) > DETAIL_ALL_MAX else None
-    doc = cache(lambda: read_written(document, reduce))
-    _documents_after_audit(args, doc, history)
-    if after.alerts:
-        _alert(doc(), history, after, err, say(args))
 
 
 def _earlier_media(history: Store, job: AuditJob) -> tuple[MediaSummary, ...]:
@@ -415,105 +330,3 @@ def _open_history(path: str | None, t: Catalog) -> Store | None:
 def _not_recorded(exc: Exception, t: Catalog) -> None:
     said = t("terminal.history.not_recorded", raw=str(exc), command="netguard history import")
     print(said, file=sys.stderr)  # one line, unwrapped: the URL and the reason stay whole
-
-
-def _alert(
-    doc: dict[str, Any], history: Store | None, after: Afterwards, err: Console, t: Catalog
-) -> None:
-    """The audit's alerts, decided once for every channel: critical findings that were not
-    failing in the previous complete run (the hook, the local syslog, the remote collector),
-    and for the remote collector also the hosts that could not be audited and were audited in
-    that run (or were not in it). A channel that fails is said on stderr; the results are
-    written already and the exit status still says what the audit found."""
-    from netguard.model import FindingStatus, HostStatus
-    from netguard.notify import critical_findings, notify_critical
-    from netguard.results import parse_results
-
-    results = parse_results(doc, "<this audit>")
-    failing_before: set[tuple[str, str]] = set()
-    unaudited_before: set[str] = set()
-    scope = scope_of(results.inventory)
-    previous = history.previous_complete(results.started, scope) if history is not None else None
-    if history is not None and previous is not None:
-        old = history.document(previous.id)
-        failing_before = {
-            (h["name"], f["check"])
-            for h in old["hosts"]
-            for f in h["findings"]
-            if f["status"] == FindingStatus.FAIL
-        }
-        unaudited_before = {h["name"] for h in old["hosts"] if h["status"] != HostStatus.AUDITED}
-    found = critical_findings(results, lambda host, check: (host, check) not in failing_before)
-    if after.notify or after.syslog:
-        outcome = notify_critical(
-            found,
-            command=after.notify,
-            syslog=after.syslog,
-            context={"run_id": results.run_id, "time": results.detected.isoformat()},
-        )
-        if outcome.error:
-            err.print(t("terminal.notify_failed", raw=outcome.error), markup=False, highlight=False)
-    if after.syslog_to is not None:
-        from netguard.remotelog import Alerts
-
-        alerts = Alerts(
-            frozenset((f["host"]["name"], f["check"]) for f in found),
-            frozenset(h.name for h in results.hosts if not h.audited) - unaudited_before,
-        )
-        _to_collector(results, after, alerts, t)
-
-
-def _to_collector(results: Results, after: Afterwards, alerts: Alerts, t: Catalog) -> None:
-    """The alerts to the remote collector; one that cannot be reached is one line on stderr."""
-    from netguard import remotelog
-    from netguard.render.text import clean
-
-    target = after.syslog_to
-    assert target is not None
-    payloads = remotelog.messages(results, only=alerts)
-    if not payloads:
-        return
-    try:
-        sent = remotelog.send(target, payloads)
-    except OSError as exc:  # ssl.SSLError too: unreachable, refused, certificate not trusted
-        line = t("terminal.syslog_to_failed", url=str(target), raw=clean(str(exc), 300))
-        print(line, file=sys.stderr, flush=True)
-        return
-    if not after.quiet:
-        print(t("terminal.syslog_to_sent", count=sent, url=str(target)), file=sys.stderr)
-
-
-def _documents_after_audit(
-    args: argparse.Namespace, doc: Callable[[], dict[str, Any]], history: Store | None
-) -> None:
-    """The report and checklists an audit was asked for, rendered from its own results
-    document: exactly what `netguard report` would make of the JSON (trend included)."""
-    from netguard.cli.documents import write_checklists_for
-    from netguard.notify import critical_findings  # one definition of "critical finding"
-    from netguard.results import parse_results
-
-    when = args.checklists or ("critical" if args.report else "never")
-    if not args.report and when == "never":
-        return
-    results = parse_results(doc(), "<this audit>")
-    # the documents name the results file the audit wrote, or say it wrote none
-    results.path = args.output if args.format == "json" and args.output else ""
-    if args.report:
-        from netguard.cli.options import document_zone
-        from netguard.report import write_report
-
-        lang = lang_of(args)
-        path = write_report(
-            results,
-            args.report,
-            lang,
-            default_in(args.report_dir),
-            tz=document_zone(args.tz, args.contacts, lang),
-            trend=history.trend(results.started, TREND_RUNS, scope_of(results.inventory))
-            if history
-            else None,
-        )
-        announce("report", path)
-    if when == "always" or (when == "critical" and critical_findings(results)):
-        for path in write_checklists_for(results, args, args.checklist_format, args.report_dir):
-            announce("checklist", path)

@@ -30,6 +30,7 @@ from netguard.results import scope_of
 
 if TYPE_CHECKING:
     from netguard.history import RunSummary
+    from netguard.report import Report
     from netguard.results import Results
 
 
@@ -132,40 +133,41 @@ def add_parsers(sub: Any) -> None:
 def report(args: argparse.Namespace, err: Console) -> int:
     from netguard.report import write_report
 
-    results, trend = _report_source(args)
+    report, trend = _report_source(args)
     output = args.output or default_in("reports")
     lang = lang_of(args)
     tz = document_zone(args.tz, args.contacts, lang)
-    path = write_report(results, args.format, lang, output, tz=tz, trend=trend)
+    path = write_report(report, args.format, lang, output, tz=tz, trend=trend)
     announce("report", path)
     return ExitStatus.OK
 
 
-def _report_source(args: argparse.Namespace) -> tuple[Results, list[RunSummary] | None]:
-    """The results file given, or a run of the history (--run); and the trend up to that run
-    from the history — read only if the history exists: a report never creates one."""
+def _report_source(args: argparse.Namespace) -> tuple[Report, list[RunSummary] | None]:
+    """The report of the results file given (built as the file is read, host by host), or of
+    a run of the history (--run); and the trend up to that run from the history — read only
+    if the history exists: a report never creates one."""
     from netguard.history import history_exists, history_target, open_store
-    from netguard.results import load_results, parse_results
+    from netguard.report import load_report, report_of_document
 
     if bool(args.results) == bool(args.run):
         raise usage_error("report_source", field="report")
-    results = load_results(args.results) if args.results else None
+    report = load_report(args.results) if args.results else None
     path = history_target(args.history)
-    if results is not None and not history_exists(path):
-        return results, None
-    if results is not None:  # the trend is a bonus: an unusable history must not stop a report
+    if report is not None and not history_exists(path):
+        return report, None
+    if report is not None:  # the trend is a bonus: an unusable history must not stop a report
+        results = report.results
         try:
             with open_store(path) as store:
-                return results, store.trend(
-                    results.started, args.trend, scope_of(results.inventory)
-                )
+                return report, store.trend(results.started, args.trend, scope_of(results.inventory))
         except InputError as exc:
             print(say(args)("terminal.no_trend", raw=str(exc)), file=sys.stderr)
-            return results, None
+            return report, None
     with open_store(path) as store:
         run_id = store.resolve(args.run)
-        results = parse_results(store.document(run_id), f"history:{run_id}")
-        return results, store.trend(results.started, args.trend, scope_of(results.inventory))
+        report = report_of_document(store.document(run_id), f"history:{run_id}")
+        results = report.results
+        return report, store.trend(results.started, args.trend, scope_of(results.inventory))
 
 
 def export(args: argparse.Namespace, err: Console) -> int:

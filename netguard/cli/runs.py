@@ -72,7 +72,6 @@ def run_with_progress(
     from netguard.engine import run_audit
     from netguard.i18n import catalog
     from netguard.model import HostResult
-    from netguard.results.stream import slim
 
     with Progress(
         TextColumn(catalog(lang).get(f"terminal.progress.{label}", label), markup=False),
@@ -97,5 +96,5 @@ def run_with_progress(
             job,
             on_result=done,
             on_start=recorder.begin if recorder else None,
-            keep=slim if stream is not None else None,
+            keep=stream.slim if stream is not None else None,
         )

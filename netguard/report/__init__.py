@@ -2,30 +2,62 @@
 and who must act — from a results document, in Chinese or English, as HTML, Markdown, CSV or PDF.
 
 ``build_report`` computes the numbers once (model.py); each renderer lays them out in one format;
-``write_report`` picks a file name and writes atomically.
+``write_report`` picks a file name and writes atomically. ``load_report`` builds the report of a
+results file while reading it, host by host: a city's report never holds the city's results.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import tzinfo
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from netguard.render.files import write_atomic
-from netguard.report.model import Report, build_report, build_trend
-from netguard.results import Results
+from netguard.report.model import Report, ReportBuilder, build_report, build_trend
+from netguard.results import HostRecord, Results
+from netguard.results.read import fold_document, fold_results
 
 if TYPE_CHECKING:
     from netguard.history.model import RunSummary
 
-__all__ = ["FORMATS", "Report", "build_report", "default_name", "render_report", "write_report"]
+__all__ = [
+    "FORMATS",
+    "Report",
+    "build_report",
+    "default_name",
+    "load_report",
+    "render_report",
+    "report_of_document",
+    "write_report",
+]
 
 FORMATS = ("html", "md", "csv", "pdf")
 DEFAULT_DIR = Path("reports")
 _RUN_ID = re.compile(r"[^0-9A-Za-z]")
+
+
+def load_report(path: str | Path, trend: Sequence[RunSummary] | None = None) -> Report:
+    """The report of a results file, built while the file is read one host at a time
+    (results.read.fold_results): the same report as ``build_report(load_results(path))``, in
+    the memory of the report alone. InputError as load_results."""
+    builders: list[ReportBuilder] = []
+
+    def start() -> Callable[[HostRecord], None]:
+        builders.append(ReportBuilder())  # again when the file must be read whole after all
+        return builders[-1].add
+
+    results = fold_results(path, start)
+    return builders[-1].build(results, trend)
+
+
+def report_of_document(doc: Any, source: str, trend: Sequence[RunSummary] | None = None) -> Report:
+    """The report of a results document in memory (the history's), its hosts validated and
+    folded one at a time rather than all made records first. InputError as parse_results."""
+    builder = ReportBuilder()
+    return builder.build(fold_document(doc, source, builder.add), trend)
 
 
 def render_report(
@@ -60,7 +92,7 @@ def render_report(
 
 
 def write_report(
-    results: Results,
+    results: Results | Report,
     fmt: str,
     lang: str,
     output: Path | str | None = None,
@@ -73,11 +105,13 @@ def write_report(
     output: a file path; or a folder — an existing directory, or a path without an extension
     that does not exist yet — to get a fresh name inside it (default_name); None: reports/.
     The file appears whole or not at all (temp file + rename); a PDF is the HTML printed by
-    headless Chromium, its print stylesheet included. trend: as for render_report.
+    headless Chromium, its print stylesheet included. results: a results document read, or
+    its report built (load_report); trend: as for render_report.
     """
     if fmt not in FORMATS:
         raise ValueError(f"unknown report format {fmt!r} (one of {', '.join(FORMATS)})")
-    path = _target(results, fmt, lang, output, tz)
+    run = results.results if isinstance(results, Report) else results
+    path = _target(run, fmt, lang, output, tz)
     if fmt == "pdf":
         from netguard.render.pdf import html_to_pdf
 

@@ -3,6 +3,9 @@
 The renderers (html, markdown, csv) only lay this out and translate it. Everything is
 aggregated in one pass over the hosts and their findings, so a city-wide run (12,000 hosts,
 ~120,000 findings) costs a fraction of a second here; the only super-linear step is sorting.
+That pass takes one host at a time (``ReportBuilder``), so a report can be built while its
+results file is read (``report.load_report``) and never hold the fleet's results: past
+DETAIL_ALL_MAX hosts, each host's view keeps only what the report shows of it.
 
 Rules the numbers follow (the same as the audit's exit status, so report and exit code agree):
 - a host is *failing* if any finding fails, else *unknown* if it was not audited or any check
@@ -22,10 +25,13 @@ does not have it, so the trend always ends where the report's headline numbers a
 from __future__ import annotations
 
 import ipaddress
+import pickle
+import tempfile
+import weakref
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from netguard.model import (
     FindingStatus,
@@ -37,6 +43,7 @@ from netguard.model import (
     overall_verdict,
 )
 from netguard.results import CollectorRecord, FindingRecord, HostRecord, Results, WaiverRecord
+from netguard.results.stream import Sharing
 
 if TYPE_CHECKING:
     from netguard.history.model import RunSummary
@@ -143,6 +150,10 @@ class HostView:
     not_applicable: int
     sort_address: str  # an address key that sorts numerically (10.0.0.9 before 10.0.0.10)
     waived: list[FindingRecord] = field(default_factory=list)
+    #: the host had findings (``host.findings`` of a compact view keeps only those shown)
+    has_findings: bool = False
+    #: a compact view's evidence, on disk until its detail is written (None: in the findings)
+    stored: _Stored | None = None
 
     @property
     def needs_attention(self) -> bool:
@@ -152,10 +163,14 @@ class HostView:
     @property
     def findings_sorted(self) -> list[FindingRecord]:
         """Failing first, then undecided, waived, passed, not applicable; worst severity
-        first."""
+        first. A compact view has only its failing, undecided and waived findings, with their
+        evidence read back from disk."""
+        findings = self.host.findings
+        if self.stored is not None:
+            evidence = self.stored.load()
+            findings = [replace(f, evidence=e) for f, e in zip(findings, evidence, strict=True)]
         return sorted(
-            self.host.findings,
-            key=lambda f: (_FINDING_ORDER.get(f.status, 9), -f.severity_rank, f.check),
+            findings, key=lambda f: (_FINDING_ORDER.get(f.status, 9), -f.severity_rank, f.check)
         )
 
 
@@ -273,75 +288,111 @@ class Report:
 def build_report(results: Results, trend: Sequence[RunSummary] | None = None) -> Report:
     """The report of one run; trend: summaries of earlier complete runs, oldest first (normally
     ending with this run), for the trend section — see build_trend."""
-    totals = Tally()
-    status_counts = {str(s): 0 for s in HostStatus}
-    finding_counts = {str(s): 0 for s in FindingStatus}
-    zones: dict[str, Group] = {}
-    segments: dict[str, Group] = {}
-    departments: dict[str, Group] = {}
-    categories = _CategoryTally()
-    views: list[HostView] = []
-    violations: list[Violation] = []
-    waived: list[Violation] = []
-    undecided_hosts = 0
-    collectors = {c.id: CollectorRow(c) for c in results.collectors}
+    builder = ReportBuilder()
+    for host in results.hosts:
+        builder.add(host)
+    return builder.build(results, trend)
 
-    for index, host in enumerate(results.hosts):
-        view = _host_view(host, index)
-        views.append(view)
-        status_counts[host.status] = status_counts.get(host.status, 0) + 1
+
+class ReportBuilder:
+    """A report built host by host while a results document is read (``add`` each host in the
+    document's order, then ``build`` with the document's other blocks), so that a city's
+    report never holds the city's results: what it keeps across the fleet is the tallies and
+    each host's view. Past DETAIL_ALL_MAX hosts the views are compact (``_Spill``): the report
+    shows only failing, undecided and waived findings in detail then, so those are all a view
+    keeps, their texts shared between hosts and their evidence on disk until it is written."""
+
+    def __init__(self, *, compact: bool = True) -> None:
+        """compact=False: full views however many hosts (the same report, in more memory)."""
+        self.compact = compact
+        self.totals = Tally()
+        self.status_counts = {str(s): 0 for s in HostStatus}
+        self.finding_counts = {str(s): 0 for s in FindingStatus}
+        self.zones: dict[str, Group] = {}
+        self.segments: dict[str, Group] = {}
+        self.departments: dict[str, Group] = {}
+        self.categories = _CategoryTally()
+        self.views: list[HostView] = []
+        self.undecided_hosts = 0
+        #: collector id → its hosts' tally, and how many it audited: the collectors' rows
+        #: once the collectors (written after the hosts) are known
+        self.collector_tallies: dict[str, Tally] = {}
+        self.collector_audited: dict[str, int] = {}
+        self.spill: _Spill | None = None
+
+    def add(self, host: HostRecord) -> None:
+        view = _host_view(host, len(self.views))
+        self.status_counts[host.status] = self.status_counts.get(host.status, 0) + 1
         if host.audited and view.undecided:
-            undecided_hosts += 1
-        groups: tuple[Tally, ...] = (
-            totals,
-            _group(zones, host.zone).tally,
-            _group(segments, host.segment, zone=host.zone).tally,
-            _group(departments, host.department).tally,
+            self.undecided_hosts += 1
+        collector = self.collector_tallies.get(host.collector)
+        if collector is None:
+            collector = self.collector_tallies[host.collector] = Tally()
+        self.collector_audited[host.collector] = (
+            self.collector_audited.get(host.collector, 0) + host.audited
         )
-        row = collectors.get(host.collector)
-        if row is not None:
-            groups = (*groups, row.tally)
-            row.audited += host.audited
-        for tally in groups:
+        for tally in (
+            self.totals,
+            _group(self.zones, host.zone).tally,
+            _group(self.segments, host.segment, zone=host.zone).tally,
+            _group(self.departments, host.department).tally,
+            collector,
+        ):
             tally.add_host(view.verdict)
             tally.fail_findings += len(view.failing)
             tally.error_findings += len(view.undecided)
         for f in host.findings:
-            finding_counts[f.status] = finding_counts.get(f.status, 0) + 1
-        categories.add(host)
-        violations.extend(Violation(view, f) for f in view.failing)
-        waived.extend(Violation(view, f) for f in view.waived)
+            self.finding_counts[f.status] = self.finding_counts.get(f.status, 0) + 1
+        self.categories.add(host)
+        if self.compact and self.spill is None and len(self.views) >= DETAIL_ALL_MAX:
+            self.spill = _Spill()  # from now on no host's detail shows passing findings
+            self.views = [self.spill.compact(v) for v in self.views]
+        self.views.append(view if self.spill is None else self.spill.compact(view))
 
-    violations.sort(key=_violation_key)
-    waived.sort(key=_violation_key)
-    unknown = [v for v in views if v.needs_attention]
-    detail, scope = _detail(views)
-    report = Report(
-        results=results,
-        verdict=_overall(totals),
-        totals=totals,
-        coverage=Coverage(
-            hosts=totals.hosts,
-            audited=status_counts[_AUDITED],
-            host_status=status_counts,
-            undecided=undecided_hosts,
-        ),
-        finding_status=finding_counts,
-        by_zone=_zone_order(zones),
-        by_segment=_worst_first(segments),
-        by_department=_worst_first(departments),
-        by_category=categories.groups(),
-        violations=violations,
-        unknown_hosts=unknown,
-        hosts=views,
-        detail_hosts=detail,
-        detail_scope=scope,
-        zones_present=[g.key for g in _zone_order(zones)],
-        waived=waived,
-        collectors=list(collectors.values()),
-    )
-    report.trend = build_trend(report, trend)
-    return report
+    def build(self, results: Results, trend: Sequence[RunSummary] | None = None) -> Report:
+        """The report, with the document's blocks but ``hosts`` from ``results`` (the hosts
+        are the ones added)."""
+        views = self.views
+        violations = [Violation(v, f) for v in views for f in v.failing]
+        waived = [Violation(v, f) for v in views for f in v.waived]
+        violations.sort(key=_violation_key)
+        waived.sort(key=_violation_key)
+        detail, scope = _detail(views)
+        collectors = [
+            CollectorRow(
+                c,
+                self.collector_tallies.get(c.id, Tally()),
+                self.collector_audited.get(c.id, 0),
+            )
+            for c in results.collectors
+        ]
+        totals = self.totals
+        report = Report(
+            results=results,
+            verdict=_overall(totals),
+            totals=totals,
+            coverage=Coverage(
+                hosts=totals.hosts,
+                audited=self.status_counts[_AUDITED],
+                host_status=self.status_counts,
+                undecided=self.undecided_hosts,
+            ),
+            finding_status=self.finding_counts,
+            by_zone=_zone_order(self.zones),
+            by_segment=_worst_first(self.segments),
+            by_department=_worst_first(self.departments),
+            by_category=self.categories.groups(),
+            violations=violations,
+            unknown_hosts=[v for v in views if v.needs_attention],
+            hosts=views,
+            detail_hosts=detail,
+            detail_scope=scope,
+            zones_present=[g.key for g in _zone_order(self.zones)],
+            waived=waived,
+            collectors=collectors,
+        )
+        report.trend = build_trend(report, trend)
+        return report
 
 
 def build_trend(report: Report, runs: Sequence[RunSummary] | None) -> Trend | None:
@@ -411,6 +462,7 @@ def _host_view(host: HostRecord, index: int) -> HostView:
         not_applicable=len(host.findings) - passed - len(failing) - len(undecided) - len(waived),
         sort_address=address_key(host.address),
         waived=waived,
+        has_findings=bool(host.findings),
     )
 
 
@@ -513,3 +565,91 @@ def _detail(views: list[HostView]) -> tuple[list[HostView], str]:
     rank = {s: i for i, s in enumerate(_SEVERITIES)}
     attention.sort(key=lambda v: -rank.get(v.worst, -1))
     return attention[:DETAIL_MAX], "capped"
+
+
+#: the findings a compact view keeps: those the detail of a large fleet shows
+_SHOWN = frozenset({_FAIL, _ERROR, _WAIVED})
+
+
+@dataclass(frozen=True, slots=True)
+class _Stored:
+    """Where one compact view's evidence is (its shown findings', in order)."""
+
+    spill: _Spill
+    offset: int
+    size: int
+
+    def load(self) -> list[dict[str, Any]]:
+        return self.spill.load(self.offset, self.size)
+
+
+class _Spill:
+    """Compact host views and the temporary file their evidence waits in (removed with the
+    last view that needs it). The file is the report's own, written and read by this process
+    only; texts that repeat across hosts (keys, titles, messages, departments) are shared."""
+
+    def __init__(self) -> None:
+        self.file = tempfile.TemporaryFile(prefix=".netguard-report-")  # noqa: SIM115
+        weakref.finalize(self, self.file.close)
+        self.end = 0
+        self.sharing = Sharing()
+
+    def compact(self, v: HostView) -> HostView:
+        h = v.host
+        kept = [f for f in h.findings if f.status in _SHOWN]
+        evidence = [f.evidence for f in kept]
+        stored = self.store(evidence) if any(evidence) else None
+        findings = [self.finding(f) for f in kept]
+        host = replace(
+            h,
+            findings=findings,
+            segment=Sharing.text(h.segment),
+            zone=Sharing.text(h.zone),
+            os=Sharing.text(h.os),
+            department=Sharing.text(h.department),
+            status=Sharing.text(h.status),
+            detail=Sharing.text(h.detail),
+            detail_reason=Sharing.text(h.detail_reason),
+            detail_args=self.sharing.one(h.detail_args),
+            collector=Sharing.text(h.collector),
+        )
+        return replace(
+            v,
+            host=host,
+            failing=[f for f in findings if f.status == _FAIL],
+            undecided=[f for f in findings if f.status == _ERROR],
+            waived=[f for f in findings if f.status == _WAIVED],
+            worst=Sharing.text(v.worst),
+            stored=stored,
+        )
+
+    def finding(self, f: FindingRecord) -> FindingRecord:
+        return replace(
+            f,
+            check=Sharing.text(f.check),
+            category=Sharing.text(f.category),
+            status=Sharing.text(f.status),
+            severity=Sharing.text(f.severity),
+            title=Sharing.text(f.title),
+            message=Sharing.text(f.message),
+            remediation=Sharing.text(f.remediation),
+            evidence={},
+            reason=Sharing.text(f.reason),
+            args=self.sharing.one(f.args),
+            titles=self.sharing.one(f.titles),
+            remediations=self.sharing.one(f.remediations),
+            references=self.sharing.one(f.references),
+        )
+
+    def store(self, evidence: list[dict[str, Any]]) -> _Stored:
+        data = pickle.dumps(evidence, protocol=pickle.HIGHEST_PROTOCOL)
+        self.file.seek(self.end)
+        self.file.write(data)
+        stored = _Stored(self, self.end, len(data))
+        self.end += len(data)
+        return stored
+
+    def load(self, offset: int, size: int) -> list[dict[str, Any]]:
+        self.file.seek(offset)
+        evidence: list[dict[str, Any]] = pickle.loads(self.file.read(size))  # our own file
+        return evidence

@@ -8,6 +8,7 @@ it that came from an audited host stays untrusted text; renderers escape it.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -33,8 +34,45 @@ _ZONES = {str(z) for z in Zone}
 _KINDS = {"device", "unregistered"}
 
 
+#: where each host of a document goes once it is validated (fold_results)
+HostSink = Callable[[HostRecord], None]
+
+
 def load_results(path: str | Path) -> Results:
     return parse_results(read_document(path), str(path))
+
+
+def fold_results(path: str | Path, start: Callable[[], HostSink]) -> Results:
+    """``load_results`` host by host, in the memory of one host whatever the fleet: each host,
+    validated, goes to the function ``start()`` gives, in the document's order, and nothing
+    keeps it — the Results returned has no hosts. A document laid out as netguard writes it
+    (``results.stream``) is read one host entry at a time; any other layout is read whole as
+    ``load_results`` reads it, after calling ``start`` again: the hosts given before are to be
+    forgotten. Problems are the same InputError as load_results (naming file and field)."""
+    from netguard.results.stream import scan_written
+
+    source = str(path)
+    fold = _Fold(source)
+    sink = start()
+    try:
+        top = scan_written(path, lambda h: sink(fold.host(h)), fold.head)
+    except (OSError, ValueError):  # not laid out so, not there, not UTF-8: read it whole
+        return fold_document(read_document(path), source, start())
+    return fold.finish(top)
+
+
+def fold_document(doc: Any, source: str, sink: HostSink) -> Results:
+    """``parse_results`` host by host: a document already in memory (the history's) gives its
+    hosts to ``sink`` one at a time instead of as a list of records (see fold_results)."""
+    fold = _Fold(source)
+    top = fold.head(doc)
+    hosts_raw = top.get("hosts")
+    if not isinstance(hosts_raw, list):
+        raise InputError("must be a list", file=source, field="hosts")
+    collectors = fold.collectors(top)  # checked before the hosts, as parse_results does
+    for h in hosts_raw:
+        sink(fold.host(h))
+    return fold.finish(top, collectors)
 
 
 def read_document(path: str | Path) -> Any:
@@ -53,38 +91,84 @@ def read_document(path: str | Path) -> Any:
 
 
 def parse_results(doc: Any, source: str = "<results>") -> Results:
-    r = _Reader(source)
-    top = r.mapping(doc, "")
-    schema = top.get("schema")
-    if schema != SCHEMA:
-        raise InputError(
-            f"not a netguard results document (schema {schema!r}, expected {SCHEMA!r})",
-            file=source,
-            field="schema",
+    hosts: list[HostRecord] = []
+    results = fold_document(doc, source, hosts.append)
+    results.hosts = hosts
+    return results
+
+
+class _Fold:
+    """A document validated block by block: ``head`` (schema, run), each ``host`` in order
+    (with what the whole list must satisfy: unique names, known collectors), ``finish``."""
+
+    def __init__(self, source: str) -> None:
+        self.r = _Reader(source)
+        self.names: set[str] = set()
+        self.count = 0
+        #: collector id → the first host naming it (checked once the collectors are known)
+        self.collector_of: dict[str, int] = {}
+
+    def head(self, doc: Any) -> dict[str, Any]:
+        top = self.r.mapping(doc, "")
+        schema = top.get("schema")
+        if schema != SCHEMA:
+            raise InputError(
+                f"not a netguard results document (schema {schema!r}, expected {SCHEMA!r})",
+                file=self.r.source,
+                field="schema",
+            )
+        self.r.mapping(top.get("run"), "run")
+        return top
+
+    def collectors(self, top: dict[str, Any]) -> list[CollectorRecord]:
+        return self.r.collectors(top["collectors"]) if top.get("collectors") is not None else []
+
+    def host(self, value: Any) -> HostRecord:
+        i = self.count
+        h = self.r.host(value, f"hosts[{i}]")
+        if h.name in self.names:  # history rows and report anchors are keyed by name
+            raise self.r.fail(f"hosts[{i}].name", f"duplicate host {h.name!r}")
+        self.names.add(h.name)
+        self.collector_of.setdefault(h.collector, i)
+        self.count += 1
+        return h
+
+    def finish(
+        self, top: dict[str, Any], collectors: list[CollectorRecord] | None = None
+    ) -> Results:
+        r = self.r
+        if collectors is None:
+            collectors = self.collectors(top)
+        if collectors or any(self.collector_of):
+            # every host of a merged document names one of its collectors
+            ids = {c.id for c in collectors}
+            unknown = [i for c, i in self.collector_of.items() if c not in ids]
+            if unknown:
+                i = min(unknown)
+                name = next(c for c, j in self.collector_of.items() if j == i)
+                raise r.fail(
+                    f"hosts[{i}].collector", f"names no collector of the document: {name!r}"
+                )
+        run = r.mapping(top.get("run"), "run")
+        return Results(
+            path=r.source,
+            run_id=r.text(run, "id", "run"),
+            started=r.required_time(run, "started", "run"),
+            finished=r.time(run, "finished", "run", optional=True),
+            inventory=r.mapping(run.get("inventory", {}), "run.inventory"),
+            policy=r.mapping(run.get("policy", {}), "run.policy"),
+            netguard_version=str(top.get("netguard_version", "")),
+            hosts=[],
+            waivers=r.waivers(top["waivers"], "waivers")
+            if top.get("waivers") is not None
+            else None,
+            network=r.mapping(top["network"], "network")
+            if top.get("network") is not None
+            else None,
+            limit=r.texts(run, "limit", "run"),
+            collectors=collectors,
+            duplicates=r.duplicates(top["duplicates"]) if top.get("duplicates") is not None else [],
         )
-    run = r.mapping(top.get("run"), "run")
-    hosts_raw = top.get("hosts")
-    if not isinstance(hosts_raw, list):
-        raise InputError("must be a list", file=source, field="hosts")
-    collectors = r.collectors(top["collectors"]) if top.get("collectors") is not None else []
-    hosts = r.hosts(hosts_raw)
-    if collectors or any(h.collector for h in hosts):
-        r.check_collectors(collectors, hosts)
-    return Results(
-        path=source,
-        run_id=r.text(run, "id", "run"),
-        started=r.required_time(run, "started", "run"),
-        finished=r.time(run, "finished", "run", optional=True),
-        inventory=r.mapping(run.get("inventory", {}), "run.inventory"),
-        policy=r.mapping(run.get("policy", {}), "run.policy"),
-        netguard_version=str(top.get("netguard_version", "")),
-        hosts=hosts,
-        waivers=r.waivers(top["waivers"], "waivers") if top.get("waivers") is not None else None,
-        network=r.mapping(top["network"], "network") if top.get("network") is not None else None,
-        limit=r.texts(run, "limit", "run"),
-        collectors=collectors,
-        duplicates=r.duplicates(top["duplicates"]) if top.get("duplicates") is not None else [],
-    )
 
 
 class _Reader:
@@ -133,15 +217,6 @@ class _Reader:
         t = self.time(m, key, where)
         assert t is not None  # time() refuses a missing value unless optional
         return t
-
-    def hosts(self, values: list[Any]) -> list[HostRecord]:
-        hosts = [self.host(h, f"hosts[{i}]") for i, h in enumerate(values)]
-        seen: set[str] = set()
-        for i, h in enumerate(hosts):
-            if h.name in seen:  # history rows and report anchors are keyed by name
-                raise self.fail(f"hosts[{i}].name", f"duplicate host {h.name!r}")
-            seen.add(h.name)
-        return hosts
 
     def host(self, value: Any, where: str) -> HostRecord:
         h = self.mapping(value, where)
@@ -209,15 +284,6 @@ class _Reader:
                 raise self.fail(f"{where}.id", f"empty or duplicate collector id {record.id!r}")
             out.append(record)
         return out
-
-    def check_collectors(self, collectors: list[CollectorRecord], hosts: list[HostRecord]) -> None:
-        """Every host of a merged document names one of its collectors."""
-        ids = {c.id for c in collectors}
-        for i, h in enumerate(hosts):
-            if h.collector not in ids:
-                raise self.fail(
-                    f"hosts[{i}].collector", f"names no collector of the document: {h.collector!r}"
-                )
 
     def duplicates(self, value: Any) -> list[Duplicate]:
         if not isinstance(value, list):

@@ -16,7 +16,7 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, TypeVar, cast
 
 from netguard.model import FindingStatus, HostResult, HostStatus
 from netguard.results.document import document_head, document_tail, dumps
@@ -34,12 +34,67 @@ _HOSTS_OPEN = ',\n  "hosts": ['
 _PIECE = 1 << 20  # characters read at a time when reading a document back
 
 
-def slim(result: HostResult) -> HostResult:
+def slim(result: HostResult, sharing: Sharing | None = None) -> HostResult:
     """What a run keeps of a host once its entry is written: its status, and its failing,
     undecided and waived findings without their evidence — the same verdict, the same waivers
-    block and terminal summary, a fraction of the memory."""
-    kept = tuple(replace(f, evidence={}) for f in result.findings if f.status in KEPT)
-    return replace(result, findings=kept)
+    block and terminal summary, a fraction of the memory. With ``sharing`` (a run's), the
+    texts, arguments and segment it keeps are one object for all the hosts that have equal
+    ones (results held back by the fleet step come back from disk as copies of everything)."""
+    if sharing is None:
+        kept = tuple(replace(f, evidence={}) for f in result.findings if f.status in KEPT)
+        return replace(result, findings=kept)
+    one, text = sharing.one, sharing.text
+    kept = tuple(
+        replace(
+            f,
+            evidence={},
+            message=text(f.message),
+            title=text(f.title),
+            remediation=text(f.remediation),
+            args=one(f.args),
+            titles=one(f.titles),
+            remediations=one(f.remediations),
+            references=one(f.references),
+        )
+        for f in result.findings
+        if f.status in KEPT
+    )
+    return replace(result, findings=kept, segment=one(result.segment))
+
+
+_T = TypeVar("_T")
+
+
+class Sharing:
+    """One object for equal values across the hosts of a run or a report: short texts are
+    interned, and values that can be compared whole (tuples, frozen records, mappings of
+    such) are looked up in a table of those seen; anything else (a list inside) is kept as
+    it is. Only for values nobody changes afterwards."""
+
+    def __init__(self) -> None:
+        self._seen: dict[Any, Any] = {}
+
+    @staticmethod
+    def text(value: str) -> str:
+        return sys.intern(value) if len(value) <= _SHARED_MAX else value
+
+    def one(self, value: _T) -> _T:
+        try:
+            key = (type(value), _frozen(value))
+        except TypeError:
+            return value
+        return cast(_T, self._seen.setdefault(key, value))
+
+
+def _frozen(value: Any) -> Any:
+    """A hashable form of a JSON-like value that tells types apart (1, 1.0 and True differ);
+    TypeError for a value that has none."""
+    if isinstance(value, dict):
+        return tuple((k, _frozen(v)) for k, v in value.items())
+    if isinstance(value, tuple):
+        return tuple(_frozen(v) for v in value)
+    hash(value)  # texts, numbers, None, frozen records; a list raises TypeError
+    return (type(value), value)
 
 
 def entry_text(host: dict[str, Any]) -> str:
@@ -64,6 +119,11 @@ class ResultsStream:
         self._file = tempfile.TemporaryFile(dir=directory, prefix=".netguard-results-")  # noqa: SIM115
         self._end = 0
         self._hosts: dict[str, deque[_Spooled]] = {}
+        self._sharing = Sharing()
+
+    def slim(self, result: HostResult) -> HostResult:
+        """``slim``, sharing equal values with the run's other hosts."""
+        return slim(result, self._sharing)
 
     def add(self, result: HostResult) -> None:
         data = entry_text(result.to_dict()).encode("utf-8")
@@ -127,8 +187,8 @@ def _shared(finding: dict[str, Any]) -> dict[str, Any]:
     return {
         sys.intern(key): {}
         if quiet and key == "evidence"
-        else sys.intern(value)
-        if isinstance(value, str) and len(value) <= _SHARED_MAX
+        else Sharing.text(value)
+        if isinstance(value, str)
         else value
         for key, value in finding.items()
     }
@@ -141,6 +201,21 @@ def read_written(
     ``json.load``, without ever holding its whole text (for 12,000 hosts with their evidence,
     hundreds of MiB) beside the value; ``reduce`` shrinks each host entry as it is read
     (``without_quiet_evidence``). ValueError for a file that is not such a document."""
+    hosts: list[Any] = []
+    doc = scan_written(path, lambda host: hosts.append(reduce(host) if reduce else host))
+    doc["hosts"] = hosts
+    return doc
+
+
+def scan_written(
+    path: str | Path,
+    each: Callable[[dict[str, Any]], None],
+    head: Callable[[dict[str, Any]], object] | None = None,
+) -> dict[str, Any]:
+    """A document this module wrote (or one laid out the same way), host entry by host entry:
+    ``head`` gets the blocks before ``hosts`` once they are read, ``each`` every host entry in
+    order, and nothing keeps it; returns the document with ``hosts`` empty. ValueError for a
+    file that is not laid out so (it may still be a valid document: read it whole then)."""
     decoder = json.JSONDecoder()
     with open(path, encoding="utf-8") as fh:
         buf = ""
@@ -150,17 +225,18 @@ def read_written(
                 raise ValueError(f"{path}: no hosts array where this writer puts it")
             buf += piece
         doc: dict[str, Any] = json.loads(buf[:start] + "}")
-        hosts: list[Any] = []
-        doc["hosts"] = hosts
+        if head is not None:
+            head(doc)
+        doc["hosts"] = []  # in its place among the blocks, empty
         buf, pos = buf[start + len(_HOSTS_OPEN) :], 0
-        expect_value = True
+        expect_value, seen = True, False
         while True:
             while pos < len(buf) and buf[pos] in " \n":
                 pos += 1
             if pos >= len(buf):
                 buf, pos = _more(fh, buf, pos, path), 0
                 continue
-            if expect_value and not (buf[pos] == "]" and not hosts):
+            if expect_value and not (buf[pos] == "]" and not seen):
                 try:
                     host, pos = decoder.raw_decode(buf, pos)
                 except json.JSONDecodeError:  # cut by the end of what was read: read on
@@ -168,8 +244,8 @@ def read_written(
                     continue
                 if not isinstance(host, dict):
                     raise ValueError(f"{path}: a host entry that is not an object")
-                hosts.append(reduce(host) if reduce else host)
-                expect_value = False
+                each(host)
+                expect_value, seen = False, True
             elif buf[pos] == "]":
                 break
             elif buf[pos] == "," and not expect_value:

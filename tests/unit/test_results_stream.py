@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import json
+import pickle
 import random
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -52,6 +53,24 @@ def test_slim_results_keep_verdicts_and_counts_and_drop_evidence() -> None:
     whole, lean = summarize(results), summarize(kept)
     for key in ("hosts", "audited", "unknown", "failing", "compliant", "waived_hosts"):
         assert lean[key] == whole[key]
+
+
+def test_a_streams_slim_results_share_what_hosts_have_in_common() -> None:
+    _, results = run_of(fleet_document(300, seed=9))
+    # copies of everything, as the results the fleet step held back come back from disk
+    copies = [pickle.loads(pickle.dumps(r)) for r in results]
+    with ResultsStream() as stream:
+        kept = [stream.slim(r) for r in copies]
+    assert kept == [slim(r) for r in results]  # the same values
+    failing = [
+        f for k in kept for f in k.findings if (f.check, f.status) == ("password.age", "fail")
+    ]
+    assert len(failing) > 2
+    assert all(f.title is failing[0].title and f.remediation is failing[0].remediation
+               for f in failing)  # fmt: skip
+    by_segment: dict[str, object] = {}
+    for k in kept:
+        assert by_segment.setdefault(k.segment.name, k.segment) is k.segment
 
 
 def test_a_result_never_added_is_an_error_not_a_missing_host() -> None:
