@@ -25,7 +25,7 @@ from netguard.errors import InputError
 from netguard.history import postgres, schema
 from netguard.history.model import RunSummary
 from netguard.history.sql import SQLITE, Connection, Dialect, HistoryUnavailable, dialect_of
-from netguard.model import FindingStatus, HostResult
+from netguard.model import FindingStatus, HostResult, HostStatus
 from netguard.results import (
     SCHEMA,
     inventory_block,
@@ -584,6 +584,29 @@ class Store:
             run = self._run_row(run_id)
             hosts = self._hosts(run[0], zone=zone, check=check)
         return {"schema": SCHEMA, "run": _run_doc(run), "hosts": hosts}
+
+    def outcomes(self, run_id: str) -> tuple[set[tuple[str, str]], set[str]]:
+        """Of a past run: the (host, check) pairs that failed and the hosts not audited, read
+        from the narrow columns alone (what the alerts compare against, at city scale too)."""
+        with self._errors():
+            key = self._run_row(run_id)[0]
+            failing = {
+                (str(name), str(check))
+                for name, check in self._conn.execute(
+                    "SELECT h.name, k.check_id FROM findings f"
+                    " JOIN hosts h ON h.run = f.run AND h.pos = f.pos"
+                    " JOIN kinds k ON k.id = f.kind WHERE f.run = ? AND f.status = ?",
+                    (key, FindingStatus.FAIL.value),
+                )
+            }
+            unaudited = {
+                str(name)
+                for (name,) in self._conn.execute(
+                    "SELECT name FROM hosts WHERE run = ? AND status <> ?",
+                    (key, HostStatus.AUDITED.value),
+                )
+            }
+        return failing, unaudited
 
     def _run_row(self, run_id: str) -> Any:
         run = self._conn.execute(

@@ -208,6 +208,22 @@ def test_an_excerpt_is_the_document_cut_to_one_zone_and_one_check(
         assert expected and any(h["findings"] for h in expected)  # the cut kept something
 
 
+def test_outcomes_are_the_documents_failing_pairs_and_unaudited_hosts(db: Path) -> None:
+    with open_store(db) as store:
+        run_id = store.record(lab(), "lab-results.json")
+        whole = store.document(run_id)
+        failing, unaudited = store.outcomes(run_id)
+    assert failing == {
+        (h["name"], f["check"])
+        for h in whole["hosts"]
+        for f in h["findings"]
+        if f["status"] == "fail"
+    }
+    assert unaudited == {h["name"] for h in whole["hosts"] if h["status"] != "audited"}
+    assert ("no-av", "antivirus.installed") in failing
+    assert {"hang-pc", "down-pc"} <= unaudited and "ok-pc" not in unaudited
+
+
 def test_writer_round_trip_equals_summarize_and_inventory_order(db: Path) -> None:
     run, results = run_of(lab())
     with open_store(db) as store:

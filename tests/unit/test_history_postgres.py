@@ -67,6 +67,8 @@ def test_record_and_read_back_as_sqlite_does(url: str) -> None:
         back = store.document(run_id)
         [summary] = store.runs()
         part = store.excerpt(run_id, "internet", "password.age")
+        failing, unaudited = store.outcomes(run_id)
+    assert ("no-av", "antivirus.installed") in failing and "hang-pc" in unaudited
     assert [(h["name"], [f["check"] for f in h["findings"]]) for h in part["hosts"]] == [
         ("inet-pc", ["password.age"])
     ]
