@@ -53,6 +53,79 @@ sys.exit(code)
 """
 
 
+# The yardstick: a bare paramiko pool (threads, no host-key check, no parsing, nothing written)
+# sending each live host the very bytes netguard sends (its remote_exec: preamble lines and the
+# script) and reading the output to its end. What netguard costs beyond it is netguard's own.
+_BARE = r"""
+import json, resource, socket, sys, yaml
+from concurrent.futures import ThreadPoolExecutor
+import paramiko
+from netguard.collect.ssh import remote_exec
+from netguard.inventory import load_inventory
+inventory_path, workers, usage_path = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+inv = load_inventory(inventory_path)
+key = paramiko.Ed25519Key.from_private_key_file(inv.hosts[0].ssh.identity_file)
+
+def one(host):
+    command, stdin = remote_exec(host)
+    try:
+        where = (str(host.address), host.ssh.port)
+        sock = socket.create_connection(where, host.ssh.connect_timeout)
+    except OSError:
+        return "unreachable"
+    t = paramiko.Transport(sock)
+    t.banner_timeout = t.handshake_timeout = host.ssh.connect_timeout
+    try:
+        t.connect(username=host.ssh.user, pkey=key)
+        chan = t.open_session()
+        chan.exec_command(command)
+        chan.sendall(stdin)
+        chan.shutdown_write()
+        size = 0
+        while data := chan.recv(65536):
+            size += len(data)
+        return "audited" if chan.recv_exit_status() == 0 and size else "error"
+    except (paramiko.SSHException, EOFError, OSError):
+        return "timeout"
+    finally:
+        t.close()
+
+with ThreadPoolExecutor(workers) as pool:
+    outcome = list(pool.map(one, inv.hosts))
+ru = resource.getrusage(resource.RUSAGE_SELF)
+with open(usage_path, "w") as fh:
+    json.dump({"cpu_s": ru.ru_utime + ru.ru_stime, "maxrss_kib": ru.ru_maxrss,
+               "outcome": {k: outcome.count(k) for k in set(outcome)}}, fh)
+"""
+
+
+def bare_once(city: City, workers: int) -> dict[str, Any]:
+    """The bare paramiko pool over the same city, measured as audit_once measures netguard."""
+    tmp = city.lab.tmp
+    usage = tmp / "bare.usage"
+    argv = [sys.executable, "-c", _BARE, str(city.inventory_path), str(workers), str(usage)]
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    machines0, t0 = city.lab.cpu_seconds(), time.monotonic()
+    cp = city.lab.run_in_auditor(argv, timeout=7200, cwd=REPO, env=env)
+    wall = time.monotonic() - t0
+    machines = city.lab.cpu_seconds() - machines0
+    if not usage.exists():
+        raise SystemExit(f"bare pool: no usage (exit {cp.returncode}): {cp.stderr[-2000:]}")
+    used = json.loads(usage.read_text())
+    n = city.plan.hosts
+    return {
+        "label": f"bare-paramiko-{workers}",
+        "hosts": n,
+        "rtt_ms": city.plan.rtt_ms,
+        "wall_s": round(wall, 1),
+        "client_cpu_ms_per_host": round(used["cpu_s"] / n * 1000, 2),
+        "client_peak_rss_mib": round(used["maxrss_kib"] / 1024, 1),
+        "machines_cpu_ms_per_host": round(machines / n * 1000, 1),
+        "outcome": used["outcome"],
+        "load_before": os.getloadavg()[0],
+    }
+
+
 def _wire_bytes(ns: str) -> int:
     out = subprocess.run(
         ["ip", "netns", "exec", ns, "cat", "/sys/class/net/eth0/statistics/rx_bytes",
@@ -139,6 +212,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--runs", default="auto,32", help="this tree's --workers values, in order")
     p.add_argument("--no-clamd", action="store_true")
     p.add_argument("--json", type=Path, help="append every result as a JSON line here")
+    p.add_argument("--bare", type=int, metavar="WORKERS",
+                   help="first, a bare paramiko pool of WORKERS threads sending the same bytes "
+                   "(the yardstick for netguard's own client CPU)")  # fmt: skip
     p.add_argument("--outputs", action="store_true",
                    help="also write the history, the HTML report and the bundle (the peak RSS "
                    "of a whole scheduled audit)")  # fmt: skip
@@ -153,6 +229,13 @@ def main(argv: list[str] | None = None) -> int:
         with City(plan) as city:
             city.start()
             print(f"city of {args.hosts} hosts (rtt {rtt} ms) up in {time.monotonic() - t0:.1f}s")
+            if args.bare:
+                row = bare_once(city, args.bare)
+                rows.append(row)
+                print(json.dumps(row, ensure_ascii=False), flush=True)
+                if args.json is not None:
+                    with args.json.open("a") as fh:
+                        fh.write(json.dumps(row, ensure_ascii=False) + "\n")
             runs: list[tuple[Path, str, list[str]]] = []
             if args.before is not None:
                 w = args.before_workers
