@@ -126,6 +126,16 @@ def bare_once(city: City, workers: int) -> dict[str, Any]:
     }
 
 
+def emit(row: dict[str, Any], json_path: Path | None) -> dict[str, Any]:
+    """A result row on stdout, and appended to ``json_path`` as a JSON line if given."""
+    line = json.dumps(row, ensure_ascii=False)
+    print(line, flush=True)
+    if json_path is not None:
+        with json_path.open("a") as fh:
+            fh.write(line + "\n")
+    return row
+
+
 def _wire_bytes(ns: str) -> int:
     out = subprocess.run(
         ["ip", "netns", "exec", ns, "cat", "/sys/class/net/eth0/statistics/rx_bytes",
@@ -230,12 +240,7 @@ def main(argv: list[str] | None = None) -> int:
             city.start()
             print(f"city of {args.hosts} hosts (rtt {rtt} ms) up in {time.monotonic() - t0:.1f}s")
             if args.bare:
-                row = bare_once(city, args.bare)
-                rows.append(row)
-                print(json.dumps(row, ensure_ascii=False), flush=True)
-                if args.json is not None:
-                    with args.json.open("a") as fh:
-                        fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+                rows.append(emit(bare_once(city, args.bare), args.json))
             runs: list[tuple[Path, str, list[str]]] = []
             if args.before is not None:
                 w = args.before_workers
@@ -243,12 +248,7 @@ def main(argv: list[str] | None = None) -> int:
             for w in args.runs.split(","):
                 runs.append((REPO, f"after-{w}", ["--workers", w]))
             for tree, label, workers in runs:
-                row = audit_once(city, tree, label, workers, args.outputs)
-                rows.append(row)
-                print(json.dumps(row, ensure_ascii=False), flush=True)
-                if args.json is not None:
-                    with args.json.open("a") as fh:
-                        fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+                rows.append(emit(audit_once(city, tree, label, workers, args.outputs), args.json))
     return 0
 
 

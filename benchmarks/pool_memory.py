@@ -39,6 +39,9 @@ sys.path.insert(0, str(REPO))
 from tests.lab import netlab  # noqa: E402
 from tests.lab.city import City, CityPlan  # noqa: E402
 
+sys.path.insert(0, str(REPO / "benchmarks"))
+from pool_bench import emit  # noqa: E402
+
 # The audit with a sampler thread; argv: out.json, TRACE(0/1), then the netguard arguments.
 _WRAP = r"""
 import gc, json, resource, sys, threading, time, tracemalloc
@@ -163,11 +166,7 @@ def main(argv: list[str] | None = None) -> int:
             city.start()
             for tree in args.tree or [REPO]:
                 for variant in args.variants.split(","):
-                    row = audit_once(city, variant, args.workers, tree.resolve())
-                    print(json.dumps(row, ensure_ascii=False), flush=True)
-                    if args.json is not None:
-                        with args.json.open("a") as fh:
-                            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+                    emit(audit_once(city, variant, args.workers, tree.resolve()), args.json)
     return 0
 
 
