@@ -32,7 +32,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from tests.lab import netlab  # noqa: E402
-from tests.lab.city import City, CityPlan  # noqa: E402
+from tests.lab.city import LIVE, City, CityPlan, kind_of  # noqa: E402
 
 # The audit, wrapped: the pool's decisions to a file, and the process's own usage at its exit.
 _WRAP = r"""
@@ -225,6 +225,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--bare", type=int, metavar="WORKERS",
                    help="first, a bare paramiko pool of WORKERS threads sending the same bytes "
                    "(the yardstick for netguard's own client CPU)")  # fmt: skip
+    p.add_argument("--live-only", action="store_true",
+                   help="a city of only the live hosts a mixed city of --hosts has (its yardstick: "
+                   "the mixed city should take at most one time-out longer)")  # fmt: skip
     p.add_argument("--outputs", action="store_true",
                    help="also write the history, the HTML report and the bundle (the peak RSS "
                    "of a whole scheduled audit)")  # fmt: skip
@@ -232,13 +235,16 @@ def main(argv: list[str] | None = None) -> int:
     netlab.LISTENER_LIFETIME = 4 * 3600.0  # the hanging hosts outlive a long run
     rows = []
     for rtt in args.rtt or [0.0, 100.0]:
-        plan = CityPlan(hosts=args.hosts, machines=args.machines, rtt_ms=rtt,
+        hosts = args.hosts
+        if args.live_only:
+            hosts = sum(kind_of(i) == LIVE for i in range(args.hosts))
+        plan = CityPlan(hosts=hosts, machines=args.machines, rtt_ms=rtt, live_only=args.live_only,
                         clamd=not args.no_clamd, connect_timeout=args.connect_timeout,
                         command_timeout=args.command_timeout)  # fmt: skip
         t0 = time.monotonic()
         with City(plan) as city:
             city.start()
-            print(f"city of {args.hosts} hosts (rtt {rtt} ms) up in {time.monotonic() - t0:.1f}s")
+            print(f"city of {hosts} hosts (rtt {rtt} ms) up in {time.monotonic() - t0:.1f}s")
             if args.bare:
                 rows.append(emit(bare_once(city, args.bare), args.json))
             runs: list[tuple[Path, str, list[str]]] = []

@@ -58,6 +58,8 @@ class CityPlan:
     clamd: bool = True
     connect_timeout: float = 3.0
     command_timeout: float = 60.0
+    #: no host off nor hanging: the yardstick for a mixed city's live hosts alone
+    live_only: bool = False
 
 
 class City:
@@ -192,7 +194,7 @@ class City:
         hosts: list[dict[str, Any]] = []
         known: list[str] = []
         for i in range(plan.hosts):
-            kind = kind_of(i)
+            kind = LIVE if plan.live_only else kind_of(i)
             n = counts[kind]
             counts[kind] += 1
             name = f"h{i:05d}"
