@@ -12,9 +12,14 @@ simple, keep the pool from stalling behind them and from overrunning the machine
    lends each such host's slot to one more host. The hosts being *worked on* (key exchange,
    login, the script, parsing, checks) keep the pool's size while dead hosts are waited out, so
    a run takes the live hosts' time plus about one time-out (the last dead host handed out), not
-   the sum of the time-outs. At most as many slots are lent as the size itself (at most twice
-   the size in flight): a live sshd that is slow to send its banner because its machine is
-   overloaded is waiting too, and lending without bound would hand that machine ever more hosts.
+   the sum of the time-outs. The slots lent are bounded: as many as the size, and at least
+   ``LEND_FLOOR`` (64). Bounded, because a live sshd that is slow to send its banner because its
+   machine is overloaded is waiting too, and lending without bound would hand such machines ever
+   more hosts (and the collector ever more threads and sockets). At least 64, because a waiting
+   host costs the collector only a thread and a socket, and a cap of the size alone is too
+   tight for a small pool: 8 workers auditing 1,000 hosts of which 12 % time out at 10 s meet
+   ~12 waiting hosts at once, and a cap of 8 left the run 49 s longer than its live hosts'
+   (benchmarks/README.md, "Pool").
 2. **The size follows the collector's CPU** (``--workers auto``, the default). Every ``TICK``
    seconds the pool reads how busy the collector was and ``next_workers`` (a pure function)
    decides the size for the next interval: busy ≥ ``BUSY``: a quarter fewer; busy < ``IDLE``
@@ -70,17 +75,28 @@ Item = TypeVar("Item")
 Out = TypeVar("Out")
 
 
+#: the fewest waiting hosts a pool lends slots to, whatever its size (rule 1 above)
+LEND_FLOOR = 64
+
+
 @dataclass(frozen=True)
 class PoolLimits:
-    """How many hosts may be in flight: at first, at least and at most."""
+    """How many hosts may be worked on at once: at first, at least and at most; and how many
+    more may be handed out while others only wait (``lend``; default: the size, at least
+    ``LEND_FLOOR``)."""
 
     start: int = 32
     low: int = 4
     high: int = 256
+    lend: int | None = None
+
+    def lent(self, size: int) -> int:
+        """The most slots lent to waiting hosts while the pool's size is ``size``."""
+        return self.lend if self.lend is not None else max(size, LEND_FLOOR)
 
     def __post_init__(self) -> None:
-        if not 1 <= self.low <= self.start <= self.high:
-            raise ValueError(f"pool limits need 1 <= low <= start <= high: {self}")
+        if not 1 <= self.low <= self.start <= self.high or (self.lend or 0) < 0:
+            raise ValueError(f"pool limits need 1 <= low <= start <= high, lend >= 0: {self}")
 
     @classmethod
     def fixed(cls, workers: int) -> PoolLimits:
@@ -167,9 +183,9 @@ def run_pool(
     """``work(item)`` for every item, in threads, yielded in the order they finish.
 
     At most ``size`` items are worked on at once, plus one for every item that is only waiting
-    on the network (``collect.waits.waiting()``; at most ``size`` more); ``size`` starts at
-    ``limits.start`` and ``next_workers`` moves it every ``tick`` seconds on what ``meter``
-    reads (default a ``CpuMeter``). ``on_size`` hears every change of the size."""
+    on the network (``collect.waits.waiting()``; at most ``limits.lent(size)`` more); ``size``
+    starts at ``limits.start`` and ``next_workers`` moves it every ``tick`` seconds on what
+    ``meter`` reads (default a ``CpuMeter``). ``on_size`` hears every change of the size."""
     read = meter or CpuMeter().read
     source = iter(items)
     cond = threading.Condition()
@@ -195,12 +211,12 @@ def run_pool(
     busiest = 0  # the most items being worked on (not waiting) during the current interval
     exhausted = False
     next_tick = time.monotonic() + tick
-    with ThreadPoolExecutor(max_workers=2 * limits.high) as pool:
+    with ThreadPoolExecutor(max_workers=limits.high + limits.lent(limits.high)) as pool:
         for _ in itertools.count():  # ends when every item is handed out and finished
             with cond:
                 seen = state["waiting"]
-            # a waiting host's slot is lent to another, at most one for each slot of the size
-            free = 0 if exhausted else size + min(seen, size) - in_flight
+            # a waiting host's slot is lent to another, up to the limit of lent slots
+            free = 0 if exhausted else size + min(seen, limits.lent(size)) - in_flight
             for _ in range(max(0, free)):
                 try:
                     item = next(source)

@@ -3,13 +3,24 @@ made-up clocks, and the pool's structure (how many hosts in flight), never its s
 
 from __future__ import annotations
 
+import dataclasses
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from netguard.collect.waits import listening, waiting
-from netguard.engine.pool import AUTO, BUSY, IDLE, CpuMeter, PoolLimits, next_workers, run_pool
+from netguard.engine.pool import (
+    AUTO,
+    BUSY,
+    IDLE,
+    LEND_FLOOR,
+    CpuMeter,
+    PoolLimits,
+    next_workers,
+    run_pool,
+)
 
 LIMITS = PoolLimits(start=32, low=4, high=256)
 
@@ -189,11 +200,10 @@ def test_a_failing_item_ends_the_pool_with_its_error() -> None:
         list(run_pool(range(10), work, PoolLimits.fixed(2)))
 
 
-def test_a_waiting_hosts_slot_is_lent_to_another_at_most_once_per_slot() -> None:
-    """A fixed pool of 2 whose hosts only wait (as on a connect time-out), each until 4 are
-    waiting at once: only a pool that lends their slots gets there, and it lends no more than
-    its size (4 in flight, never 12)."""
-    barrier = threading.Barrier(4, timeout=20)
+def _only_waiting(together: int) -> tuple[Callable[[int], int], _InFlight]:
+    """Hosts that only wait (as on a connect time-out), each until ``together`` are waiting at
+    once, and the count of hosts in flight."""
+    barrier = threading.Barrier(together, timeout=20)
     seen = _InFlight()
 
     def work(i: int) -> int:
@@ -203,8 +213,27 @@ def test_a_waiting_hosts_slot_is_lent_to_another_at_most_once_per_slot() -> None
         seen.leave()
         return i
 
-    assert sorted(run_pool(range(12), work, PoolLimits.fixed(2))) == list(range(12))
+    return work, seen
+
+
+def test_a_waiting_hosts_slot_is_lent_to_another_up_to_the_limit_of_lent_slots() -> None:
+    """A fixed pool of 2 that lends 2 slots, whose hosts wait until 4 wait at once: only a pool
+    that lends their slots gets there, and it lends no more than its limit (4 in flight, never
+    12)."""
+    work, seen = _only_waiting(4)
+    limits = dataclasses.replace(PoolLimits.fixed(2), lend=2)
+    assert sorted(run_pool(range(12), work, limits)) == list(range(12))
     assert seen.most == 4
+
+
+def test_a_small_pool_still_lends_to_as_many_waiting_hosts_as_the_floor() -> None:
+    """``--workers 2``: 66 hosts waiting at once all get a slot (2 + LEND_FLOOR), never more."""
+    assert PoolLimits.fixed(2).lent(2) == LEND_FLOOR == 64
+    assert PoolLimits.fixed(100).lent(100) == 100  # a large pool lends as many as its size
+    work, seen = _only_waiting(2 + LEND_FLOOR)
+    hosts = 2 * (2 + LEND_FLOOR)
+    assert sorted(run_pool(range(hosts), work, PoolLimits.fixed(2))) == list(range(hosts))
+    assert seen.most == 2 + LEND_FLOOR
 
 
 def test_a_host_at_work_holds_its_slot() -> None:
