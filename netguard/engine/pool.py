@@ -19,9 +19,7 @@ simple, keep the pool from stalling behind them and from overrunning the machine
    host costs the collector only a thread and a socket, and a cap of the size alone is too
    tight for a small pool: 8 workers auditing 1,000 hosts of which 12 % time out at 10 s meet
    ~12 waiting hosts at once, and a cap of 8 left the run 49 s longer than its live hosts'
-   (benchmarks/README.md, "Pool"). Not while the collector's CPU is saturated (the last reading
-   at or above ``BUSY``, fixed pools included): every waiting host whose banner arrives wants
-   CPU for its key exchange at once, so a saturated collector lends only as many as its size.
+   (benchmarks/README.md, "Pool").
 2. **The size follows the collector's CPU** (``--workers auto``, the default). Every ``TICK``
    seconds the pool reads how busy the collector was and ``next_workers`` (a pure function)
    decides the size for the next interval: busy ≥ ``BUSY``: a quarter fewer; busy < ``IDLE``
@@ -92,11 +90,9 @@ class PoolLimits:
     high: int = 256
     lend: int | None = None
 
-    def lent(self, size: int, *, saturated: bool = False) -> int:
-        """The most slots lent to waiting hosts while the pool's size is ``size``; no more than
-        the size while the collector's CPU is ``saturated``."""
-        most = self.lend if self.lend is not None else max(size, LEND_FLOOR)
-        return min(size, most) if saturated else most
+    def lent(self, size: int) -> int:
+        """The most slots lent to waiting hosts while the pool's size is ``size``."""
+        return self.lend if self.lend is not None else max(size, LEND_FLOOR)
 
     def __post_init__(self) -> None:
         if not 1 <= self.low <= self.start <= self.high or (self.lend or 0) < 0:
@@ -211,7 +207,6 @@ def run_pool(
             cond.notify()
 
     size = limits.start
-    saturated = False  # the collector's CPU at the last reading: then lend no more than the size
     in_flight = 0
     busiest = 0  # the most items being worked on (not waiting) during the current interval
     exhausted = False
@@ -221,8 +216,7 @@ def run_pool(
             with cond:
                 seen = state["waiting"]
             # a waiting host's slot is lent to another, up to the limit of lent slots
-            lend = limits.lent(size, saturated=saturated)
-            free = 0 if exhausted else size + min(seen, lend) - in_flight
+            free = 0 if exhausted else size + min(seen, limits.lent(size)) - in_flight
             for _ in range(max(0, free)):
                 try:
                     item = next(source)
@@ -245,9 +239,8 @@ def run_pool(
                 yield fut.result()
             if time.monotonic() < next_tick:
                 continue
-            busy = read()
-            saturated = busy >= BUSY
             if limits.low < limits.high:
+                busy = read()
                 full = busiest >= size and not exhausted
                 new = next_workers(busy, size, limits, full=full)
                 log.debug("busy=%.2f full=%s in_flight=%d size=%d", busy, full, in_flight, new)
