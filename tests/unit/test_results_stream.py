@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from netguard.results import dumps, run_document, summarize
+from netguard.model import HostResult
+from netguard.results import Run, dumps, run_document, summarize
 from netguard.results import stream as stream_module
 from netguard.results.stream import ResultsStream, read_written, slim, without_quiet_evidence
 from tests.report.fleet import fleet_document
@@ -82,6 +83,16 @@ def test_a_result_never_added_is_an_error_not_a_missing_host() -> None:
             stream.write(run, io.BytesIO())
 
 
+def written(path: Path, run: Run, results: list[HostResult], *, slimmed: bool) -> None:
+    """``results`` streamed as an audit streams them and the document written to ``path``; the
+    run keeps slim results (as an audit does) or the whole ones."""
+    with ResultsStream() as stream, path.open("wb") as out:
+        for r in results:
+            stream.add(r)
+        run.results = [slim(r) for r in results] if slimmed else list(results)
+        stream.write(run, out)
+
+
 @pytest.mark.parametrize("hosts", [0, 1, 40])
 def test_a_written_document_reads_back_as_json_reads_it(
     hosts: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
@@ -91,11 +102,7 @@ def test_a_written_document_reads_back_as_json_reads_it(
     results = results[:hosts]
     run.probe = {"file": "a.jsonl", "arrivals": [], "rejected": {}}
     path = tmp_path / "results.json"
-    with ResultsStream() as stream, path.open("wb") as out:
-        for r in results:
-            stream.add(r)
-        run.results = [slim(r) for r in results]
-        stream.write(run, out)
+    written(path, run, results, slimmed=True)
     assert read_written(path) == json.loads(path.read_text(encoding="utf-8"))
     assert len(read_written(path)["hosts"]) == hosts
 
@@ -103,11 +110,7 @@ def test_a_written_document_reads_back_as_json_reads_it(
 def test_a_document_cut_short_is_refused(tmp_path: Path) -> None:
     run, results = run_of(fleet_document(5, seed=4))
     path = tmp_path / "results.json"
-    with ResultsStream() as stream, path.open("wb") as out:
-        for r in results:
-            stream.add(r)
-        run.results = list(results)
-        stream.write(run, out)
+    written(path, run, results, slimmed=False)
     path.write_bytes(path.read_bytes()[:-2000])
     with pytest.raises(ValueError, match=r"results\.json"):
         read_written(path)
@@ -116,11 +119,7 @@ def test_a_document_cut_short_is_refused(tmp_path: Path) -> None:
 def test_a_large_runs_read_back_keeps_what_its_documents_show(tmp_path: Path) -> None:
     run, results = run_of(fleet_document(30, seed=7))
     path = tmp_path / "results.json"
-    with ResultsStream() as stream, path.open("wb") as out:
-        for r in results:
-            stream.add(r)
-        run.results = [slim(r) for r in results]
-        stream.write(run, out)
+    written(path, run, results, slimmed=True)
     whole = read_written(path)
     reduced = read_written(path, without_quiet_evidence)
     quiet = {"pass", "not_applicable"}
