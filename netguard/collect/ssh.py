@@ -239,14 +239,11 @@ class SshCollector:
         try:
             # The server speaks first in SSH: until its banner (or its EOF) arrives the host is
             # only waiting. The banner and the key exchange share the connect time-out, as before.
-            started = time.monotonic()
-            with waiting():
-                spoke = _readable(sock, s.connect_timeout)
-            if not spoke:
+            left = _banner_wait(sock, s.connect_timeout)
+            if left is None:
                 return failed(HostStatus.TIMEOUT, "handshake_timeout", seconds=s.connect_timeout)
             transport = paramiko.Transport(sock)
             try:
-                left = s.connect_timeout - (time.monotonic() - started)
                 return self._session(host, transport, command, stdin, handshake_s=left)
             finally:
                 transport.close()
@@ -354,10 +351,8 @@ class SshCollector:
                 label = join_hop(None, name, port)
                 identity = s.jump(i).identity_file or s.identity_file
                 login = _Login(user or s.user, identity, _hop_timeout(s, i))
-                started = time.monotonic()
-                with waiting():
-                    spoke = _readable(link, login.timeout)
-                if not spoke:
+                hop_left = _banner_wait(link, login.timeout)
+                if hop_left is None:
                     return failed(
                         HostStatus.TIMEOUT,
                         "jump_handshake_timeout",
@@ -366,8 +361,7 @@ class SshCollector:
                     )
                 hop = paramiko.Transport(link)
                 opened.append(hop)
-                left = login.timeout - (time.monotonic() - started)
-                refused = self._hop(hop, label, name, port or 22, login, s, handshake_s=left)
+                refused = self._hop(hop, label, name, port or 22, login, s, handshake_s=hop_left)
                 if refused is not None:
                     return refused
                 if i + 1 < len(hops):
@@ -392,14 +386,11 @@ class SshCollector:
                         target=join_hop(None, onward[0], onward[1]),
                         raw=str(exc) or type(exc).__name__,
                     )
-            started = time.monotonic()
-            with waiting():
-                spoke = _readable(link, s.connect_timeout)
-            if not spoke:
+            left = _banner_wait(link, s.connect_timeout)
+            if left is None:
                 return failed(HostStatus.TIMEOUT, "handshake_timeout", seconds=s.connect_timeout)
             transport = paramiko.Transport(link)
             opened.append(transport)
-            left = s.connect_timeout - (time.monotonic() - started)
             return self._session(host, transport, command, stdin, handshake_s=left)
         finally:
             for t in reversed(opened):
@@ -583,6 +574,16 @@ class SshCollector:
         except paramiko.SSHException as exc:
             return failed(HostStatus.ERROR, "channel_failed", raw=str(exc))
         return Collection(HostStatus.AUDITED, "", b"".join(chunks), status, sent(stdin))
+
+
+def _banner_wait(link: socket.socket | paramiko.Channel, seconds: float) -> float | None:
+    """Wait, lending the host's pool slot (collect/waits.py), until the server speaks first as
+    SSH servers do (or closes): the seconds of ``seconds`` left for the key exchange, which
+    shares the time-out with the banner; None if it said nothing in time."""
+    started = time.monotonic()
+    with waiting():
+        spoke = _readable(link, seconds)
+    return seconds - (time.monotonic() - started) if spoke else None
 
 
 def _readable(sock: socket.socket | paramiko.Channel, timeout: float) -> bool:
